@@ -1,0 +1,48 @@
+import type { Cell } from '../data/table';
+
+/**
+ * One reading of raw cells for every consumer (schema inference, feature pipeline,
+ * drift), so a value is numeric, boolean or missing in exactly the same way everywhere.
+ */
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', 't']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', 'f']);
+
+/** A finite number, NaN for missing or unparseable, +/-Infinity kept as such. */
+export function cellToNumber(cell: Cell): number {
+  if (cell === null) return Number.NaN;
+  if (typeof cell === 'number') return cell;
+  if (typeof cell === 'boolean') return cell ? 1 : 0;
+  const text = cell.trim();
+  if (text === '') return Number.NaN;
+  const value = Number(text);
+  if (Number.isNaN(value)) {
+    const lower = text.toLowerCase();
+    if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Number.POSITIVE_INFINITY;
+    if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
+  }
+  return value;
+}
+
+/** True when the cell holds text that is not a number (used to tell numeric columns from categorical ones). */
+export function isNonNumericText(cell: Cell): boolean {
+  return typeof cell === 'string' && cell.trim() !== '' && Number.isNaN(cellToNumber(cell));
+}
+
+/** true / false, or null when the cell is missing or not a recognised boolean word or 0/1. */
+export function cellToBoolean(cell: Cell): boolean | null {
+  if (cell === null) return null;
+  if (typeof cell === 'boolean') return cell;
+  if (typeof cell === 'number') return cell === 1 ? true : cell === 0 ? false : null;
+  const lower = cell.trim().toLowerCase();
+  if (TRUE_WORDS.has(lower) || lower === '1') return true;
+  if (FALSE_WORDS.has(lower) || lower === '0') return false;
+  return null;
+}
+
+/** The category label of a cell: its trimmed text, or null when missing. Numbers and booleans use their text form. */
+export function cellToCategory(cell: Cell): string | null {
+  if (cell === null) return null;
+  const text = typeof cell === 'string' ? cell.trim() : String(cell);
+  return text === '' ? null : text;
+}

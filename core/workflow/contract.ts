@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * The retraining state machine's data contract: what each step receives and returns.
+ * The CDK app builds the state machine from these shapes; each Lambda handler and the
+ * trainer parse their input with them. JSONPath: each step's result lands under its own
+ * key of the state (`$.validation`, `$.training`, `$.evaluation`, `$.registration`).
+ */
+
+export const triggerSchema = z.object({
+  kind: z.enum(['upload', 'drift', 'schedule', 'manual']),
+  /** Raw-zone keys that caused an upload trigger (de-duplicated burst). */
+  objects: z.array(z.string()).default([]),
+  reason: z.string().optional(),
+});
+
+/** Execution input: what EventBridge, the drift monitor, a cron rule or `mlops retrain` start the state machine with. */
+export const executionInputSchema = z.object({
+  model: z.string(),
+  trigger: triggerSchema,
+  /** Raw-zone key to train on; absent: the newest data file under the model's raw prefix. */
+  dataKey: z.string().optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+export const schemaChangesSchema = z.object({
+  newColumns: z.array(z.object({ name: z.string(), presentShare: z.number() })),
+  missingColumns: z.array(z.string()),
+  typeChanges: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+});
+export type SchemaChanges = z.infer<typeof schemaChangesSchema>;
+
+/** Output of the validate step, stored at `$.validation`. */
+export const validationResultSchema = z.object({
+  runId: z.string(),
+  model: z.string(),
+  dataKey: z.string(),
+  snapshotKey: z.string(),
+  dataSha256: z.string(),
+  rowCount: z.number().int(),
+  columnCount: z.number().int(),
+  schemaChanges: schemaChangesSchema,
+  /** Production version when the run started, if any. */
+  championVersion: z.number().int().nullable(),
+  startedAt: z.string(),
+});
+export type ValidationResult = z.infer<typeof validationResultSchema>;
+
+/**
+ * The trainer contract (any image that follows it can train a model):
+ * environment in, files out, exit code.
+ */
+export const TRAINER_ENV = {
+  model: 'MLOPS_MODEL',
+  runId: 'MLOPS_RUN_ID',
+  /** s3://bucket/key of the curated snapshot to train on. */
+  input: 'MLOPS_INPUT_URI',
+  /** s3://bucket/prefix/ where the trainer writes its outputs (see TRAINER_OUTPUTS). */
+  output: 'MLOPS_OUTPUT_URI',
+  target: 'MLOPS_TARGET',
+  positiveLabel: 'MLOPS_POSITIVE_LABEL',
+  /** JSON object of training parameters from the model's config. */
+  params: 'MLOPS_TRAIN_PARAMS',
+} as const;
+
+export const TRAINER_OUTPUTS = {
+  artifact: 'model.json',
+  metrics: 'metrics.json',
+  profile: 'profile.json',
+} as const;
+
+/** Exit codes: AWS Batch retries `retryable` (job definition retry strategy), never the others. */
+export const TRAINER_EXIT = { ok: 0, badInput: 2, retryable: 75, internal: 1 } as const;
+
+/** Output of the evaluate step, stored at `$.evaluation`. */
+export const evaluationResultSchema = z.object({
+  decision: z.enum(['promote', 'reject']),
+  metric: z.string(),
+  candidateScore: z.number(),
+  championScore: z.number().nullable(),
+  championVersion: z.number().int().nullable(),
+  requiredGain: z.number(),
+  reason: z.string(),
+  candidateArtifactKey: z.string(),
+});
+export type EvaluationResult = z.infer<typeof evaluationResultSchema>;
+
+/** Output of the register step, stored at `$.registration`. */
+export const registrationResultSchema = z.object({
+  version: z.number().int(),
+  promoted: z.boolean(),
+  productionVersion: z.number().int().nullable(),
+});
+export type RegistrationResult = z.infer<typeof registrationResultSchema>;
+
+/** Input of the record-failure step (the state machine's catch path), with the error from Step Functions. */
+export const failureInputSchema = z.object({
+  model: z.string(),
+  validation: validationResultSchema.partial().optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});

@@ -1,0 +1,53 @@
+/**
+ * Where everything lives in the data lake. One definition for the CDK app (IAM scoping,
+ * event filters), the handlers, the trainer and the local platform.
+ *
+ * Zones are separate buckets; the environment names them (see `ZONE_ENV`).
+ *   raw:        <model>/<file>.csv|.parquet            data as uploaded; uploads here trigger retraining
+ *   curated:    <model>/snapshots/<sha256>.<ext>       validated, content-addressed training snapshots
+ *   artifacts:  registry/<model>/...                   the model registry (versions, aliases, history)
+ *               runs/<model>/<runId>/...               per-run candidate artifacts and run records
+ *   monitoring: capture/<model>/dt=YYYY-MM-DD/hour=HH/<id>.jsonl   sampled inference traffic
+ *               drift/<model>/<timestamp>/report.json|report.html  drift reports
+ */
+export type Zone = 'raw' | 'curated' | 'artifacts' | 'monitoring';
+
+export const ZONES: readonly Zone[] = ['raw', 'curated', 'artifacts', 'monitoring'];
+
+/** Environment variable that carries each zone's bucket name into handlers and the trainer. */
+export const ZONE_ENV: Readonly<Record<Zone, string>> = {
+  raw: 'MLOPS_RAW_BUCKET',
+  curated: 'MLOPS_CURATED_BUCKET',
+  artifacts: 'MLOPS_ARTIFACTS_BUCKET',
+  monitoring: 'MLOPS_MONITORING_BUCKET',
+};
+
+/** Files in the raw zone that count as training data; anything else is ignored with a log line. */
+export const DATA_FILE_EXTENSIONS: readonly string[] = ['.csv', '.tsv', '.txt', '.parquet'];
+
+export const MODEL_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+
+export const rawPrefix = (model: string): string => `${model}/`;
+export const snapshotKey = (model: string, sha256: string, extension: string): string =>
+  `${model}/snapshots/${sha256}${extension}`;
+export const registryPrefix = (model: string): string => `registry/${model}/`;
+export const runPrefix = (model: string, runId: string): string => `runs/${model}/${runId}/`;
+export const runRecordKey = (model: string, runId: string): string => `${runPrefix(model, runId)}record.json`;
+export const candidateArtifactKey = (model: string, runId: string): string =>
+  `${runPrefix(model, runId)}candidate/model.json`;
+export const capturePrefix = (model: string): string => `capture/${model}/`;
+export const driftReportPrefix = (model: string): string => `drift/${model}/`;
+
+/** Capture objects are partitioned by hour so a drift window reads only the hours it needs. */
+export function captureKey(model: string, at: Date, id: string): string {
+  const iso = at.toISOString();
+  return `${capturePrefix(model)}dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${id}.jsonl`;
+}
+
+/** The model a raw-zone key belongs to, or null when the key is not under a model prefix. */
+export function modelOfRawKey(key: string): string | null {
+  const slash = key.indexOf('/');
+  if (slash <= 0) return null;
+  const model = key.slice(0, slash);
+  return MODEL_NAME_PATTERN.test(model) ? model : null;
+}
