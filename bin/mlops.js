@@ -2,4 +2,4 @@
 // The `mlops` command line. TypeScript sources run through tsx's CommonJS hook,
 // so a fresh clone needs no build step.
 require('tsx/cjs');
-require('../cli/main.ts');
+require('../cli/main.ts').runCli();

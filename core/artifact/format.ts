@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { pipelineSchema } from '../features/pipeline';
+
+/**
+ * The model artifact: one JSON document that holds everything needed to serve, evaluate and
+ * monitor a model. Documented field by field in docs/artifact-format.md.
+ *
+ * Versioning rule: a change that an older loader cannot read bumps ARTIFACT_FORMAT_VERSION, and
+ * loading an artifact whose version this code does not know fails with a message that says so.
+ */
+export const ARTIFACT_FORMAT = 'mlops-model';
+export const ARTIFACT_FORMAT_VERSION = 1;
+
+const columnSchemaSchema = z.object({
+  name: z.string(),
+  type: z.enum(['numeric', 'categorical', 'boolean']),
+  role: z.enum(['feature', 'target', 'excluded']),
+  excludedReason: z.string().optional(),
+  missingRate: z.number(),
+  uniqueCount: z.number().int(),
+});
+
+const binaryMetricsSchema = z.object({
+  auc: z.number(),
+  logLoss: z.number(),
+  threshold: z.number(),
+  accuracy: z.number(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+});
+const regressionMetricsSchema = z.object({ rmse: z.number(), mae: z.number(), r2: z.number() });
+
+export const artifactSchema = z.object({
+  format: z.literal(ARTIFACT_FORMAT),
+  formatVersion: z.literal(ARTIFACT_FORMAT_VERSION),
+  createdAt: z.string(),
+  codeVersion: z.string(),
+  target: z.object({
+    name: z.string(),
+    task: z.enum(['binary', 'regression']),
+    positiveLabel: z.string().optional(),
+    negativeLabel: z.string().optional(),
+    /** Decision threshold on the positive-class probability (binary only). */
+    threshold: z.number().optional(),
+  }),
+  schema: z.object({ columns: z.array(columnSchemaSchema).readonly(), target: z.string(), rowCount: z.number().int() }),
+  pipeline: pipelineSchema,
+  model: z.object({ kind: z.string(), json: z.unknown() }),
+  metrics: z.object({
+    /** Metrics of the kept model on the validation split. */
+    validation: z.union([binaryMetricsSchema, regressionMetricsSchema]),
+    /** Each learner tried, with its validation metric, so the choice is auditable. */
+    candidates: z.array(
+      z.object({ learner: z.string(), metric: z.string(), value: z.number(), iterations: z.number() }),
+    ),
+  }),
+  data: z.object({
+    /** SHA-256 of the full training file's bytes (not a sample). */
+    sha256: z.string(),
+    rows: z.number().int(),
+    columns: z.number().int(),
+    trainRows: z.number().int(),
+    validationRows: z.number().int(),
+  }),
+  params: z.object({
+    seed: z.number().int(),
+    learner: z.string(),
+    validationFraction: z.number(),
+    learnerParams: z.record(z.string(), z.unknown()),
+  }),
+  /** Reference profile of the training data for drift monitoring (core/profile). */
+  profile: z.unknown(),
+  notes: z.array(z.string()),
+});
+export type ModelArtifact = z.infer<typeof artifactSchema>;
+
+export class ArtifactError extends Error {
+  override readonly name = 'ArtifactError';
+}
+
+/** Parses and validates an artifact; every failure says what is wrong and where. */
+export function parseArtifact(text: string, source = 'artifact'): ModelArtifact {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ArtifactError(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { format?: unknown }).format !== ARTIFACT_FORMAT) {
+    throw new ArtifactError(`${source} is not a model artifact (expected "format": "${ARTIFACT_FORMAT}")`);
+  }
+  const version = (raw as { formatVersion?: unknown }).formatVersion;
+  if (version !== ARTIFACT_FORMAT_VERSION) {
+    throw new ArtifactError(
+      `${source} has format version ${JSON.stringify(version)}, but this code reads version ${ARTIFACT_FORMAT_VERSION}; ` +
+        'retrain the model or use a matching release of mlops',
+    );
+  }
+  const parsed = artifactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ArtifactError(`${source} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Serialises with a stable key order (the order of the schema above), so the same training run
+ * gives the same bytes.
+ */
+export function serializeArtifact(artifact: ModelArtifact): string {
+  return `${JSON.stringify(artifact)}\n`;
+}

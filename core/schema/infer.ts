@@ -1,0 +1,120 @@
+import { type Cell, DataError, type DataTable } from '../data/table';
+import type { ColumnSchema, ColumnType, DataSchema } from './types';
+import { cellToBoolean, cellToNumber } from './values';
+
+export interface InferSchemaOptions {
+  readonly target: string;
+  /** Use only these columns as features; absent: every column that is not excluded. */
+  readonly features?: readonly string[];
+  /** Where the data came from, for error messages. */
+  readonly source?: string;
+}
+
+export interface InferredSchema {
+  readonly schema: DataSchema;
+  /** One line per decision a user should know about (excluded columns and why). */
+  readonly notes: readonly string[];
+}
+
+/** A text column with more distinct values than this share of its rows is identifier-like. */
+const IDENTIFIER_MIN_ROWS = 20;
+
+interface ColumnStats {
+  nonMissing: number;
+  uniqueCount: number;
+  allNumeric: boolean;
+  allBoolean: boolean;
+  allIntegers: boolean;
+  increasing: boolean;
+}
+
+function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
+  const distinct = new Set<string | number | boolean>();
+  let nonMissing = 0;
+  let allNumeric = true;
+  let allBoolean = true;
+  let allIntegers = true;
+  let increasing = true;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const cell of column) {
+    if (cell === null) continue;
+    nonMissing++;
+    distinct.add(typeof cell === 'string' ? cell.trim() : cell);
+    if (allBoolean && cellToBoolean(cell) === null) allBoolean = false;
+    if (allNumeric) {
+      const value = cellToNumber(cell);
+      if (Number.isNaN(value) || typeof cell === 'boolean') {
+        allNumeric = false;
+      } else {
+        if (!Number.isInteger(value)) allIntegers = false;
+        if (value <= previous) increasing = false;
+        previous = value;
+      }
+    }
+  }
+  return { nonMissing, uniqueCount: distinct.size, allNumeric, allBoolean, allIntegers, increasing };
+}
+
+function typeOf(stats: ColumnStats): ColumnType {
+  // 0/1 columns and yes/no words are booleans; numbers are numeric; everything else is a category.
+  if (stats.allBoolean && stats.uniqueCount <= 2) return 'boolean';
+  if (stats.allNumeric) return 'numeric';
+  return 'categorical';
+}
+
+function exclusionReason(name: string, type: ColumnType, stats: ColumnStats): string | undefined {
+  if (stats.nonMissing === 0) return 'every value is missing';
+  if (stats.uniqueCount === 1) return 'constant: it has a single value';
+  const uniquePerRow = stats.uniqueCount === stats.nonMissing && stats.nonMissing >= IDENTIFIER_MIN_ROWS;
+  if (!uniquePerRow) return undefined;
+  if (type === 'categorical') return 'identifier-like: every row has a different value';
+  const idName = /(^|[_\s-])id$/i.test(name) || /Id$/.test(name);
+  if (type === 'numeric' && stats.allIntegers && (stats.increasing || idName)) {
+    return 'identifier-like: distinct integers per row';
+  }
+  return undefined;
+}
+
+/**
+ * Infers each column's type and role. Columns that cannot help a model (identifiers, constants,
+ * all-missing) are excluded with a reason, never silently dropped.
+ */
+export function inferSchema(table: DataTable, options: InferSchemaOptions): InferredSchema {
+  const source = options.source ?? 'the data';
+  if (!table.columnNames.includes(options.target)) {
+    throw new DataError(
+      `${source}: target column "${options.target}" not found; columns are: ${table.columnNames.join(', ')}`,
+    );
+  }
+  if (options.features) {
+    const unknown = options.features.filter((name) => !table.columnNames.includes(name));
+    if (unknown.length > 0) {
+      throw new DataError(`${source}: configured feature column(s) not found: ${unknown.join(', ')}`);
+    }
+  }
+  const selected = options.features ? new Set(options.features) : undefined;
+  const notes: string[] = [];
+  const columns: ColumnSchema[] = table.columnNames.map((name, index) => {
+    const column = table.columns[index];
+    const stats = columnStats(column);
+    const type = typeOf(stats);
+    const missingRate = table.rowCount === 0 ? 0 : (table.rowCount - stats.nonMissing) / table.rowCount;
+    const base = { name, type, missingRate, uniqueCount: stats.uniqueCount };
+    if (name === options.target) return { ...base, role: 'target' as const };
+    let excludedReason = exclusionReason(name, type, stats);
+    if (!excludedReason && selected && !selected.has(name)) excludedReason = 'not in the configured feature list';
+    if (excludedReason) {
+      notes.push(`column "${name}" excluded: ${excludedReason}`);
+      return { ...base, role: 'excluded' as const, excludedReason };
+    }
+    return { ...base, role: 'feature' as const };
+  });
+  if (!columns.some((column) => column.role === 'feature')) {
+    throw new DataError(`${source}: no usable feature columns (${notes.join('; ') || 'only the target is present'})`);
+  }
+  return { schema: { columns, target: options.target, rowCount: table.rowCount }, notes };
+}
+
+export function featureColumns(schema: DataSchema): ColumnSchema[] {
+  return schema.columns.filter((column) => column.role === 'feature');
+}

@@ -1,0 +1,148 @@
+import { type ModelArtifact, parseArtifact } from '../artifact/format';
+import type { Cell, DataTable } from '../data/table';
+import { Pipeline } from '../features/pipeline';
+import { modelFromJson } from '../learners/registry';
+import type { FittedModel } from '../learners/types';
+import { cellToBoolean, cellToNumber } from '../schema/values';
+
+export interface Prediction {
+  /** Probability of the positive class (binary) or the predicted value (regression). */
+  readonly score: number;
+  /** The predicted class label (binary only): positive iff score >= the artifact's threshold. */
+  readonly label?: string;
+}
+
+export interface ScoringPolicy {
+  /** Columns the model does not know: ignored with a warning, or rejected. @default 'warn' */
+  readonly unknownFeatures?: 'warn' | 'reject';
+  /** Feature columns absent or null: imputed as in training with a warning, or rejected. @default 'impute' */
+  readonly missingFeatures?: 'impute' | 'reject';
+}
+
+/** Input the scorer refuses, naming the instance and field. Maps to HTTP 400. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Scores rows with a model artifact. Built once per artifact (the endpoint caches it); every path
+ * that scores (HTTPS, batch, stream, evaluation) goes through here, so they cannot disagree.
+ */
+export class Scorer {
+  readonly pipeline: Pipeline;
+  readonly model: FittedModel;
+  private readonly knownColumns: Set<string>;
+  private readonly featureTypes: Map<string, 'numeric' | 'categorical' | 'boolean'>;
+  private readonly threshold: number;
+  private readonly buffer: Float64Array;
+
+  constructor(readonly artifact: ModelArtifact) {
+    this.pipeline = new Pipeline(artifact.pipeline);
+    this.model = modelFromJson(artifact.model.kind, artifact.model.json, this.pipeline.features);
+    this.knownColumns = new Set(artifact.schema.columns.map((column) => column.name));
+    this.featureTypes = new Map(
+      artifact.schema.columns.filter((column) => column.role === 'feature').map((column) => [column.name, column.type]),
+    );
+    this.threshold = artifact.target.threshold ?? 0.5;
+    this.buffer = new Float64Array(this.pipeline.features.length);
+  }
+
+  static fromJson(text: string, source?: string): Scorer {
+    return new Scorer(parseArtifact(text, source));
+  }
+
+  get featureNames(): string[] {
+    return [...this.featureTypes.keys()];
+  }
+
+  private label(score: number): string | undefined {
+    const { target } = this.artifact;
+    if (target.task !== 'binary') return undefined;
+    return score >= this.threshold ? target.positiveLabel : target.negativeLabel;
+  }
+
+  /** One row's prediction. No checks: callers validate with `checkRecords` first when input is untrusted. */
+  scoreRecord(record: Readonly<Record<string, Cell>>): Prediction {
+    const score = this.model.predictRow(this.pipeline.transformRecord(record, this.buffer));
+    const label = this.label(score);
+    return label === undefined ? { score } : { score, label };
+  }
+
+  /**
+   * Checks request instances against the model's schema and the policy. Throws InputError naming
+   * the first bad field; returns the warnings to send back (unknown columns ignored, missing imputed).
+   */
+  checkRecords(records: ReadonlyArray<Readonly<Record<string, Cell>>>, policy: ScoringPolicy = {}): string[] {
+    const unknownCounts = new Map<string, number>();
+    const missingCounts = new Map<string, number>();
+    records.forEach((record, index) => {
+      for (const key of Object.keys(record)) {
+        if (!this.knownColumns.has(key)) unknownCounts.set(key, (unknownCounts.get(key) ?? 0) + 1);
+      }
+      for (const [name, type] of this.featureTypes) {
+        const value = Object.hasOwn(record, name) ? record[name] : null;
+        if (value === null || value === undefined) {
+          if (policy.missingFeatures === 'reject') {
+            throw new InputError(
+              `instances[${index}].${name} is missing; the model requires it`,
+              `instances[${index}].${name}`,
+            );
+          }
+          missingCounts.set(name, (missingCounts.get(name) ?? 0) + 1);
+          continue;
+        }
+        const problem = typeProblem(type, value);
+        if (problem) throw new InputError(`instances[${index}].${name} ${problem}`, `instances[${index}].${name}`);
+      }
+    });
+    if (unknownCounts.size > 0 && policy.unknownFeatures === 'reject') {
+      const [name] = unknownCounts.keys();
+      throw new InputError(
+        `unknown feature "${name}"; the model's features are: ${this.featureNames.join(', ')}`,
+        name,
+      );
+    }
+    const warnings: string[] = [];
+    for (const [name, count] of unknownCounts)
+      warnings.push(`unknown feature "${name}" ignored in ${count} instance(s)`);
+    for (const [name, count] of missingCounts)
+      warnings.push(`feature "${name}" missing in ${count} instance(s); imputed as in training`);
+    return warnings;
+  }
+
+  /** Scores every row of a table (batch scoring, evaluation). */
+  scoreTable(table: DataTable): { scores: Float64Array; labels?: string[] } {
+    const matrix = this.pipeline.transformTable(table);
+    const scores = this.model.predictMatrix(matrix);
+    if (this.artifact.target.task !== 'binary') return { scores };
+    return { scores, labels: Array.from(scores, (score) => this.label(score)!) };
+  }
+}
+
+function typeProblem(type: 'numeric' | 'categorical' | 'boolean', value: Cell): string | undefined {
+  switch (type) {
+    case 'numeric':
+      if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be a finite number';
+      if (typeof value === 'string' && Number.isFinite(cellToNumber(value))) return undefined;
+      return `must be a number, got ${describe(value)}`;
+    case 'boolean':
+      return cellToBoolean(value) === null ? `must be a boolean, got ${describe(value)}` : undefined;
+    case 'categorical':
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? undefined
+        : `must be a string, got ${describe(value)}`;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
+  return typeof value === 'object' ? 'an object' : String(value);
+}
