@@ -1,0 +1,4 @@
+export * from './load';
+export * from './parse';
+export * from './runtime-env';
+export * from './schema';

@@ -1,0 +1,72 @@
+import { ConfigError, defaultsFor } from './parse';
+import type { ModelConfig } from './schema';
+
+/**
+ * Environment variables the CDK app (and the local platform) give the Lambda functions, beside
+ * the zone buckets of `ZONE_ENV`. One definition for the side that sets them and the side that reads them.
+ */
+export const RUNTIME_ENV = {
+  /** Per-model functions: the model's resolved config as JSON (read it with `modelConfigFromEnv`). */
+  modelConfig: 'MLOPS_MODEL_CONFIG',
+  /** Drift monitor: ARN of its model's retraining state machine. */
+  stateMachineArn: 'MLOPS_STATE_MACHINE_ARN',
+  /** Retrain trigger: JSON object `{ "<model>": "<state machine ARN>" }` of every model. */
+  stateMachines: 'MLOPS_STATE_MACHINES',
+  /** Drift monitor: ARN of the SNS topic that receives drift alerts. */
+  topicArn: 'MLOPS_TOPIC_ARN',
+  /** Register step: the EventBridge bus that receives registry events. */
+  eventBusName: 'MLOPS_EVENT_BUS_NAME',
+  /** Powertools metrics namespace (set to METRICS_NAMESPACE). */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** Powertools service name: the function's role, e.g. `inference`. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+/** CloudWatch namespace of every custom metric; the drift monitor may only write here. */
+export const METRICS_NAMESPACE = 'Mlops';
+
+export function modelConfigToEnv(model: ModelConfig): string {
+  return JSON.stringify(model);
+}
+
+/** Reads the model config a function was deployed with; fails fast when it is missing or invalid. */
+export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelConfig {
+  const text = env[RUNTIME_ENV.modelConfig];
+  if (!text) {
+    throw new ConfigError(RUNTIME_ENV.modelConfig, [
+      { path: '', message: 'is not set: the function must be deployed by the CDK app or run by the local platform' },
+    ]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(RUNTIME_ENV.modelConfig, [{ path: '', message: `is not JSON: ${(error as Error).message}` }]);
+  }
+  return defaultsFor(raw as never);
+}
+
+/** Reads the trigger's model -> state machine ARN map. */
+export function stateMachinesFromEnv(env: NodeJS.ProcessEnv = process.env): Readonly<Record<string, string>> {
+  const text = env[RUNTIME_ENV.stateMachines];
+  let raw: unknown;
+  try {
+    raw = text ? JSON.parse(text) : undefined;
+  } catch {
+    raw = undefined;
+  }
+  const valid =
+    typeof raw === 'object' &&
+    raw !== null &&
+    !Array.isArray(raw) &&
+    Object.values(raw).every((arn) => typeof arn === 'string');
+  if (!valid) {
+    throw new ConfigError(RUNTIME_ENV.stateMachines, [
+      {
+        path: '',
+        message: `must be a JSON object of model name to state machine ARN, received ${JSON.stringify(text)}`,
+      },
+    ]);
+  }
+  return raw as Record<string, string>;
+}

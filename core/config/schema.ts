@@ -1,0 +1,346 @@
+import { z } from 'zod';
+import { MODEL_NAME_PATTERN } from '../workflow/layout';
+
+/**
+ * The platform config file (`mlops.config.json` or YAML), as users write it.
+ * Every field but a model's name and target has a documented default; `parseConfig` applies
+ * them and resolves what depends on other fields (problem type, gate metric and floor).
+ */
+
+export const PROBLEM_TYPES = ['binary', 'regression'] as const;
+export const LEARNERS = ['auto', 'gbdt', 'linear'] as const;
+export const BINARY_METRICS = ['auc', 'logloss', 'accuracy', 'f1'] as const;
+export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
+export const ENDPOINT_AUTH = ['AWS_IAM', 'NONE'] as const;
+export const DRIFT_TESTS = ['auto', 'ks', 'chisquare', 'ztest', 'wasserstein', 'jensenshannon', 'psi'] as const;
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** EventBridge schedule expressions: `rate(1 day)`, `rate(6 hours)`, `cron(0 3 * * ? *)`. */
+export const SCHEDULE_PATTERN = /^(rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
+const SAGEMAKER_ENDPOINT_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const PROJECT_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
+
+const schedule = (what: string) =>
+  z.string().regex(SCHEDULE_PATTERN, {
+    message: `${what} must be an EventBridge schedule such as "rate(1 day)", "rate(6 hours)" or "cron(0 3 * * ? *)"`,
+  });
+
+const trainingParamsSchema = z
+  .object({
+    seed: z.number().int().default(42).describe('Random seed: the same data and seed give the same model.'),
+    validationShare: z
+      .number()
+      .gt(0, { message: 'validationShare must be above 0 (a share of rows, e.g. 0.2)' })
+      .lt(1, { message: 'validationShare must be below 1 (a share of rows, e.g. 0.2)' })
+      .default(0.2)
+      .describe('Share of rows held out to evaluate and gate the candidate.'),
+  })
+  .catchall(z.union([z.number(), z.string(), z.boolean()]))
+  .describe('Training parameters passed to the learner as MLOPS_TRAIN_PARAMS (learner-specific keys pass through).');
+
+const trainingSchema = z
+  .object({
+    vcpu: z
+      .number()
+      .positive({ message: 'vcpu must be positive, e.g. 1' })
+      .default(1)
+      .describe('vCPUs per training job. Fargate accepts 0.25, 0.5, 1, 2, 4, 8, 16.'),
+    memoryMiB: z.number().int().positive().default(4096).describe('Memory per training job in MiB.'),
+    gpu: z
+      .number()
+      .int()
+      .min(0)
+      .max(8, { message: 'gpu must be at most 8' })
+      .default(0)
+      .describe('GPUs per training job; above 0 the job runs on EC2 GPU instances instead of Fargate.'),
+    spot: z.boolean().default(false).describe('Run on Spot capacity (Fargate Spot, or EC2 Spot with GPUs).'),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1, { message: 'timeoutMinutes must be at least 1 (AWS Batch minimum)' })
+      .max(10080, { message: 'timeoutMinutes must be at most 10080 (7 days)' })
+      .default(60)
+      .describe('A training job is stopped after this many minutes.'),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Folder (relative to the config file) with a Dockerfile following the trainer contract; default: containers/trainer.',
+      ),
+  })
+  .describe('Compute for the training job on AWS Batch.');
+
+const gateSchema = z
+  .object({
+    metric: z
+      .enum([...BINARY_METRICS, ...REGRESSION_METRICS])
+      .optional()
+      .describe('Metric the gate compares; default auc (binary) or rmse (regression).'),
+    minGain: z
+      .number()
+      .min(0, { message: 'minGain must be 0 or more: the improvement a candidate needs over the champion' })
+      .default(0.005)
+      .describe("Improvement (in the metric's direction) a candidate needs over the champion to be promoted."),
+    floor: z
+      .number()
+      .nullable()
+      .optional()
+      .describe(
+        'The first model is promoted only if its metric reaches this value (a ceiling for error metrics); default 0.6 for auc, none otherwise; null disables.',
+      ),
+  })
+  .describe('When a candidate replaces the production model.');
+
+const retrainSchema = z
+  .object({
+    onUpload: z.boolean().default(true).describe("Retrain when data lands under the model's raw prefix."),
+    onDrift: z.boolean().default(true).describe('Retrain when the drift monitor reports dataset drift.'),
+    cron: schedule('retrain.cron').optional().describe('Also retrain on this schedule.'),
+  })
+  .describe('What starts a retraining run (it can always be started by hand).');
+
+const driftColumnSchema = z
+  .object({
+    test: z.enum(DRIFT_TESTS).default('auto').describe('Statistical test; auto picks by column type and size.'),
+    threshold: z.number().positive().optional().describe("Overrides the test's default threshold for this column."),
+    ignore: z.boolean().default(false).describe('Leave this column out of drift detection.'),
+  })
+  .describe('Per-column drift settings.');
+
+const driftSchema = z
+  .object({
+    schedule: schedule('drift.schedule').default('rate(1 day)').describe('How often drift is checked.'),
+    windowHours: z
+      .number()
+      .int()
+      .min(1, { message: 'drift.windowHours must be at least 1' })
+      .max(24 * 90, { message: 'drift.windowHours must be at most 2160 (90 days)' })
+      .default(24)
+      .describe('Captured traffic from this many past hours is compared to the reference.'),
+    driftShare: z
+      .number()
+      .gt(0, { message: 'drift.driftShare must be above 0' })
+      .max(1, { message: 'drift.driftShare must be at most 1' })
+      .default(0.5)
+      .describe('Dataset drift when at least this share of columns drifted.'),
+    pValue: z.number().gt(0).lt(1).default(0.05).describe('p-value tests flag drift below this value.'),
+    distance: z.number().positive().default(0.1).describe('Distance tests flag drift at or above this value.'),
+    columns: z.record(z.string(), driftColumnSchema).default({}).describe('Per-column overrides by column name.'),
+    minRows: z
+      .number()
+      .int()
+      .min(1, { message: 'drift.minRows must be at least 1' })
+      .default(100)
+      .describe('Fewer captured rows than this in the window: no verdict.'),
+    cooldownHours: z
+      .number()
+      .min(0)
+      .default(24)
+      .describe('After a drift-triggered retrain, no other one starts for this many hours.'),
+  })
+  .describe('Drift monitoring of captured traffic against the training reference.');
+
+const endpointSchema = z
+  .object({
+    auth: z
+      .enum(ENDPOINT_AUTH, { message: 'endpoint.auth must be "AWS_IAM" (SigV4-signed requests) or "NONE" (public)' })
+      .default('AWS_IAM')
+      .describe('Function URL auth: AWS_IAM (SigV4) or NONE (public).'),
+    reservedConcurrency: z
+      .number()
+      .int()
+      .min(1, { message: 'endpoint.reservedConcurrency must be at least 1' })
+      .max(1000, { message: 'endpoint.reservedConcurrency must be at most 1000 (the default account limit)' })
+      .default(10)
+      .describe('Concurrent executions reserved for (and capping) the endpoint.'),
+    maxInstances: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .default(1000)
+      .describe('Most rows accepted in one POST /predict.'),
+    unknownFeatures: z.enum(['warn', 'reject']).default('warn').describe('Fields the model does not know.'),
+    missingFeatures: z.enum(['impute', 'reject']).default('impute').describe('Features absent from a row.'),
+    captureSampleRate: z
+      .number()
+      .min(0, { message: 'endpoint.captureSampleRate must be between 0 and 1' })
+      .max(1, { message: 'endpoint.captureSampleRate must be between 0 and 1' })
+      .default(0.1)
+      .describe('Share of requests captured to the monitoring zone.'),
+    sagemakerEndpointName: z
+      .string()
+      .regex(SAGEMAKER_ENDPOINT_PATTERN, {
+        message: 'endpoint.sagemakerEndpointName must be a SageMaker endpoint name (letters, digits, hyphens)',
+      })
+      .optional()
+      .describe('Score with this SageMaker endpoint instead of in the function.'),
+  })
+  .describe('The HTTPS inference endpoint (Lambda Function URL).');
+
+const streamingSchema = z
+  .object({
+    batchSize: z.number().int().min(1).max(10000).default(100).describe('Records per scoring batch.'),
+    maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(5),
+  })
+  .describe('Optional streaming scoring from a Kinesis stream.');
+
+export const modelSchema = z
+  .object({
+    name: z
+      .string({ message: 'name is required: a lower-case model name such as "churn"' })
+      .regex(MODEL_NAME_PATTERN, {
+        message: 'name must be lower-case letters, digits and hyphens, start with a letter, at most 40 characters',
+      })
+      .describe("The model's name: its raw-zone prefix, endpoint path and resource names."),
+    target: z
+      .string({ message: 'target is required: the column the model predicts' })
+      .min(1, { message: 'target must name the column the model predicts' })
+      .describe('The column to predict.'),
+    positiveLabel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Binary models: the target value that counts as positive (e.g. "yes").'),
+    problemType: z
+      .enum(PROBLEM_TYPES)
+      .optional()
+      .describe('binary or regression; default binary when positiveLabel is given, else regression.'),
+    features: z
+      .union([
+        z.literal('all'),
+        z.array(z.string().min(1)).min(1, { message: 'features must list at least one column' }),
+      ])
+      .default('all')
+      .describe('"all" columns but the target, or a list of column names.'),
+    learner: z.enum(LEARNERS).default('auto').describe('auto tries gbdt and linear and keeps the better one.'),
+    params: trainingParamsSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    gate: gateSchema.prefault({}),
+    retrain: retrainSchema.prefault({}),
+    drift: driftSchema.prefault({}),
+    endpoint: endpointSchema.prefault({}),
+    streaming: streamingSchema.optional(),
+  })
+  .strict()
+  .superRefine((model, ctx) => {
+    const problemType = model.problemType ?? (model.positiveLabel === undefined ? 'regression' : 'binary');
+    if (problemType === 'binary' && model.positiveLabel === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['positiveLabel'],
+        message: 'binary models need positiveLabel: the target value that counts as positive, e.g. "yes"',
+      });
+    }
+    if (problemType === 'regression' && model.positiveLabel !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['positiveLabel'],
+        message: 'regression models have no positive label: remove positiveLabel or set problemType "binary"',
+      });
+    }
+    const metric = model.gate.metric;
+    const fitting: readonly string[] = problemType === 'binary' ? BINARY_METRICS : REGRESSION_METRICS;
+    if (metric !== undefined && !fitting.includes(metric)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gate', 'metric'],
+        message: `metric "${metric}" does not fit a ${problemType} model: use one of ${fitting.join(', ')}`,
+      });
+    }
+    if (Array.isArray(model.features) && model.features.includes(model.target)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features'],
+        message: `features lists the target "${model.target}": remove it, the target is never a feature`,
+      });
+    }
+    if (model.training.gpu === 0) {
+      const problem = fargateSizeProblem(model.training.vcpu, model.training.memoryMiB);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['training'], message: problem });
+    }
+  });
+
+export const platformSchema = z
+  .object({
+    $schema: z.string().optional().describe('Path or URL of mlops.config.schema.json, for editors.'),
+    project: z
+      .string()
+      .regex(PROJECT_PATTERN, {
+        message: 'project must start with a letter and hold letters, digits and hyphens (at most 40)',
+      })
+      .default('mlops')
+      .describe('Prefix of the CloudFormation stack name and resource names.'),
+    logRetentionDays: z
+      .literal(LOG_RETENTION_DAYS, {
+        message: `logRetentionDays must be one of CloudWatch's periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30)
+      .describe('How long function, workflow and flow logs are kept.'),
+    models: z
+      .array(modelSchema, { message: 'models is required: a list of models, e.g. [{ "name": "churn", ... }]' })
+      .min(1, { message: 'models must hold at least one model' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.models.forEach((model, index) => {
+      const first = seen.get(model.name);
+      if (first === undefined) seen.set(model.name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', index, 'name'],
+          message: `model name "${model.name}" is already used by models[${first}]: names must be unique`,
+        });
+    });
+  })
+  .describe('Serverless MLOps platform config: read by `cdk deploy` and by the local platform.');
+
+/** Fargate's valid vCPU/memory pairs (MiB); returns why a pair is invalid, or null. */
+export function fargateSizeProblem(vcpu: number, memoryMiB: number): string | null {
+  const ranges: Record<string, [number, number, number]> = {
+    '0.25': [512, 2048, 512],
+    '0.5': [1024, 4096, 1024],
+    '1': [2048, 8192, 1024],
+    '2': [4096, 16384, 1024],
+    '4': [8192, 30720, 1024],
+    '8': [16384, 61440, 4096],
+    '16': [32768, 122880, 8192],
+  };
+  const range = ranges[String(vcpu)];
+  if (!range) return `vcpu ${vcpu} is not a Fargate size: use 0.25, 0.5, 1, 2, 4, 8 or 16 (or set gpu above 0)`;
+  const [min, max, step] = range;
+  if (memoryMiB < min || memoryMiB > max || memoryMiB % step !== 0) {
+    return `memoryMiB ${memoryMiB} does not fit ${vcpu} vCPU on Fargate: use ${min} to ${max} in steps of ${step}`;
+  }
+  return null;
+}
+
+export type ModelInput = z.input<typeof modelSchema>;
+export type PlatformInput = z.input<typeof platformSchema>;
+type ParsedModel = z.output<typeof modelSchema>;
+
+/** A model with every default applied and the dependent fields resolved. */
+export interface ModelConfig extends Omit<ParsedModel, 'problemType' | 'gate'> {
+  readonly problemType: (typeof PROBLEM_TYPES)[number];
+  readonly gate: {
+    readonly metric: (typeof BINARY_METRICS)[number] | (typeof REGRESSION_METRICS)[number];
+    readonly minGain: number;
+    /** Threshold the first model must reach; null: any first model is promoted. */
+    readonly floor: number | null;
+  };
+}
+
+export interface PlatformConfig {
+  readonly project: string;
+  readonly logRetentionDays: number;
+  readonly models: readonly ModelConfig[];
+  /** Where the config came from (a path, or a label for configs built in code). */
+  readonly source: string;
+}
