@@ -156,14 +156,9 @@ export function fitPipeline(
   const steps = features.map((feature): Step => {
     const column = table.columns[table.columnNames.indexOf(feature.name)];
     if (!column) throw new Error(`feature column "${feature.name}" is not in the table`);
-    switch (feature.type) {
-      case 'numeric':
-        return fitNumeric(column, rows, feature.name);
-      case 'boolean':
-        return fitBoolean(column, rows, feature.name);
-      case 'categorical':
-        return fitCategorical(column, rows, feature.name, target, resolved);
-    }
+    if (feature.type === 'numeric') return fitNumeric(column, rows, feature.name);
+    if (feature.type === 'boolean') return fitBoolean(column, rows, feature.name);
+    return fitCategorical(column, rows, feature.name, target, resolved);
   });
   return new Pipeline({ steps });
 }
@@ -182,22 +177,19 @@ export class Pipeline {
   constructor(readonly json: PipelineJson) {
     const features: FeatureInfo[] = [];
     this.compiled = json.steps.map((step): CompiledStep => {
-      switch (step.kind) {
-        case 'numeric':
-        case 'boolean':
-          features.push({ name: step.column, kind: step.kind === 'numeric' ? 'numeric' : 'binary' });
-          if (step.missingIndicator) features.push({ name: `${step.column}__missing`, kind: 'binary' });
-          return { kind: step.kind, column: step.column, fill: step.fill, indicator: step.missingIndicator };
-        case 'categorical':
-          features.push({ name: step.column, kind: 'categorical', cardinality: step.cardinality });
-          return {
-            kind: 'categorical',
-            column: step.column,
-            codes: new Map(step.codes),
-            otherCode: step.otherCode,
-            missingCode: step.missingCode,
-          };
+      if (step.kind === 'categorical') {
+        features.push({ name: step.column, kind: 'categorical', cardinality: step.cardinality });
+        return {
+          kind: 'categorical',
+          column: step.column,
+          codes: new Map(step.codes),
+          otherCode: step.otherCode,
+          missingCode: step.missingCode,
+        };
       }
+      features.push({ name: step.column, kind: step.kind === 'numeric' ? 'numeric' : 'binary' });
+      if (step.missingIndicator) features.push({ name: `${step.column}__missing`, kind: 'binary' });
+      return { kind: step.kind, column: step.column, fill: step.fill, indicator: step.missingIndicator };
     });
     this.features = features;
     this.inputColumns = json.steps.map((step) => step.column);
