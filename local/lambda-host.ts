@@ -58,7 +58,7 @@ export class LocalFunction {
           stream?.on('data', (chunk: Buffer) => {
             const lines = (partial + chunk.toString()).split('\n');
             partial = lines.pop() ?? '';
-            lines.forEach((line) => onLog(line));
+            for (const line of lines) onLog(line);
           });
         }
       }
