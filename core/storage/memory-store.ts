@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import {
+  type ObjectStore,
+  type ObjectSummary,
+  PreconditionFailedError,
+  type PutOptions,
+  type StoredObject,
+  sameEtag,
+  toBytes,
+} from './object-store';
+
+interface MemoryObject {
+  readonly body: Uint8Array;
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly contentType?: string;
+}
+
+/**
+ * ObjectStore in memory with S3's conditional-write semantics, for unit tests of pure logic
+ * and the local platform's fakes. Each put checks and writes in one synchronous step, so
+ * concurrent conditional puts on a key are decided exactly as S3 decides them: one wins.
+ */
+export class MemoryObjectStore implements ObjectStore {
+  private readonly objects = new Map<string, MemoryObject>();
+
+  constructor(
+    readonly bucket = 'memory',
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async get(key: string): Promise<StoredObject | null> {
+    await Promise.resolve();
+    const object = this.objects.get(key);
+    return object ? { body: object.body.slice(), etag: object.etag } : null;
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    // Yield first so concurrent callers interleave as they would over the network.
+    await Promise.resolve();
+    const current = this.objects.get(key);
+    if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(this.bucket, key, 'exists');
+    if (options.ifMatch !== undefined) {
+      if (!current) throw new PreconditionFailedError(this.bucket, key, 'missing');
+      if (!sameEtag(current.etag, options.ifMatch))
+        throw new PreconditionFailedError(this.bucket, key, 'etag-mismatch');
+    }
+    const bytes = toBytes(body).slice();
+    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    this.objects.set(key, { body: bytes, etag, lastModified: this.clock(), contentType: options.contentType });
+    return { etag };
+  }
+
+  async head(key: string): Promise<ObjectSummary | null> {
+    await Promise.resolve();
+    const object = this.objects.get(key);
+    return object ? summary(key, object) : null;
+  }
+
+  async list(prefix: string): Promise<ObjectSummary[]> {
+    await Promise.resolve();
+    return [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, object]) => summary(key, object));
+  }
+
+  async delete(key: string): Promise<void> {
+    await Promise.resolve();
+    this.objects.delete(key);
+  }
+
+  /** Every key, for assertions in tests. */
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+}
+
+function summary(key: string, object: MemoryObject): ObjectSummary {
+  return { key, size: object.body.byteLength, lastModified: object.lastModified, etag: object.etag };
+}

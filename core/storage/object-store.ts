@@ -1,0 +1,79 @@
+/**
+ * The one storage interface the pure core talks to: a single bucket with S3's semantics,
+ * including conditional writes (the registry's atomicity rests on them).
+ * adapters/s3-object-store.ts implements it for S3 (and the local S3 endpoint);
+ * core/storage/memory-store.ts implements it in memory for unit tests.
+ */
+export interface ObjectSummary {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: Date;
+  /** Quoted as S3 returns it, e.g. `"9e107d9d372bb6826bd81d3542a419d6"`. */
+  readonly etag: string;
+}
+
+export interface StoredObject {
+  readonly body: Uint8Array;
+  readonly etag: string;
+}
+
+export interface PutOptions {
+  /** `'*'`: write only if no object exists at the key (S3 `If-None-Match: *`). */
+  readonly ifNoneMatch?: '*';
+  /** Write only if the current object's ETag equals this one (S3 `If-Match`). */
+  readonly ifMatch?: string;
+  readonly contentType?: string;
+}
+
+export interface ObjectStore {
+  /** The bucket this store is bound to (for messages and s3:// URIs). */
+  readonly bucket: string;
+  /** The object, or null when no object exists at the key. */
+  get(key: string): Promise<StoredObject | null>;
+  /** Throws PreconditionFailedError when `ifNoneMatch` or `ifMatch` does not hold. */
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }>;
+  head(key: string): Promise<ObjectSummary | null>;
+  /** Every object whose key starts with `prefix`, in key order (paginated underneath). */
+  list(prefix: string): Promise<ObjectSummary[]>;
+  /** Deleting a missing key is not an error (as on S3). */
+  delete(key: string): Promise<void>;
+}
+
+export type PreconditionFailure =
+  /** ifNoneMatch '*' and an object exists. */
+  | 'exists'
+  /** ifMatch and the current ETag differs. */
+  | 'etag-mismatch'
+  /** ifMatch and no object exists. */
+  | 'missing'
+  /** S3 saw a concurrent conditional write to the same key (409 ConditionalRequestConflict). */
+  | 'conflict';
+
+/** A conditional write lost: re-read the object and decide again. */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly failure: PreconditionFailure,
+  ) {
+    super(`conditional write to s3://${bucket}/${key} lost (${failure}); re-read the object and retry`);
+  }
+}
+
+export function isPreconditionFailed(error: unknown): error is PreconditionFailedError {
+  return error instanceof PreconditionFailedError;
+}
+
+/** ETags compare without their quotes or a weak prefix, as S3 does. */
+export function sameEtag(a: string, b: string): boolean {
+  return normalizeEtag(a) === normalizeEtag(b);
+}
+
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+export function toBytes(body: Uint8Array | string): Uint8Array {
+  return typeof body === 'string' ? new TextEncoder().encode(body) : body;
+}
