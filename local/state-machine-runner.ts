@@ -1,0 +1,92 @@
+/**
+ * Runs an Amazon States Language definition locally with aws-local-stepfunctions, every Task
+ * state served by a local handler (a Task left to the interpreter would call real AWS, so an
+ * unserved Task is refused before the run starts).
+ */
+
+// aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); Node 20 lacks it.
+if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+import { StateMachine } from 'aws-local-stepfunctions';
+
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+export interface ExecutionResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  /** The States error name and cause of a failed execution. */
+  readonly error?: string;
+  readonly cause?: string;
+  /** State names in the order they were entered. */
+  readonly path: readonly string[];
+}
+
+interface AslState {
+  Type: string;
+  Branches?: Array<{ States: Record<string, AslState> }>;
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+}
+
+/** Names of every Task state, including those inside Parallel and Map states. */
+export function taskStateNames(definition: { States: Record<string, AslState> }): string[] {
+  const names: string[] = [];
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task') names.push(name);
+    for (const branch of state.Branches ?? []) names.push(...taskStateNames(branch));
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) names.push(...taskStateNames(inner));
+  }
+  return names;
+}
+
+export async function runStateMachine(
+  definition: { States: Record<string, AslState>; StartAt: string },
+  input: unknown,
+  handlers: Readonly<Record<string, TaskHandler>>,
+  onStateEntered?: (name: string) => void,
+): Promise<ExecutionResult> {
+  const unserved = taskStateNames(definition).filter((name) => !handlers[name]);
+  if (unserved.length > 0) {
+    throw new Error(
+      `no local handler for Task state(s): ${unserved.join(', ')}; every Task must run locally, never against AWS`,
+    );
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: the interpreter's definition type is stricter than parsed JSON.
+  const machine = new StateMachine(definition as any, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+  });
+  const path: string[] = [];
+  const logs = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        path.push(event.state.name);
+        onStateEntered?.(event.state.name);
+      }
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await logs;
+    return { status: 'SUCCEEDED', output, path };
+  } catch (error) {
+    await logs.catch(() => undefined);
+    const failure = (error as { cause?: { name?: string; message?: string } }).cause ?? (error as Error);
+    return { status: 'FAILED', error: failure.name, cause: failure.message, path };
+  }
+}
