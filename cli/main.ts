@@ -4,9 +4,10 @@ import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
 import { predictCommand } from './commands/predict';
 import { trainCommand } from './commands/train';
+import { trainerCommand } from './commands/trainer';
 import { type Command, type CommandIo, processIo } from './io';
 
-const COMMANDS: readonly Command[] = [trainCommand, predictCommand];
+const COMMANDS: readonly Command[] = [trainCommand, predictCommand, trainerCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.spec.name.length)) + 2;

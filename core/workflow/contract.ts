@@ -67,6 +67,8 @@ export const TRAINER_OUTPUTS = {
   artifact: 'model.json',
   metrics: 'metrics.json',
   profile: 'profile.json',
+  /** Written instead of the others when training fails: `{ "error": "...", "retryable": bool }`. */
+  error: 'error.json',
 } as const;
 
 /** Exit codes: AWS Batch retries `retryable` (job definition retry strategy), never the others. */
