@@ -1,0 +1,109 @@
+import type { Cell } from '../data/table';
+import type { ColumnType } from '../schema/types';
+import { cellToBoolean, cellToCategory, cellToNumber } from '../schema/values';
+
+/**
+ * One pass over a column's raw cells into what every statistic needs: the finite values sorted
+ * once (numeric), or category counts. Missing, infinite and unparseable cells are counted, never
+ * silently dropped.
+ */
+export interface NumericColumnData {
+  readonly kind: 'numeric';
+  readonly rows: number;
+  /** Finite values, sorted ascending. */
+  readonly sorted: Float64Array;
+  readonly missing: number;
+  readonly positiveInfinity: number;
+  readonly negativeInfinity: number;
+  /** Non-missing text that is not a number (a sign the column changed type). */
+  readonly unparseable: number;
+}
+
+export interface CategoricalColumnData {
+  readonly kind: 'categorical';
+  readonly rows: number;
+  readonly counts: Map<string, number>;
+  readonly missing: number;
+}
+
+export type ColumnData = NumericColumnData | CategoricalColumnData;
+
+export function readNumericColumn(cells: ReadonlyArray<Cell>): NumericColumnData {
+  const rows = cells.length;
+  const values = new Float64Array(rows);
+  let valid = 0;
+  let missing = 0;
+  let positiveInfinity = 0;
+  let negativeInfinity = 0;
+  let unparseable = 0;
+  for (let i = 0; i < rows; i++) {
+    const cell = cells[i];
+    const value = typeof cell === 'number' ? cell : cellToNumber(cell);
+    if (value - value === 0) {
+      values[valid++] = value;
+    } else if (value === Number.POSITIVE_INFINITY) {
+      positiveInfinity++;
+    } else if (value === Number.NEGATIVE_INFINITY) {
+      negativeInfinity++;
+    } else if (cell === null || (typeof cell === 'string' && cell.trim() === '') || typeof cell === 'number') {
+      missing++;
+    } else {
+      unparseable++;
+    }
+  }
+  const sorted = valid === rows ? values : values.slice(0, valid);
+  sorted.sort();
+  return { kind: 'numeric', rows, sorted, missing, positiveInfinity, negativeInfinity, unparseable };
+}
+
+/** The category label used for a boolean column: 'true' / 'false', or the raw text when it is not a boolean word. */
+export function booleanLabel(cell: Cell): string | null {
+  const value = cellToBoolean(cell);
+  return value === null ? cellToCategory(cell) : value ? 'true' : 'false';
+}
+
+export function readCategoricalColumn(
+  cells: ReadonlyArray<Cell>,
+  type: 'categorical' | 'boolean',
+): CategoricalColumnData {
+  const counts = new Map<string, number>();
+  let missing = 0;
+  const label = type === 'boolean' ? booleanLabel : cellToCategory;
+  for (let i = 0; i < cells.length; i++) {
+    const key = label(cells[i]);
+    if (key === null) missing++;
+    else counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return { kind: 'categorical', rows: cells.length, counts, missing };
+}
+
+export function readColumn(cells: ReadonlyArray<Cell>, type: ColumnType): ColumnData {
+  return type === 'numeric' ? readNumericColumn(cells) : readCategoricalColumn(cells, type);
+}
+
+/**
+ * A column's type when no schema says it (a reference table without a schema, a new column):
+ * Evidently's typing: numbers are numeric, except integers with at most 10 distinct values,
+ * which are categorical; boolean words are boolean; anything else is categorical.
+ */
+export function guessColumnType(cells: ReadonlyArray<Cell>): ColumnType {
+  let allNumeric = true;
+  let allIntegers = true;
+  let allBoolean = true;
+  let seen = 0;
+  const distinct = new Set<number>();
+  for (const cell of cells) {
+    if (cellToCategory(cell) === null) continue;
+    seen++;
+    const value = cellToNumber(cell);
+    if (Number.isNaN(value)) allNumeric = false;
+    else if (!Number.isInteger(value)) allIntegers = false;
+    else if (distinct.size <= 10) distinct.add(value);
+    if (typeof cell !== 'boolean' && !(typeof cell === 'string' && Number.isNaN(value) && cellToBoolean(cell) !== null))
+      allBoolean = false;
+  }
+  if (seen === 0) return 'categorical';
+  if (allBoolean) return 'boolean';
+  if (allNumeric) return allIntegers && distinct.size <= 10 ? 'categorical' : 'numeric';
+  return 'categorical';
+}
