@@ -1,0 +1,142 @@
+import { InputError } from '../../core/score/scorer';
+import type { ObjectStore } from '../../core/storage/object-store';
+import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
+import { readJsonBody } from '../shared/json-body';
+import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
+import { CaptureBuffer } from './capture';
+import type { InferenceConfig } from './config';
+import { type CacheLogger, ModelCache, ModelUnavailableError } from './model-cache';
+import { describeModel, predict, type ScoringBackend } from './predict';
+import { parsePredictRequest } from './request';
+
+export interface InferenceAppOptions {
+  readonly config: InferenceConfig;
+  /** The artifacts zone (the registry). */
+  readonly artifacts: ObjectStore;
+  /** The monitoring zone (captured traffic). */
+  readonly monitoring: ObjectStore;
+  readonly backend: ScoringBackend;
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+  /** Capture sampling. @default Math.random */
+  readonly random?: () => number;
+  readonly logger?: CacheLogger;
+}
+
+/** What one request produced beyond its response, for logs and metrics. */
+export interface RequestOutcome {
+  readonly response: HttpResponse;
+  readonly rows: number;
+  readonly warnings: number;
+  readonly captured: boolean;
+  readonly modelVersion?: number;
+}
+
+type Route = (event: unknown, requestId: string) => Promise<RequestOutcome>;
+
+/**
+ * The inference function's logic, without AWS: routes a Function URL event, validates, scores
+ * with the cached model, and captures a sample. One instance per container (see handler.ts);
+ * everything it reads from S3 goes through the ObjectStores it is given.
+ */
+export class InferenceApp {
+  readonly cache: ModelCache;
+  readonly capture: CaptureBuffer;
+  private readonly now: () => number;
+  private readonly routes: Routes<Route>;
+
+  constructor(private readonly options: InferenceAppOptions) {
+    const { config } = options;
+    this.now = options.now ?? Date.now;
+    this.cache = new ModelCache({
+      store: options.artifacts,
+      model: config.modelName,
+      refreshMs: config.modelRefreshSeconds * 1000,
+      now: this.now,
+      logger: options.logger,
+    });
+    this.capture = new CaptureBuffer({
+      store: options.monitoring,
+      model: config.modelName,
+      sampleRate: config.captureSampleRate,
+      maxRows: config.captureMaxRows,
+      maxAgeMs: config.captureMaxAgeSeconds * 1000,
+      random: options.random,
+      onProblem: (message, details) => options.logger?.warn(message, details),
+    });
+    this.routes = {
+      '/': { GET: () => this.describe() },
+      '/predict': { POST: (event, requestId) => this.predict(event, requestId) },
+    };
+  }
+
+  /** Answers one request; throws HttpError, InputError or ModelUnavailableError for the error middleware. */
+  async handle(event: unknown, requestId: string): Promise<RequestOutcome> {
+    const route = matchRoute(this.routes, requestLineOf(event));
+    return route(event, requestId);
+  }
+
+  /**
+   * Starts a capture flush when one is due, without awaiting it: the caller returns its response
+   * at once and the PUT completes while the runtime hands the response back (or, if Lambda
+   * freezes the container first, when it thaws for the next request).
+   */
+  startDueFlush(): void {
+    void this.capture.flushIfDue(this.now());
+  }
+
+  private async describe(): Promise<RequestOutcome> {
+    const model = await this.cache.get();
+    return {
+      response: jsonResponse(200, describeModel(model, this.options.backend)),
+      rows: 0,
+      warnings: 0,
+      captured: false,
+      modelVersion: model.version,
+    };
+  }
+
+  private async predict(event: unknown, requestId: string): Promise<RequestOutcome> {
+    const { config, backend } = this.options;
+    // Request-level checks first: a bad request is a 400 even while no model is loaded.
+    const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, { maxBytes: config.maxBodyBytes });
+    const instances = parsePredictRequest(body, config.maxInstances);
+    const model = await this.cache.get();
+    const result = await predict(
+      model,
+      instances,
+      { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
+      backend,
+    );
+    const captured = this.capture.sample();
+    if (captured) {
+      this.capture.add(
+        {
+          requestId,
+          time: new Date(this.now()).toISOString(),
+          model: model.name,
+          version: model.version,
+          instances,
+          predictions: result.predictions,
+          warnings: result.warnings,
+        },
+        this.now(),
+      );
+    }
+    return {
+      response: jsonResponse(200, result),
+      rows: instances.length,
+      warnings: result.warnings.length,
+      captured,
+      modelVersion: model.version,
+    };
+  }
+}
+
+/** Domain errors of the inference path as HTTP: the error middleware's classifier. */
+export function classifyInferenceError(error: unknown): HttpError | undefined {
+  if (error instanceof InputError) return new HttpError(400, error.message, error.field);
+  if (error instanceof ModelUnavailableError)
+    return new HttpError(503, error.message, undefined, { 'retry-after': '60' });
+  return undefined;
+}

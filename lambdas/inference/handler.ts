@@ -1,0 +1,96 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { httpErrors } from '../shared/error-middleware';
+import type { HttpResponse } from '../shared/http';
+import { classifyInferenceError, InferenceApp } from './app';
+import { inferenceConfigFromEnv } from './config';
+import { inProcessBackend } from './predict';
+import { sageMakerBackend } from './sagemaker';
+import { sageMakerInvoker } from './sagemaker-client';
+
+/**
+ * The HTTPS inference endpoint: a Lambda function behind a Function URL (payload format 2.0).
+ *   GET  /         the serving model's name, version, schema and creation time
+ *   POST /predict  {"instances": [{...}, ...]} -> {"model", "predictions", "warnings"}
+ * Configuration: INFERENCE_ENV in ./config.ts. Capture and what Lambda's lifecycle loses: ./capture.ts.
+ */
+
+export interface InferenceHandlerOptions {
+  /** The app for this container; called on every request, so it must memoise. */
+  readonly app: () => InferenceApp;
+  readonly logger: Logger;
+  /** @default - no metrics middleware */
+  readonly metrics?: Metrics;
+}
+
+export function createInferenceHandler(options: InferenceHandlerOptions) {
+  const { logger, metrics } = options;
+  const base = middy<unknown, HttpResponse>().use(injectLambdaContext(logger, { resetKeys: true }));
+  const withMetrics = metrics ? base.use(logMetrics(metrics, { captureColdStartMetric: true })) : base;
+  return withMetrics
+    .use(httpErrors({ classify: classifyInferenceError, logger }))
+    .handler(async (event: unknown, context: Context): Promise<HttpResponse> => {
+      const app = options.app();
+      const outcome = await app.handle(event, requestIdOf(event, context));
+      app.startDueFlush();
+      if (metrics && outcome.rows > 0) {
+        metrics.addMetric('PredictedRows', MetricUnit.Count, outcome.rows);
+        if (outcome.warnings > 0) metrics.addMetric('PredictWarnings', MetricUnit.Count, outcome.warnings);
+      }
+      return outcome.response;
+    });
+}
+
+function requestIdOf(event: unknown, context: Context | undefined): string {
+  if (context?.awsRequestId) return context.awsRequestId;
+  const fromEvent = (event as { requestContext?: { requestId?: unknown } } | null)?.requestContext?.requestId;
+  return typeof fromEvent === 'string' ? fromEvent : 'unknown';
+}
+
+/**
+ * Builds the container's app from the environment, once: config (fail-fast, every bad variable
+ * named), SDK clients, stores, the model cache. A misconfiguration answers 500 naming the
+ * variable (logged) instead of crashing the runtime; the next request tries again.
+ */
+export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): InferenceApp {
+  const config = inferenceConfigFromEnv(env);
+  const s3 = createS3Client({ endpoint: config.s3Endpoint });
+  const backend = config.sagemakerEndpoint
+    ? sageMakerBackend(sageMakerInvoker(new SageMakerRuntimeClient({}), config.sagemakerEndpoint))
+    : inProcessBackend;
+  const app = new InferenceApp({
+    config,
+    artifacts: new S3ObjectStore(s3, config.artifactsBucket),
+    monitoring: new S3ObjectStore(s3, config.monitoringBucket),
+    backend,
+    logger,
+  });
+  // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
+  // then the buffered captures get one last flush. Without one, they are lost (see capture.ts).
+  process.once('SIGTERM', () => {
+    void app.capture.flush().finally(() => process.exit(0));
+  });
+  return app;
+}
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Mlops',
+  serviceName: 'inference',
+});
+let app: InferenceApp | undefined;
+
+export const handler = createInferenceHandler({
+  app: () => {
+    app ??= inferenceAppFromEnv(logger);
+    return app;
+  },
+  logger,
+  metrics,
+});

@@ -1,0 +1,81 @@
+import type { Prediction, ScoringPolicy } from '../../core/score/scorer';
+import type { ServingModel } from './model-cache';
+import type { Instance } from './request';
+
+/** Where scores come from once the request is validated: this function, or a SageMaker endpoint. */
+export interface ScoringBackend {
+  readonly kind: 'in-process' | 'sagemaker';
+  score(model: ServingModel, instances: readonly Instance[]): Promise<Prediction[]>;
+}
+
+/** Scores in the function with the model's own fitted pipeline (the default). */
+export const inProcessBackend: ScoringBackend = {
+  kind: 'in-process',
+  score: async (model, instances) => instances.map((instance) => model.scorer.scoreRecord(instance)),
+};
+
+export interface PredictResponse {
+  readonly model: { readonly name: string; readonly version: number };
+  readonly predictions: readonly Prediction[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * POST /predict after the request-level checks: the scorer checks every instance against the
+ * model's schema and the policy (throwing InputError naming the field), then the backend scores.
+ */
+export async function predict(
+  model: ServingModel,
+  instances: readonly Instance[],
+  policy: ScoringPolicy,
+  backend: ScoringBackend,
+): Promise<PredictResponse> {
+  const warnings = model.scorer.checkRecords(instances, policy);
+  const predictions = await backend.score(model, instances);
+  return { model: { name: model.name, version: model.version }, predictions, warnings };
+}
+
+export interface ModelDescription {
+  readonly model: {
+    readonly name: string;
+    readonly version: number;
+    /** When the artifact was trained. */
+    readonly createdAt: string;
+    /** When this version became the served alias, and how. */
+    readonly servedSince: string;
+    readonly alias: string;
+    readonly codeVersion: string;
+  };
+  readonly target: {
+    readonly name: string;
+    readonly task: 'binary' | 'regression';
+    readonly positiveLabel?: string;
+    readonly negativeLabel?: string;
+    readonly threshold?: number;
+  };
+  /** The features a request may send, with their types; anything else is unknown. */
+  readonly schema: { readonly features: ReadonlyArray<{ readonly name: string; readonly type: string }> };
+  readonly scoring: { readonly backend: ScoringBackend['kind'] };
+}
+
+/** GET /: what is being served. */
+export function describeModel(model: ServingModel, backend: ScoringBackend): ModelDescription {
+  const { artifact } = model.scorer;
+  return {
+    model: {
+      name: model.name,
+      version: model.version,
+      createdAt: artifact.createdAt,
+      servedSince: model.alias.movedAt,
+      alias: model.alias.alias,
+      codeVersion: artifact.codeVersion,
+    },
+    target: { ...artifact.target },
+    schema: {
+      features: artifact.schema.columns
+        .filter((column) => column.role === 'feature')
+        .map((column) => ({ name: column.name, type: column.type })),
+    },
+    scoring: { backend: backend.kind },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * HTTP vocabulary shared by the functions behind a Function URL (payload format 2.0): the typed
+ * error a logic function throws, and the one JSON shape every error response has.
+ */
+
+/** Function URL (payload format 2.0) response, as the handlers return it. */
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** `{"error": {"message", "field"?}}`: the body of every 4xx and 5xx response. */
+export interface ErrorBody {
+  readonly error: { readonly message: string; readonly field?: string };
+}
+
+/**
+ * An error that already knows its HTTP status. Logic functions throw it (or a domain error the
+ * handler's classifier maps to it); the error middleware turns it into a JSON response.
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    /** The request field at fault, e.g. `instances[3].age`. */
+    readonly field?: string,
+    /** Extra response headers, e.g. `Allow` on a 405. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, field?: string): HttpError => new HttpError(400, message, field);
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function errorResponse(error: HttpError): HttpResponse {
+  const body: ErrorBody = {
+    error: error.field === undefined ? { message: error.message } : { message: error.message, field: error.field },
+  };
+  return jsonResponse(error.statusCode, body, error.headers);
+}

@@ -1,0 +1,90 @@
+import { badRequest, HttpError } from './http';
+
+/**
+ * Reads an untrusted JSON request body. Everything here is a client error with a status and a
+ * message, never an exception of another kind:
+ * - bodies over `maxBytes` (checked before decoding or parsing) -> 413;
+ * - bad base64, invalid JSON (NaN, Infinity, trailing commas, ...) -> 400;
+ * - numbers JSON.parse overflows to +-Infinity (`1e400`) -> 400 naming the field;
+ * - keys that pollute prototypes when merged (`__proto__`, `constructor`, `prototype`) -> 400;
+ * - nesting deeper than `maxDepth` -> 400.
+ */
+export interface JsonBodyOptions {
+  readonly maxBytes: number;
+  /** @default 32 */
+  readonly maxDepth?: number;
+}
+
+export interface RawBody {
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function readJsonBody(event: RawBody, options: JsonBodyOptions): unknown {
+  const text = bodyText(event, options.maxBytes);
+  if (text.trim() === '') throw badRequest('the request body is empty; send a JSON document');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`the request body is not valid JSON (${(error as Error).message}); NaN and Infinity are not JSON`);
+  }
+  checkJsonValue(value, options.maxDepth ?? 32);
+  return value;
+}
+
+function bodyText(event: RawBody, maxBytes: number): string {
+  const raw = event.body ?? '';
+  if (typeof raw !== 'string') throw badRequest('the request body must be text');
+  if (!event.isBase64Encoded) {
+    // Each UTF-16 unit is at least one UTF-8 byte, so the cheap length test never rejects a fitting body.
+    if (raw.length > maxBytes || Buffer.byteLength(raw, 'utf8') > maxBytes) throw tooLarge(maxBytes);
+    return raw;
+  }
+  // Base64 carries 3 bytes per 4 characters: reject before decoding anything large.
+  if (Math.floor((raw.length * 3) / 4) - 2 > maxBytes) throw tooLarge(maxBytes);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 === 1) {
+    throw badRequest('the request body is marked base64 but is not valid base64');
+  }
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return bytes.toString('utf8');
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `the request body is larger than ${maxBytes} bytes; send fewer instances per request`);
+}
+
+/** Walks the parsed value without recursion (a deep document must not overflow the stack). */
+function checkJsonValue(root: unknown, maxDepth: number): void {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) {
+        throw badRequest(`${path || 'the body'} is a number too large to represent; send a finite number`, path);
+      }
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) {
+      throw badRequest(`${path || 'the body'} is nested more than ${maxDepth} levels deep`, path || undefined);
+    }
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const childPath = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw badRequest(`${childPath}: the key "${key}" is not allowed in a request body`, childPath);
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
+    }
+  }
+}
