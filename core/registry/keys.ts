@@ -1,0 +1,26 @@
+import { registryPrefix } from '../workflow/layout';
+
+/** Where each registry object lives under registry/<model>/ in the artifacts zone. */
+export const versionsPrefix = (model: string): string => `${registryPrefix(model)}versions/`;
+export const versionPrefix = (model: string, version: number): string => `${versionsPrefix(model)}${version}/`;
+export const artifactKey = (model: string, version: number): string => `${versionPrefix(model, version)}model.json`;
+export const versionMetadataKey = (model: string, version: number): string =>
+  `${versionPrefix(model, version)}version.json`;
+export const approvalKey = (model: string, version: number): string => `${versionPrefix(model, version)}approval.json`;
+export const aliasesPrefix = (model: string): string => `${registryPrefix(model)}aliases/`;
+export const aliasKey = (model: string, alias: string): string => `${aliasesPrefix(model)}${alias}.json`;
+export const aliasHistoryPrefix = (model: string, alias: string): string =>
+  `${registryPrefix(model)}alias-history/${alias}/`;
+
+/** Zero-padded sequence first, then the time: lexical order is move order. */
+export function aliasHistoryKey(model: string, alias: string, sequence: number, movedAt: string): string {
+  return `${aliasHistoryPrefix(model, alias)}${String(sequence).padStart(10, '0')}-${movedAt.replace(/[:.]/g, '')}.json`;
+}
+
+const VERSION_KEY = /^registry\/([^/]+)\/versions\/(\d+)\/([^/]+)$/;
+
+/** Model, version and file name of a key under registry/<model>/versions/, or null. */
+export function parseVersionKey(key: string): { model: string; version: number; file: string } | null {
+  const match = VERSION_KEY.exec(key);
+  return match ? { model: match[1]!, version: Number(match[2]), file: match[3]! } : null;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { DataSchema } from '../schema/types';
+
+/** Stored shapes of the registry; every object is validated on read. */
+
+export const ALIAS_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+export const PRODUCTION_ALIAS = 'production';
+
+export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected']);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
+
+export const schemaSummarySchema = z.object({
+  target: z.string(),
+  rowCount: z.number().int(),
+  columns: z.array(z.object({ name: z.string(), type: z.string(), role: z.string() })),
+});
+export type SchemaSummary = z.infer<typeof schemaSummarySchema>;
+
+/** What a version was made from: enough to reproduce or audit it. */
+export const lineageSchema = z.object({
+  runId: z.string().min(1),
+  /** SHA-256 of the full training data (not a sample). */
+  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256'),
+  dataKey: z.string().min(1),
+  snapshotKey: z.string().optional(),
+  codeVersion: z.string().min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()),
+  schema: schemaSummarySchema,
+});
+export type Lineage = z.infer<typeof lineageSchema>;
+
+/** Immutable once written. */
+export const versionMetadataSchema = z.object({
+  model: z.string(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  artifactKey: z.string(),
+  artifactSha256: z.string(),
+  artifactBytes: z.number().int().nonnegative(),
+  lineage: lineageSchema,
+  tags: z.record(z.string(), z.string()).default({}),
+});
+export type VersionMetadata = z.infer<typeof versionMetadataSchema>;
+
+export const approvalChangeSchema = z.object({
+  status: approvalStatusSchema,
+  at: z.string(),
+  reason: z.string().optional(),
+  actor: z.string().optional(),
+});
+export type ApprovalChange = z.infer<typeof approvalChangeSchema>;
+
+/** Mutable, kept apart from the immutable metadata; `history` is oldest first. */
+export const approvalRecordSchema = z.object({
+  status: approvalStatusSchema,
+  history: z.array(approvalChangeSchema),
+});
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+
+export const aliasMoveKindSchema = z.enum(['promote', 'rollback']);
+export type AliasMoveKind = z.infer<typeof aliasMoveKindSchema>;
+
+/** The alias object and each alias-history entry share this shape. */
+export const aliasRecordSchema = z.object({
+  model: z.string(),
+  alias: z.string(),
+  version: z.number().int().positive(),
+  previousVersion: z.number().int().positive().nullable(),
+  /** 1 for the first move, +1 per move: assigned under the alias's conditional write, so gap-free. */
+  sequence: z.number().int().positive(),
+  /** Never earlier than the previous move's, so history keys sort by time and sequence alike. */
+  movedAt: z.string(),
+  kind: aliasMoveKindSchema,
+  reason: z.string().optional(),
+  actor: z.string().optional(),
+});
+export type AliasRecord = z.infer<typeof aliasRecordSchema>;
+
+export interface ModelVersion extends VersionMetadata {
+  readonly approval: ApprovalRecord;
+}
+
+/** The part of the core's DataSchema the registry keeps with each version. */
+export function summarizeSchema(schema: DataSchema): SchemaSummary {
+  return {
+    target: schema.target,
+    rowCount: schema.rowCount,
+    columns: schema.columns.map(({ name, type, role }) => ({ name, type, role })),
+  };
+}

@@ -1,0 +1,511 @@
+import { createHash } from 'node:crypto';
+import { readJson, writeJson } from '../storage/json';
+import { isPreconditionFailed, type ObjectStore, toBytes } from '../storage/object-store';
+import { MODEL_NAME_PATTERN } from '../workflow/layout';
+import { type EventSink, NO_EVENTS, REGISTRY_EVENT_SOURCE, type RegistryDetailType } from './events';
+import {
+  aliasesPrefix,
+  aliasHistoryKey,
+  aliasHistoryPrefix,
+  aliasKey,
+  approvalKey,
+  artifactKey,
+  parseVersionKey,
+  versionMetadataKey,
+  versionsPrefix,
+} from './keys';
+import {
+  ALIAS_NAME_PATTERN,
+  type AliasMoveKind,
+  type AliasRecord,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  aliasRecordSchema,
+  approvalRecordSchema,
+  type Lineage,
+  lineageSchema,
+  type ModelVersion,
+  PRODUCTION_ALIAS,
+  type VersionMetadata,
+  versionMetadataSchema,
+} from './records';
+
+export type RegistryErrorCode =
+  | 'invalid-name'
+  | 'invalid-lineage'
+  | 'version-not-found'
+  | 'version-rejected'
+  | 'no-rollback-target'
+  | 'contention';
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ModelRegistryOptions {
+  /** The artifacts zone. */
+  readonly store: ObjectStore;
+  /** @default - events are dropped */
+  readonly events?: EventSink;
+  /** @default - the system clock */
+  readonly clock?: () => Date;
+  /** Conditional-write attempts before giving up under contention. @default 64 */
+  readonly maxAttempts?: number;
+  /** Wait after a lost alias or approval write. @default - random 0..min(100, 2^attempt) ms (full jitter) */
+  readonly backoff?: (attempt: number) => Promise<void>;
+}
+
+export interface RegisterVersionInput {
+  readonly model: string;
+  /** The artifact document's bytes, stored as they are. */
+  readonly artifact: Uint8Array | string;
+  readonly lineage: Lineage;
+  /** @default 'pending' */
+  readonly approval?: ApprovalStatus;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly actor?: string;
+}
+
+export interface MoveOptions {
+  readonly reason?: string;
+  readonly actor?: string;
+}
+
+export interface AliasMoveResult {
+  /** False when the alias already pointed to the version (nothing written, no event). */
+  readonly moved: boolean;
+  readonly record: AliasRecord;
+}
+
+export interface RollbackOptions extends MoveOptions {
+  /** Version to roll back to. @default - the production version before the current one */
+  readonly to?: number;
+}
+
+export interface ApprovalResult {
+  readonly approval: ApprovalRecord;
+  /** Set when rejecting the production version rolled production back. */
+  readonly rolledBack?: AliasRecord;
+}
+
+const EMPTY_APPROVAL: ApprovalRecord = { status: 'pending', history: [] };
+
+/**
+ * The model registry: pure rules over an ObjectStore (the artifacts zone, registry/<model>/).
+ *
+ * - Versions are immutable integers. register() claims version n by writing its artifact with
+ *   If-None-Match: *, then commits the metadata the same way; a loser moves on to n+1. The
+ *   artifact is written first, so a visible version (one with metadata) always has its artifact.
+ *   A registration that dies between the two leaves number n unused, never reused.
+ * - Aliases move by compare-and-swap on the alias object's ETag (If-Match; If-None-Match for the
+ *   first move), re-reading on loss, so concurrent moves serialise and none is lost. Each move
+ *   carries a gap-free sequence and is appended to the alias history (one object per move).
+ * - Approval status lives in its own mutable object beside the immutable metadata.
+ */
+export class ModelRegistry {
+  private readonly store: ObjectStore;
+  private readonly events: EventSink;
+  private readonly clock: () => Date;
+  private readonly maxAttempts: number;
+  private readonly backoff: (attempt: number) => Promise<void>;
+
+  constructor(options: ModelRegistryOptions) {
+    this.store = options.store;
+    this.events = options.events ?? NO_EVENTS;
+    this.clock = options.clock ?? (() => new Date());
+    this.maxAttempts = options.maxAttempts ?? 64;
+    this.backoff = options.backoff ?? jitteredBackoff;
+  }
+
+  async register(input: RegisterVersionInput): Promise<ModelVersion> {
+    assertModelName(input.model);
+    const lineage = lineageSchema.safeParse(input.lineage);
+    if (!lineage.success) {
+      throw new RegistryError(
+        'invalid-lineage',
+        `lineage for model ${input.model} is invalid: ${lineage.error.message}`,
+      );
+    }
+    const artifact = toBytes(input.artifact);
+    let version = (await this.highestVersionNumber(input.model)) + 1;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1, version += 1) {
+      const claimed = await this.putIfAbsent(artifactKey(input.model, version), artifact, 'application/json');
+      if (!claimed) continue;
+      const metadata: VersionMetadata = {
+        model: input.model,
+        version,
+        createdAt: this.clock().toISOString(),
+        artifactKey: artifactKey(input.model, version),
+        artifactSha256: createHash('sha256').update(artifact).digest('hex'),
+        artifactBytes: artifact.byteLength,
+        lineage: lineage.data,
+        tags: { ...input.tags },
+      };
+      const approval: ApprovalRecord = {
+        status: input.approval ?? 'pending',
+        history: [{ status: input.approval ?? 'pending', at: metadata.createdAt, actor: input.actor }],
+      };
+      // Approval before metadata: a visible version always has its approval object too.
+      await writeJson(this.store, approvalKey(input.model, version), approval, { ifNoneMatch: '*' });
+      await writeJson(this.store, versionMetadataKey(input.model, version), metadata, { ifNoneMatch: '*' });
+      await this.publish('ModelVersionRegistered', {
+        model: input.model,
+        version,
+        runId: metadata.lineage.runId,
+        dataSha256: metadata.lineage.dataSha256,
+        codeVersion: metadata.lineage.codeVersion,
+        metrics: metadata.lineage.metrics,
+        artifactKey: metadata.artifactKey,
+        approval: approval.status,
+        createdAt: metadata.createdAt,
+      });
+      return { ...metadata, approval };
+    }
+    throw this.contention(`registering a version of ${input.model}`);
+  }
+
+  async getVersion(model: string, version: number): Promise<ModelVersion | null> {
+    assertModelName(model);
+    const metadata = await readJson(this.store, versionMetadataKey(model, version), versionMetadataSchema);
+    if (!metadata) return null;
+    return { ...metadata.value, approval: await this.getApproval(model, version) };
+  }
+
+  async getArtifact(model: string, version: number): Promise<Uint8Array | null> {
+    assertModelName(model);
+    if (!(await this.store.head(versionMetadataKey(model, version)))) return null;
+    return (await this.store.get(artifactKey(model, version)))?.body ?? null;
+  }
+
+  /** Models with at least one registered version, sorted by name. */
+  async listModels(): Promise<string[]> {
+    const models = new Set<string>();
+    for (const item of await this.store.list('registry/')) {
+      const parsed = parseVersionKey(item.key);
+      if (parsed?.file === 'version.json') models.add(parsed.model);
+    }
+    return [...models].sort();
+  }
+
+  /** Committed versions, oldest first. */
+  async listVersions(model: string): Promise<ModelVersion[]> {
+    const numbers = await this.committedVersionNumbers(model);
+    const versions = await Promise.all(numbers.map((version) => this.getVersion(model, version)));
+    return versions.filter((version): version is ModelVersion => version !== null);
+  }
+
+  async getApproval(model: string, version: number): Promise<ApprovalRecord> {
+    return (await readJson(this.store, approvalKey(model, version), approvalRecordSchema))?.value ?? EMPTY_APPROVAL;
+  }
+
+  /**
+   * Changes a version's approval status. Rejecting the version production points to first rolls
+   * production back to the previous acceptable version (SageMaker leaves it serving); when there
+   * is none, nothing changes and the error says what to do.
+   */
+  async setApproval(
+    model: string,
+    version: number,
+    status: ApprovalStatus,
+    options: MoveOptions = {},
+  ): Promise<ApprovalResult> {
+    await this.requireVersion(model, version);
+    const production = await this.resolveAlias(model, PRODUCTION_ALIAS);
+    const rejectsProduction = status === 'rejected' && production?.version === version;
+    const rollbackTarget = rejectsProduction ? await this.previousProductionVersion(model, [version]) : null;
+    if (rejectsProduction && rollbackTarget === null) {
+      throw new RegistryError(
+        'no-rollback-target',
+        `cannot reject version ${version} of ${model}: production serves it and no earlier non-rejected version ` +
+          'was in production; promote another version first, then reject this one',
+      );
+    }
+    const approval = await this.updateApproval(model, version, status, options);
+    let rolledBack: AliasRecord | undefined;
+    if (rollbackTarget !== null) {
+      const reason = options.reason ?? `version ${version} rejected`;
+      rolledBack = (await this.moveAlias(model, PRODUCTION_ALIAS, rollbackTarget, 'rollback', { ...options, reason }))
+        .record;
+    }
+    return { approval, rolledBack };
+  }
+
+  async resolveAlias(model: string, alias: string): Promise<AliasRecord | null> {
+    assertModelName(model);
+    assertAliasName(alias);
+    return (await readJson(this.store, aliasKey(model, alias), aliasRecordSchema))?.value ?? null;
+  }
+
+  async listAliases(model: string): Promise<AliasRecord[]> {
+    assertModelName(model);
+    const items = await this.store.list(aliasesPrefix(model));
+    const records = await Promise.all(items.map((item) => readJson(this.store, item.key, aliasRecordSchema)));
+    return records.flatMap((record) => (record ? [record.value] : []));
+  }
+
+  /** Points `alias` (default production) at `version`. Refuses rejected versions. */
+  promote(
+    model: string,
+    version: number,
+    alias = PRODUCTION_ALIAS,
+    options: MoveOptions = {},
+  ): Promise<AliasMoveResult> {
+    return this.moveAlias(model, alias, version, 'promote', options);
+  }
+
+  /**
+   * Moves production back in one step: to `to`, or else to the version production served before
+   * the current one (skipping versions since rejected, and unwinding earlier rollbacks, so
+   * repeated rollbacks walk further back rather than toggling).
+   */
+  async rollback(model: string, options: RollbackOptions = {}): Promise<AliasMoveResult> {
+    const current = await this.resolveAlias(model, PRODUCTION_ALIAS);
+    if (!current) {
+      throw new RegistryError('no-rollback-target', `cannot roll back ${model}: it has no production version yet`);
+    }
+    const target = options.to ?? (await this.previousProductionVersion(model, []));
+    if (target === null) {
+      throw new RegistryError(
+        'no-rollback-target',
+        `cannot roll back ${model}: production (version ${current.version}) has no earlier non-rejected version ` +
+          'in its history; pass a version to roll back to (--to <version>)',
+      );
+    }
+    return this.moveAlias(model, PRODUCTION_ALIAS, target, 'rollback', {
+      ...options,
+      reason: options.reason ?? `rollback from version ${current.version}`,
+    });
+  }
+
+  /** Every move of the alias, oldest first. */
+  async aliasHistory(model: string, alias: string): Promise<AliasRecord[]> {
+    assertModelName(model);
+    assertAliasName(alias);
+    const items = await this.store.list(aliasHistoryPrefix(model, alias));
+    const entries = await Promise.all(items.map((item) => readJson(this.store, item.key, aliasRecordSchema)));
+    const history = entries.flatMap((entry) => (entry ? [entry.value] : []));
+    // A mover that died after the alias write but before its history write: the alias holds the move.
+    const current = await this.resolveAlias(model, alias);
+    if (current && !history.some((entry) => entry.sequence === current.sequence)) history.push(current);
+    return history.sort((a, b) => a.sequence - b.sequence);
+  }
+
+  /** The version the alias pointed to at `time`, or null if it did not exist yet. */
+  async aliasAt(model: string, alias: string, time: Date): Promise<number | null> {
+    const history = await this.aliasHistory(model, alias);
+    let version: number | null = null;
+    for (const entry of history) {
+      if (Date.parse(entry.movedAt) > time.getTime()) break;
+      version = entry.version;
+    }
+    return version;
+  }
+
+  private async moveAlias(
+    model: string,
+    alias: string,
+    version: number,
+    kind: AliasMoveKind,
+    options: MoveOptions,
+  ): Promise<AliasMoveResult> {
+    assertAliasName(alias);
+    const target = await this.requireVersion(model, version);
+    if (target.approval.status === 'rejected') {
+      throw new RegistryError(
+        'version-rejected',
+        `version ${version} of ${model} is rejected and cannot become ${alias}; set its approval to pending or approved first`,
+      );
+    }
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const current = await readJson(this.store, aliasKey(model, alias), aliasRecordSchema);
+      // Heals the history of a mover that died between its alias write and its history write.
+      if (current && attempt === 0) await this.appendHistory(current.value);
+      if (current?.value.version === version) return { moved: false, record: current.value };
+      const now = this.clock().toISOString();
+      const record: AliasRecord = {
+        model,
+        alias,
+        version,
+        previousVersion: current?.value.version ?? null,
+        sequence: (current?.value.sequence ?? 0) + 1,
+        movedAt: current && current.value.movedAt > now ? current.value.movedAt : now,
+        kind,
+        reason: options.reason,
+        actor: options.actor,
+      };
+      try {
+        await writeJson(
+          this.store,
+          aliasKey(model, alias),
+          record,
+          current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
+        );
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        await this.backoff(attempt);
+        continue;
+      }
+      await this.appendHistory(record);
+      await this.publish('ModelAliasMoved', { ...record });
+      return { moved: true, record };
+    }
+    throw this.contention(`moving alias ${alias} of ${model} to version ${version}`);
+  }
+
+  /** Idempotent: the history key is unique per sequence, and a second writer finds it present. */
+  private async appendHistory(record: AliasRecord): Promise<void> {
+    const key = aliasHistoryKey(record.model, record.alias, record.sequence, record.movedAt);
+    try {
+      await writeJson(this.store, key, record, { ifNoneMatch: '*' });
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
+  }
+
+  private async updateApproval(
+    model: string,
+    version: number,
+    status: ApprovalStatus,
+    options: MoveOptions,
+  ): Promise<ApprovalRecord> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const current = await readJson(this.store, approvalKey(model, version), approvalRecordSchema);
+      const previous = current?.value ?? EMPTY_APPROVAL;
+      const next: ApprovalRecord = {
+        status,
+        history: [
+          ...previous.history,
+          { status, at: this.clock().toISOString(), reason: options.reason, actor: options.actor },
+        ],
+      };
+      try {
+        await writeJson(
+          this.store,
+          approvalKey(model, version),
+          next,
+          current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
+        );
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        await this.backoff(attempt);
+        continue;
+      }
+      await this.publish('ModelApprovalChanged', {
+        model,
+        version,
+        status,
+        previousStatus: previous.status,
+        reason: options.reason,
+        actor: options.actor,
+      });
+      return next;
+    }
+    throw this.contention(`changing the approval of version ${version} of ${model}`);
+  }
+
+  /**
+   * Replays production's history as a stack (a promotion pushes; a rollback pops back to its
+   * target) and returns the nearest entry below the current one that is not rejected or excluded.
+   */
+  private async previousProductionVersion(model: string, exclude: readonly number[]): Promise<number | null> {
+    const history = await this.aliasHistory(model, PRODUCTION_ALIAS);
+    const stack: number[] = [];
+    for (const entry of history) {
+      const index = entry.kind === 'rollback' ? stack.lastIndexOf(entry.version) : -1;
+      if (index >= 0) stack.length = index + 1;
+      else stack.push(entry.version);
+    }
+    const current = stack.pop();
+    for (let index = stack.length - 1; index >= 0; index -= 1) {
+      const candidate = stack[index]!;
+      if (candidate === current || exclude.includes(candidate)) continue;
+      if ((await this.getApproval(model, candidate)).status !== 'rejected') return candidate;
+    }
+    return null;
+  }
+
+  private async requireVersion(model: string, version: number): Promise<ModelVersion> {
+    if (!Number.isInteger(version) || version < 1) {
+      throw new RegistryError('version-not-found', `version must be a positive integer, received ${String(version)}`);
+    }
+    const found = await this.getVersion(model, version);
+    if (!found) {
+      const known = await this.committedVersionNumbers(model);
+      throw new RegistryError(
+        'version-not-found',
+        `model ${model} has no version ${version}; registered versions: ${known.length ? known.join(', ') : 'none'}`,
+      );
+    }
+    return found;
+  }
+
+  private async committedVersionNumbers(model: string): Promise<number[]> {
+    assertModelName(model);
+    const numbers = (await this.store.list(versionsPrefix(model)))
+      .map((item) => parseVersionKey(item.key))
+      .filter((parsed) => parsed?.file === 'version.json')
+      .map((parsed) => parsed!.version);
+    return numbers.sort((a, b) => a - b);
+  }
+
+  /** Over every file, not only committed metadata: a claimed artifact also takes its number. */
+  private async highestVersionNumber(model: string): Promise<number> {
+    let highest = 0;
+    for (const item of await this.store.list(versionsPrefix(model))) {
+      highest = Math.max(highest, parseVersionKey(item.key)?.version ?? 0);
+    }
+    return highest;
+  }
+
+  private async putIfAbsent(key: string, body: Uint8Array, contentType: string): Promise<boolean> {
+    try {
+      await this.store.put(key, body, { ifNoneMatch: '*', contentType });
+      return true;
+    } catch (error) {
+      if (isPreconditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  private publish(detailType: RegistryDetailType, detail: Record<string, unknown>): Promise<void> {
+    return this.events.publish({ source: REGISTRY_EVENT_SOURCE, detailType, detail });
+  }
+
+  private contention(what: string): RegistryError {
+    return new RegistryError(
+      'contention',
+      `gave up ${what} after ${this.maxAttempts} lost conditional writes in s3://${this.store.bucket}/; ` +
+        'another writer keeps winning: retry later or raise maxAttempts',
+    );
+  }
+}
+
+/** Spreads contending writers out so that each round of compare-and-swap has fewer losers. */
+function jitteredBackoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(100, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+function assertModelName(model: string): void {
+  if (!MODEL_NAME_PATTERN.test(model)) {
+    throw new RegistryError(
+      'invalid-name',
+      `model name ${JSON.stringify(model)} must match ${MODEL_NAME_PATTERN} (lowercase letters, digits, dashes)`,
+    );
+  }
+}
+
+function assertAliasName(alias: string): void {
+  if (!ALIAS_NAME_PATTERN.test(alias)) {
+    throw new RegistryError(
+      'invalid-name',
+      `alias ${JSON.stringify(alias)} must match ${ALIAS_NAME_PATTERN} (for example production, staging, challenger)`,
+    );
+  }
+}
