@@ -1,0 +1,112 @@
+/**
+ * Feature binning for histogram GBDT: each feature's values map to at most `maxBins` ordered bins
+ * (a Uint8 code). A split "bin <= b goes left" is the same as "value <= cuts[b] goes left", so
+ * trees store real thresholds and scoring needs no binning.
+ */
+import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
+
+/** Ascending, distinct split candidates; bin(x) = number of cuts strictly below x. */
+export type Cuts = Float64Array;
+
+/** Rows used to find quantile edges: enough for ~256 stable quantiles, cheap on 1M+ rows. */
+export const BIN_SAMPLE_ROWS = 200_000;
+
+/** A stride sample: deterministic, spread over the whole file even when rows arrive ordered. */
+function sampleColumn(column: Float64Array, rowCount: number, sampleRows: number): Float64Array {
+  if (rowCount <= sampleRows) return Float64Array.from(column.subarray(0, rowCount));
+  const sample = new Float64Array(sampleRows);
+  const stride = rowCount / sampleRows;
+  for (let i = 0; i < sampleRows; i++) sample[i] = column[Math.floor(i * stride)];
+  return sample;
+}
+
+/** Between two distinct neighbours; falls back to the lower one when they are adjacent doubles. */
+function midpoint(low: number, high: number): number {
+  const middle = low + (high - low) / 2;
+  return middle >= low && middle < high ? middle : low;
+}
+
+export function computeCuts(
+  column: Float64Array,
+  rowCount: number,
+  feature: FeatureInfo,
+  maxBins: number,
+  sampleRows = BIN_SAMPLE_ROWS,
+): Cuts {
+  const cardinality = feature.cardinality ?? 0;
+  if (feature.kind === 'categorical' && cardinality >= 1 && cardinality <= maxBins) {
+    // Every code is its own bin; codes are ordered by target mean, so ordinal splits are meaningful.
+    const cuts = new Float64Array(cardinality - 1);
+    for (let code = 0; code < cardinality - 1; code++) cuts[code] = code + 0.5;
+    return cuts;
+  }
+  const sorted = sampleColumn(column, rowCount, sampleRows).sort();
+  const distinct: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (Number.isNaN(sorted[i])) {
+      throw new Error(`feature "${feature.name}" has NaN values; the feature pipeline must impute before training`);
+    }
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  }
+  if (distinct.length <= maxBins) {
+    const cuts = new Float64Array(Math.max(0, distinct.length - 1));
+    for (let i = 0; i + 1 < distinct.length; i++) cuts[i] = midpoint(distinct[i], distinct[i + 1]);
+    return cuts;
+  }
+  // Quantile cuts: "value <= cut" goes left, so a cut is the last value of a quantile slice.
+  const cuts: number[] = [];
+  const last = sorted[sorted.length - 1];
+  for (let i = 1; i < maxBins; i++) {
+    const cut = sorted[Math.floor((i * sorted.length) / maxBins) - 1];
+    if (cut < last && (cuts.length === 0 || cut > cuts[cuts.length - 1])) cuts.push(cut);
+  }
+  return Float64Array.from(cuts);
+}
+
+export function binOf(value: number, cuts: Cuts): number {
+  let low = 0;
+  let high = cuts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (cuts[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Bins a column with a fixed-step search over the cuts padded to 256 with +Infinity: eight
+ * steps whose comparisons compile to conditional moves, ~5x faster than a branching binary search.
+ */
+function binColumn(column: Float64Array, rowCount: number, cuts: Cuts): Uint8Array {
+  const padded = new Float64Array(256).fill(Number.POSITIVE_INFINITY);
+  padded.set(cuts);
+  const codes = new Uint8Array(rowCount);
+  for (let r = 0; r < rowCount; r++) {
+    const value = column[r];
+    let position = 0;
+    for (let step = 128; step > 0; step >>= 1)
+      position = padded[position + step - 1] < value ? position + step : position;
+    codes[r] = position;
+  }
+  return codes;
+}
+
+export interface BinnedMatrix {
+  /** Column-major bin codes: `bins[f][row]`. */
+  readonly bins: Uint8Array[];
+  readonly cuts: Cuts[];
+  /** Start of each feature's bins in a flat histogram; `binOffsets[features]` is the total. */
+  readonly binOffsets: Int32Array;
+}
+
+export function binMatrix(matrix: FeatureMatrix, maxBins: number): BinnedMatrix {
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256) {
+    throw new Error(`maxBins must be an integer in [2, 256] (bins are stored as Uint8), got ${maxBins}`);
+  }
+  const cuts = matrix.features.map((feature, f) => computeCuts(matrix.columns[f], matrix.rowCount, feature, maxBins));
+  const binOffsets = new Int32Array(matrix.features.length + 1);
+  for (let f = 0; f < cuts.length; f++) binOffsets[f + 1] = binOffsets[f] + cuts[f].length + 1;
+  const bins = matrix.columns.map((column, f) => binColumn(column, matrix.rowCount, cuts[f]));
+  return { bins, cuts, binOffsets };
+}

@@ -1,0 +1,226 @@
+import type { FeatureInfo } from '../../../core/features/matrix';
+import { gbdtFromJson, trainGbdt } from '../../../core/learners/gbdt';
+import { binMatrix, binOf, computeCuts } from '../../../core/learners/gbdt-binning';
+import type { ProgressListener } from '../../../core/learners/types';
+import { auc, rmse } from '../../../core/metrics';
+import { makeProblem, matrixFrom, rowOf, trainInput, twoNumeric, xorProblem } from './helpers';
+
+const SMALL = { nEstimators: 40, maxDepth: 4, earlyStoppingRounds: 0 };
+
+describe('trainGbdt on a binary task', () => {
+  const train = xorProblem(3000, 1);
+  const validation = xorProblem(1000, 2);
+  const model = trainGbdt(trainInput('binary', train, validation), SMALL);
+
+  it('learns an XOR-like function a linear score cannot rank', () => {
+    // Given an XOR problem, when scored by the boosted trees
+    const scores = model.predictMatrix(validation.matrix);
+    // Then AUC is near the 0.95 ceiling, while x + y (any linear score) stays near 0.5
+    expect(auc(scores, validation.target)).toBeGreaterThan(0.9);
+    const linear = Float64Array.from({ length: validation.matrix.rowCount }, (_, r) => {
+      return validation.matrix.columns[0][r] + validation.matrix.columns[1][r];
+    });
+    expect(auc(linear, validation.target)).toBeLessThan(0.6);
+  });
+
+  it('returns probabilities in (0, 1)', () => {
+    const scores = model.predictMatrix(validation.matrix);
+    expect(Math.min(...scores)).toBeGreaterThan(0);
+    expect(Math.max(...scores)).toBeLessThan(1);
+  });
+
+  it('scores a row with predictRow exactly as predictMatrix does', () => {
+    const scores = model.predictMatrix(validation.matrix);
+    for (let r = 0; r < 50; r++) expect(model.predictRow(rowOf(validation.matrix, r))).toBe(scores[r]);
+  });
+
+  it('produces byte-identical JSON when trained twice on the same input', () => {
+    const again = trainGbdt(trainInput('binary', train, validation), SMALL);
+    expect(JSON.stringify(again.json)).toBe(JSON.stringify(model.json));
+  });
+
+  it('rebuilds from its JSON a model that scores exactly the same', () => {
+    // Given the model's JSON after a round trip through text
+    const rebuilt = gbdtFromJson(JSON.parse(JSON.stringify(model.json)), model.features);
+    // Then every score is identical
+    const expected = model.predictMatrix(validation.matrix);
+    const actual = rebuilt.predictMatrix(validation.matrix);
+    expect(Array.from(actual)).toEqual(Array.from(expected));
+    expect(rebuilt.predictRow(rowOf(validation.matrix, 3))).toBe(model.predictRow(rowOf(validation.matrix, 3)));
+  });
+
+  it('stores split thresholds as real feature values', () => {
+    const thresholds = model.json.trees[0].threshold.filter((_, n) => model.json.trees[0].left[n] >= 0);
+    expect(thresholds.length).toBeGreaterThan(0);
+    for (const threshold of thresholds) expect(Math.abs(threshold)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('early stopping', () => {
+  it('stops once the validation loss stops improving and keeps only the best rounds', () => {
+    // Given pure noise labels, where every tree after the first few overfits
+    const noise = (seed: number) =>
+      makeProblem(
+        twoNumeric,
+        1500,
+        seed,
+        (u) => [u(), u()],
+        (_row, u) => (u() < 0.5 ? 1 : 0),
+      );
+    // When trained with patience 5 out of 300 rounds
+    const model = trainGbdt(trainInput('binary', noise(3), noise(4)), { nEstimators: 300, earlyStoppingRounds: 5 });
+    // Then it stopped early and kept the best iteration's trees
+    expect(model.json.iterationsTrained).toBeLessThan(300);
+    expect(model.json.iterationsTrained - model.json.bestIteration).toBe(5);
+    expect(model.json.trees).toHaveLength(model.json.bestIteration);
+  });
+
+  it('reports progress every iteration with the validation metric', () => {
+    const events: Parameters<ProgressListener>[0][] = [];
+    const input = {
+      ...trainInput('binary', xorProblem(500, 5), xorProblem(200, 6)),
+      onProgress: (e: never) => events.push(e),
+    };
+    trainGbdt(input, { nEstimators: 7, earlyStoppingRounds: 0 });
+    expect(events.map((event) => event.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events[6]).toMatchObject({ learner: 'gbdt', total: 7, metricName: 'logloss' });
+    expect(events[6].validationMetric).toBeLessThan(events[0].validationMetric!);
+  });
+});
+
+describe('trainGbdt on a regression task', () => {
+  const features: FeatureInfo[] = [{ name: 'x', kind: 'numeric' }];
+  const make = (seed: number) =>
+    makeProblem(
+      features,
+      2000,
+      seed,
+      (u) => [u() * 6 - 3],
+      ([x], u) => Math.sin(x) * 3 + (u() - 0.5) * 0.2,
+    );
+
+  it('fits a non-linear curve to within the noise level', () => {
+    const train = make(1);
+    const validation = make(2);
+    const model = trainGbdt(trainInput('regression', train, validation), { nEstimators: 200 });
+    // Noise is uniform on ±0.1 (sd ~0.058); sin(x)*3 has sd ~2.
+    expect(rmse(model.predictMatrix(validation.matrix), validation.target)).toBeLessThan(0.15);
+    expect(model.json.validation?.metric).toBe('rmse');
+  });
+
+  it('predicts the constant when the target is constant', () => {
+    const constant = makeProblem(
+      features,
+      300,
+      3,
+      (u) => [u()],
+      () => 4.5,
+    );
+    const model = trainGbdt(trainInput('regression', constant, constant), { nEstimators: 10 });
+    expect(model.predictRow(Float64Array.of(0.3))).toBe(4.5);
+    expect(model.json.trees.every((tree) => tree.feature.length === 1)).toBe(true);
+  });
+});
+
+describe('constant binary target', () => {
+  it('predicts a probability near the only class seen', () => {
+    const allZero = makeProblem(
+      twoNumeric,
+      300,
+      4,
+      (u) => [u(), u()],
+      () => 0,
+    );
+    const model = trainGbdt(trainInput('binary', allZero, allZero), { nEstimators: 10 });
+    const p = model.predictRow(Float64Array.of(0.5, 0.5));
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(1e-6);
+  });
+});
+
+describe('categorical features', () => {
+  it('splits on ordered category codes', () => {
+    // Given codes 0..5 where only codes >= 4 are positive (codes ordered by target mean)
+    const features: FeatureInfo[] = [{ name: 'colour', kind: 'categorical', cardinality: 6 }];
+    const make = (seed: number) =>
+      makeProblem(
+        features,
+        1200,
+        seed,
+        (u) => [Math.floor(u() * 6)],
+        ([c]) => (c >= 4 ? 1 : 0),
+      );
+    // When trained
+    const model = trainGbdt(trainInput('binary', make(1), make(2)), { nEstimators: 20 });
+    // Then the root splits between codes 3 and 4, and the classes separate
+    expect(model.json.trees[0].feature[0]).toBe(0);
+    expect(model.json.trees[0].threshold[0]).toBe(3.5);
+    expect(model.predictRow(Float64Array.of(5))).toBeGreaterThan(0.9);
+    expect(model.predictRow(Float64Array.of(1))).toBeLessThan(0.1);
+  });
+});
+
+describe('binning', () => {
+  it('gives every code of a small categorical feature its own bin', () => {
+    const cuts = computeCuts(Float64Array.of(0, 1, 2), 3, { name: 'c', kind: 'categorical', cardinality: 5 }, 256);
+    expect(Array.from(cuts)).toEqual([0.5, 1.5, 2.5, 3.5]);
+  });
+
+  it('uses at most maxBins quantile bins for a continuous feature', () => {
+    const values = Float64Array.from({ length: 10000 }, (_, i) => Math.sin(i) * 100);
+    const matrix = matrixFrom(
+      [{ name: 'v', kind: 'numeric' }],
+      Array.from(values, (v) => [v]),
+    );
+    const binned = binMatrix(matrix, 16);
+    expect(binned.cuts[0].length).toBeLessThanOrEqual(15);
+    expect(Math.max(...binned.bins[0])).toBe(binned.cuts[0].length);
+  });
+
+  it('assigns bins consistently with the stored thresholds (value <= cut goes left)', () => {
+    const values = Float64Array.from({ length: 5000 }, (_, i) => Math.round(Math.cos(i * 7) * 1000) / 10);
+    const matrix = matrixFrom(
+      [{ name: 'v', kind: 'numeric' }],
+      Array.from(values, (v) => [v]),
+    );
+    const binned = binMatrix(matrix, 64);
+    const cuts = binned.cuts[0];
+    const inconsistentRows = values.filter((value, r) => {
+      const bin = binned.bins[0][r];
+      const belowUpper = bin === cuts.length || value <= cuts[bin];
+      const aboveLower = bin === 0 || value > cuts[bin - 1];
+      return bin !== binOf(value, cuts) || !belowUpper || !aboveLower;
+    });
+    expect(Array.from(inconsistentRows)).toEqual([]);
+  });
+});
+
+describe('invalid input', () => {
+  it('rejects a binary target that is not 0/1, naming the row', () => {
+    const bad = makeProblem(
+      twoNumeric,
+      10,
+      1,
+      (u) => [u(), u()],
+      () => 2,
+    );
+    expect(() => trainGbdt(trainInput('binary', bad, bad))).toThrow('training target 2 at row 0 is not 0 or 1');
+  });
+
+  it('rejects an invalid parameter, naming it and the value', () => {
+    const data = xorProblem(20, 1);
+    expect(() => trainGbdt(trainInput('binary', data, data), { maxBins: 1000 })).toThrow('maxBins=1000');
+  });
+
+  it('rejects model JSON with a child pointing backwards', () => {
+    const model = trainGbdt(trainInput('binary', xorProblem(200, 1), xorProblem(100, 2)), { nEstimators: 2 });
+    const corrupt = structuredClone(model.json);
+    corrupt.trees[0].left[0] = 0;
+    expect(() => gbdtFromJson(corrupt, model.features)).toThrow('tree 0 node 0 has children');
+  });
+
+  it('rejects a feature list that differs from the training features', () => {
+    const model = trainGbdt(trainInput('binary', xorProblem(200, 1), xorProblem(100, 2)), { nEstimators: 2 });
+    expect(() => gbdtFromJson(model.json, [{ name: 'x', kind: 'numeric' }])).toThrow('trained on features [x, y]');
+  });
+});
