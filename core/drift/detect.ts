@@ -22,6 +22,7 @@ import type { ColumnDrift, DriftReport, DriftTestName, SchemaDrift, SchemaFindin
 import { ksTwoSamplePValue } from './special';
 import {
   chiSquare,
+  chiSquareHomogeneity,
   histogramSketch,
   histogramSorted,
   jensenShannon,
@@ -38,12 +39,13 @@ import {
 export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTestName, number>> = {
   ks: 0.05,
   chisquare: 0.05,
+  'chisquare-homogeneity': 0.05,
   z: 0.05,
   wasserstein: 0.1,
   jensenshannon: 0.1,
   psi: 0.1,
 };
-export const P_VALUE_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'chisquare', 'z']);
+export const P_VALUE_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'chisquare', 'chisquare-homogeneity', 'z']);
 /** Evidently switches from p-value tests to distances above this many reference rows. */
 export const SMALL_REFERENCE_ROWS = 1000;
 /** Below this many usable rows on either side a column gets "not enough data" instead of a verdict. */
@@ -399,6 +401,10 @@ function runTest(test: DriftTestName, reference: ReferenceColumn, current: Colum
       currentTotal - distribution.current[0],
       currentTotal,
     );
+    return { score: result.pValue, pValue: result.pValue, statistic: result.statistic, approximate };
+  }
+  if (test === 'chisquare-homogeneity') {
+    const result = chiSquareHomogeneity(distribution.reference, distribution.current);
     return { score: result.pValue, pValue: result.pValue, statistic: result.statistic, approximate };
   }
   return chiSquareOutcome(distribution);

@@ -2,7 +2,20 @@ import { z } from 'zod';
 
 /** The drift report written as report.json: the contract of `mlops drift` and the scheduled drift function. */
 
-export const driftTestNames = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const;
+/**
+ * 'chisquare' is Evidently's goodness-of-fit construction (reference frequencies taken as exact);
+ * 'chisquare-homogeneity' is Pearson's two-sample test on the 2 x k table (scipy chi2_contingency,
+ * no continuity correction), which also accounts for the reference's own sampling noise.
+ */
+export const driftTestNames = [
+  'ks',
+  'chisquare',
+  'chisquare-homogeneity',
+  'z',
+  'wasserstein',
+  'jensenshannon',
+  'psi',
+] as const;
 export type DriftTestName = (typeof driftTestNames)[number];
 
 export const columnStatuses = [

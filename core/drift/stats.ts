@@ -159,6 +159,33 @@ export function chiSquare(observed: ArrayLike<number>, expected: ArrayLike<numbe
   return { statistic, pValue: degrees < 1 ? 1 : chiSquareSf(statistic, degrees) };
 }
 
+/**
+ * Pearson's chi-square test of homogeneity on the 2 x k table of reference and current counts
+ * (scipy.stats.chi2_contingency with correction=False); categories empty on both sides are dropped.
+ */
+export function chiSquareHomogeneity(reference: ArrayLike<number>, current: ArrayLike<number>): ChiSquareResult {
+  let referenceTotal = 0;
+  let currentTotal = 0;
+  for (let i = 0; i < reference.length; i++) {
+    referenceTotal += reference[i];
+    currentTotal += current[i];
+  }
+  const total = referenceTotal + currentTotal;
+  let statistic = 0;
+  let categories = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const column = reference[i] + current[i];
+    if (column === 0) continue;
+    categories++;
+    const expectedReference = (referenceTotal * column) / total;
+    const expectedCurrent = (currentTotal * column) / total;
+    statistic += (reference[i] - expectedReference) ** 2 / expectedReference;
+    statistic += (current[i] - expectedCurrent) ** 2 / expectedCurrent;
+  }
+  const degrees = categories - 1;
+  return { statistic, pValue: degrees < 1 ? 1 : chiSquareSf(statistic, degrees) };
+}
+
 /** x log(x / y) with 0 log 0 = 0, as scipy.special.rel_entr. */
 function relativeEntropy(x: number, y: number): number {
   if (x === 0) return 0;

@@ -5,6 +5,7 @@ import { analyzeDrift } from '../../../core/drift/detect';
 import { kolmogorovSf } from '../../../core/drift/special';
 import {
   chiSquare,
+  chiSquareHomogeneity,
   jensenShannon,
   ksTwoSampleSorted,
   populationStabilityIndex,
@@ -16,7 +17,16 @@ import {
 interface Fixtures {
   ks: { name: string; a: number[]; b: number[]; statistic: number; pValue: number; mode: string }[];
   kstwo: { n: number; x: number; sf: number }[];
-  chisquare: { name: string; observed: number[]; expected: number[]; statistic: number; pValue: number }[];
+  chisquare: {
+    name: string;
+    observed: number[];
+    expected: number[];
+    statistic: number;
+    pValue: number;
+    referenceCounts: number[];
+    homogeneityStatistic: number;
+    homogeneityPValue: number;
+  }[];
   jensenshannon: { name: string; p: number[]; q: number[]; distance: number }[];
   wasserstein: { name: string; a: number[]; b: number[]; distance: number }[];
   z: {
@@ -75,6 +85,14 @@ describe('chi-square goodness of fit against scipy.stats.chisquare', () => {
     const result = chiSquare(fixture.observed, fixture.expected);
     expect(Math.abs(result.statistic - fixture.statistic)).toBeLessThan(TOLERANCE);
     expect(Math.abs(result.pValue - fixture.pValue)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('chi-square homogeneity against scipy.stats.chi2_contingency(correction=False)', () => {
+  it.each(fixtures.chisquare.map((c) => [c.name, c] as const))('matches %s', (_name, fixture) => {
+    const result = chiSquareHomogeneity(fixture.referenceCounts, fixture.observed);
+    expect(Math.abs(result.statistic - fixture.homogeneityStatistic)).toBeLessThan(TOLERANCE);
+    expect(Math.abs(result.pValue - fixture.homogeneityPValue)).toBeLessThan(TOLERANCE);
   });
 });
 

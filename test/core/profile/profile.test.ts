@@ -1,0 +1,100 @@
+import { tableFromRecords } from '../../../core/data/table';
+import { createRandom } from '../../../core/datasets/random';
+import {
+  buildProfile,
+  dataProfileSchema,
+  EXACT_VALUES_LIMIT,
+  parseProfile,
+  QUANTILE_SKETCH_SIZE,
+  quantileSketch,
+  TOP_CATEGORIES_LIMIT,
+} from '../../../core/profile/profile';
+import type { DataSchema } from '../../../core/schema/types';
+
+const schema = (columns: { name: string; type: 'numeric' | 'categorical' | 'boolean'; role?: string }[]): DataSchema => ({
+  columns: columns.map((column) => ({
+    name: column.name,
+    type: column.type,
+    role: (column.role ?? 'feature') as 'feature',
+    missingRate: 0,
+    uniqueCount: 0,
+  })),
+  target: 'y',
+  rowCount: 0,
+});
+
+describe('buildProfile', () => {
+  it('summarises a numeric column with population std, missing and infinite counts', () => {
+    // Given a numeric column with a missing cell, an unparseable infinity word and an infinity
+    const table = tableFromRecords([{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }, { x: null }, { x: 'inf' }]);
+    // When profiled
+    const profile = buildProfile(table, schema([{ name: 'x', type: 'numeric' }]));
+    // Then the statistics use only the finite values, and the rest is counted
+    const column = profile.columns[0];
+    if (column.type !== 'numeric') throw new Error('expected numeric');
+    expect(column).toMatchObject({ rows: 6, count: 4, missing: 1, infinityCount: 1, mean: 2.5, min: 1, max: 4 });
+    expect(column.std).toBeCloseTo(Math.sqrt(1.25), 12);
+    expect(column.missingRate).toBeCloseTo(1 / 6, 12);
+    expect(column.quantiles).toHaveLength(QUANTILE_SKETCH_SIZE);
+    expect(column.values).toEqual([1, 2, 3, 4]);
+  });
+
+  it('computes the quantile sketch with numpy’s linear interpolation', () => {
+    // Given 0..10; when sketched with 5 points; then the quantiles are numpy.quantile at 0, .25, .5, .75, 1
+    const sorted = Float64Array.from({ length: 11 }, (_, i) => i);
+    expect(quantileSketch(sorted, 5)).toEqual([0, 2.5, 5, 7.5, 10]);
+  });
+
+  it('keeps only the top categories and pools the rest with their distinct count', () => {
+    // Given more distinct categories than the limit
+    const records = Array.from({ length: TOP_CATEGORIES_LIMIT + 10 }, (_, i) => ({ c: `v${i}` }));
+    records.push({ c: 'v1' });
+    // When profiled
+    const column = buildProfile(tableFromRecords(records), schema([{ name: 'c', type: 'categorical' }])).columns[0];
+    if (column.type === 'numeric') throw new Error('expected categorical');
+    // Then the most frequent comes first and the tail is aggregated
+    expect(column.topValues[0]).toEqual({ value: 'v1', count: 2 });
+    expect(column.topValues).toHaveLength(TOP_CATEGORIES_LIMIT);
+    expect(column.otherDistinct).toBe(10);
+    expect(column.otherCount).toBe(10);
+    expect(column.distinctCount).toBe(TOP_CATEGORIES_LIMIT + 10);
+  });
+
+  it('drops the exact values above the limit but keeps the sketch', () => {
+    const random = createRandom(1);
+    const records = Array.from({ length: EXACT_VALUES_LIMIT + 1 }, () => ({ x: random.normal() }));
+    const column = buildProfile(tableFromRecords(records), schema([{ name: 'x', type: 'numeric' }])).columns[0];
+    expect(column.type === 'numeric' && column.values).toBeFalsy();
+  });
+
+  it('is deterministic and valid against its own zod schema after a JSON round trip', () => {
+    // Given the same table profiled twice
+    const random = createRandom(7);
+    const records = Array.from({ length: 500 }, () => ({
+      x: random.normal(),
+      c: random.pick(['a', 'b', 'c']),
+      b: random.next() < 0.3,
+      id: random.int(0, 1e9),
+    }));
+    const s = schema([
+      { name: 'x', type: 'numeric' },
+      { name: 'c', type: 'categorical' },
+      { name: 'b', type: 'boolean' },
+      { name: 'id', type: 'numeric', role: 'excluded' },
+    ]);
+    const first = JSON.stringify(buildProfile(tableFromRecords(records), s));
+    const second = JSON.stringify(buildProfile(tableFromRecords(records), s));
+    // Then the JSON is identical and parses back
+    expect(first).toBe(second);
+    const parsed = parseProfile(JSON.parse(first));
+    expect(dataProfileSchema.safeParse(parsed).success).toBe(true);
+    expect(parsed.ignoredColumns).toEqual(['id']);
+    expect(parsed.columns.map((column) => column.type)).toEqual(['numeric', 'categorical', 'boolean']);
+  });
+
+  it('rejects a malformed profile naming the field', () => {
+    expect(() => parseProfile({ format: 'mlops-profile', formatVersion: 1 }, 'model.json profile')).toThrow(
+      /model.json profile is not a valid data profile: rowCount/,
+    );
+  });
+});
