@@ -1,0 +1,204 @@
+import { MemoryObjectStore } from '../../../core/storage/memory-store';
+import { classifyInferenceError, InferenceApp, type RequestOutcome } from '../../../lambdas/inference/app';
+import type { CaptureRecord } from '../../../lambdas/inference/capture';
+import type { InferenceConfig } from '../../../lambdas/inference/config';
+import { inProcessBackend } from '../../../lambdas/inference/predict';
+import { toHttpResponse } from '../../../lambdas/shared/error-middleware';
+import type { HttpResponse } from '../../../lambdas/shared/http';
+import { publish, testConfig, trainChurnArtifact, urlEvent } from './fixtures';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const artifact = trainChurnArtifact();
+
+async function setup(config: Partial<InferenceConfig> = {}, options: { publish?: boolean } = {}) {
+  const artifacts = new MemoryObjectStore('artifacts');
+  const monitoring = new MemoryObjectStore('monitoring');
+  if (options.publish ?? true) await publish(artifacts, artifact);
+  const nowMs = Date.parse('2026-11-29T10:15:00.000Z');
+  const app = new InferenceApp({
+    config: testConfig(config),
+    artifacts,
+    monitoring,
+    backend: inProcessBackend,
+    now: () => nowMs,
+    logger: silent,
+  });
+  /** What the handler does: the outcome's response, or the error mapped to one. */
+  const call = async (method: string, path: string, body?: unknown): Promise<HttpResponse> => {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    try {
+      return (await app.handle(urlEvent(method, path, text), 'request-1')).response;
+    } catch (error) {
+      return toHttpResponse(error, { classify: classifyInferenceError, logger: silent });
+    }
+  };
+  return { app, artifacts, monitoring, call };
+}
+
+const json = (response: HttpResponse) => JSON.parse(response.body);
+
+describe('POST /predict', () => {
+  it('scores every instance with the production model', async () => {
+    // given the production model
+    const { call } = await setup();
+    // when two complete instances are sent
+    const response = await call('POST', '/predict', {
+      instances: [
+        { age: 22, plan: 'basic', active: false },
+        { age: 60, plan: 'team', active: true },
+      ],
+    });
+    // then each gets a probability and a label, from version 1, without warnings
+    expect(response.statusCode).toBe(200);
+    const body = json(response);
+    expect(body.model).toEqual({ name: 'churn', version: 1 });
+    expect(body.warnings).toEqual([]);
+    expect(body.predictions).toHaveLength(2);
+    for (const prediction of body.predictions) {
+      expect(prediction.score).toBeGreaterThanOrEqual(0);
+      expect(prediction.score).toBeLessThanOrEqual(1);
+      expect(['yes', 'no']).toContain(prediction.label);
+    }
+    expect(body.predictions[0].score).toBeGreaterThan(body.predictions[1].score);
+  });
+
+  it('gives the same scores as the core scorer', async () => {
+    const { app, call } = await setup();
+    const instance = { age: 40, plan: 'pro', active: true };
+    const body = json(await call('POST', '/predict', { instances: [instance] }));
+    expect(body.predictions[0]).toEqual((await app.cache.get()).scorer.scoreRecord(instance));
+  });
+
+  it('ignores an unknown feature with a warning by default', async () => {
+    const { call } = await setup();
+    const body = json(
+      await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true, zip: '1' }] }),
+    );
+    expect(body.warnings).toEqual(['unknown feature "zip" ignored in 1 instance(s)']);
+  });
+
+  it('rejects an unknown feature when configured to', async () => {
+    const { call } = await setup({ unknownFeatures: 'reject' });
+    const response = await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true, zip: '1' }] });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error.field).toBe('zip');
+  });
+
+  it('imputes a missing feature with a warning by default', async () => {
+    const { call } = await setup();
+    const body = json(await call('POST', '/predict', { instances: [{ plan: 'pro', active: true }] }));
+    expect(body.warnings).toEqual(['feature "age" missing in 1 instance(s); imputed as in training']);
+    expect(Number.isFinite(body.predictions[0].score)).toBe(true);
+  });
+
+  it('rejects a missing feature naming it when configured to', async () => {
+    const { call } = await setup({ missingFeatures: 'reject' });
+    const response = await call('POST', '/predict', {
+      instances: [{ age: 1, plan: 'pro', active: true }, { plan: 'pro' }],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error.field).toBe('instances[1].age');
+  });
+
+  it('answers 400 naming the field of a wrongly typed feature', async () => {
+    const { call } = await setup();
+    const response = await call('POST', '/predict', { instances: [{ age: 'old', plan: 'pro', active: true }] });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error).toEqual({
+      message: expect.stringMatching(/must be a number/),
+      field: 'instances[0].age',
+    });
+  });
+
+  it('answers 413 for a body over the configured size', async () => {
+    const { call } = await setup({ maxBodyBytes: 1024 });
+    const response = await call('POST', '/predict', { instances: [{ plan: 'x'.repeat(2000) }] });
+    expect(response.statusCode).toBe(413);
+  });
+
+  it('answers 400 for more instances than the configured maximum', async () => {
+    const { call } = await setup({ maxInstances: 2 });
+    const response = await call('POST', '/predict', { instances: [{}, {}, {}] });
+    expect(json(response).error.field).toBe('instances');
+  });
+
+  it('answers 503 with a clear message while no model is in production', async () => {
+    const { call } = await setup({}, { publish: false });
+    const response = await call('POST', '/predict', { instances: [{ age: 1 }] });
+    expect(response.statusCode).toBe(503);
+    expect(json(response).error.message).toMatch(/no production version yet/);
+  });
+
+  it('answers 400 for a bad request even while no model is in production', async () => {
+    const { call } = await setup({}, { publish: false });
+    expect((await call('POST', '/predict', '{not json')).statusCode).toBe(400);
+  });
+});
+
+describe('GET /', () => {
+  it("describes the serving model's name, version, schema and creation time", async () => {
+    const { call } = await setup();
+    const body = json(await call('GET', '/'));
+    expect(body.model).toMatchObject({
+      name: 'churn',
+      version: 1,
+      createdAt: '2026-11-29T10:00:00.000Z',
+      alias: 'production',
+    });
+    expect(body.schema.features).toEqual(
+      expect.arrayContaining([
+        { name: 'age', type: 'numeric' },
+        { name: 'plan', type: 'categorical' },
+        { name: 'active', type: 'boolean' },
+      ]),
+    );
+    expect(body.target).toMatchObject({ name: 'churned', task: 'binary', positiveLabel: 'yes' });
+  });
+
+  it('answers 404 and 405 as JSON for other routes', async () => {
+    const { call } = await setup();
+    expect((await call('GET', '/models')).statusCode).toBe(404);
+    expect((await call('PUT', '/')).statusCode).toBe(405);
+  });
+});
+
+describe('capture', () => {
+  it('buffers sampled requests and writes them once the buffer is due', async () => {
+    // given every request sampled and a flush due after 3 rows
+    const { app, call, monitoring } = await setup({ captureSampleRate: 1, captureMaxRows: 3 });
+    // when two requests of 2 rows each are answered
+    const instances = [
+      { age: 30, plan: 'pro', active: true },
+      { age: 50, plan: 'basic', active: false },
+    ];
+    await call('POST', '/predict', { instances });
+    expect(app.capture.isDue(0)).toBe(false);
+    await call('POST', '/predict', { instances });
+    // and the due flush is started and finishes
+    app.startDueFlush();
+    await app.capture.idle();
+    // then one JSON Lines object under the hour partition holds both requests
+    const keys = monitoring.keys();
+    expect(keys).toEqual([expect.stringMatching(/^capture\/churn\/dt=2026-11-29\/hour=10\/.+\.jsonl$/)]);
+    const text = new TextDecoder().decode((await monitoring.get(keys[0]!))!.body);
+    const records: CaptureRecord[] = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ requestId: 'request-1', model: 'churn', version: 1, instances });
+    expect(records[0]!.predictions).toHaveLength(2);
+    expect(records[0]!.time).toBe('2026-11-29T10:15:00.000Z');
+  });
+
+  it('captures nothing when the sample rate is 0', async () => {
+    const { app, call } = await setup({ captureSampleRate: 0 });
+    const outcome: RequestOutcome = await app.handle(
+      urlEvent('POST', '/predict', JSON.stringify({ instances: [{ age: 1 }] })),
+      'r',
+    );
+    await call('POST', '/predict', { instances: [{ age: 1 }] });
+    expect(outcome.captured).toBe(false);
+    expect(app.capture.bufferedRecords).toBe(0);
+  });
+});
