@@ -79,7 +79,9 @@ describe('early stopping', () => {
     const events: Parameters<ProgressListener>[0][] = [];
     const input = {
       ...trainInput('binary', xorProblem(500, 5), xorProblem(200, 6)),
-      onProgress: (e: never) => events.push(e),
+      onProgress: ((event) => {
+        events.push(event);
+      }) as ProgressListener,
     };
     trainGbdt(input, { nEstimators: 7, earlyStoppingRounds: 0 });
     expect(events.map((event) => event.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7]);
