@@ -1,0 +1,157 @@
+import { classifyEvents, type ModelView, planRetrains } from '../../core/trigger/retrain-trigger';
+import { at, executionFinished, objectCreated } from './events';
+
+const config = { models: ['churn', 'fraud'], rawBucket: 'raw' };
+const NOW = new Date('2026-01-01T02:00:00Z');
+const idle: ModelView = { running: [], pending: [] };
+
+function plan(events: unknown[], views: Record<string, ModelView> = {}) {
+  const classified = classifyEvents(events, config);
+  return { classified, ...planRetrains(classified, new Map(Object.entries(views)), NOW) };
+}
+
+describe('classifying a batch', () => {
+  it('ignores an object outside any configured model prefix with a reason', () => {
+    // when
+    const { ignored } = classifyEvents([objectCreated('unknown/a.csv', at(1))], config);
+    // then
+    expect(ignored[0]?.reason).toBe('s3://raw/unknown/a.csv is not under a configured model prefix (churn/, fraud/)');
+  });
+
+  it('ignores a file that is not data with a reason', () => {
+    // when
+    const { ignored } = classifyEvents([objectCreated('churn/notes.md', at(1))], config);
+    // then
+    expect(ignored[0]?.reason).toMatch(/churn\/notes\.md is not a data file \(data files end in \.csv, \.tsv/);
+  });
+
+  it('accepts data extensions in any case', () => {
+    // when
+    const { uploads } = classifyEvents([objectCreated('churn/A.CSV', at(1))], config);
+    // then
+    expect(uploads.get('churn')?.map((upload) => upload.key)).toEqual(['churn/A.CSV']);
+  });
+
+  it('ignores an object in another bucket', () => {
+    // when
+    const { ignored } = classifyEvents([objectCreated('churn/a.csv', at(1), 'other')], config);
+    // then
+    expect(ignored[0]?.reason).toBe('s3://other/churn/a.csv is not in the raw bucket raw');
+  });
+
+  it('ignores an execution that started rather than finished', () => {
+    // when
+    const { ignored, finished } = classifyEvents([executionFinished('churn', 'arn:exec:1', 'RUNNING')], config);
+    // then
+    expect(finished.size).toBe(0);
+    expect(ignored[0]?.reason).toBe('execution arn:exec:1 is RUNNING, not finished');
+  });
+
+  it('ignores an event of another kind and says what it was', () => {
+    // when
+    const { ignored } = classifyEvents(
+      [{ id: 'x', source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change' }],
+      config,
+    );
+    // then
+    expect(ignored[0]).toEqual({
+      eventId: 'x',
+      reason:
+        'not an S3 Object Created or Step Functions status event: source aws.ec2, detail-type EC2 Instance State-change',
+    });
+  });
+
+  it('counts the same key uploaded twice once', () => {
+    // when
+    const { uploads } = classifyEvents(
+      [objectCreated('churn/a.csv', at(1)), objectCreated('churn/a.csv', at(2))],
+      config,
+    );
+    // then
+    expect(uploads.get('churn')).toHaveLength(1);
+    expect(uploads.get('churn')?.[0]?.at).toBe(at(2));
+  });
+});
+
+describe('planning starts', () => {
+  it('starts one run for a burst of 50 uploads, training on the newest', () => {
+    // given
+    const events = Array.from({ length: 50 }, (_, index) => objectCreated(`churn/part-${index}.csv`, at(index)));
+    // when
+    const { starts, markers } = plan(events, { churn: idle });
+    // then
+    expect(starts).toHaveLength(1);
+    expect(markers).toHaveLength(0);
+    expect(starts[0]?.input.trigger.kind).toBe('upload');
+    expect(starts[0]?.input.trigger.objects).toHaveLength(50);
+    expect(starts[0]?.input.dataKey).toBe('churn/part-49.csv');
+  });
+
+  it('starts one run per model when two models receive uploads', () => {
+    // when
+    const { starts } = plan([objectCreated('churn/a.csv', at(1)), objectCreated('fraud/b.csv', at(2))]);
+    // then
+    expect(starts.map((start) => start.input.model)).toEqual(['churn', 'fraud']);
+  });
+
+  it('names the execution after the events, so a redelivered batch starts the same execution', () => {
+    // given
+    const events = [objectCreated('churn/a.csv', at(1)), objectCreated('churn/b.csv', at(2))];
+    // when
+    const first = plan(events).starts[0]?.executionName;
+    const redelivered = plan([...events].reverse()).starts[0]?.executionName;
+    // then
+    expect(first).toMatch(/^churn-upload-[0-9a-f]{24}$/);
+    expect(redelivered).toBe(first);
+  });
+
+  it('writes a pending marker instead of starting while a run is in progress', () => {
+    // when
+    const { starts, markers } = plan([objectCreated('churn/a.csv', at(1)), objectCreated('churn/b.csv', at(2))], {
+      churn: { running: ['arn:exec:1'], pending: [] },
+    });
+    // then
+    expect(starts).toHaveLength(0);
+    expect(markers).toEqual([
+      expect.objectContaining({ model: 'churn', objects: ['churn/a.csv', 'churn/b.csv'], newestKey: 'churn/b.csv' }),
+    ]);
+  });
+
+  it('starts a follow-up that consumes pending markers when the run finishes', () => {
+    // given
+    const marker = plan([objectCreated('churn/late.csv', at(5))], { churn: { running: ['arn:exec:1'], pending: [] } })
+      .markers[0]!;
+    // when the finished execution is still listed as running (eventual consistency)
+    const { starts } = plan([executionFinished('churn', 'arn:exec:1')], {
+      churn: { running: ['arn:exec:1'], pending: [marker] },
+    });
+    // then
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.input).toMatchObject({ dataKey: 'churn/late.csv', trigger: { objects: ['churn/late.csv'] } });
+    expect(starts[0]?.input.trigger.reason).toMatch(/^follow-up run/);
+    expect(starts[0]?.consumesMarkers).toEqual([marker.id]);
+  });
+
+  it('starts nothing when a run finishes with no pending uploads', () => {
+    // when
+    const { starts } = plan([executionFinished('churn', 'arn:exec:1')], {
+      churn: { running: ['arn:exec:1'], pending: [] },
+    });
+    // then
+    expect(starts).toHaveLength(0);
+  });
+
+  it('merges pending markers and new uploads into one start, newest data last', () => {
+    // given
+    const marker = plan([objectCreated('churn/old.csv', at(1))], { churn: { running: ['arn:exec:1'], pending: [] } })
+      .markers[0]!;
+    // when
+    const { starts } = plan([executionFinished('churn', 'arn:exec:1'), objectCreated('churn/new.csv', at(9))], {
+      churn: { running: ['arn:exec:1'], pending: [marker] },
+    });
+    // then
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.input.trigger.objects).toEqual(['churn/old.csv', 'churn/new.csv']);
+    expect(starts[0]?.input.dataKey).toBe('churn/new.csv');
+  });
+});
