@@ -50,7 +50,10 @@ describe('schema drift is reported as findings, never as exceptions', () => {
     expect(report.columns.find((c) => c.name === 'c')).toMatchObject({ status: 'missing', drift: false, score: null });
     expect(report.suggestsRetrain).toBe(true);
     expect(report.retrainReasons).toEqual(
-      expect.arrayContaining([expect.stringContaining('time_spent_on_video_tutorials'), expect.stringContaining('"c"')]),
+      expect.arrayContaining([
+        expect.stringContaining('time_spent_on_video_tutorials'),
+        expect.stringContaining('"c"'),
+      ]),
     );
     expect(driftReportSchema.safeParse(report).success).toBe(true);
   });
@@ -142,13 +145,18 @@ describe('verdicts, thresholds and options', () => {
   it('applies a per-column test and threshold override', () => {
     const reference = table({ x: normals(1, 2000) });
     const current = table({ x: normals(2, 2000, 0.05) });
-    const report = computeDriftReport(reference, current, { now: NOW, columns: { x: { test: 'psi', threshold: 0.001 } } });
+    const report = computeDriftReport(reference, current, {
+      now: NOW,
+      columns: { x: { test: 'psi', threshold: 0.001 } },
+    });
     expect(report.columns[0]).toMatchObject({ test: 'psi', threshold: 0.001 });
   });
 
   it('rejects a numeric-only test on a categorical column with a message naming both', () => {
     const reference = table({ c: picks(1, 100, ['a', 'b', 'c']) });
-    expect(() => computeDriftReport(reference, reference, { columns: { c: { test: 'ks' } } })).toThrow(DriftConfigError);
+    expect(() => computeDriftReport(reference, reference, { columns: { c: { test: 'ks' } } })).toThrow(
+      DriftConfigError,
+    );
     expect(() => computeDriftReport(reference, reference, { columns: { c: { test: 'ks' } } })).toThrow(
       /column "c" \(categorical\): test "ks" needs a numeric column/,
     );
@@ -209,28 +217,35 @@ describe('the quantile-sketch path from a profile (100,000 reference rows)', () 
   const cases: [string, number[], number[]][] = [
     ['normal, shifted 0.05 sd', normals(11, n), normals(12, n, 0.05)],
     ['lognormal, scaled', normals(13, n).map(Math.exp), normals(14, n, 0, 1.1).map(Math.exp)],
-    ['rounded (ties)', normals(15, n).map((v) => Math.round(v * 4) / 4), normals(16, n, 0.1).map((v) => Math.round(v * 4) / 4)],
+    [
+      'rounded (ties)',
+      normals(15, n).map((v) => Math.round(v * 4) / 4),
+      normals(16, n, 0.1).map((v) => Math.round(v * 4) / 4),
+    ],
   ];
-  it.each(cases)('stays within the documented bounds of the exact statistics: %s', (_name, referenceValues, currentValues) => {
-    // Given the same reference as a table (exact) and as a profile (sketch)
-    const reference = table({ x: referenceValues });
-    const current = table({ x: currentValues });
-    const profile = buildProfile(reference, featureSchema([['x', 'numeric']]));
-    const analyse = (ref: typeof profile | DataTable, test: 'ks' | 'wasserstein') =>
-      analyzeDrift(ref, current, { now: NOW, columns: { x: { test } } }).report.columns[0];
-    // When KS and Wasserstein are computed both ways
-    const exactKs = analyse(reference, 'ks');
-    const sketchKs = analyse(profile, 'ks');
-    const exactW = analyse(reference, 'wasserstein');
-    const sketchW = analyse(profile, 'wasserstein');
-    // Then |D_sketch - D_exact| <= 1/1000 + 1/n and |W_sketch - W_exact| <= (max - min) / 1000 (in sd units)
-    expect(sketchKs.approximate).toBe(true);
-    expect(Math.abs(sketchKs.statistic! - exactKs.statistic!)).toBeLessThanOrEqual(1 / 1000 + 1 / n);
-    const sorted = [...referenceValues].sort((a, b) => a - b);
-    const column = profile.columns[0];
-    const std = column.type === 'numeric' ? column.std! : 1;
-    expect(Math.abs(sketchW.score! - exactW.score!)).toBeLessThanOrEqual((sorted[n - 1] - sorted[0]) / 1000 / std);
-  });
+  it.each(cases)(
+    'stays within the documented bounds of the exact statistics: %s',
+    (_name, referenceValues, currentValues) => {
+      // Given the same reference as a table (exact) and as a profile (sketch)
+      const reference = table({ x: referenceValues });
+      const current = table({ x: currentValues });
+      const profile = buildProfile(reference, featureSchema([['x', 'numeric']]));
+      const analyse = (ref: typeof profile | DataTable, test: 'ks' | 'wasserstein') =>
+        analyzeDrift(ref, current, { now: NOW, columns: { x: { test } } }).report.columns[0];
+      // When KS and Wasserstein are computed both ways
+      const exactKs = analyse(reference, 'ks');
+      const sketchKs = analyse(profile, 'ks');
+      const exactW = analyse(reference, 'wasserstein');
+      const sketchW = analyse(profile, 'wasserstein');
+      // Then |D_sketch - D_exact| <= 1/1000 + 1/n and |W_sketch - W_exact| <= (max - min) / 1000 (in sd units)
+      expect(sketchKs.approximate).toBe(true);
+      expect(Math.abs(sketchKs.statistic! - exactKs.statistic!)).toBeLessThanOrEqual(1 / 1000 + 1 / n);
+      const sorted = [...referenceValues].sort((a, b) => a - b);
+      const column = profile.columns[0];
+      const std = column.type === 'numeric' ? column.std! : 1;
+      expect(Math.abs(sketchW.score! - exactW.score!)).toBeLessThanOrEqual((sorted[n - 1] - sorted[0]) / 1000 / std);
+    },
+  );
 });
 
 describe('calibration with fixed seeds (n = 10,000)', () => {
@@ -253,7 +268,13 @@ describe('calibration with fixed seeds (n = 10,000)', () => {
         });
       const report = computeDriftReport(make(0), make(5), {
         now: NOW,
-        columns: { k1: { test: 'ks' }, k2: { test: 'ks' }, k3: { test: 'ks' }, chi: { test: 'chisquare-homogeneity' }, z: { test: 'z' } },
+        columns: {
+          k1: { test: 'ks' },
+          k2: { test: 'ks' },
+          k3: { test: 'ks' },
+          chi: { test: 'chisquare-homogeneity' },
+          z: { test: 'z' },
+        },
       });
       flagged += report.driftedColumns;
       tested += report.columnCount;
@@ -269,7 +290,8 @@ describe('calibration with fixed seeds (n = 10,000)', () => {
     for (let trial = 0; trial < trials; trial++) {
       const reference = table({ x: normals(2000 + trial, n) });
       const current = table({ x: normals(3000 + trial, n, 0.25) });
-      if (computeDriftReport(reference, current, { now: NOW, columns: { x: { test: 'ks' } } }).columns[0].drift) detectedKs++;
+      if (computeDriftReport(reference, current, { now: NOW, columns: { x: { test: 'ks' } } }).columns[0].drift)
+        detectedKs++;
       const byDefault = computeDriftReport(reference, current, { now: NOW }).columns[0];
       expect(byDefault.test).toBe('wasserstein');
       if (byDefault.drift) detectedDefault++;

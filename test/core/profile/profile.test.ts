@@ -11,7 +11,9 @@ import {
 } from '../../../core/profile/profile';
 import type { DataSchema } from '../../../core/schema/types';
 
-const schema = (columns: { name: string; type: 'numeric' | 'categorical' | 'boolean'; role?: string }[]): DataSchema => ({
+const schema = (
+  columns: { name: string; type: 'numeric' | 'categorical' | 'boolean'; role?: string }[],
+): DataSchema => ({
   columns: columns.map((column) => ({
     name: column.name,
     type: column.type,
