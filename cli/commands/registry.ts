@@ -1,0 +1,171 @@
+import type { AliasRecord, ModelVersion } from '../../core/registry/records';
+import type { ModelRegistry } from '../../core/registry/registry';
+import { listRuns, type RunRecord } from '../../core/runs/run-record';
+import type { ObjectStore } from '../../core/storage/object-store';
+
+/**
+ * `mlops models | versions | promote | rollback | runs`: each takes the registry (or the artifacts
+ * store) and parsed arguments, and returns text for a terminal and JSON for --json. The argv
+ * parser lives elsewhere.
+ */
+export interface CommandResult<T> {
+  readonly text: string;
+  readonly json: T;
+}
+
+export interface ModelSummary {
+  readonly model: string;
+  readonly versions: number;
+  readonly latestVersion: number | null;
+  readonly aliases: Readonly<Record<string, number>>;
+}
+
+export async function listModelsCommand(registry: ModelRegistry): Promise<CommandResult<ModelSummary[]>> {
+  const models = await registry.listModels();
+  const summaries = await Promise.all(
+    models.map(async (model): Promise<ModelSummary> => {
+      const [versions, aliases] = await Promise.all([registry.listVersions(model), registry.listAliases(model)]);
+      return {
+        model,
+        versions: versions.length,
+        latestVersion: versions.at(-1)?.version ?? null,
+        aliases: Object.fromEntries(aliases.map((alias) => [alias.alias, alias.version])),
+      };
+    }),
+  );
+  if (summaries.length === 0) return { text: 'No models registered yet.', json: [] };
+  const rows = summaries.map((summary) => [
+    summary.model,
+    String(summary.versions),
+    summary.latestVersion === null ? '-' : `v${summary.latestVersion}`,
+    formatAliases(summary.aliases),
+  ]);
+  return { text: table(['MODEL', 'VERSIONS', 'LATEST', 'ALIASES'], rows), json: summaries };
+}
+
+export interface VersionRow {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly approval: string;
+  readonly aliases: string[];
+  readonly runId: string;
+  readonly dataSha256: string;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export async function listVersionsCommand(
+  registry: ModelRegistry,
+  args: { model: string },
+): Promise<CommandResult<VersionRow[]>> {
+  const [versions, aliases] = await Promise.all([registry.listVersions(args.model), registry.listAliases(args.model)]);
+  const rows = versions.map((version) => versionRow(version, aliases));
+  if (rows.length === 0) return { text: `Model ${args.model} has no versions yet.`, json: [] };
+  const text = table(
+    ['VERSION', 'CREATED', 'APPROVAL', 'ALIASES', 'RUN', 'DATA SHA-256', 'METRICS'],
+    rows.map((row) => [
+      `v${row.version}`,
+      row.createdAt,
+      row.approval,
+      row.aliases.join(',') || '-',
+      row.runId,
+      row.dataSha256.slice(0, 12),
+      formatMetrics(row.metrics),
+    ]),
+  );
+  return { text, json: rows };
+}
+
+export async function promoteCommand(
+  registry: ModelRegistry,
+  args: { model: string; version: number; alias?: string; reason?: string; actor?: string },
+): Promise<CommandResult<AliasRecord & { moved: boolean }>> {
+  const alias = args.alias ?? 'production';
+  const result = await registry.promote(args.model, args.version, alias, { reason: args.reason, actor: args.actor });
+  const text = result.moved
+    ? `${args.model} ${alias}: v${result.record.previousVersion ?? '-'} -> v${result.record.version}`
+    : `${args.model} ${alias} already points to v${result.record.version}; nothing changed.`;
+  return { text, json: { ...result.record, moved: result.moved } };
+}
+
+export async function rollbackCommand(
+  registry: ModelRegistry,
+  args: { model: string; to?: number; reason?: string; actor?: string },
+): Promise<CommandResult<AliasRecord & { moved: boolean }>> {
+  const result = await registry.rollback(args.model, { to: args.to, reason: args.reason, actor: args.actor });
+  const text = result.moved
+    ? `${args.model} production rolled back: v${result.record.previousVersion ?? '-'} -> v${result.record.version}`
+    : `${args.model} production already points to v${result.record.version}; nothing changed.`;
+  return { text, json: { ...result.record, moved: result.moved } };
+}
+
+export async function listRunsCommand(
+  artifacts: ObjectStore,
+  args: { model: string; limit?: number },
+): Promise<CommandResult<RunRecord[]>> {
+  const runs = await listRuns(artifacts, args.model, args.limit ?? 20);
+  if (runs.length === 0) return { text: `Model ${args.model} has no runs yet.`, json: [] };
+  const text = table(
+    ['RUN', 'STARTED', 'TRIGGER', 'OUTCOME', 'VERSION', 'GATE', 'DETAIL'],
+    runs.map((run) => [
+      run.runId,
+      run.startedAt,
+      run.trigger.kind,
+      run.outcome,
+      run.registeredVersion === null ? '-' : `v${run.registeredVersion}`,
+      run.gate ? formatGate(run) : '-',
+      runDetail(run),
+    ]),
+  );
+  return { text, json: runs };
+}
+
+function versionRow(version: ModelVersion, aliases: readonly AliasRecord[]): VersionRow {
+  return {
+    version: version.version,
+    createdAt: version.createdAt,
+    approval: version.approval.status,
+    aliases: aliases.filter((alias) => alias.version === version.version).map((alias) => alias.alias),
+    runId: version.lineage.runId,
+    dataSha256: version.lineage.dataSha256,
+    metrics: version.lineage.metrics,
+  };
+}
+
+function formatGate(run: RunRecord): string {
+  const gate = run.gate!;
+  const champion = gate.champion === null ? 'none' : gate.champion.toFixed(4);
+  return `${gate.decision} (${gate.metric} ${gate.candidate.toFixed(4)} vs ${champion})`;
+}
+
+function runDetail(run: RunRecord): string {
+  if (run.failure) return `failed at ${run.failure.step}: ${run.failure.reason}`;
+  const changes = run.schemaChanges;
+  if (!changes) return '';
+  const parts = [
+    ...changes.newColumns.map((column) => `+${column.name}`),
+    ...changes.missingColumns.map((name) => `-${name}`),
+    ...changes.typeChanges.map((change) => `${change.name}:${change.from}->${change.to}`),
+  ];
+  return parts.length ? `schema ${parts.join(' ')}` : '';
+}
+
+function formatAliases(aliases: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(aliases).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length ? entries.map(([alias, version]) => `${alias}=v${version}`).join(' ') : '-';
+}
+
+function formatMetrics(metrics: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(metrics);
+  return entries.length ? entries.map(([name, value]) => `${name}=${Number(value.toFixed(4))}`).join(' ') : '-';
+}
+
+/** Left-aligned columns separated by two spaces. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
