@@ -56,7 +56,9 @@ describe('registry commands', () => {
       [1, ['production'], 'run-1'],
       [2, [], 'run-2'],
     ]);
-    expect(result.text).toContain('v1       2026-01-01T00:00:00.000Z  pending   production  run-1  aaaaaaaaaaaa  auc=0.71');
+    expect(result.text).toContain(
+      'v1       2026-01-01T00:00:00.000Z  pending   production  run-1  aaaaaaaaaaaa  auc=0.71',
+    );
   });
 
   it('promotes and prints the move', async () => {
