@@ -17,7 +17,7 @@ import {
 } from '../core/storage/object-store';
 
 export interface S3ClientOptions {
-  /** An S3-compatible endpoint such as the local platform's http://127.0.0.1:4566. @default - AWS */
+  /** An S3-compatible endpoint such as the local platform's http://127.0.0.1:4566. @default - AWS_ENDPOINT_URL_S3, else AWS */
   readonly endpoint?: string;
   /** @default - AWS_REGION, or us-east-1 with a custom endpoint */
   readonly region?: string;
@@ -28,10 +28,13 @@ export interface S3ClientOptions {
  * s3rver stores an aws-chunked streamed body verbatim (corrupt) under the default checksums.
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
-  const region = options.region ?? process.env.AWS_REGION ?? (options.endpoint ? 'us-east-1' : undefined);
+  // AWS_ENDPOINT_URL_S3 (the SDK's own variable) is how the local platform points functions and
+  // the trainer at its endpoint; path-style addressing is what a loopback endpoint needs.
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  const region = options.region ?? process.env.AWS_REGION ?? (endpoint ? 'us-east-1' : undefined);
   return new S3Client({
     region,
-    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -21,8 +21,8 @@ export const trainerCommand: Command = {
       io.out(helpText(this.spec));
       return 0;
     }
-    // AWS_ENDPOINT_URL_S3 points the trainer at the local platform's S3 endpoint; unset on AWS.
-    const client = createS3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3 });
+    // On the local platform AWS_ENDPOINT_URL_S3 points the client at the loopback endpoint.
+    const client = createS3Client();
     return runTrainer(process.env, {
       store: (bucket) => new S3ObjectStore(client, bucket),
       log: (line) => io.err(`${new Date().toISOString()} ${line}\n`),
