@@ -4,7 +4,7 @@ import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer } from './capture';
-import type { InferenceConfig } from './config';
+import { type InferenceConfig, InferenceConfigError } from './config';
 import { type CacheLogger, ModelCache, ModelUnavailableError } from './model-cache';
 import { describeModel, predict, type ScoringBackend } from './predict';
 import { parsePredictRequest } from './request';
@@ -136,6 +136,8 @@ export class InferenceApp {
 /** Domain errors of the inference path as HTTP: the error middleware's classifier. */
 export function classifyInferenceError(error: unknown): HttpError | undefined {
   if (error instanceof InputError) return new HttpError(400, error.message, error.field);
+  // A deployment mistake, not a secret: saying which variable is wrong saves a trip to the logs.
+  if (error instanceof InferenceConfigError) return new HttpError(500, error.message);
   if (error instanceof ModelUnavailableError)
     return new HttpError(503, error.message, undefined, { 'retry-after': '60' });
   return undefined;

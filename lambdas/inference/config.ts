@@ -68,17 +68,32 @@ export class InferenceConfigError extends Error {
   override readonly name = 'InferenceConfigError';
 }
 
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
 
 const fields = {
-  modelName: z.string().regex(MODEL_NAME_PATTERN, 'must be a model name: lower-case letters, digits, hyphens'),
-  artifactsBucket: z.string().min(3, 'must be a bucket name'),
-  monitoringBucket: z.string().min(3, 'must be a bucket name'),
+  modelName: z
+    .string({ message: 'is required' })
+    .regex(MODEL_NAME_PATTERN, 'must be a model name: lower-case letters, digits, hyphens'),
+  artifactsBucket: z.string({ message: 'is required' }).min(3, 'must be a bucket name'),
+  monitoringBucket: z.string({ message: 'is required' }).min(3, 'must be a bucket name'),
   maxInstances: integer(1, 100_000).default(INFERENCE_DEFAULTS.maxInstances),
   maxBodyBytes: integer(1024, 64 * 1024 * 1024).default(INFERENCE_DEFAULTS.maxBodyBytes),
-  unknownFeatures: z.enum(['warn', 'reject']).default(INFERENCE_DEFAULTS.unknownFeatures),
-  missingFeatures: z.enum(['impute', 'reject']).default(INFERENCE_DEFAULTS.missingFeatures),
-  captureSampleRate: z.coerce.number().min(0).max(1).default(INFERENCE_DEFAULTS.captureSampleRate),
+  unknownFeatures: z
+    .enum(['warn', 'reject'], { message: 'must be "warn" or "reject"' })
+    .default(INFERENCE_DEFAULTS.unknownFeatures),
+  missingFeatures: z
+    .enum(['impute', 'reject'], { message: 'must be "impute" or "reject"' })
+    .default(INFERENCE_DEFAULTS.missingFeatures),
+  captureSampleRate: z.coerce
+    .number({ message: 'must be a number' })
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .default(INFERENCE_DEFAULTS.captureSampleRate),
   captureMaxRows: integer(1, 1_000_000).default(INFERENCE_DEFAULTS.captureMaxRows),
   captureMaxAgeSeconds: integer(1, 900).default(INFERENCE_DEFAULTS.captureMaxAgeSeconds),
   sagemakerEndpoint: z
@@ -104,7 +119,7 @@ export function inferenceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
       if (result.data !== undefined) config[field] = result.data;
     } else {
       const received = text === undefined ? 'it is not set' : `received ${JSON.stringify(text)}`;
-      problems.push(`${name} ${result.error.issues[0]?.message ?? 'is invalid'} (${received})`);
+      problems.push(`${name}: ${result.error.issues[0]?.message ?? 'is invalid'} (${received})`);
     }
   }
   if (problems.length > 0) {

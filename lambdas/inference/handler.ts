@@ -64,19 +64,13 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
   const backend = config.sagemakerEndpoint
     ? sageMakerBackend(sageMakerInvoker(new SageMakerRuntimeClient({}), config.sagemakerEndpoint))
     : inProcessBackend;
-  const app = new InferenceApp({
+  return new InferenceApp({
     config,
     artifacts: new S3ObjectStore(s3, config.artifactsBucket),
     monitoring: new S3ObjectStore(s3, config.monitoringBucket),
     backend,
     logger,
   });
-  // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
-  // then the buffered captures get one last flush. Without one, they are lost (see capture.ts).
-  process.once('SIGTERM', () => {
-    void app.capture.flush().finally(() => process.exit(0));
-  });
-  return app;
 }
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference' });
@@ -88,7 +82,15 @@ let app: InferenceApp | undefined;
 
 export const handler = createInferenceHandler({
   app: () => {
-    app ??= inferenceAppFromEnv(logger);
+    if (!app) {
+      app = inferenceAppFromEnv(logger);
+      const built = app;
+      // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
+      // then the buffered captures get one last flush. Without one they are lost (see capture.ts).
+      process.once('SIGTERM', () => {
+        void built.capture.flush().finally(() => process.exit(0));
+      });
+    }
     return app;
   },
   logger,
