@@ -135,7 +135,8 @@ interface ReferenceSpec {
 function numericReferenceFromData(data: NumericColumnData): NumericReference {
   const { sorted } = data;
   const count = sorted.length;
-  const distinct = count === 0 ? 0 : distinctSorted(sorted).values.length;
+  let distinct = count > 0 ? 1 : 0;
+  for (let i = 1; i < count; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   return {
     kind: 'numeric',
     rows: data.rows,

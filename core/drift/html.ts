@@ -223,7 +223,7 @@ svg .axis,svg .label{font-size:9px;fill:#64748b}
 .findings{list-style:none;margin:0;padding:0;background:#fff;border:1px solid #e2e8f0;border-radius:10px}
 .findings li{padding:10px 14px;border-bottom:1px solid #f1f5f9;display:flex;gap:10px;align-items:baseline}
 .findings li:last-child{border-bottom:0}
-.findings .kind{color:#64748b;font-size:12px;min-width:130px}
+.findings .kind{color:#64748b;font-size:12px;min-width:150px;flex-shrink:0}
 footer{margin-top:32px;color:#64748b;font-size:12px}
 `;
 
