@@ -117,10 +117,6 @@ function categoricalCodes(matrix: FeatureMatrix, encodings: readonly Encoding[])
   });
 }
 
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
 interface Objective {
   readonly dimension: number;
   /** Writes the gradient into `gradient` and returns the penalised mean loss; the last coordinate is the intercept. */
@@ -164,8 +160,10 @@ function makeObjective(
         const margin = margins[r] + constant;
         let residual: number;
         if (task === 'binary') {
-          loss += softplus(margin) - target[r] * margin;
-          residual = 1 / (1 + Math.exp(-margin)) - target[r];
+          // One exp serves both the stable log(1 + e^m) and the sigmoid.
+          const e = Math.exp(-Math.abs(margin));
+          loss += (margin > 0 ? margin : 0) + Math.log1p(e) - target[r] * margin;
+          residual = (margin >= 0 ? 1 / (1 + e) : e / (1 + e)) - target[r];
         } else {
           residual = margin - target[r];
           loss += 0.5 * residual * residual;
