@@ -1,4 +1,4 @@
-import type { Cell, DataTable } from '../data/table';
+import type { DataTable } from '../data/table';
 import {
   type CategoricalColumnData,
   type ColumnData,
@@ -495,7 +495,6 @@ function typeMismatch(
   type: ColumnType,
   reference: ReferenceColumn,
   current: ColumnData,
-  cells: ReadonlyArray<Cell>,
 ): { to: ColumnType; share: number } | null {
   if (type === 'numeric' && current.kind === 'numeric') {
     const present = current.sorted.length + current.unparseable;
@@ -517,10 +516,9 @@ function typeMismatch(
     if (referenceNumeric || current.counts.size === 0) return null;
     let numeric = 0;
     let present = 0;
-    for (const cell of cells) {
-      if (cell === null || cell === '') continue;
-      present++;
-      if (!Number.isNaN(cellToNumber(cell))) numeric++;
+    for (const [key, count] of current.counts) {
+      present += count;
+      if (!Number.isNaN(cellToNumber(key))) numeric += count;
     }
     const share = present > 0 ? numeric / present : 0;
     return share > 0.5 ? { to: 'numeric', share } : null;
@@ -615,7 +613,7 @@ export function analyzeDrift(
     const currentMissingRate = cur.rows > 0 ? cur.missing / cur.rows : 0;
     const currentSide = { rows: cur.rows, count: currentCount, missingRate: currentMissingRate };
 
-    const mismatch = typeMismatch(spec.type, ref, cur, cells);
+    const mismatch = typeMismatch(spec.type, ref, cur);
     if (mismatch) {
       const test = override?.test ?? defaultTest(spec.type, ref.count, 6);
       schema.typeChanges.push({ column: spec.name, from: spec.type, to: mismatch.to, share: mismatch.share });

@@ -153,14 +153,24 @@ export function guessColumnType(cells: ReadonlyArray<Cell>): ColumnType {
   let seen = 0;
   const distinct = new Set<number>();
   for (const cell of cells) {
-    if (cellToCategory(cell) === null) continue;
+    if (cell === null) continue;
+    let value: number;
+    if (typeof cell === 'number') {
+      if (Number.isNaN(cell)) continue;
+      value = cell;
+      allBoolean = false;
+    } else if (typeof cell === 'boolean') {
+      value = cell ? 1 : 0;
+    } else {
+      if (cell.trim() === '') continue;
+      value = cellToNumber(cell);
+      if (!(Number.isNaN(value) && cellToBoolean(cell) !== null)) allBoolean = false;
+    }
     seen++;
-    const value = cellToNumber(cell);
     if (Number.isNaN(value)) allNumeric = false;
     else if (!Number.isInteger(value)) allIntegers = false;
     else if (distinct.size <= 10) distinct.add(value);
-    if (typeof cell !== 'boolean' && !(typeof cell === 'string' && Number.isNaN(value) && cellToBoolean(cell) !== null))
-      allBoolean = false;
+    if (!allNumeric && !allBoolean) return 'categorical';
   }
   if (seen === 0) return 'categorical';
   if (allBoolean) return 'boolean';
