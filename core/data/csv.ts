@@ -30,6 +30,22 @@ const TAB = 9;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const UPPER_N = 78;
+const LOWER_N = 110;
+
+/**
+ * MISSING_TOKENS.has(text.slice(start, end)) without hashing: most fields are numbers or words
+ * that fail on the first character. Must list exactly the tokens of MISSING_TOKENS.
+ */
+function isMissingTokenAt(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0) return true;
+  if (length > 4) return false;
+  const first = text.charCodeAt(start);
+  if (first !== UPPER_N && first !== LOWER_N) return false;
+  return MISSING_TOKENS.has(text.slice(start, end));
+}
+
 function decode(input: string | Uint8Array, source: string): string {
   if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   try {
@@ -154,11 +170,11 @@ export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = 
         end++;
       }
       fieldText = end === pos ? '' : text.slice(pos, end);
-      cell = fieldText.length <= 4 && MISSING_TOKENS.has(fieldText) ? null : fieldText;
+      cell = isMissingTokenAt(text, pos, end) ? null : fieldText;
     }
 
     if (inHeader) headerFields.push(fieldText);
-    else if (fieldIndex < columnCount) columns[fieldIndex].push(cell);
+    else if (fieldIndex < columnCount) columns[fieldIndex][rowCount] = cell;
     fieldIndex++;
 
     // `end` is at the separator, a line break or the end of input.
@@ -169,7 +185,7 @@ export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = 
       recordEnds = pos >= length;
       if (recordEnds) {
         if (inHeader) headerFields.push('');
-        else if (fieldIndex < columnCount) columns[fieldIndex].push(null);
+        else if (fieldIndex < columnCount) columns[fieldIndex][rowCount] = null;
         fieldIndex++;
       }
     } else {
@@ -181,7 +197,10 @@ export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = 
     if (inHeader) {
       columnNames = checkHeader(headerFields, source);
       columnCount = columnNames.length;
-      columns = columnNames.map(() => []);
+      // Sized once from the line count (an upper bound on rows): growing 1M-element arrays
+      // by push copies them repeatedly and leaves that garbage to the collector.
+      const expectedRows = Math.min(countLineBreaks(text, pos), MAX_PREALLOCATED_ROWS);
+      columns = columnNames.map(() => new Array<Cell>(expectedRows));
       inHeader = false;
     } else {
       if (fieldIndex !== columnCount) {
@@ -195,7 +214,17 @@ export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = 
     }
     fieldIndex = 0;
   }
+  for (const column of columns) column.length = rowCount;
   return { columnNames, columns, rowCount };
+}
+
+/** Beyond this V8 makes `new Array(n)` a slow dictionary array; larger inputs grow as they go. */
+const MAX_PREALLOCATED_ROWS = 30_000_000;
+
+function countLineBreaks(text: string, from: number): number {
+  let count = 1;
+  for (let at = text.indexOf('\n', from); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 function fieldLabel(columnNames: readonly string[], index: number): string {

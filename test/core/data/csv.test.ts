@@ -81,6 +81,27 @@ describe('parseCsv', () => {
     ]);
   });
 
+  test('reads lone CR line ends', () => {
+    // Given a file saved with old Mac line ends
+    const table = parseCsv('a,b\r1,2\r3,4\r');
+
+    // Then each CR ends a record
+    expect(table.columns).toEqual([
+      ['1', '3'],
+      ['2', '4'],
+    ]);
+  });
+
+  test('gives columns exactly rowCount long when quoted line breaks outnumber rows', () => {
+    // Given two records spread over six lines
+    const table = parseCsv('a\n"x\n\ny"\n"z\n"\n');
+
+    // Then the columns hold two cells, with no holes after them
+    expect(table.rowCount).toBe(2);
+    expect(table.columns[0]).toHaveLength(2);
+    expect(table.columns[0]).toEqual(['x\n\ny', 'z\n']);
+  });
+
   test('accepts a last row without a trailing newline', () => {
     // Given no newline at the end of the file
     const table = parseCsv('a,b\n1,2');
