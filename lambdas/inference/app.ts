@@ -44,6 +44,7 @@ export class InferenceApp {
   readonly capture: CaptureBuffer;
   private readonly now: () => number;
   private readonly routes: Routes<Route>;
+  private scheduledFlush?: Promise<void>;
 
   constructor(private readonly options: InferenceAppOptions) {
     const { config } = options;
@@ -77,12 +78,27 @@ export class InferenceApp {
   }
 
   /**
-   * Starts a capture flush when one is due, without awaiting it: the caller returns its response
-   * at once and the PUT completes while the runtime hands the response back (or, if Lambda
-   * freezes the container first, when it thaws for the next request).
+   * Schedules a capture flush for just after the response is handed back (setImmediate), when one
+   * is due: even the flush's synchronous part (serialising the buffer) stays off the response
+   * path. The PUT then runs while the runtime returns the response; if Lambda freezes the
+   * container first, it completes when the container thaws for the next request.
    */
   startDueFlush(): void {
-    void this.capture.flushIfDue(this.now());
+    if (this.scheduledFlush || !this.capture.isDue(this.now())) return;
+    this.scheduledFlush = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        await this.capture.flushIfDue(this.now());
+      })
+      .catch((error: unknown) => this.options.logger?.error('capture flush failed', { error }))
+      .finally(() => {
+        this.scheduledFlush = undefined;
+      });
+  }
+
+  /** Resolves when no capture flush is scheduled or running (tests, the bench, shutdown). */
+  async settled(): Promise<void> {
+    while (this.scheduledFlush) await this.scheduledFlush;
+    await this.capture.idle();
   }
 
   private async describe(): Promise<RequestOutcome> {

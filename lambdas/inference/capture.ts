@@ -11,8 +11,9 @@ import type { Instance } from './request';
  *
  * Why buffered: one S3 PUT per captured request would cost a PUT each and, awaited, add its
  * latency to the response. Instead sampled requests collect in memory and a flush starts when the
- * buffer holds `maxRows` rows or its oldest request is `maxAgeMs` old. The handler starts the
- * flush without awaiting it, just before it returns, so no response waits on S3.
+ * buffer holds `maxRows` rows or its oldest request is `maxAgeMs` old. The handler schedules that
+ * flush for just after it returns (InferenceApp.startDueFlush), so no response waits on S3 or
+ * even on serialising the buffer.
  *
  * What Lambda's lifecycle costs (stated in the README too): after a response Lambda freezes the
  * container; a flush in flight resumes at the next invocation (the SDK retries a connection that

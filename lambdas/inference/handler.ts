@@ -88,7 +88,10 @@ export const handler = createInferenceHandler({
       // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
       // then the buffered captures get one last flush. Without one they are lost (see capture.ts).
       process.once('SIGTERM', () => {
-        void built.capture.flush().finally(() => process.exit(0));
+        void built
+          .settled()
+          .then(() => built.capture.flush())
+          .finally(() => process.exit(0));
       });
     }
     return app;

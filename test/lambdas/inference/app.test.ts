@@ -176,7 +176,7 @@ describe('capture', () => {
     await call('POST', '/predict', { instances });
     // and the due flush is started and finishes
     app.startDueFlush();
-    await app.capture.idle();
+    await app.settled();
     // then one JSON Lines object under the hour partition holds both requests
     const keys = monitoring.keys();
     expect(keys).toEqual([expect.stringMatching(/^capture\/churn\/dt=2026-11-29\/hour=10\/.+\.jsonl$/)]);

@@ -105,7 +105,7 @@ describe('inference handler over the local S3 endpoint', () => {
         true,
       ),
     );
-    await app().capture.idle();
+    await app().settled();
     // then the description names the version served, and the capture object holds the request
     expect(described.body.model.name).toBe(MODEL);
     expect(predicted.body.warnings).toEqual(['feature "active" missing in 1 instance(s); imputed as in training']);

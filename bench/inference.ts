@@ -1,0 +1,354 @@
+/**
+ * The inference endpoint's latency: the middy handler in-process with the model cached (p50/p99
+ * for 1 and 1,000 rows per request, JSON parse to JSON response), and the cold start of the
+ * BUNDLED function (esbuild, as the CDK app ships it) in fresh Node processes: module load, then
+ * the first request, which loads the model from a local S3 endpoint through the real SDK.
+ * Run: `node bin/run-ts.js bench/inference.ts`.
+ *
+ * What only AWS can show: Lambda's own init (sandbox, runtime bootstrap, code download), S3's
+ * in-region latency instead of loopback, and Function URL overhead. The figures here are the
+ * part the code controls.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { build } from 'esbuild';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
+import { type ModelArtifact, serializeArtifact } from '../core/artifact/format';
+import type { Cell } from '../core/data/table';
+import { generateSynthetic } from '../core/datasets/synthetic';
+import { summarizeSchema } from '../core/registry/records';
+import { ModelRegistry } from '../core/registry/registry';
+import { MemoryObjectStore } from '../core/storage/memory-store';
+import type { ObjectStore } from '../core/storage/object-store';
+import { trainModel } from '../core/train/train';
+import { InferenceApp } from '../lambdas/inference/app';
+import { INFERENCE_DEFAULTS, INFERENCE_ENV, type InferenceConfig } from '../lambdas/inference/config';
+import { createInferenceHandler } from '../lambdas/inference/handler';
+import { inProcessBackend } from '../lambdas/inference/predict';
+import { startLocalS3 } from '../local/s3-server';
+
+const run = promisify(execFile);
+const MODEL = 'bench';
+const HANDLER_ENTRY = join(__dirname, '..', 'lambdas', 'inference', 'handler.ts');
+
+export interface InferenceBenchOptions {
+  /** Rows of synthetic training data (20 features: numeric, boolean, categorical). @default 20000 */
+  readonly trainRows?: number;
+  /** @default 'gbdt' */
+  readonly learner?: 'gbdt' | 'linear';
+  /** Timed requests per size. @default { 1: 3000, 1000: 200 } */
+  readonly iterations?: Readonly<Record<number, number>>;
+  /** Fresh processes timed for the cold start. @default 7 */
+  readonly coldStarts?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface LatencyResult {
+  readonly rows: number;
+  readonly requests: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly meanMs: number;
+  /** Rows scored per second at the mean latency. */
+  readonly rowsPerSecond: number;
+}
+
+export interface ColdStartResult {
+  readonly runs: number;
+  readonly bundleBytes: number;
+  readonly bundleSeconds: number;
+  /** require() of the bundle: SDK clients, zod, Powertools, the core. */
+  readonly moduleLoadP50Ms: number;
+  /** First request (GET /): config, S3 HEAD + GETs of alias and artifact, artifact parse, scorer build. */
+  readonly firstRequestP50Ms: number;
+  /** The second request, a 1-row POST /predict on the now-warm container. */
+  readonly firstPredictP50Ms: number;
+  readonly moduleLoadPlusModelLoadP50Ms: number;
+  readonly moduleLoadPlusModelLoadMaxMs: number;
+  /** Spawn to exit of the whole `node -e` process, Node's own start included. */
+  readonly processWallP50Ms: number;
+}
+
+export interface InferenceBenchResult {
+  readonly machine: { readonly cpus: number; readonly node: string };
+  readonly model: {
+    readonly learner: string;
+    readonly features: number;
+    readonly trainRows: number;
+    readonly artifactBytes: number;
+    readonly trainSeconds: number;
+  };
+  readonly warm: LatencyResult[];
+  /** Capture at the default sample rate during the warm runs: objects written between requests. */
+  readonly capture: { readonly sampleRate: number; readonly objectsWritten: number };
+  readonly coldStart: ColdStartResult;
+}
+
+function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))]!;
+}
+
+const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+
+/** Synthetic rows as request records: categorical codes as strings, the binary feature as a boolean. */
+function syntheticRecords(rows: number, seed: number): { records: Record<string, Cell>[]; target: Float64Array } {
+  const data = generateSynthetic({ rows, seed, task: 'binary' });
+  const { features, columns } = data.matrix;
+  const records = Array.from({ length: rows }, (_, r) => {
+    const record: Record<string, Cell> = {};
+    features.forEach((feature, f) => {
+      const value = columns[f]![r]!;
+      record[feature.name] =
+        feature.kind === 'categorical' ? `c${value}` : feature.kind === 'binary' ? value === 1 : value;
+    });
+    return record;
+  });
+  return { records, target: data.target };
+}
+
+function trainBenchModel(rows: number, learner: 'gbdt' | 'linear'): { artifact: ModelArtifact; seconds: number } {
+  const { records, target } = syntheticRecords(rows, 11);
+  const names = Object.keys(records[0]!);
+  const table = {
+    columnNames: [...names, 'churned'],
+    columns: [
+      ...names.map((name) => records.map((record) => record[name]!)),
+      Array.from(target, (t) => (t === 1 ? 'yes' : 'no')),
+    ],
+    rowCount: rows,
+  };
+  const started = performance.now();
+  const artifact = trainModel(table, {
+    target: 'churned',
+    positiveLabel: 'yes',
+    learner,
+    dataSha256: 'b'.repeat(64),
+  });
+  return { artifact, seconds: (performance.now() - started) / 1000 };
+}
+
+async function publish(store: ObjectStore, artifact: ModelArtifact): Promise<void> {
+  const registry = new ModelRegistry({ store });
+  const version = await registry.register({
+    model: MODEL,
+    artifact: serializeArtifact(artifact),
+    approval: 'approved',
+    lineage: {
+      runId: 'bench',
+      dataSha256: artifact.data.sha256,
+      dataKey: `${MODEL}/data.csv`,
+      codeVersion: artifact.codeVersion,
+      parameters: {},
+      metrics: {},
+      schema: summarizeSchema(artifact.schema),
+    },
+  });
+  await registry.promote(MODEL, version.version);
+}
+
+function predictEvent(instances: readonly Record<string, Cell>[]) {
+  return {
+    version: '2.0',
+    rawPath: '/predict',
+    headers: { 'content-type': 'application/json' },
+    requestContext: { http: { method: 'POST', path: '/predict' }, requestId: 'bench' },
+    body: JSON.stringify({ instances }),
+    isBase64Encoded: false,
+  };
+}
+
+async function measureWarm(
+  artifact: ModelArtifact,
+  sizes: Readonly<Record<number, number>>,
+): Promise<{ latencies: LatencyResult[]; captureObjects: number }> {
+  const artifacts = new MemoryObjectStore('artifacts');
+  await publish(artifacts, artifact);
+  const config: InferenceConfig = {
+    ...INFERENCE_DEFAULTS,
+    modelName: MODEL,
+    artifactsBucket: 'artifacts',
+    monitoringBucket: 'monitoring',
+  };
+  const monitoring = new MemoryObjectStore('monitoring');
+  const app = new InferenceApp({
+    config,
+    artifacts,
+    monitoring,
+    backend: inProcessBackend,
+  });
+  const handler = createInferenceHandler({ app: () => app, logger: new Logger({ logLevel: 'SILENT' }) });
+  const context = { awsRequestId: 'bench', functionName: 'inference' } as Context;
+  const pool = syntheticRecords(2000, 99).records;
+  const results: LatencyResult[] = [];
+  for (const [rowsText, requests] of Object.entries(sizes)) {
+    const rows = Number(rowsText);
+    const events = Array.from({ length: 16 }, (_, i) =>
+      predictEvent(Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!)),
+    );
+    const warmup = Math.min(200, requests);
+    for (let i = 0; i < warmup; i++) await handler(events[i % events.length], context);
+    const times: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const started = performance.now();
+      const response = await handler(events[i % events.length], context);
+      times.push(performance.now() - started);
+      if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
+      // The gap between invocations, where Lambda runs what the handler scheduled (capture flushes).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await app.settled();
+    const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
+    results.push({
+      rows,
+      requests,
+      p50Ms: round(percentile(times, 50)),
+      p99Ms: round(percentile(times, 99)),
+      meanMs: round(meanMs),
+      rowsPerSecond: Math.round((rows * 1000) / meanMs),
+    });
+  }
+  return { latencies: results, captureObjects: monitoring.keys().length };
+}
+
+/** The child: times require() of the bundle, then the first two requests, and prints one JSON line. */
+const CHILD_SCRIPT = `
+const t0 = performance.now();
+const { handler } = require(process.env.BENCH_BUNDLE);
+const t1 = performance.now();
+const context = { awsRequestId: 'cold', functionName: 'inference' };
+const get = { rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } }, isBase64Encoded: false };
+const post = { rawPath: '/predict', requestContext: { http: { method: 'POST', path: '/predict' } },
+  body: process.env.BENCH_BODY, isBase64Encoded: false };
+(async () => {
+  const first = await handler(get, context);
+  const t2 = performance.now();
+  const second = await handler(post, context);
+  const t3 = performance.now();
+  if (first.statusCode !== 200 || second.statusCode !== 200) throw new Error(first.body + second.body);
+  console.log('BENCH ' + JSON.stringify({ moduleLoadMs: t1 - t0, firstRequestMs: t2 - t1, firstPredictMs: t3 - t2 }));
+  process.exit(0);
+})();
+`;
+
+async function measureColdStart(artifact: ModelArtifact, runs: number): Promise<ColdStartResult> {
+  const directory = await mkdtemp(join(tmpdir(), 'mlops-inference-bench-'));
+  const s3 = await startLocalS3({ port: 0, directory: join(directory, 's3'), buckets: ['artifacts', 'monitoring'] });
+  try {
+    const bundle = join(directory, 'index.js');
+    const bundleStarted = performance.now();
+    await build({
+      entryPoints: [HANDLER_ENTRY],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      logLevel: 'error',
+    });
+    const bundleSeconds = (performance.now() - bundleStarted) / 1000;
+    const bundleBytes = (await stat(bundle)).size;
+
+    const client = createS3Client({ endpoint: s3.endpoint });
+    client.config.credentials = async () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' });
+    await publish(new S3ObjectStore(client, 'artifacts'), artifact);
+    client.destroy();
+
+    const body = JSON.stringify({ instances: syntheticRecords(1, 5).records });
+    const env = {
+      PATH: process.env.PATH,
+      BENCH_BUNDLE: bundle,
+      BENCH_BODY: body,
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      [INFERENCE_ENV.modelName]: MODEL,
+      [INFERENCE_ENV.artifactsBucket]: 'artifacts',
+      [INFERENCE_ENV.monitoringBucket]: 'monitoring',
+      [INFERENCE_ENV.s3Endpoint]: s3.endpoint,
+    };
+    const samples: { moduleLoadMs: number; firstRequestMs: number; firstPredictMs: number; wallMs: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      const { stdout } = await run(process.execPath, ['-e', CHILD_SCRIPT], { env, maxBuffer: 16 * 1024 * 1024 });
+      const wallMs = performance.now() - started;
+      const line = stdout.split('\n').find((text) => text.startsWith('BENCH '));
+      if (!line) throw new Error(`cold-start child printed no result:\n${stdout}`);
+      samples.push({ ...JSON.parse(line.slice(6)), wallMs });
+    }
+    const p50 = (pick: (sample: (typeof samples)[number]) => number) => round(percentile(samples.map(pick), 50), 1);
+    const totals = samples.map((sample) => sample.moduleLoadMs + sample.firstRequestMs);
+    return {
+      runs,
+      bundleBytes,
+      bundleSeconds: round(bundleSeconds, 2),
+      moduleLoadP50Ms: p50((sample) => sample.moduleLoadMs),
+      firstRequestP50Ms: p50((sample) => sample.firstRequestMs),
+      firstPredictP50Ms: p50((sample) => sample.firstPredictMs),
+      moduleLoadPlusModelLoadP50Ms: round(percentile(totals, 50), 1),
+      moduleLoadPlusModelLoadMaxMs: round(Math.max(...totals), 1),
+      processWallP50Ms: p50((sample) => sample.wallMs),
+    };
+  } finally {
+    await s3.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+function formatTable(result: InferenceBenchResult): string {
+  const lines = [
+    `model: ${result.model.learner}, ${result.model.features} features, trained on ${result.model.trainRows} rows, artifact ${(result.model.artifactBytes / 1024).toFixed(0)} KiB`,
+    '',
+    'warm handler (in-process, model cached)   p50 ms    p99 ms   rows/s',
+    ...result.warm.map(
+      (row) =>
+        `  ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
+    ),
+    `  capture at sample rate ${result.capture.sampleRate}: ${result.capture.objectsWritten} objects written between requests`,
+    '',
+    `cold start of the bundled function (${result.coldStart.runs} fresh processes, p50; bundle ${(result.coldStart.bundleBytes / 1024 / 1024).toFixed(2)} MiB)`,
+    `  module load (require)                 ${result.coldStart.moduleLoadP50Ms} ms`,
+    `  first request: model load from S3     ${result.coldStart.firstRequestP50Ms} ms`,
+    `  module + model load                   ${result.coldStart.moduleLoadPlusModelLoadP50Ms} ms (max ${result.coldStart.moduleLoadPlusModelLoadMaxMs})`,
+    `  next request (1-row predict)          ${result.coldStart.firstPredictP50Ms} ms`,
+    `  whole process, spawn to exit          ${result.coldStart.processWallP50Ms} ms`,
+  ];
+  return lines.join('\n');
+}
+
+export async function runInferenceBench(options: InferenceBenchOptions = {}): Promise<InferenceBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const trainRows = options.trainRows ?? 20_000;
+  const learner = options.learner ?? 'gbdt';
+  const { artifact, seconds } = trainBenchModel(trainRows, learner);
+  const { latencies: warm, captureObjects } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 });
+  const coldStart = await measureColdStart(artifact, options.coldStarts ?? 7);
+  const result: InferenceBenchResult = {
+    machine: { cpus: cpus().length, node: process.version },
+    model: {
+      learner: artifact.model.kind,
+      features: artifact.schema.columns.filter((column) => column.role === 'feature').length,
+      trainRows,
+      artifactBytes: Buffer.byteLength(serializeArtifact(artifact)),
+      trainSeconds: round(seconds, 2),
+    },
+    warm,
+    capture: { sampleRate: INFERENCE_DEFAULTS.captureSampleRate, objectsWritten: captureObjects },
+    coldStart,
+  };
+  log(formatTable(result));
+  return result;
+}
+
+// bin/run-ts.js sets argv[1] to the entry file.
+if (process.argv[1] === __filename) {
+  runInferenceBench().then((result) => console.log(JSON.stringify(result)));
+}
