@@ -70,3 +70,17 @@ export function stateMachinesFromEnv(env: NodeJS.ProcessEnv = process.env): Read
   }
   return raw as Record<string, string>;
 }
+
+/**
+ * Custom metrics in METRICS_NAMESPACE, each with the dimension `Model` = the model's name.
+ * The drift monitor publishes them; the CDK app alarms and charts them.
+ */
+export const METRICS = {
+  /** 1 when the latest drift check found dataset drift, else 0. */
+  datasetDrift: 'DatasetDrift',
+  /** Share of checked columns that drifted (0..1). */
+  driftedColumnShare: 'DriftedColumnShare',
+  /** Rows of captured traffic the drift check compared. */
+  driftRowsChecked: 'DriftRowsChecked',
+} as const;
+export const MODEL_DIMENSION = 'Model';

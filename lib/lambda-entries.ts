@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+
+/** The Lambda functions the app deploys. */
+export type FunctionKind =
+  | 'validate-data'
+  | 'evaluate-model'
+  | 'register-model'
+  | 'record-failure'
+  | 'retrain-trigger'
+  | 'inference'
+  | 'drift-monitor';
+
+export const REPO_ROOT = join(__dirname, '..');
+
+/** The one mapping from function to its entry file (each exports `handler`). */
+export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
+  'validate-data': join(REPO_ROOT, 'lambdas/validate-data/handler.ts'),
+  'evaluate-model': join(REPO_ROOT, 'lambdas/evaluate-model/handler.ts'),
+  'register-model': join(REPO_ROOT, 'lambdas/register-model/handler.ts'),
+  'record-failure': join(REPO_ROOT, 'lambdas/record-failure/handler.ts'),
+  'retrain-trigger': join(REPO_ROOT, 'lambdas/retrain-trigger/handler.ts'),
+  inference: join(REPO_ROOT, 'lambdas/inference/handler.ts'),
+  'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
+};
+
+/** The default training image: the trainer contract implemented with the platform's core. */
+export const DEFAULT_TRAINER_IMAGE_DIRECTORY = REPO_ROOT;
+export const DEFAULT_TRAINER_DOCKERFILE = 'containers/trainer/Dockerfile';

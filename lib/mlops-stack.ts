@@ -1,0 +1,136 @@
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import { ZONES } from '../core/workflow/layout';
+import { PlatformDashboard } from './dashboard';
+import { DataLake } from './data-lake';
+import { DriftMonitor } from './drift-monitor';
+import { InferenceEndpoint } from './inference-endpoint';
+import { RetrainTrigger } from './retrain-trigger';
+import { RetrainingSteps } from './retraining-steps';
+import { RetrainingWorkflow } from './retraining-workflow';
+import { Training } from './training';
+import { TrainingJob } from './training-job';
+
+export interface MlopsStackProps extends StackProps {
+  /** The validated platform config (see core/config). */
+  readonly config: PlatformConfig;
+}
+
+/** What the stack built for one model. */
+export interface ModelResources {
+  readonly model: ModelConfig;
+  readonly steps: RetrainingSteps;
+  readonly trainingJob: TrainingJob;
+  readonly workflow: RetrainingWorkflow;
+  readonly endpoint: InferenceEndpoint;
+  readonly driftMonitor: DriftMonitor;
+}
+
+/**
+ * The whole platform for every model of the config: one data lake, one training compute, one
+ * retrain trigger and one dashboard shared by all models; per model a training job, the
+ * retraining workflow and its steps, an inference endpoint and a drift monitor.
+ * Only composes constructs; construct ids are stable (a model's resources live under its name).
+ */
+export class MlopsStack extends Stack {
+  public readonly dataLake: DataLake;
+  public readonly training: Training;
+  public readonly trigger: RetrainTrigger;
+  public readonly models: ReadonlyMap<string, ModelResources>;
+
+  constructor(scope: Construct, id: string, props: MlopsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.dataLake = new DataLake(this, 'DataLake');
+    this.training = new Training(this, 'Training', { flowLogBucket: this.dataLake.accessLogs });
+    const dashboard = new PlatformDashboard(this, 'Dashboard');
+
+    const models = new Map<string, ModelResources>();
+    for (const model of config.models) {
+      const scope = new Construct(this, model.name);
+      const trainingJob = new TrainingJob(scope, 'TrainingJob', {
+        model,
+        dataLake: this.dataLake,
+        jobQueue: this.training.queueFor(model.training),
+        logRetention,
+      });
+      const steps = new RetrainingSteps(scope, 'Steps', { model, dataLake: this.dataLake, logRetention });
+      const workflow = new RetrainingWorkflow(scope, 'Retraining', {
+        model,
+        dataLake: this.dataLake,
+        trainingJob,
+        validateFunction: steps.validate.function,
+        evaluateFunction: steps.evaluate.function,
+        registerFunction: steps.register.function,
+        recordFailureFunction: steps.recordFailure.function,
+        logRetention,
+      });
+      const endpoint = new InferenceEndpoint(scope, 'Endpoint', { model, dataLake: this.dataLake, logRetention });
+      const driftMonitor = new DriftMonitor(scope, 'DriftMonitor', {
+        model,
+        dataLake: this.dataLake,
+        workflow: workflow.stateMachine,
+        logRetention,
+      });
+      dashboard.addModel({ name: model.name, endpoint, workflow, driftMonitor });
+      if (model.streaming) {
+        Annotations.of(scope).addWarningV2(
+          'mlops:streaming-not-deployed',
+          `models[${model.name}].streaming is set, but this version deploys no streaming consumer; score with the endpoint or batch jobs.`,
+        );
+      }
+      models.set(model.name, { model, steps, trainingJob, workflow, endpoint, driftMonitor });
+
+      const key = outputKey(model.name);
+      new CfnOutput(this, `${key}EndpointUrl`, {
+        value: endpoint.url.url,
+        description: `${model.name}: HTTPS endpoint`,
+      });
+      new CfnOutput(this, `${key}StateMachineArn`, {
+        value: workflow.stateMachine.stateMachineArn,
+        description: `${model.name}: retraining state machine`,
+      });
+      new CfnOutput(this, `${key}NotificationTopicArn`, {
+        value: workflow.notificationTopic.topicArn,
+        description: `${model.name}: retraining outcomes`,
+      });
+      new CfnOutput(this, `${key}DriftTopicArn`, {
+        value: driftMonitor.alertTopic.topicArn,
+        description: `${model.name}: drift alerts`,
+      });
+    }
+    dashboard.addAlarmPanel();
+    this.models = models;
+
+    this.trigger = new RetrainTrigger(this, 'RetrainTrigger', {
+      rawBucket: this.dataLake.raw,
+      artifactsBucket: this.dataLake.artifacts,
+      workflows: [...models.values()].map(({ model, workflow }) => ({
+        model: model.name,
+        stateMachine: workflow.stateMachine,
+        onUpload: model.retrain.onUpload,
+      })),
+      logRetention,
+    });
+
+    for (const zone of ZONES) {
+      new CfnOutput(this, `${outputKey(zone)}BucketName`, {
+        value: this.dataLake.bucket(zone).bucketName,
+        description: `The ${zone} zone`,
+      });
+    }
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
+  }
+}
+
+/** `churn-eu` -> `ChurnEu`: output keys must be alphanumeric. */
+export function outputKey(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,111 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import type { ModelConfig } from '../core/config/schema';
+import { rawPrefix, registryPrefix } from '../core/workflow/layout';
+import type { DataLake } from './data-lake';
+import { MlopsFunction } from './mlops-function';
+
+export interface RetrainingStepsProps {
+  readonly model: ModelConfig;
+  readonly dataLake: DataLake;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The four Lambda functions the retraining state machine calls for one model, each granted
+ * only the prefixes of that model it reads or writes.
+ */
+export class RetrainingSteps extends Construct {
+  public readonly validate: MlopsFunction;
+  public readonly evaluate: MlopsFunction;
+  public readonly register: MlopsFunction;
+  public readonly recordFailure: MlopsFunction;
+
+  constructor(scope: Construct, id: string, props: RetrainingStepsProps) {
+    super(scope, id);
+    const { model, dataLake } = props;
+    const name = model.name;
+    const runs = `runs/${name}/`;
+    const registry = registryPrefix(name);
+    const environment = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };
+    const step = (stepId: string, kind: 'validate-data' | 'evaluate-model' | 'register-model' | 'record-failure') =>
+      new MlopsFunction(this, stepId, {
+        kind,
+        description: `${kind} step of ${name}`,
+        memorySize: kind === 'record-failure' ? 256 : 1769, // 1769 MB = one full vCPU for data parsing and scoring
+        timeout: kind === 'record-failure' ? Duration.seconds(30) : Duration.minutes(5),
+        environment,
+        logRetention: props.logRetention,
+      });
+
+    this.validate = step('Validate', 'validate-data')
+      .useZone('raw', dataLake.raw, rawPrefix(name), 'read', `Reads the data files uploaded under ${rawPrefix(name)}.`)
+      .useZone(
+        'curated',
+        dataLake.curated,
+        `${name}/`,
+        'read-write',
+        `Writes content-addressed snapshots under ${name}/snapshots/ and checks whether one exists.`,
+      )
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        registry,
+        'read',
+        `Reads the production version's schema under ${registry}.`,
+      )
+      .useZone('artifacts', dataLake.artifacts, runs, 'read-write', `Writes the run record under ${runs}<runId>/.`);
+
+    this.evaluate = step('Evaluate', 'evaluate-model')
+      .useZone(
+        'curated',
+        dataLake.curated,
+        `${name}/`,
+        'read',
+        `Reads the held-out rows of the run's snapshot under ${name}/.`,
+      )
+      .useZone('artifacts', dataLake.artifacts, registry, 'read', `Loads the champion model under ${registry}.`)
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        runs,
+        'read-write',
+        `Reads the candidate and updates the run record under ${runs}.`,
+      );
+
+    this.register = step('Register', 'register-model')
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        registry,
+        'read-write',
+        `Writes versions, aliases and alias history under ${registry}; version keys are assigned at run time.`,
+      )
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        runs,
+        'read-write',
+        `Copies the candidate and updates the run record under ${runs}.`,
+      );
+    const defaultBus = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    this.register.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultBus] }),
+    );
+    this.register.addEnvironment(RUNTIME_ENV.eventBusName, 'default');
+
+    this.recordFailure = step('RecordFailure', 'record-failure')
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        registry,
+        'read',
+        `Reads the production version to record it unchanged under ${registry}.`,
+      )
+      .useZone('artifacts', dataLake.artifacts, runs, 'read-write', `Writes the failed run's record under ${runs}.`);
+  }
+}

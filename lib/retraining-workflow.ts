@@ -1,0 +1,241 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  JsonPath,
+  LogLevel,
+  Pass,
+  QueryLanguage,
+  Result,
+  StateMachine,
+  Succeed,
+  TaskInput,
+  type TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { BatchSubmitJob, LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { ModelConfig } from '../core/config/schema';
+import {
+  type ExecutionInput,
+  evaluationResultSchema,
+  registrationResultSchema,
+  TRAINER_ENV,
+  validationResultSchema,
+} from '../core/workflow/contract';
+import type { DataLake } from './data-lake';
+import type { FunctionKind } from './lambda-entries';
+import { acknowledgeWildcardResource, XRAY_REASON } from './nag';
+import { TrainingJob } from './training-job';
+
+/** Task states of the retraining state machine and the function each one invokes (for local hosts). */
+export const WORKFLOW_LAMBDA_STATES: Readonly<Record<string, FunctionKind>> = {
+  Validate: 'validate-data',
+  Evaluate: 'evaluate-model',
+  Register: 'register-model',
+  RecordFailure: 'record-failure',
+};
+export const WORKFLOW_BATCH_STATE = 'Train';
+export const WORKFLOW_SNS_STATES = ['Notify', 'NotifyFailure'] as const;
+
+export interface RetrainingWorkflowProps {
+  readonly model: ModelConfig;
+  readonly dataLake: DataLake;
+  readonly trainingJob: TrainingJob;
+  readonly validateFunction: IFunction;
+  readonly evaluateFunction: IFunction;
+  readonly registerFunction: IFunction;
+  readonly recordFailureFunction: IFunction;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * One model's retraining state machine (JSONPath): Validate -> Train (Batch, .sync) -> Evaluate ->
+ * Gate -> Register (promotes only on 'promote') -> Notify. Every task catches into RecordFailure
+ * -> NotifyFailure -> Fail, so a failed run never touches the production alias. Logs everything
+ * and traces with X-Ray; publishes outcomes to the model's notification topic; optionally started
+ * by a cron rule.
+ */
+export class RetrainingWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly notificationTopic: Topic;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: RetrainingWorkflowProps) {
+    super(scope, id);
+    const { model, dataLake, trainingJob } = props;
+    const name = model.name;
+
+    this.notificationTopic = new Topic(this, 'Notifications', {
+      displayName: `Retraining of ${name}`,
+      // The AWS-managed SNS key: encrypted at rest with no key to pay for while idle.
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+
+    // A step's result is the contract's fields picked from the Lambda payload, stored under its own key
+    // ($.validation, ...). A step without a result (RecordFailure) leaves the state as it was.
+    const invoke = (stateId: string, fn: IFunction, result?: { path: string; fields: readonly string[] }) =>
+      new LambdaInvoke(this, stateId, {
+        lambdaFunction: fn,
+        resultSelector: result
+          ? Object.fromEntries(result.fields.map((field) => [field, JsonPath.objectAt(`$.Payload.${field}`)]))
+          : undefined,
+        resultPath: result ? result.path : JsonPath.DISCARD,
+      });
+
+    const validate = invoke('Validate', props.validateFunction, {
+      path: '$.validation',
+      fields: Object.keys(validationResultSchema.shape),
+    });
+
+    const outputTemplate = TrainingJob.outputPrefix(name, '{}');
+    const train = new BatchSubmitJob(this, WORKFLOW_BATCH_STATE, {
+      jobName: `${name}-training`,
+      jobQueueArn: trainingJob.jobQueue.jobQueueArn,
+      jobDefinitionArn: trainingJob.jobDefinition.jobDefinitionArn,
+      containerOverrides: {
+        environment: {
+          [TRAINER_ENV.runId]: JsonPath.stringAt('$.validation.runId'),
+          [TRAINER_ENV.input]: JsonPath.format(
+            's3://{}/{}',
+            dataLake.curated.bucketName,
+            JsonPath.stringAt('$.validation.snapshotKey'),
+          ),
+          [TRAINER_ENV.output]: JsonPath.format(
+            `s3://{}/${outputTemplate}`,
+            dataLake.artifacts.bucketName,
+            JsonPath.stringAt('$.validation.runId'),
+          ),
+        },
+      },
+      resultSelector: { jobId: JsonPath.stringAt('$.JobId'), status: JsonPath.stringAt('$.Status') },
+      resultPath: '$.training',
+    });
+
+    const evaluate = invoke('Evaluate', props.evaluateFunction, {
+      path: '$.evaluation',
+      fields: Object.keys(evaluationResultSchema.shape),
+    });
+    const register = invoke('Register', props.registerFunction, {
+      path: '$.registration',
+      fields: Object.keys(registrationResultSchema.shape),
+    });
+    const notify = new SnsPublish(this, 'Notify', {
+      topic: this.notificationTopic,
+      subject: `Retraining of ${name} finished`,
+      message: TaskInput.fromObject({
+        model: name,
+        outcome: 'succeeded',
+        runId: JsonPath.stringAt('$.validation.runId'),
+        decision: JsonPath.stringAt('$.evaluation.decision'),
+        reason: JsonPath.stringAt('$.evaluation.reason'),
+        registration: JsonPath.objectAt('$.registration'),
+        execution: JsonPath.executionId,
+      }),
+      resultPath: JsonPath.DISCARD,
+    });
+
+    const recordFailure = invoke('RecordFailure', props.recordFailureFunction);
+    const notifyFailure = new SnsPublish(this, 'NotifyFailure', {
+      topic: this.notificationTopic,
+      subject: `Retraining of ${name} failed`,
+      message: TaskInput.fromObject({
+        model: name,
+        outcome: 'failed',
+        error: JsonPath.objectAt('$.error'),
+        execution: JsonPath.executionId,
+        productionChanged: false,
+      }),
+      resultPath: JsonPath.DISCARD,
+    });
+    const failed = new Fail(this, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    recordFailure.addCatch(notifyFailure, { resultPath: '$.recordFailureError' });
+    notifyFailure.addCatch(failed, { resultPath: '$.notifyFailureError' });
+    recordFailure.next(notifyFailure);
+    notifyFailure.next(failed);
+
+    for (const task of [validate, train, evaluate, register, notify] as TaskStateBase[]) {
+      task.addCatch(recordFailure, { resultPath: '$.error' });
+    }
+
+    const unknownDecision = new Pass(this, 'UnknownDecision', {
+      result: Result.fromObject({
+        Error: 'Mlops.UnknownGateDecision',
+        Cause: 'evaluate-model returned a decision other than promote or reject',
+      }),
+      resultPath: '$.error',
+    }).next(recordFailure);
+    const gate = new Choice(this, 'Gate')
+      .when(
+        Condition.or(
+          Condition.stringEquals('$.evaluation.decision', 'promote'),
+          Condition.stringEquals('$.evaluation.decision', 'reject'),
+        ),
+        register,
+      )
+      .otherwise(unknownDecision);
+    register.next(notify).next(new Succeed(this, 'Succeeded'));
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${name}-retraining`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment: `Retraining of ${name}: validate, train, evaluate, gate, register, notify`,
+      queryLanguage: QueryLanguage.JSON_PATH,
+      definitionBody: DefinitionBody.fromChainable(validate.next(train).next(evaluate).next(gate)),
+      timeout: Duration.minutes(model.training.timeoutMinutes * 3 + 60),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+    this.acknowledgeRoleFindings(props);
+
+    if (model.retrain.cron) {
+      const input: ExecutionInput = {
+        model: name,
+        trigger: { kind: 'schedule', objects: [], reason: model.retrain.cron },
+      };
+      new Rule(this, 'Schedule', {
+        description: `Retrains ${name} on ${model.retrain.cron}`,
+        schedule: Schedule.expression(model.retrain.cron),
+        targets: [new SfnStateMachine(this.stateMachine, { input: RuleTargetInput.fromObject(input) })],
+      });
+    }
+  }
+
+  private acknowledgeRoleFindings(props: RetrainingWorkflowProps): void {
+    const role = this.stateMachine.role;
+    acknowledgeWildcardResource(
+      role,
+      Stack.of(this).formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
+      'BatchSubmitJob grants batch:SubmitJob on every revision of job definitions ("job-definition/*"): each deploy registers a new revision of this model\'s job definition.',
+    );
+    acknowledgeWildcardResource(
+      role,
+      '*',
+      `${XRAY_REASON} CloudWatch Logs delivery (logs:CreateLogDelivery and related) also requires "*".`,
+    );
+    for (const fn of [
+      props.validateFunction,
+      props.evaluateFunction,
+      props.registerFunction,
+      props.recordFailureFunction,
+    ]) {
+      acknowledgeWildcardResource(
+        role,
+        `${fn.functionArn}:*`,
+        'LambdaInvoke grants the function and its versions/aliases (":*"); the state machine calls this one function only.',
+      );
+    }
+  }
+}

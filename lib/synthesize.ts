@@ -1,0 +1,157 @@
+import type { PlatformConfig } from '../core/config/schema';
+import type { Zone } from '../core/workflow/layout';
+import { ZONES } from '../core/workflow/layout';
+import { buildApp } from './app';
+import type { FunctionKind } from './lambda-entries';
+import { WORKFLOW_BATCH_STATE, WORKFLOW_LAMBDA_STATES } from './retraining-workflow';
+
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
+/** A CloudFormation reference the caller turns into a concrete value (an ARN, a bucket name). */
+export interface CfnReference {
+  readonly logicalId: string;
+  /** `Ref` when absent, else the `Fn::GetAtt` attribute (e.g. `Arn`). */
+  readonly attribute?: string;
+  /** The referenced resource's type, e.g. `AWS::Lambda::Function`; pseudo parameters have none. */
+  readonly resourceType?: string;
+}
+export type ReferenceResolver = (reference: CfnReference) => string;
+
+export interface SynthesizedWorkflow {
+  /** The state machine definition (Amazon States Language, JSONPath), references resolved. */
+  readonly definition: Record<string, unknown>;
+  readonly stateMachineLogicalId: string;
+  /** Task state name -> the function it invokes. */
+  readonly lambdaStates: Readonly<Record<string, FunctionKind>>;
+  /** Name of the Batch `.sync` task state. */
+  readonly batchState: string;
+  /** Environment of the model's Batch job definition (run id, input and output come from the state). */
+  readonly trainerEnvironment: Readonly<Record<string, string>>;
+}
+
+export interface SynthesizedPlatform {
+  readonly stackName: string;
+  /** The CloudFormation template as synthesized (references unresolved). */
+  readonly template: Record<string, unknown>;
+  /** Logical id of each zone's bucket, to map onto local bucket names in a resolver. */
+  readonly bucketLogicalIds: Readonly<Record<Zone, string>>;
+  readonly workflows: Readonly<Record<string, SynthesizedWorkflow>>;
+}
+
+export interface SynthesizeOptions {
+  /** Maps references to values. @default fakeReference: deterministic fake ARNs and names in us-east-1, account 123456789012 */
+  readonly resolve?: ReferenceResolver;
+  /** Bundle the Lambda functions (writes them to outdir). @default false */
+  readonly bundle?: boolean;
+  /** @default - a temporary directory */
+  readonly outdir?: string;
+}
+
+/**
+ * Synthesizes the app for a config without AWS credentials and returns, per model, the state
+ * machine definition and the trainer environment the local platform runs. cdk-nag is not run here
+ * (the infra tests and `cdk synth` run it).
+ */
+export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeOptions = {}): SynthesizedPlatform {
+  const { app, stack } = buildApp(config, {
+    bundle: options.bundle ?? false,
+    nag: false,
+    cloudFormationValidation: false,
+    outdir: options.outdir,
+  });
+  const template = app.synth().getStackByName(stack.stackName).template as Template;
+  const resolveReference = options.resolve ?? fakeReference;
+  const resolve = (value: unknown) => resolveIntrinsics(value, template, resolveReference);
+
+  const bucketLogicalIds = Object.fromEntries(
+    ZONES.map((zone) => [zone, stack.getLogicalId(stack.dataLake.bucket(zone).node.defaultChild as never)]),
+  ) as Record<Zone, string>;
+  const workflows: Record<string, SynthesizedWorkflow> = {};
+  for (const [name, resources] of stack.models) {
+    const stateMachineLogicalId = stack.resolve(
+      stack.getLogicalId(resources.workflow.stateMachine.node.defaultChild as never),
+    ) as string;
+    const definitionString = resolve(template.Resources[stateMachineLogicalId].Properties?.DefinitionString) as string;
+    const jobDefinitionId = stack.resolve(
+      stack.getLogicalId(resources.trainingJob.jobDefinition.node.defaultChild as never),
+    ) as string;
+    const container = template.Resources[jobDefinitionId].Properties?.ContainerProperties as {
+      Environment: { Name: string; Value: unknown }[];
+    };
+    workflows[name] = {
+      definition: JSON.parse(definitionString),
+      stateMachineLogicalId,
+      lambdaStates: WORKFLOW_LAMBDA_STATES,
+      batchState: WORKFLOW_BATCH_STATE,
+      trainerEnvironment: Object.fromEntries(
+        container.Environment.map(({ Name, Value }) => [Name, String(resolve(Value))]),
+      ),
+    };
+  }
+  return { stackName: stack.stackName, template, bucketLogicalIds, workflows };
+}
+
+const FAKE_REGION = 'us-east-1';
+const FAKE_ACCOUNT = '123456789012';
+
+/** Deterministic stand-ins: names from logical ids, ARNs in the service's format. */
+export function fakeReference(reference: CfnReference): string {
+  const { logicalId, attribute, resourceType } = reference;
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': FAKE_REGION,
+    'AWS::AccountId': FAKE_ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': 'mlops',
+  };
+  if (logicalId in pseudo) return pseudo[logicalId];
+  const name = logicalId.toLowerCase();
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${FAKE_REGION}:${FAKE_ACCOUNT}:${resource}`;
+  switch (resourceType) {
+    case 'AWS::S3::Bucket':
+      return attribute === 'Arn' ? `arn:aws:s3:::${name}` : name;
+    case 'AWS::Lambda::Function':
+      return attribute === 'Arn' ? arn('lambda', `function:${logicalId}`) : logicalId;
+    case 'AWS::SNS::Topic':
+      return arn('sns', logicalId);
+    case 'AWS::Batch::JobQueue':
+      return arn('batch', `job-queue/${logicalId}`);
+    case 'AWS::Batch::JobDefinition':
+      return arn('batch', `job-definition/${logicalId}:1`);
+    case 'AWS::StepFunctions::StateMachine':
+      return arn('states', `stateMachine:${logicalId}`);
+    default:
+      return attribute ? `${logicalId}.${attribute}` : logicalId;
+  }
+}
+
+/** Replaces Ref, Fn::GetAtt, Fn::Join and Fn::Sub (plain `${Name}` form) with resolved strings. */
+export function resolveIntrinsics(value: unknown, template: Template, resolve: ReferenceResolver): unknown {
+  const reference = (logicalId: string, attribute?: string) =>
+    resolve({ logicalId, attribute, resourceType: template.Resources[logicalId]?.Type });
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const entries = Object.entries(node);
+    if (entries.length === 1) {
+      const [key, argument] = entries[0];
+      if (key === 'Ref') return reference(argument as string);
+      if (key === 'Fn::GetAtt') {
+        const [logicalId, attribute] = Array.isArray(argument) ? argument : String(argument).split('.');
+        return reference(logicalId, attribute);
+      }
+      if (key === 'Fn::Join') {
+        const [delimiter, parts] = argument as [string, unknown[]];
+        return parts.map((part) => String(visit(part))).join(delimiter);
+      }
+      if (key === 'Fn::Sub' && typeof argument === 'string') {
+        return argument.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+          const [logicalId, attribute] = name.split('.');
+          return reference(logicalId, attribute);
+        });
+      }
+    }
+    return Object.fromEntries(entries.map(([key, child]) => [key, visit(child)]));
+  };
+  return visit(value);
+}

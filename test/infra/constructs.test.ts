@@ -1,0 +1,564 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { TRAINER_ENV } from '../../core/workflow/contract';
+import { ZONE_ENV } from '../../core/workflow/layout';
+import {
+  actionsOf,
+  churnOnly,
+  everyVariant,
+  flatten,
+  objectGrants,
+  resourcesOf,
+  type Synthesized,
+  statementsOf,
+  synth,
+  twoModels,
+} from './helpers';
+
+let churn: Synthesized;
+let variants: Synthesized;
+beforeAll(() => {
+  churn = synth(churnOnly);
+  variants = synth(everyVariant);
+});
+
+const model = (synthesized: Synthesized, name: string) => synthesized.stack.models.get(name)!;
+
+describe('DataLake', () => {
+  test('creates four zone buckets and an access-log bucket, all S3-managed encrypted', () => {
+    const buckets = Object.values(churn.template.findResources('AWS::S3::Bucket'));
+    expect(buckets).toHaveLength(5);
+    for (const bucket of buckets) {
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ]);
+    }
+  });
+
+  test('blocks all public access on every bucket', () => {
+    for (const bucket of Object.values(churn.template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+  });
+
+  test('denies every request without TLS on every bucket', () => {
+    const policies = Object.values(churn.template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(5);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  test('versions raw, curated and artifacts, expiring replaced versions', () => {
+    const { dataLake } = churn.stack;
+    for (const bucket of [dataLake.raw, dataLake.curated, dataLake.artifacts]) {
+      const properties = churn.template.toJSON().Resources[churn.logicalId(bucket)].Properties;
+      expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(properties.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' }),
+      );
+    }
+  });
+
+  test('expires monitoring objects and does not version them', () => {
+    const properties = churn.template.toJSON().Resources[churn.logicalId(churn.stack.dataLake.monitoring)].Properties;
+    expect(properties.VersioningConfiguration).toBeUndefined();
+    expect(properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ ExpirationInDays: 180, Status: 'Enabled' }),
+    );
+  });
+
+  test('logs access to every zone in the access-log bucket', () => {
+    const accessLogs = churn.logicalId(churn.stack.dataLake.accessLogs);
+    for (const zone of ['raw', 'curated', 'artifacts', 'monitoring'] as const) {
+      const bucket = churn.stack.dataLake.bucket(zone);
+      const properties = churn.template.toJSON().Resources[churn.logicalId(bucket)].Properties;
+      expect(properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: accessLogs },
+        LogFilePrefix: `${zone}/`,
+      });
+    }
+  });
+
+  test('sends raw-zone events to EventBridge', () => {
+    churn.template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: churn.logicalId(churn.stack.dataLake.raw) },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+});
+
+describe('Training', () => {
+  test('has no NAT gateway and only public subnets that assign public IPs', () => {
+    churn.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const subnets = Object.values(churn.template.findResources('AWS::EC2::Subnet'));
+    expect(subnets.length).toBeGreaterThan(0);
+    for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(true);
+  });
+
+  test('logs VPC flows to the access-log bucket', () => {
+    churn.template.hasResourceProperties('AWS::EC2::FlowLog', {
+      LogDestinationType: 's3',
+      TrafficType: 'ALL',
+    });
+  });
+
+  test('gives training jobs a security group with no inbound rule', () => {
+    const groups = Object.values(churn.template.findResources('AWS::EC2::SecurityGroup'));
+    expect(groups).toHaveLength(1);
+    expect(groups[0].Properties.SecurityGroupIngress).toBeUndefined();
+    churn.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  test('runs on a Fargate compute environment by default', () => {
+    churn.template.resourcePropertiesCountIs('AWS::Batch::ComputeEnvironment', {}, 1);
+    churn.template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      Type: 'managed',
+      ComputeResources: Match.objectLike({ Type: 'FARGATE' }),
+    });
+  });
+
+  test('adds Fargate Spot and EC2 Spot GPU environments when models ask for them', () => {
+    const types = Object.values(variants.template.findResources('AWS::Batch::ComputeEnvironment')).map(
+      (environment) => environment.Properties.ComputeResources.Type,
+    );
+    expect(types.sort()).toEqual(['FARGATE', 'FARGATE_SPOT', 'SPOT']);
+    variants.template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({ Type: 'SPOT', MinvCpus: 0, InstanceTypes: ['g4dn', 'g5'] }),
+    });
+  });
+});
+
+describe('TrainingJob', () => {
+  const jobDefinition = (synthesized: Synthesized, name: string) =>
+    synthesized.template.toJSON().Resources[synthesized.logicalId(model(synthesized, name).trainingJob.jobDefinition)]
+      .Properties;
+
+  test('retries exit code 75 and Spot interruptions, and exits on anything else', () => {
+    const { RetryStrategy } = jobDefinition(churn, 'churn');
+    expect(RetryStrategy).toEqual({
+      Attempts: 3,
+      EvaluateOnExit: [
+        { Action: 'RETRY', OnExitCode: '75' },
+        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
+        { Action: 'EXIT', OnReason: '*' },
+      ],
+    });
+  });
+
+  test('stops a job after the configured timeout', () => {
+    expect(jobDefinition(churn, 'churn').Timeout).toEqual({ AttemptDurationSeconds: 3600 });
+    expect(jobDefinition(variants, 'price').Timeout).toEqual({ AttemptDurationSeconds: 7200 });
+  });
+
+  test('gives the container the trainer contract and the zone buckets', () => {
+    const environment = jobDefinition(churn, 'churn').ContainerProperties.Environment as { Name: string }[];
+    const names = environment.map((variable) => variable.Name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        TRAINER_ENV.model,
+        TRAINER_ENV.target,
+        TRAINER_ENV.positiveLabel,
+        TRAINER_ENV.params,
+        ZONE_ENV.curated,
+        ZONE_ENV.artifacts,
+      ]),
+    );
+  });
+
+  test('sizes a Fargate job from the config and assigns it a public IP', () => {
+    const container = jobDefinition(churn, 'churn').ContainerProperties;
+    expect(container.ResourceRequirements).toEqual(
+      expect.arrayContaining([
+        { Type: 'VCPU', Value: '1' },
+        { Type: 'MEMORY', Value: '4096' },
+      ]),
+    );
+    expect(container.NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
+  });
+
+  test('requests GPUs on EC2 for a GPU model', () => {
+    const container = jobDefinition(variants, 'price').ContainerProperties;
+    expect(container.ResourceRequirements).toEqual(expect.arrayContaining([{ Type: 'GPU', Value: '1' }]));
+    expect(jobDefinition(variants, 'price').PlatformCapabilities).toEqual(['EC2']);
+  });
+
+  test('lets the job read only its curated data and write only its run outputs', () => {
+    const job = model(churn, 'churn').trainingJob;
+    const curated = churn.logicalId(churn.stack.dataLake.curated);
+    const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
+    expect(objectGrants(churn.template, churn.logicalId(job.jobRole))).toEqual([
+      `s3:GetObject on ${curated}.Arn/churn/*`,
+      `s3:ListBucket on ${curated}.Arn`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
+    ]);
+  });
+});
+
+describe('Lambda functions (MlopsFunction)', () => {
+  const ours = (synthesized: Synthesized) =>
+    Object.values(synthesized.template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Runtime !== undefined && String(fn.Properties.Runtime).startsWith('nodejs'),
+    );
+
+  test('every platform function runs Node 24 on arm64 with X-Ray tracing and its own log group', () => {
+    const functions = ours(churn);
+    expect(functions).toHaveLength(7);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  test('log groups keep logs for the configured retention', () => {
+    for (const group of Object.values(variants.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(90);
+    }
+  });
+
+  test('no function role uses an AWS managed policy', () => {
+    const roles = Object.values(churn.template.findResources('AWS::IAM::Role')).filter(
+      (role) => role.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'lambda.amazonaws.com',
+    );
+    const withManagedPolicies = roles.filter((role) =>
+      JSON.stringify(role.Properties.ManagedPolicyArns ?? []).includes('AWSLambdaBasicExecutionRole'),
+    );
+    // CDK's own BucketNotificationsHandler is the one exception (acknowledged in the nag test).
+    expect(withManagedPolicies).toHaveLength(1);
+  });
+
+  test('grants Resource "*" only for X-Ray, and for PutMetricData limited to the Mlops namespace', () => {
+    const resources = churn.template.toJSON().Resources as Record<string, { Type: string; Properties: never }>;
+    const roleIds = Object.entries(resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .map(([id]) => id);
+    for (const roleId of roleIds) {
+      for (const statement of statementsOf(churn.template, roleId)) {
+        if (!resourcesOf(statement).includes('*')) continue;
+        const actions = actionsOf(statement);
+        const allowed =
+          actions.every((action) =>
+            [
+              'xray:PutTraceSegments',
+              'xray:PutTelemetryRecords',
+              'ecr:GetAuthorizationToken',
+              'logs:CreateLogDelivery',
+              'logs:GetLogDelivery',
+              'logs:UpdateLogDelivery',
+              'logs:DeleteLogDelivery',
+              'logs:ListLogDeliveries',
+              'logs:PutResourcePolicy',
+              'logs:DescribeResourcePolicies',
+              'logs:DescribeLogGroups',
+              'xray:GetSamplingRules',
+              'xray:GetSamplingTargets',
+            ].includes(action),
+          ) ||
+          (actions.join() === 'cloudwatch:PutMetricData' &&
+            JSON.stringify(statement.Condition) === '{"StringEquals":{"cloudwatch:namespace":"Mlops"}}');
+        expect({ roleId, actions, allowed }).toEqual({ roleId, actions, allowed: true });
+      }
+    }
+  });
+});
+
+describe('RetrainingSteps', () => {
+  test('each step reads and writes only its model prefixes', () => {
+    const { steps } = model(churn, 'churn');
+    const [raw, curated, artifacts] = ['raw', 'curated', 'artifacts'].map((zone) =>
+      churn.logicalId(churn.stack.dataLake.bucket(zone as never)),
+    );
+    expect(objectGrants(churn.template, churn.logicalId(steps.validate.role))).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:GetObject on ${artifacts}.Arn/runs/churn/*`,
+      `s3:GetObject on ${curated}.Arn/churn/*`,
+      `s3:GetObject on ${raw}.Arn/churn/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${curated}.Arn`,
+      `s3:ListBucket on ${raw}.Arn`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
+      `s3:PutObject on ${curated}.Arn/churn/*`,
+    ]);
+    expect(objectGrants(churn.template, churn.logicalId(steps.register.role))).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:GetObject on ${artifacts}.Arn/runs/churn/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:PutObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
+    ]);
+  });
+
+  test('listing is limited to the prefix by condition', () => {
+    const { steps } = model(churn, 'churn');
+    const lists = statementsOf(churn.template, churn.logicalId(steps.validate.role)).filter(
+      (statement) => actionsOf(statement).join() === 's3:ListBucket',
+    );
+    expect(lists.map((statement) => statement.Condition)).toEqual(
+      expect.arrayContaining([
+        { StringLike: { 's3:prefix': ['churn/*'] } },
+        { StringLike: { 's3:prefix': ['registry/churn/*'] } },
+      ]),
+    );
+  });
+
+  test('only the register step may put registry events, on the default bus', () => {
+    const { steps } = model(churn, 'churn');
+    const events = statementsOf(churn.template, churn.logicalId(steps.register.role)).filter((statement) =>
+      actionsOf(statement).includes('events:PutEvents'),
+    );
+    expect(events.map((statement) => flatten(statement.Resource))).toEqual([
+      'arn:AWS::Partition:events:AWS::Region:AWS::AccountId:event-bus/default',
+    ]);
+  });
+});
+
+describe('RetrainingWorkflow', () => {
+  test('logs every execution event with data and traces with X-Ray', () => {
+    churn.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  test('encrypts the notification topics and refuses publishing without TLS', () => {
+    for (const topic of Object.values(churn.template.findResources('AWS::SNS::Topic'))) {
+      expect(flatten(topic.Properties.KmsMasterKeyId)).toBe(
+        'arn:AWS::Partition:kms:AWS::Region:AWS::AccountId:alias/aws/sns',
+      );
+    }
+    for (const policy of Object.values(churn.template.findResources('AWS::SNS::TopicPolicy'))) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  test('starts the state machine on the configured cron', () => {
+    const stateMachine = variants.logicalId(model(variants, 'churn').workflow.stateMachine);
+    variants.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 ? * MON *)',
+      Targets: [Match.objectLike({ Arn: { Ref: stateMachine } })],
+    });
+  });
+});
+
+describe('RetrainTrigger', () => {
+  test('queues uploads under each model prefix of the raw bucket', () => {
+    churn.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: {
+          bucket: { name: [{ Ref: churn.logicalId(churn.stack.dataLake.raw) }] },
+          object: { key: [{ prefix: 'churn/' }] },
+        },
+      },
+    });
+  });
+
+  test('leaves models with onUpload false out of the upload rule', () => {
+    variants.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({ object: { key: [{ prefix: 'churn/' }, { prefix: 'price/' }] } }),
+      }),
+    });
+  });
+
+  test('queues the end of every run of the workflows', () => {
+    churn.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: churn.logicalId(model(churn, 'churn').workflow.stateMachine) }],
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+    });
+  });
+
+  test('encrypts the queues, refuses them without TLS and dead-letters poison messages', () => {
+    const queues = Object.values(churn.template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    churn.template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    for (const policy of Object.values(churn.template.findResources('AWS::SQS::QueuePolicy'))) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  test('reads the queue in batches of 100 gathered for up to 60 seconds', () => {
+    churn.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 60,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  test('may start and list executions of the workflows only, and use runs/ of the artifacts', () => {
+    const role = churn.logicalId(churn.stack.trigger.function.role);
+    const states = statementsOf(churn.template, role).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('states:')),
+    );
+    expect(states).toEqual([
+      expect.objectContaining({
+        Action: ['states:ListExecutions', 'states:StartExecution'],
+        Resource: { Ref: churn.logicalId(model(churn, 'churn').workflow.stateMachine) },
+      }),
+    ]);
+    const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
+    expect(objectGrants(churn.template, role)).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/runs/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:PutObject on ${artifacts}.Arn/runs/*`,
+    ]);
+  });
+});
+
+describe('InferenceEndpoint', () => {
+  test('serves over a Function URL with AWS_IAM auth by default', () => {
+    churn.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  });
+
+  test('serves without auth when the config says NONE', () => {
+    const fn = variants.logicalId(model(variants, 'price').endpoint.function.function);
+    variants.template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [fn, 'Arn'] },
+    });
+  });
+
+  test('reserves the configured concurrency', () => {
+    const fn = churn.logicalId(model(churn, 'churn').endpoint.function.function);
+    expect(churn.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  test('alarms on errors, throttles and p99 duration', () => {
+    const alarms = Object.values(churn.template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties.MetricName,
+    );
+    expect(alarms).toEqual(expect.arrayContaining(['Errors', 'Throttles', 'Duration']));
+    churn.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Duration',
+      ExtendedStatistic: 'p99',
+    });
+  });
+
+  test('reads only the model registry and writes only its capture prefix', () => {
+    const role = churn.logicalId(model(churn, 'churn').endpoint.function.role);
+    const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
+    const monitoring = churn.logicalId(churn.stack.dataLake.monitoring);
+    expect(objectGrants(churn.template, role)).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:PutObject on ${monitoring}.Arn/capture/churn/*`,
+    ]);
+  });
+
+  test('may invoke only the configured SageMaker endpoint', () => {
+    const role = variants.logicalId(model(variants, 'price').endpoint.function.role);
+    const invoke = statementsOf(variants.template, role).filter((statement) =>
+      actionsOf(statement).includes('sagemaker:InvokeEndpoint'),
+    );
+    expect(invoke.map((statement) => flatten(statement.Resource))).toEqual([
+      'arn:AWS::Partition:sagemaker:AWS::Region:AWS::AccountId:endpoint/price-endpoint',
+    ]);
+    const churnRole = variants.logicalId(model(variants, 'churn').endpoint.function.role);
+    expect(JSON.stringify(statementsOf(variants.template, churnRole))).not.toContain('sagemaker');
+  });
+});
+
+describe('DriftMonitor', () => {
+  test('runs the drift function on the configured schedule', () => {
+    const fn = churn.logicalId(model(churn, 'churn').driftMonitor.function.function);
+    churn.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] } })],
+    });
+  });
+
+  test('alarms on dataset drift in the Mlops namespace', () => {
+    churn.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Mlops',
+      MetricName: 'DatasetDrift',
+      Dimensions: [{ Name: 'Model', Value: 'churn' }],
+    });
+  });
+
+  test('reads registry and capture, writes drift reports, publishes to its topic, starts its workflow', () => {
+    const { driftMonitor, workflow } = model(churn, 'churn');
+    const role = churn.logicalId(driftMonitor.function.role);
+    const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
+    const monitoring = churn.logicalId(churn.stack.dataLake.monitoring);
+    expect(objectGrants(churn.template, role)).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/capture/churn/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:PutObject on ${monitoring}.Arn/drift/churn/*`,
+    ]);
+    const others = statementsOf(churn.template, role)
+      .filter((statement) => actionsOf(statement).some((action) => /^(sns|states|cloudwatch):/.test(action)))
+      .map((statement) => `${actionsOf(statement).join()} on ${flatten(statement.Resource)}`)
+      .sort();
+    expect(others).toEqual([
+      'cloudwatch:PutMetricData on *',
+      `sns:Publish on ${churn.logicalId(driftMonitor.alertTopic)}`,
+      `states:StartExecution on ${churn.logicalId(workflow.stateMachine)}`,
+    ]);
+  });
+});
+
+describe('MlopsStack', () => {
+  test('outputs endpoint URLs, bucket names, state machine and topic ARNs', () => {
+    const outputs = Object.keys(churn.template.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ChurnEndpointUrl',
+        'ChurnStateMachineArn',
+        'ChurnNotificationTopicArn',
+        'ChurnDriftTopicArn',
+        'RawBucketName',
+        'CuratedBucketName',
+        'ArtifactsBucketName',
+        'MonitoringBucketName',
+        'DashboardName',
+      ]),
+    );
+  });
+
+  test('creates one dashboard for the deployment', () => {
+    churn.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  test('two models get two workflows and endpoints on one data lake and one compute environment', () => {
+    const { template } = synth(twoModels);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    template.resourceCountIs('AWS::Lambda::Url', 2);
+    template.resourceCountIs('AWS::Batch::JobDefinition', 2);
+    template.resourceCountIs('AWS::S3::Bucket', 5);
+    template.resourceCountIs('AWS::Batch::ComputeEnvironment', 1);
+    template.resourceCountIs('AWS::Batch::JobQueue', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+  });
+});

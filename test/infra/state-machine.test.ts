@@ -1,0 +1,125 @@
+import { TRAINER_ENV } from '../../core/workflow/contract';
+import { ZONE_ENV } from '../../core/workflow/layout';
+import { fakeReference, type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
+import { churnOnly } from './helpers';
+
+// asl-validator ships no type declarations.
+const validateAsl: (definition: unknown) => { isValid: boolean; errorsText(separator?: string): string } =
+  require('asl-validator');
+
+type State = Record<string, unknown> & { Type: string; Next?: string; Catch?: { Next: string; ResultPath: string }[] };
+
+let platform: SynthesizedPlatform;
+let states: Record<string, State>;
+beforeAll(() => {
+  platform = synthesizeTemplates(churnOnly);
+  states = (platform.workflows.churn.definition as { States: Record<string, State> }).States;
+});
+
+test('the resolved definition is valid Amazon States Language', () => {
+  const result = validateAsl(platform.workflows.churn.definition);
+  expect(result.errorsText()).toBe('');
+  expect(result.isValid).toBe(true);
+});
+
+test('the definition uses JSONPath, not JSONata', () => {
+  const { definition } = platform.workflows.churn;
+  expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  expect(JSON.stringify(definition)).not.toContain('{%');
+});
+
+test('runs validate, train, evaluate, gate, register, notify in order', () => {
+  const path: string[] = [];
+  let name: string | undefined = (platform.workflows.churn.definition as { StartAt: string }).StartAt;
+  while (name) {
+    path.push(name);
+    const state: State = states[name];
+    name = state.Type === 'Choice' ? (state.Choices as { Next: string }[])[0].Next : state.Next;
+  }
+  expect(path).toEqual(['Validate', 'Train', 'Evaluate', 'Gate', 'Register', 'Notify', 'Succeeded']);
+});
+
+test('every task of the main path catches into RecordFailure with the error at $.error', () => {
+  for (const name of ['Validate', 'Train', 'Evaluate', 'Register', 'Notify']) {
+    expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'RecordFailure', ResultPath: '$.error' }]);
+  }
+});
+
+test('the failure path records, notifies and fails, even when recording fails', () => {
+  expect(states.RecordFailure.Next).toBe('NotifyFailure');
+  expect(states.RecordFailure.Catch?.[0].Next).toBe('NotifyFailure');
+  expect(states.NotifyFailure.Next).toBe('Failed');
+  expect(states.Failed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+});
+
+test('the gate registers on promote or reject and treats any other decision as a failure', () => {
+  expect(states.Gate.Choices).toEqual([
+    {
+      Or: [
+        { Variable: '$.evaluation.decision', StringEquals: 'promote' },
+        { Variable: '$.evaluation.decision', StringEquals: 'reject' },
+      ],
+      Next: 'Register',
+    },
+  ]);
+  expect(states.Gate.Default).toBe('UnknownDecision');
+  expect(states.UnknownDecision).toMatchObject({ ResultPath: '$.error', Next: 'RecordFailure' });
+});
+
+test('each Lambda step stores the contract fields of its payload under its own key', () => {
+  expect(states.Validate).toMatchObject({
+    Resource: 'arn:aws:states:::lambda:invoke',
+    ResultPath: '$.validation',
+    ResultSelector: expect.objectContaining({ 'runId.$': '$.Payload.runId', 'snapshotKey.$': '$.Payload.snapshotKey' }),
+  });
+  expect(states.Evaluate).toMatchObject({
+    ResultPath: '$.evaluation',
+    ResultSelector: expect.objectContaining({ 'decision.$': '$.Payload.decision' }),
+  });
+  expect(states.Register).toMatchObject({
+    ResultPath: '$.registration',
+    ResultSelector: expect.objectContaining({ 'promoted.$': '$.Payload.promoted' }),
+  });
+});
+
+test('the Batch task waits for the job and passes run id, input and output URIs', () => {
+  const train = states.Train as State & { Parameters: { ContainerOverrides: { Environment: unknown[] } } };
+  expect(train.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
+  expect(train.Parameters.ContainerOverrides.Environment).toEqual([
+    { Name: TRAINER_ENV.runId, 'Value.$': '$.validation.runId' },
+    {
+      Name: TRAINER_ENV.input,
+      'Value.$': `States.Format('s3://{}/{}', '${fakeReference({ logicalId: platform.bucketLogicalIds.curated, resourceType: 'AWS::S3::Bucket' })}', $.validation.snapshotKey)`,
+    },
+    {
+      Name: TRAINER_ENV.output,
+      'Value.$': `States.Format('s3://{}/runs/churn/{}/candidate/', '${fakeReference({ logicalId: platform.bucketLogicalIds.artifacts, resourceType: 'AWS::S3::Bucket' })}', $.validation.runId)`,
+    },
+  ]);
+  expect(train.ResultPath).toBe('$.training');
+});
+
+test('the trainer environment for local runs carries the contract and resolved bucket names', () => {
+  const environment = platform.workflows.churn.trainerEnvironment;
+  expect(environment).toMatchObject({
+    [TRAINER_ENV.model]: 'churn',
+    [TRAINER_ENV.target]: 'churned',
+    [TRAINER_ENV.positiveLabel]: 'yes',
+    [ZONE_ENV.curated]: platform.bucketLogicalIds.curated.toLowerCase(),
+  });
+  expect(JSON.parse(environment[TRAINER_ENV.params])).toMatchObject({
+    problemType: 'binary',
+    learner: 'auto',
+    seed: 42,
+  });
+});
+
+test('a caller resolver maps references, e.g. buckets to local names', () => {
+  const local = synthesizeTemplates(churnOnly, {
+    resolve: (reference) =>
+      reference.resourceType === 'AWS::S3::Bucket' && !reference.attribute
+        ? `local-${reference.logicalId === platform.bucketLogicalIds.curated ? 'curated' : 'other'}`
+        : fakeReference(reference),
+  });
+  expect(local.workflows.churn.trainerEnvironment[ZONE_ENV.curated]).toBe('local-curated');
+});
