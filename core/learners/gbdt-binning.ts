@@ -78,10 +78,9 @@ export function binOf(value: number, cuts: Cuts): number {
  * Bins a column with a fixed-step search over the cuts padded to 256 with +Infinity: eight
  * steps whose comparisons compile to conditional moves, ~5x faster than a branching binary search.
  */
-function binColumn(column: Float64Array, rowCount: number, cuts: Cuts): Uint8Array {
+function binColumn(column: Float64Array, rowCount: number, cuts: Cuts, codes: Uint8Array): void {
   const padded = new Float64Array(256).fill(Number.POSITIVE_INFINITY);
   padded.set(cuts);
-  const codes = new Uint8Array(rowCount);
   for (let r = 0; r < rowCount; r++) {
     const value = column[r];
     let position = 0;
@@ -89,12 +88,13 @@ function binColumn(column: Float64Array, rowCount: number, cuts: Cuts): Uint8Arr
       position = padded[position + step - 1] < value ? position + step : position;
     codes[r] = position;
   }
-  return codes;
 }
 
 export interface BinnedMatrix {
-  /** Column-major bin codes: `bins[f][row]`. */
+  /** Column-major bin codes: `bins[f][row]`, views of `columnBins`. */
   readonly bins: Uint8Array[];
+  /** All bins in one shared buffer, feature f at [f * rows, (f + 1) * rows). */
+  readonly columnBins: Uint8Array;
   readonly cuts: Cuts[];
   /** Start of each feature's bins in a flat histogram; `binOffsets[features]` is the total. */
   readonly binOffsets: Int32Array;
@@ -107,6 +107,12 @@ export function binMatrix(matrix: FeatureMatrix, maxBins: number): BinnedMatrix 
   const cuts = matrix.features.map((feature, f) => computeCuts(matrix.columns[f], matrix.rowCount, feature, maxBins));
   const binOffsets = new Int32Array(matrix.features.length + 1);
   for (let f = 0; f < cuts.length; f++) binOffsets[f + 1] = binOffsets[f] + cuts[f].length + 1;
-  const bins = matrix.columns.map((column, f) => binColumn(column, matrix.rowCount, cuts[f]));
-  return { bins, cuts, binOffsets };
+  // One shared buffer, so a histogram worker thread can read the bins without a copy.
+  const columnBins = new Uint8Array(new SharedArrayBuffer(Math.max(1, matrix.rowCount * cuts.length)));
+  const bins = matrix.columns.map((column, f) => {
+    const codes = columnBins.subarray(f * matrix.rowCount, (f + 1) * matrix.rowCount);
+    binColumn(column, matrix.rowCount, cuts[f], codes);
+    return codes;
+  });
+  return { bins, columnBins, cuts, binOffsets };
 }

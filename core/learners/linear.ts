@@ -162,7 +162,7 @@ function makeObjective(
         if (task === 'binary') {
           // One exp serves both the stable log(1 + e^m) and the sigmoid.
           const e = Math.exp(-Math.abs(margin));
-          loss += (margin > 0 ? margin : 0) + Math.log1p(e) - target[r] * margin;
+          loss += Math.max(margin, 0) + Math.log1p(e) - target[r] * margin;
           residual = (margin >= 0 ? 1 / (1 + e) : e / (1 + e)) - target[r];
         } else {
           residual = margin - target[r];

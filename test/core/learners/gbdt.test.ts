@@ -39,6 +39,14 @@ describe('trainGbdt on a binary task', () => {
     expect(JSON.stringify(again.json)).toBe(JSON.stringify(model.json));
   });
 
+  it('grows the same trees when a worker thread builds half of the histograms', () => {
+    // Given the same input trained with one thread and with two
+    const parallel = trainGbdt(trainInput('binary', train, validation), { ...SMALL, threads: 2 });
+    // Then only the recorded thread count differs
+    expect(JSON.stringify(parallel.json.trees)).toBe(JSON.stringify(model.json.trees));
+    expect(parallel.json.params.threads).toBe(2);
+  });
+
   it('rebuilds from its JSON a model that scores exactly the same', () => {
     // Given the model's JSON after a round trip through text
     const rebuilt = gbdtFromJson(JSON.parse(JSON.stringify(model.json)), model.features);
