@@ -251,16 +251,20 @@ function checkHeader(fields: string[], source: string): string[] {
   return names;
 }
 
-function needsQuotes(text: string, separator: string): boolean {
-  if (MISSING_TOKENS.has(text)) return true;
-  return text.includes(separator) || text.includes('"') || text.includes('\n') || text.includes('\r');
+function needsQuotes(text: string, separator: number): boolean {
+  const length = text.length;
+  if (isMissingTokenAt(text, 0, length)) return true;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === separator || code === QUOTE || code === LF || code === CR) return true;
+  }
+  return false;
 }
 
-function formatField(cell: Cell, separator: string): string {
+function formatField(cell: Cell, separator: number): string {
   if (cell === null) return '';
-  if (typeof cell === 'number' && Number.isNaN(cell)) return '';
-  const text = String(cell);
-  return needsQuotes(text, separator) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof cell !== 'string') return typeof cell === 'number' && Number.isNaN(cell) ? '' : String(cell);
+  return needsQuotes(cell, separator) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 /**
@@ -275,13 +279,16 @@ export function formatCsv(table: DataTable, options: FormatCsvOptions = {}): str
   if (separator.length !== 1 || separator === '"' || separator === '\n' || separator === '\r') {
     throw new DataError(`separator must be one character other than a quote or line break; received "${separator}"`);
   }
+  const separatorCode = separator.charCodeAt(0);
   const lines: string[] = new Array(table.rowCount + 1);
-  lines[0] = table.columnNames.map((name) => formatField(name, separator)).join(separator);
+  lines[0] = table.columnNames.map((name) => formatField(name, separatorCode)).join(separator);
   const columns = table.columns;
   const width = columns.length;
   for (let row = 0; row < table.rowCount; row++) {
-    let text = formatField(columns[0][row], separator);
-    for (let column = 1; column < width; column++) text += separator + formatField(columns[column][row], separator);
+    let text = formatField(columns[0][row], separatorCode);
+    for (let column = 1; column < width; column++) {
+      text += separator + formatField(columns[column][row], separatorCode);
+    }
     lines[row + 1] = width === 1 && text === '' ? 'NA' : text;
   }
   return `${lines.join('\n')}\n`;
