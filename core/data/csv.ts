@@ -51,8 +51,18 @@ function decode(input: string | Uint8Array, source: string): string {
   try {
     // TextDecoder drops a leading UTF-8 BOM by default.
     return utf8.decode(input);
-  } catch {
-    throw new DataError(`${source} is not valid UTF-8 text; re-save it as UTF-8 (or upload Parquet)`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      throw new DataError(`${source} is not valid UTF-8 text; re-save it as UTF-8 (or upload Parquet)`);
+    }
+    if (code === 'ERR_STRING_TOO_LONG') {
+      throw new DataError(
+        `${source} is ${Math.round(input.length / 1e6)} MB, more than one CSV text can hold in memory ` +
+          '(about 536 million characters); split it into several files or upload Parquet',
+      );
+    }
+    throw error;
   }
 }
 
