@@ -1,13 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
-import { httpErrors } from '../shared/error-middleware';
 import type { HttpResponse } from '../shared/http';
+import { httpMiddlewares } from '../shared/observability';
 import { classifyInferenceError, InferenceApp } from './app';
 import { inferenceConfigFromEnv } from './config';
 import { inProcessBackend } from './predict';
@@ -31,10 +29,8 @@ export interface InferenceHandlerOptions {
 
 export function createInferenceHandler(options: InferenceHandlerOptions) {
   const { logger, metrics } = options;
-  const base = middy<unknown, HttpResponse>().use(injectLambdaContext(logger, { resetKeys: true }));
-  const withMetrics = metrics ? base.use(logMetrics(metrics, { captureColdStartMetric: true })) : base;
-  return withMetrics
-    .use(httpErrors({ classify: classifyInferenceError, logger }))
+  return middy<unknown, HttpResponse>()
+    .use(httpMiddlewares({ logger, metrics, classify: classifyInferenceError }))
     .handler(async (event: unknown, context: Context): Promise<HttpResponse> => {
       const app = options.app();
       const outcome = await app.handle(event, requestIdOf(event, context));
