@@ -1,10 +1,20 @@
-import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { type Compressors, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { type Cell, DataError, type DataTable } from './table';
 
 export interface ReadParquetOptions {
   /** Names the input in error messages, e.g. the file name. @default 'Parquet input' */
   readonly source?: string;
 }
+
+/**
+ * hyparquet decodes SNAPPY itself; GZIP and BROTLI come from Node's zlib. ZSTD (polars' default)
+ * and LZ4 need packages not installed here, and are reported as such.
+ */
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => new Uint8Array(gunzipSync(input)),
+  BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),
+};
 
 /**
  * Turns one decoded Parquet value into a cell: BigInt to number (refused beyond 2^53, where
@@ -66,6 +76,7 @@ export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions
     await parquetRead({
       file,
       metadata,
+      compressors: COMPRESSORS,
       onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
         const target = columns[indexOf.get(columnName) ?? -1];
         if (target === undefined || conversionError !== null) return;
@@ -80,7 +91,15 @@ export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions
       },
     });
   } catch (error) {
-    throw new DataError(`${source}: could not decode the Parquet data (${(error as Error).message})`);
+    const message = (error as Error).message;
+    const codec = /unsupported compression codec: (\w+)/.exec(message)?.[1];
+    if (codec !== undefined) {
+      throw new DataError(
+        `${source} is compressed with ${codec}, which this reader cannot decode; ` +
+          'write it with SNAPPY, GZIP, BROTLI or no compression',
+      );
+    }
+    throw new DataError(`${source}: could not decode the Parquet data (${message})`);
   }
   if (conversionError !== null) throw conversionError;
   return { columnNames, columns, rowCount };

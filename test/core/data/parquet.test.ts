@@ -22,6 +22,12 @@ beforeAll(() => {
     nan: { columnData: [{ name: 'x', data: [Number.NaN, 1], type: 'DOUBLE' }] },
     groups: { columnData: [{ name: 'i', data: Array.from({ length: 25 }, (_, i) => i), type: 'INT32' }], rowGroupSize: 10 },
     empty: { columnData: [{ name: 'a', data: [], type: 'DOUBLE' }] },
+    gzip: { columnData: [{ name: 's', data: ['x', 'y'], type: 'STRING' }], codec: 'GZIP',
+      compressors: { GZIP: (bytes) => new Uint8Array(zlib.gzipSync(bytes)) } },
+    brotli: { columnData: [{ name: 's', data: ['x', 'y'], type: 'STRING' }], codec: 'BROTLI',
+      compressors: { BROTLI: (bytes) => new Uint8Array(zlib.brotliCompressSync(bytes)) } },
+    zstd: { columnData: [{ name: 's', data: ['x', 'y'], type: 'STRING' }], codec: 'ZSTD',
+      compressors: { ZSTD: (bytes) => bytes } },
   })`);
 });
 
@@ -77,6 +83,22 @@ describe('readParquet', () => {
     const table = await readParquet(files.empty);
 
     expect(table).toEqual({ columnNames: ['a'], columns: [[]], rowCount: 0 });
+  });
+
+  test('reads GZIP and BROTLI compressed files', async () => {
+    const gzip = await readParquet(files.gzip);
+    const brotli = await readParquet(files.brotli);
+
+    expect(gzip.columns).toEqual([['x', 'y']]);
+    expect(brotli.columns).toEqual([['x', 'y']]);
+  });
+
+  test('names the codec it cannot decode', async () => {
+    // Given a file that declares ZSTD compression
+    const reading = readParquet(files.zstd, { source: 'polars.parquet' });
+
+    // Then the error says which codecs work
+    await expect(reading).rejects.toThrow(/^polars\.parquet is compressed with ZSTD.*SNAPPY, GZIP, BROTLI/);
   });
 
   test('reads bytes that are a view into a larger buffer', async () => {
