@@ -268,11 +268,16 @@ function unionUniqueCount(reference: ReferenceColumn, current: ColumnData, cap: 
   return cap;
 }
 
-/** Evidently's default test: by reference size, column type and distinct values over both samples. */
+/**
+ * Evidently's default selection by reference size, column type and distinct values over both
+ * samples, with one deliberate difference: categorical p-values use the two-sample chi-square
+ * (`chisquare-homogeneity`), because Evidently's goodness-of-fit form treats the reference as
+ * exact and flags a third of same-distribution pairs (see README). `chisquare` stays selectable.
+ */
 export function defaultTest(type: ColumnType, referenceCount: number, uniqueCount: number): DriftTestName {
   if (referenceCount <= SMALL_REFERENCE_ROWS) {
     if (type === 'numeric' && uniqueCount > 5) return 'ks';
-    return uniqueCount > 2 ? 'chisquare' : 'z';
+    return uniqueCount > 2 ? 'chisquare-homogeneity' : 'z';
   }
   if (type === 'numeric' && uniqueCount > 5) return 'wasserstein';
   return 'jensenshannon';

@@ -104,13 +104,18 @@ describe('categories never seen in the reference', () => {
     // Given the same category mix, plus a single row with an unseen category
     const reference = picks(1, 500, ['a', 'b', 'c', 'd']);
     const current = [...picks(2, 499, ['a', 'b', 'c', 'd']), 'brand-new'];
-    // When tested with the default (chi-square for a small reference)
-    const report = computeDriftReport(table({ c: reference }), table({ c: current }), { now: NOW });
-    // Then the new category is a finding with its count, and the column is not drifted
+    // When tested with Evidently's goodness-of-fit chi-square (leftover bin) and with the default two-sample form
+    const report = computeDriftReport(table({ c: reference }), table({ c: current }), {
+      now: NOW,
+      columns: { c: { test: 'chisquare' } },
+    });
+    const byDefault = computeDriftReport(table({ c: reference }), table({ c: current }), { now: NOW }).columns[0];
+    // Then the new category is a finding with its count, and the column is not drifted under either test
     const column = report.columns[0];
     expect(column.test).toBe('chisquare');
     expect(column.drift).toBe(false);
     expect(column.pValue).toBeGreaterThan(0.05);
+    expect(byDefault).toMatchObject({ test: 'chisquare-homogeneity', drift: false });
     expect(report.schema.newCategories).toEqual([
       { column: 'c', categories: [{ value: 'brand-new', count: 1 }], rows: 1, share: 1 / 500 },
     ]);

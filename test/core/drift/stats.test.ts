@@ -135,13 +135,24 @@ describe('default test selection end to end, against scipy with Evidently’s co
   it.each(Object.entries(fixtures.columns))(
     'the %s reference gets Evidently’s tests and scipy’s scores',
     (_name, fixture) => {
-      // Given raw reference and current tables; when drift is analysed with defaults
-      const { report } = analyzeDrift(toRecords(fixture.reference), toRecords(fixture.current));
-      // Then each column uses Evidently's default test and scipy's score
+      // Given raw reference and current tables; when drift is analysed with defaults, except that
+      // Evidently's goodness-of-fit chi-square is asked for by name (our default is the two-sample form)
+      const evidentlyChiSquare = Object.fromEntries(
+        Object.entries(fixture.expected)
+          .filter(([, expected]) => expected.test === 'chisquare')
+          .map(([column]) => [column, { test: 'chisquare' as const }]),
+      );
+      const defaults = analyzeDrift(toRecords(fixture.reference), toRecords(fixture.current)).report;
+      const { report } = analyzeDrift(toRecords(fixture.reference), toRecords(fixture.current), {
+        columns: evidentlyChiSquare,
+      });
+      // Then each column uses Evidently's test and scipy's score
       for (const [column, expected] of Object.entries(fixture.expected)) {
         const result = report.columns.find((c) => c.name === column)!;
         expect(result.test).toBe(expected.test);
         expect(Math.abs(result.score! - expected.score)).toBeLessThan(TOLERANCE);
+        const byDefault = defaults.columns.find((c) => c.name === column)!.test;
+        expect(byDefault).toBe(expected.test === 'chisquare' ? 'chisquare-homogeneity' : expected.test);
       }
     },
   );
