@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { ArtifactError, type ModelArtifact, parseArtifact } from '../../core/artifact/format';
+import type { ModelConfig } from '../../core/config/schema';
+import { readTableBytes, sha256Hex } from '../../core/data/read';
+import { DataError } from '../../core/data/table';
+import { PRODUCTION_ALIAS } from '../../core/registry/records';
+import { ModelRegistry } from '../../core/registry/registry';
+import { readRunRecord, stepTiming, updateRunRecord } from '../../core/runs/run-record';
+import type { ObjectStore } from '../../core/storage/object-store';
+import { type EvaluationResult, TRAINER_OUTPUTS, validationResultSchema } from '../../core/workflow/contract';
+import { scoreOnHeldOut } from '../../core/workflow/evaluate';
+import { decideGate, type GateRule } from '../../core/workflow/gate';
+import { candidateArtifactKey, runRecordKey } from '../../core/workflow/layout';
+import {
+  assertSameModel,
+  MissingObjectError,
+  trainerOutputKey,
+  WorkflowConfigError,
+} from '../validate-data/workflow-step';
+
+/** The evaluate step reads the state after training: the execution input plus `$.validation` (and `$.training`). */
+export const evaluateInputSchema = z.object({
+  model: z.string(),
+  validation: validationResultSchema,
+});
+export type EvaluateInput = z.infer<typeof evaluateInputSchema>;
+
+export interface EvaluateDeps {
+  readonly model: ModelConfig;
+  /** The run's snapshot. */
+  readonly curated: ObjectStore;
+  /** The candidate (runs/), the champion (registry/) and the run record. */
+  readonly artifacts: ObjectStore;
+  /** @default - the system clock */
+  readonly clock?: () => Date;
+}
+
+/**
+ * The gate rule from the model's config. The held-out comparison measures AUC for binary models
+ * and RMSE for regression ones, so a gate on another metric cannot be decided here.
+ */
+export function gateRuleFor(model: ModelConfig): GateRule {
+  const measured = model.problemType === 'binary' ? 'auc' : 'rmse';
+  if (model.gate.metric !== measured) {
+    throw new WorkflowConfigError(
+      `gate.metric "${model.gate.metric}" of model ${model.name}: the evaluate step compares champion and candidate ` +
+        `by held-out ${measured} for a ${model.problemType} model; set gate.metric to "${measured}" in mlops.config`,
+    );
+  }
+  return { metric: measured, minGain: model.gate.minGain, floor: model.gate.floor ?? undefined };
+}
+
+/**
+ * Scores the candidate the trainer wrote and the current production model on the same held-out
+ * rows of the run's snapshot, applies the model's gate, and records both scores and the decision.
+ */
+export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Promise<EvaluationResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const { model } = deps;
+  const { validation } = input;
+  assertSameModel(input.model, model.name, 'evaluate-model');
+  const rule = gateRuleFor(model);
+
+  const record = await readRunRecord(deps.artifacts, model.name, validation.runId);
+  if (!record) {
+    throw new MissingObjectError(
+      `no run record at s3://${deps.artifacts.bucket}/${runRecordKey(model.name, validation.runId)}; the validate step writes it`,
+    );
+  }
+  const candidateKey = candidateArtifactKey(model.name, validation.runId);
+  const candidate = await loadCandidate(deps.artifacts, candidateKey, validation.runId, model.name);
+  if (candidate.data.sha256 !== validation.dataSha256) {
+    throw new ArtifactError(
+      `candidate s3://${deps.artifacts.bucket}/${candidateKey} was trained on data ${candidate.data.sha256}, ` +
+        `but run ${validation.runId} validated ${validation.dataSha256}; the trainer must read the run's snapshot (${validation.snapshotKey})`,
+    );
+  }
+
+  const snapshot = await deps.curated.get(validation.snapshotKey);
+  if (!snapshot) {
+    throw new MissingObjectError(
+      `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} of run ${validation.runId} is gone; start a new run`,
+    );
+  }
+  if (sha256Hex(snapshot.body) !== validation.dataSha256) {
+    throw new DataError(
+      `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} no longer has SHA-256 ${validation.dataSha256}; snapshots are immutable, start a new run`,
+    );
+  }
+  const table = await readTableBytes(snapshot.body, validation.snapshotKey);
+
+  const champion = await loadChampion(new ModelRegistry({ store: deps.artifacts }), model.name);
+  const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null);
+  const gate = decideGate(rule, scores.candidate, scores.champion);
+  const result: EvaluationResult = {
+    decision: gate.decision,
+    metric: scores.metric,
+    candidateScore: scores.candidate,
+    championScore: scores.champion,
+    championVersion: champion?.version ?? null,
+    requiredGain: gate.requiredGain,
+    reason: `${gate.reason} (${scores.rows} held-out rows)`,
+    candidateArtifactKey: candidateKey,
+  };
+
+  const validateEnded = record.timings.validate?.endedAt;
+  await updateRunRecord(deps.artifacts, model.name, validation.runId, {
+    parameters: artifactParameters(candidate),
+    metrics: artifactMetrics(candidate),
+    gate: {
+      metric: result.metric,
+      candidate: result.candidateScore,
+      champion: result.championScore,
+      championVersion: result.championVersion,
+      requiredGain: result.requiredGain,
+      decision: result.decision,
+      reason: result.reason,
+    },
+    timings: {
+      // From the end of validation to the start of evaluation: Batch queueing plus training.
+      ...(validateEnded ? { train: stepTiming(new Date(validateEnded), startedAt) } : {}),
+      evaluate: stepTiming(startedAt, clock()),
+    },
+  });
+  return result;
+}
+
+async function loadCandidate(store: ObjectStore, key: string, runId: string, model: string): Promise<ModelArtifact> {
+  const object = await store.get(key);
+  if (!object) {
+    const errorFile = trainerOutputKey(model, runId, TRAINER_OUTPUTS.error);
+    const error = await store.get(errorFile);
+    const detail = error ? `; the trainer reported: ${new TextDecoder().decode(error.body).trim()}` : '';
+    throw new MissingObjectError(
+      `the trainer wrote no candidate at s3://${store.bucket}/${key} for run ${runId}${detail}`,
+    );
+  }
+  return parseArtifact(new TextDecoder().decode(object.body), `candidate s3://${store.bucket}/${key}`);
+}
+
+async function loadChampion(
+  registry: ModelRegistry,
+  model: string,
+): Promise<{ version: number; artifact: ModelArtifact } | null> {
+  const production = await registry.resolveAlias(model, PRODUCTION_ALIAS);
+  if (!production) return null;
+  const bytes = await registry.getArtifact(model, production.version);
+  if (!bytes) {
+    throw new MissingObjectError(
+      `production points to version ${production.version} of ${model}, but the registry has no artifact for it; ` +
+        `roll production back (mlops rollback ${model}) before retraining`,
+    );
+  }
+  return {
+    version: production.version,
+    artifact: parseArtifact(new TextDecoder().decode(bytes), `version ${production.version} of ${model}`),
+  };
+}
+
+/** What the trainer chose (seed, split, learner settings), with the learner it kept. */
+export function artifactParameters(artifact: ModelArtifact): Record<string, unknown> {
+  return { ...artifact.params, chosenLearner: artifact.model.kind };
+}
+
+/** The candidate's metrics on its validation split (the same rows the gate scored). */
+export function artifactMetrics(artifact: ModelArtifact): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(artifact.metrics.validation).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
+  );
+}

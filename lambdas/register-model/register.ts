@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { type ModelArtifact, parseArtifact } from '../../core/artifact/format';
+import type { ModelConfig } from '../../core/config/schema';
+import type { EventSink, RegistryEvent } from '../../core/registry/events';
+import { type ModelVersion, PRODUCTION_ALIAS, summarizeSchema } from '../../core/registry/records';
+import { ModelRegistry } from '../../core/registry/registry';
+import { stepTiming, updateRunRecord } from '../../core/runs/run-record';
+import type { ObjectStore } from '../../core/storage/object-store';
+import { evaluationResultSchema, type RegistrationResult, validationResultSchema } from '../../core/workflow/contract';
+import { candidateArtifactKey } from '../../core/workflow/layout';
+import { artifactMetrics, artifactParameters } from '../evaluate-model/evaluate';
+import { assertSameModel, MissingObjectError, StepInputError } from '../validate-data/workflow-step';
+
+/** The register step reads the state after the gate: `$.validation` and `$.evaluation`. */
+export const registerInputSchema = z.object({
+  model: z.string(),
+  validation: validationResultSchema,
+  evaluation: evaluationResultSchema,
+});
+export type RegisterInput = z.infer<typeof registerInputSchema>;
+
+/** Who the registry records as the actor of the workflow's registrations and promotions. */
+export const WORKFLOW_ACTOR = 'retraining-workflow';
+
+export interface RegisterDeps {
+  readonly model: ModelConfig;
+  /** The registry and the run records. */
+  readonly artifacts: ObjectStore;
+  /** @default - events are dropped */
+  readonly events?: EventSink;
+  /** @default - the system clock */
+  readonly clock?: () => Date;
+}
+
+/**
+ * Registers the candidate as a new immutable version with full lineage, and moves `production`
+ * to it only when the gate said promote. A rejected candidate stays registered with approval
+ * `pending` and no alias, so `mlops promote` can still put it in service by hand.
+ *
+ * Idempotent by run id: a retry finds the version this run registered (lineage.runId) and only
+ * completes what is missing (the promotion, the run record).
+ * Promotion is refused when production has moved since the gate compared against it (a rollback
+ * or manual promotion during the run): the decision was made against a champion no longer serving.
+ */
+export async function registerStep(input: RegisterInput, deps: RegisterDeps): Promise<RegistrationResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const { model } = deps;
+  const { validation, evaluation } = input;
+  const { runId } = validation;
+  assertSameModel(input.model, model.name, 'register-model');
+  const expectedKey = candidateArtifactKey(model.name, runId);
+  if (evaluation.candidateArtifactKey !== expectedKey) {
+    throw new StepInputError(
+      `evaluation.candidateArtifactKey ${evaluation.candidateArtifactKey} is not run ${runId}'s candidate (${expectedKey})`,
+    );
+  }
+  const registry = new ModelRegistry({ store: deps.artifacts, events: deps.events, clock });
+  const gatePromotes = evaluation.decision === 'promote';
+
+  const version =
+    (await versionOfRun(registry, model.name, runId)) ??
+    (await registerCandidate(registry, deps.artifacts, input, gatePromotes));
+
+  const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
+  let promoted = production?.version === version.version;
+  let blocked: string | undefined;
+  if (gatePromotes && !promoted) {
+    const current = production?.version ?? null;
+    if (current !== evaluation.championVersion) {
+      blocked =
+        `not promoted: production moved from ${evaluation.championVersion ?? 'none'} to ${current ?? 'none'} ` +
+        `after the gate compared against it; promote version ${version.version} by hand if it should serve`;
+    } else {
+      await registry.promote(model.name, version.version, PRODUCTION_ALIAS, {
+        reason: `run ${runId}: ${evaluation.reason}`,
+        actor: WORKFLOW_ACTOR,
+      });
+      promoted = true;
+    }
+  }
+  const productionVersion = promoted ? version.version : (production?.version ?? null);
+
+  await updateRunRecord(deps.artifacts, model.name, runId, {
+    registeredVersion: version.version,
+    promoted,
+    outcome: promoted ? 'succeeded' : 'rejected',
+    endedAt: clock().toISOString(),
+    ...(blocked
+      ? {
+          gate: {
+            metric: evaluation.metric,
+            candidate: evaluation.candidateScore,
+            champion: evaluation.championScore,
+            championVersion: evaluation.championVersion,
+            requiredGain: evaluation.requiredGain,
+            decision: evaluation.decision,
+            reason: `${evaluation.reason}; ${blocked}`,
+          },
+        }
+      : {}),
+    timings: { register: stepTiming(startedAt, clock()) },
+  });
+  return { version: version.version, promoted, productionVersion };
+}
+
+/** The version a previous attempt of this run registered, if any. */
+async function versionOfRun(registry: ModelRegistry, model: string, runId: string): Promise<ModelVersion | null> {
+  const versions = await registry.listVersions(model);
+  return versions.find((version) => version.lineage.runId === runId) ?? null;
+}
+
+async function registerCandidate(
+  registry: ModelRegistry,
+  artifacts: ObjectStore,
+  input: RegisterInput,
+  gatePromotes: boolean,
+): Promise<ModelVersion> {
+  const { validation, evaluation } = input;
+  const object = await artifacts.get(evaluation.candidateArtifactKey);
+  if (!object) {
+    throw new MissingObjectError(
+      `candidate s3://${artifacts.bucket}/${evaluation.candidateArtifactKey} of run ${validation.runId} is gone; start a new run`,
+    );
+  }
+  const artifact: ModelArtifact = parseArtifact(
+    new TextDecoder().decode(object.body),
+    `candidate s3://${artifacts.bucket}/${evaluation.candidateArtifactKey}`,
+  );
+  return registry.register({
+    model: input.model,
+    artifact: object.body,
+    lineage: {
+      runId: validation.runId,
+      dataSha256: validation.dataSha256,
+      dataKey: validation.dataKey,
+      snapshotKey: validation.snapshotKey,
+      codeVersion: artifact.codeVersion,
+      parameters: artifactParameters(artifact),
+      metrics: artifactMetrics(artifact),
+      schema: summarizeSchema(artifact.schema),
+    },
+    // The gate is the workflow's approval; a rejected candidate waits for a person.
+    approval: gatePromotes ? 'approved' : 'pending',
+    tags: { runId: validation.runId, gate: evaluation.decision },
+    actor: WORKFLOW_ACTOR,
+  });
+}
+
+/**
+ * Registry events are notifications about objects already written (and serving also polls the
+ * alias), so a failed publish must not fail the step: Step Functions would then record a failed
+ * run for a version that exists, or a promotion that happened. Failures are reported instead.
+ */
+export class BestEffortEventSink implements EventSink {
+  failures = 0;
+
+  constructor(
+    private readonly inner: EventSink,
+    private readonly onFailure: (event: RegistryEvent, error: unknown) => void,
+  ) {}
+
+  async publish(event: RegistryEvent): Promise<void> {
+    try {
+      await this.inner.publish(event);
+    } catch (error) {
+      this.failures += 1;
+      this.onFailure(event, error);
+    }
+  }
+}

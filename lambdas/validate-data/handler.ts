@@ -1,0 +1,34 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createS3Client } from '../../adapters/s3-object-store';
+import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import { type ValidateDeps, validateInputSchema, validateStep } from './validate';
+import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from './workflow-step';
+
+/**
+ * Retraining step 1 (state `Validate`). Event: the execution input `{ model, trigger, dataKey? }`
+ * (optionally `runId`). Result: ValidationResult, stored by the state machine at `$.validation`.
+ * Environment: MLOPS_MODEL_CONFIG, MLOPS_RAW_BUCKET, MLOPS_CURATED_BUCKET, MLOPS_ARTIFACTS_BUCKET
+ * (AWS_ENDPOINT_URL_S3 on the local platform).
+ */
+export function validateDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): ValidateDeps {
+  const model = modelConfigFromEnv(env);
+  const stores = zoneStoresFromEnv(['raw', 'curated', 'artifacts'], createS3Client(), env);
+  return { model, ...stores, onNote: (note) => logger.info('data note', { note }) };
+}
+
+export function createValidateHandler(options: { readonly deps: () => ValidateDeps; readonly logger: Logger }) {
+  return createStepHandler({
+    step: 'validate-data',
+    schema: validateInputSchema,
+    logger: options.logger,
+    run: async (input) => {
+      const result = await validateStep(input, options.deps());
+      options.logger.appendKeys({ runId: result.runId });
+      options.logger.info('data validated', { ...result });
+      return result;
+    },
+  });
+}
+
+const logger = stepLogger('validate-data');
+export const handler = createValidateHandler({ deps: once(() => validateDepsFromEnv(logger)), logger });

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { ModelConfig } from '../../core/config/schema';
+import { DataError } from '../../core/data/table';
+import { PRODUCTION_ALIAS, type SchemaSummary } from '../../core/registry/records';
+import { ModelRegistry } from '../../core/registry/registry';
+import { stepTiming, writeRunRecord } from '../../core/runs/run-record';
+import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types';
+import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
+import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
+import { DATA_FILE_EXTENSIONS, rawPrefix, snapshotKey } from '../../core/workflow/layout';
+import { validateTrainingData } from '../../core/workflow/validate';
+import { assertSameModel, newRunId, RUN_ID_PATTERN, StepInputError } from './workflow-step';
+
+/**
+ * The validate step's input: the execution input, plus the run id when the state machine passes
+ * one (for example `$$.Execution.Name`); without it the step makes one.
+ */
+export const validateInputSchema = executionInputSchema.extend({
+  runId: z
+    .string()
+    .regex(RUN_ID_PATTERN, 'must be 1-80 letters, digits, "-" or "_" (an execution name fits)')
+    .optional(),
+});
+export type ValidateInput = z.infer<typeof validateInputSchema>;
+
+export interface ValidateDeps {
+  readonly model: ModelConfig;
+  readonly raw: ObjectStore;
+  readonly curated: ObjectStore;
+  /** The registry (read) and the run records (write). */
+  readonly artifacts: ObjectStore;
+  /** @default - the system clock */
+  readonly clock?: () => Date;
+  /** @default newRunId */
+  readonly newRunId?: (now: Date) => string;
+  /** Receives each decision the core made about the data (excluded columns, chosen classes). */
+  readonly onNote?: (note: string) => void;
+}
+
+/**
+ * Checks the data can train before paying for a training job, reports what changed against the
+ * production version's schema, writes the curated content-addressed snapshot the trainer reads,
+ * and opens the run record. Throws DataError (naming file, row and column where the core knows
+ * them) when the data cannot train; nothing is written then, and record-failure records the run.
+ */
+export async function validateStep(input: ValidateInput, deps: ValidateDeps): Promise<ValidationResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const { model } = deps;
+  assertSameModel(input.model, model.name, 'validate-data');
+  const runId = input.runId ?? (deps.newRunId ?? newRunId)(startedAt);
+
+  const dataKey = input.dataKey ?? (await newestDataKey(deps.raw, model.name));
+  if (!dataKey.startsWith(rawPrefix(model.name))) {
+    throw new StepInputError(
+      `dataKey ${dataKey} is not under ${rawPrefix(model.name)}: model ${model.name} trains only on its own raw prefix`,
+    );
+  }
+  const object = await deps.raw.get(dataKey);
+  if (!object) {
+    throw new DataError(
+      `s3://${deps.raw.bucket}/${dataKey} does not exist; upload it, or start the run without dataKey to train on the newest file under ${rawPrefix(model.name)}`,
+    );
+  }
+
+  const registry = new ModelRegistry({ store: deps.artifacts });
+  const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
+  const serving = production ? await registry.getVersion(model.name, production.version) : null;
+  const validated = await validateTrainingData(object.body, dataKey, {
+    target: model.target,
+    positiveLabel: model.positiveLabel,
+    task: model.problemType,
+    features: model.features === 'all' ? undefined : model.features,
+    previousSchema: serving ? schemaFromSummary(serving.lineage.schema) : undefined,
+  });
+  for (const note of validated.notes) deps.onNote?.(note);
+
+  const snapshot = snapshotKey(model.name, validated.sha256, snapshotExtension(dataKey, object.body));
+  await putSnapshot(deps.curated, snapshot, object.body);
+
+  const result: ValidationResult = {
+    runId,
+    model: model.name,
+    dataKey,
+    snapshotKey: snapshot,
+    dataSha256: validated.sha256,
+    rowCount: validated.table.rowCount,
+    columnCount: validated.table.columnNames.length,
+    schemaChanges: validated.schemaChanges,
+    championVersion: production?.version ?? null,
+    startedAt: startedAt.toISOString(),
+  };
+  await writeRunRecord(deps.artifacts, {
+    runId,
+    model: model.name,
+    trigger: input.trigger,
+    startedAt: result.startedAt,
+    inputs: {
+      dataKey,
+      snapshotKey: snapshot,
+      dataSha256: validated.sha256,
+      rows: result.rowCount,
+      columns: result.columnCount,
+    },
+    schemaChanges: validated.schemaChanges,
+    parameters: configuredParameters(model),
+    timings: { validate: stepTiming(startedAt, clock()) },
+    outcome: 'running',
+  });
+  return result;
+}
+
+/** The newest data file under the model's raw prefix (by upload time, then key). */
+export async function newestDataKey(raw: ObjectStore, model: string): Promise<string> {
+  const files = (await raw.list(rawPrefix(model))).filter((item) =>
+    DATA_FILE_EXTENSIONS.some((extension) => item.key.toLowerCase().endsWith(extension)),
+  );
+  if (files.length === 0) {
+    throw new DataError(
+      `no data file under s3://${raw.bucket}/${rawPrefix(model)} (data files end in ${DATA_FILE_EXTENSIONS.join(', ')}); upload one to train ${model}`,
+    );
+  }
+  const newest = files.reduce((best, item) => {
+    const time = item.lastModified.getTime() - best.lastModified.getTime();
+    return time > 0 || (time === 0 && item.key > best.key) ? item : best;
+  });
+  return newest.key;
+}
+
+/** The training parameters the config asks for; evaluate adds what the trainer actually chose. */
+export function configuredParameters(model: ModelConfig): Record<string, unknown> {
+  return { problemType: model.problemType, learner: model.learner, features: model.features, ...model.params };
+}
+
+/**
+ * The registry keeps a summary (name, type, role) of each version's schema; that is all
+ * compareSchemas reads from the previous schema, so the statistics are left at zero.
+ */
+export function schemaFromSummary(summary: SchemaSummary): DataSchema {
+  return {
+    target: summary.target,
+    rowCount: summary.rowCount,
+    columns: summary.columns.map((column) => ({
+      name: column.name,
+      type: column.type as ColumnType,
+      role: column.role as ColumnRole,
+      missingRate: 0,
+      uniqueCount: 0,
+    })),
+  };
+}
+
+/** Keeps the raw file's extension so readers that go by name still recognise the format. */
+function snapshotExtension(dataKey: string, bytes: Uint8Array): string {
+  const lower = dataKey.toLowerCase();
+  const known = DATA_FILE_EXTENSIONS.find((extension) => lower.endsWith(extension));
+  if (known) return known;
+  const parquet = bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31;
+  return parquet ? '.parquet' : '.csv';
+}
+
+/** Content-addressed: an existing object at the key holds the same bytes, so losing the race is success. */
+async function putSnapshot(curated: ObjectStore, key: string, body: Uint8Array): Promise<void> {
+  const contentType = key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'text/csv';
+  try {
+    await curated.put(key, body, { ifNoneMatch: '*', contentType });
+  } catch (error) {
+    if (!isPreconditionFailed(error)) throw error;
+  }
+}
