@@ -77,6 +77,16 @@ describe('POST /predict', () => {
     expect(body.warnings).toEqual(['unknown feature "zip" ignored in 1 instance(s)']);
   });
 
+  it('caps the warnings of a request full of unknown fields', async () => {
+    // given one instance with 500 made-up fields
+    const { call } = await setup();
+    const instance = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`field${i}`, i]));
+    // when scored, then 20 warnings and a count of the rest come back
+    const body = json(await call('POST', '/predict', { instances: [instance] }));
+    expect(body.warnings).toHaveLength(21);
+    expect(body.warnings[20]).toMatch(/and \d+ more warning/);
+  });
+
   it('rejects an unknown feature when configured to', async () => {
     const { call } = await setup({ unknownFeatures: 'reject' });
     const response = await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true, zip: '1' }] });

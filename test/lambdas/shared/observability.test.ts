@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { httpErrors } from '../../../lambdas/shared/error-middleware';
 import { HttpError, type HttpResponse, jsonResponse } from '../../../lambdas/shared/http';
-import { httpMiddlewares } from '../../../lambdas/shared/observability';
+import { httpMiddlewares, requestMetrics } from '../../../lambdas/shared/observability';
 
 const context = { awsRequestId: 'req-9', functionName: 'fn' } as Context;
 const event = (method: string, rawPath: string) => ({ rawPath, requestContext: { http: { method, path: rawPath } } });
@@ -43,5 +44,24 @@ describe('httpMiddlewares', () => {
     // when invoked, then the response is the mapped 404 and the access line says so
     expect((await handler(event('GET', '/x'), context)).statusCode).toBe(404);
     expect(lines).toEqual([expect.objectContaining({ method: 'GET', path: '/x', statusCode: 404 })]);
+  });
+
+  it('counts each request and its status class after the error mapping', async () => {
+    // given request metrics registered before the error mapping, as httpMiddlewares does
+    const added: string[] = [];
+    const metrics = { addMetric: (name: string) => added.push(name) };
+    const silent = { warn: () => undefined, error: () => undefined };
+    const handler = middy<unknown, HttpResponse>()
+      .use(requestMetrics(metrics as never))
+      .use(httpErrors({ logger: silent }))
+      .handler(async (input: unknown) => {
+        if ((input as { fail?: boolean }).fail) throw new HttpError(400, 'bad');
+        return jsonResponse(200, {});
+      });
+    // when one request succeeds and one is rejected
+    await handler({}, context);
+    await handler({ fail: true }, context);
+    // then both are counted and the rejection is a 4xx
+    expect(added).toEqual(['Requests', 'Requests', 'Responses4xx']);
   });
 });
