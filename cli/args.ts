@@ -11,6 +11,8 @@ export interface FlagSpec {
   readonly required?: boolean;
   readonly default?: string | boolean;
   readonly valueName?: string;
+  /** The flag may be given several times; its value is then a string array. */
+  readonly multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -24,7 +26,9 @@ export interface CommandSpec {
 
 export function helpText(spec: CommandSpec): string {
   const flagLines = Object.entries(spec.flags).map(([name, flag]) => {
-    const left = flag.type === 'string' ? `--${name} <${flag.valueName ?? 'value'}>` : `--${name}`;
+    const left =
+      (flag.type === 'string' ? `--${name} <${flag.valueName ?? 'value'}>` : `--${name}`) +
+      (flag.multiple ? ' ...' : '');
     const suffix = flag.required ? ' (required)' : flag.default !== undefined ? ` (default: ${flag.default})` : '';
     return `  ${left.padEnd(30)} ${flag.description}${suffix}`;
   });
@@ -41,15 +45,15 @@ export function helpText(spec: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-export type ParsedFlags = Record<string, string | boolean | undefined>;
+export type ParsedFlags = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses argv for one command; unknown flags and missing required ones are UsageErrors. */
 export function parseCommand(
   spec: CommandSpec,
   argv: readonly string[],
 ): { flags: ParsedFlags; positionals: string[]; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, flag] of Object.entries(spec.flags)) options[name] = { type: flag.type };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const [name, flag] of Object.entries(spec.flags)) options[name] = { type: flag.type, multiple: flag.multiple };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -88,4 +92,9 @@ export function numberFlag(flags: ParsedFlags, name: string): number | undefined
 export function stringFlag(flags: ParsedFlags, name: string): string | undefined {
   const raw = flags[name];
   return typeof raw === 'string' ? raw : undefined;
+}
+
+export function listFlag(flags: ParsedFlags, name: string): string[] {
+  const raw = flags[name];
+  return Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
 }

@@ -1,13 +1,28 @@
 import { ArtifactError } from '../core/artifact/format';
+import { ConfigError } from '../core/config/parse';
 import { DataError } from '../core/data/table';
+import { DriftConfigError } from '../core/drift/detect';
+import { RegistryError } from '../core/registry/registry';
 import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
+import { DriftCommandError, driftCommand } from './commands/drift';
 import { predictCommand } from './commands/predict';
 import { trainCommand } from './commands/train';
 import { trainerCommand } from './commands/trainer';
 import { type Command, type CommandIo, processIo } from './io';
 
-const COMMANDS: readonly Command[] = [trainCommand, predictCommand, trainerCommand];
+const COMMANDS: readonly Command[] = [trainCommand, predictCommand, driftCommand, trainerCommand];
+
+/** Errors that describe bad input; printed as one line with exit code 2. */
+const INPUT_ERRORS = [
+  DataError,
+  ArtifactError,
+  InputError,
+  ConfigError,
+  DriftCommandError,
+  DriftConfigError,
+  RegistryError,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.spec.name.length)) + 2;
@@ -43,8 +58,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
       io.err(`mlops ${name}: ${error.message} (see 'mlops ${name} --help')\n`);
       return 2;
     }
-    if (error instanceof DataError || error instanceof ArtifactError || error instanceof InputError) {
-      io.err(`mlops ${name}: error: ${error.message}\n`);
+    if (INPUT_ERRORS.some((kind) => error instanceof kind)) {
+      io.err(`mlops ${name}: error: ${(error as Error).message}\n`);
       return 2;
     }
     io.err(`mlops ${name}: unexpected error: ${(error as Error).message}\n`);

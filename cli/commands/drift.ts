@@ -7,25 +7,8 @@ import { renderDriftReportHtml } from '../../core/drift/html';
 import { type DriftReport, type DriftTestName, driftTestNames } from '../../core/drift/report';
 import { type DataProfile, parseProfile } from '../../core/profile/profile';
 import type { DataSchema } from '../../core/schema/types';
-
-export const driftCommandHelp = `mlops drift --reference <model dir | model.json | data file> --current <data file> --out <dir> [options]
-
-Compares current data with the reference a model was trained on and writes <out>/report.json
-and <out>/report.html (one self-contained file).
-
-  --reference <path>     a model directory (holding model.json), a model.json artifact (its
-                         saved profile is used, training data is not re-read), or a CSV/Parquet file
-  --current <path>       CSV or Parquet file of current data (e.g. captured inference traffic)
-  --out <dir>            output directory, created if missing
-  --drift-share <x>      dataset drift when drifted/tested columns >= x (default 0.5)
-  --correction <name>    none | bonferroni | benjamini-hochberg, over p-value tests (default none)
-  --min-rows <n>         fewer usable values on either side -> "not enough data" (default 30)
-  --test <col=test>      per-column test, repeatable; tests: ${driftTestNames.join(', ')}
-  --threshold <col=x>    per-column threshold, repeatable
-
-Defaults follow Evidently: reference <= 1000 rows: KS (numeric), chi-square (categorical),
-z-test (two values); larger: Wasserstein normed by the reference std (numeric), Jensen-Shannon.
-Exit status is the caller's choice; the report says datasetDrift and suggestsRetrain.`;
+import { helpText, intFlag, listFlag, numberFlag, parseCommand, stringFlag, UsageError } from '../args';
+import type { Command } from '../io';
 
 export interface DriftCommandArgs {
   readonly reference: string;
@@ -123,3 +106,106 @@ export async function runDriftCommand(args: DriftCommandArgs): Promise<DriftRepo
   );
   return report;
 }
+
+/** Parses repeated `col=value` flags into a record; a malformed pair is a UsageError naming it. */
+function pairs(values: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} takes column=value, got "${value}"`);
+    out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return out;
+}
+
+const CORRECTIONS = ['none', 'bonferroni', 'benjamini-hochberg'] as const;
+
+export const driftCommand: Command = {
+  spec: {
+    name: 'drift',
+    summary: "compare current data with a model's training reference; write report.json and report.html",
+    usage: 'mlops drift --reference <model dir | model.json | data file> --current <data file> --out <dir> [options]',
+    flags: {
+      reference: {
+        type: 'string',
+        description:
+          'model directory or model.json (its saved profile; training data is not re-read), or a CSV/Parquet file',
+        required: true,
+        valueName: 'path',
+      },
+      current: {
+        type: 'string',
+        description: 'current data, CSV or Parquet (e.g. captured inference traffic)',
+        required: true,
+        valueName: 'file',
+      },
+      out: { type: 'string', description: 'output directory, created if missing', required: true, valueName: 'dir' },
+      'drift-share': {
+        type: 'string',
+        description: 'dataset drift when drifted/tested columns >= x',
+        default: '0.5',
+        valueName: 'x',
+      },
+      correction: {
+        type: 'string',
+        description: 'multiple-testing correction over p-value tests: none, bonferroni, benjamini-hochberg',
+        default: 'none',
+        valueName: 'name',
+      },
+      'min-rows': {
+        type: 'string',
+        description: 'fewer usable values on either side gives "not enough data"',
+        default: '30',
+        valueName: 'n',
+      },
+      test: {
+        type: 'string',
+        description: `per-column test (${driftTestNames.join(', ')})`,
+        valueName: 'col=test',
+        multiple: true,
+      },
+      threshold: { type: 'string', description: 'per-column threshold', valueName: 'col=x', multiple: true },
+    },
+    examples: ['mlops drift --reference model/ --current traffic.csv --out drift-report/'],
+  },
+
+  async run(argv, io) {
+    const { flags, help } = parseCommand(this.spec, argv);
+    if (help) {
+      io.out(helpText(this.spec));
+      return 0;
+    }
+    const correction = stringFlag(flags, 'correction') as (typeof CORRECTIONS)[number];
+    if (!CORRECTIONS.includes(correction))
+      throw new UsageError(`--correction must be one of ${CORRECTIONS.join(', ')}, got "${correction}"`);
+    const tests = pairs(listFlag(flags, 'test'), 'test');
+    for (const [column, test] of Object.entries(tests)) {
+      if (!(driftTestNames as readonly string[]).includes(test)) {
+        throw new UsageError(`--test ${column}=${test}: unknown test; tests are ${driftTestNames.join(', ')}`);
+      }
+    }
+    const thresholds: Record<string, number> = {};
+    for (const [column, raw] of Object.entries(pairs(listFlag(flags, 'threshold'), 'threshold'))) {
+      const value = Number(raw);
+      if (!Number.isFinite(value)) throw new UsageError(`--threshold ${column}=${raw}: not a number`);
+      thresholds[column] = value;
+    }
+    const out = stringFlag(flags, 'out')!;
+    const report = await runDriftCommand({
+      reference: stringFlag(flags, 'reference')!,
+      current: stringFlag(flags, 'current')!,
+      out,
+      driftShare: numberFlag(flags, 'drift-share'),
+      correction,
+      minRows: intFlag(flags, 'min-rows'),
+      tests: tests as Record<string, DriftTestName>,
+      thresholds,
+    });
+    io.err(
+      `drift in ${report.driftedColumns} of ${report.columnCount} columns; dataset drift: ${report.datasetDrift ? 'yes' : 'no'}\n`,
+    );
+    if (report.suggestsRetrain) io.err(`retraining suggested: ${report.retrainReasons.join('; ')}\n`);
+    io.out(`${join(out, 'report.json')}\n${join(out, 'report.html')}\n`);
+    return 0;
+  },
+};
