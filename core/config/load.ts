@@ -10,7 +10,8 @@ export const DEFAULT_CONFIG_FILE = 'mlops.config.json';
 
 /** The config path in effect: the argument, else MLOPS_CONFIG, else ./mlops.config.json. */
 export function configPath(path?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return resolve(cwd, path ?? env[CONFIG_PATH_ENV] ?? DEFAULT_CONFIG_FILE);
+  // An empty MLOPS_CONFIG (e.g. an unset CI variable) counts as unset.
+  return resolve(cwd, path || env[CONFIG_PATH_ENV] || DEFAULT_CONFIG_FILE);
 }
 
 /**

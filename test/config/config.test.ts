@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
+  configPath,
   defaultsFor,
   loadConfig,
   modelConfigFromEnv,
@@ -264,5 +265,15 @@ describe('runtime environment', () => {
 
   test('a malformed state machine map is rejected with what was received', () => {
     expect(() => stateMachinesFromEnv({ [RUNTIME_ENV.stateMachines]: '[1]' })).toThrow(/received "\[1\]"/);
+  });
+});
+
+describe('configPath', () => {
+  test('an empty MLOPS_CONFIG falls back to mlops.config.json in the working directory', () => {
+    expect(configPath(undefined, { MLOPS_CONFIG: '' }, '/repo')).toBe('/repo/mlops.config.json');
+  });
+
+  test('an explicit path wins over MLOPS_CONFIG', () => {
+    expect(configPath('team.yaml', { MLOPS_CONFIG: 'other.json' }, '/repo')).toBe('/repo/team.yaml');
   });
 });
