@@ -3,7 +3,6 @@
  * with one worker thread over shared memory. Each feature's bins are always summed by one thread
  * in row order, so the result is bit-identical whatever the thread count.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 
 /**
@@ -98,16 +97,8 @@ type Kernel = (
 
 const buildHistograms = new Function(`${KERNEL_SOURCE}\nreturn buildHistograms;`)() as Kernel;
 
-/** Below this many row x feature cells a second thread costs more than it saves. */
-const PARALLEL_MIN_CELLS = 2_000_000;
 /** A worker that does not answer within this long has died; fail instead of hanging. */
 const WORKER_TIMEOUT_MS = 120_000;
-
-/** `requested` 0 means automatic: 2 threads on large data when the machine has 2+ cores. */
-export function chooseThreads(requested: number, rowCount: number, featureCount: number): number {
-  if (requested > 0) return Math.min(requested, 2, Math.max(1, featureCount));
-  return rowCount * featureCount >= PARALLEL_MIN_CELLS && availableParallelism() >= 2 && featureCount >= 2 ? 2 : 1;
-}
 
 /** Shared memory the growers write and the builder reads. */
 export interface HistogramInputs {
