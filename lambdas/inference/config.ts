@@ -1,11 +1,16 @@
 import { z } from 'zod';
+import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
 
 /**
- * Every environment variable the inference function reads, in one place. The CDK app (and the
- * local platform) set them; `inferenceEnvironment` builds the whole set from a model's config so
- * the setting side never spells a name or a default by hand.
+ * Every environment variable the inference function reads, in one place.
+ *
+ * Two ways to configure it, combinable: MLOPS_MODEL_CONFIG (RUNTIME_ENV.modelConfig, the model's
+ * resolved config as JSON, which the CDK app sets on every per-model function) supplies the model
+ * name and its `endpoint` settings; each variable below, when set, overrides it. The zone buckets
+ * always come from ZONE_ENV. `inferenceEnvironment` builds the explicit set from a model's config
+ * for a deploying side that prefers it.
  */
 export const INFERENCE_ENV = {
   /** Required. The model this function serves (its registry name). */
@@ -108,9 +113,21 @@ const fields = {
  * Reads and validates the function's configuration; throws InferenceConfigError naming every
  * bad variable. Call once per container (the handler memoises it), never at import time.
  */
-export function inferenceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
+export function inferenceConfigFromEnv(processEnv: NodeJS.ProcessEnv = process.env): InferenceConfig {
   const problems: string[] = [];
   const config: Record<string, unknown> = {};
+  let env = processEnv;
+  if (processEnv[RUNTIME_ENV.modelConfig]) {
+    try {
+      const model = modelConfigFromEnv(processEnv);
+      const fromModel = inferenceEnvironment(model, { artifacts: '', monitoring: '' });
+      delete fromModel[INFERENCE_ENV.artifactsBucket];
+      delete fromModel[INFERENCE_ENV.monitoringBucket];
+      env = { ...fromModel, ...definedOnly(processEnv) };
+    } catch (error) {
+      problems.push(`${RUNTIME_ENV.modelConfig}: ${(error as Error).message}`);
+    }
+  }
   for (const [field, schema] of Object.entries(fields) as [keyof typeof INFERENCE_ENV, z.ZodType][]) {
     const name = INFERENCE_ENV[field];
     const text = env[name];
@@ -154,4 +171,10 @@ export function inferenceEnvironment(
       : {}),
     ...(options.s3Endpoint ? { [INFERENCE_ENV.s3Endpoint]: options.s3Endpoint } : {}),
   };
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') out[name] = value;
+  return out;
 }

@@ -1,3 +1,4 @@
+import { RUNTIME_ENV } from '../../../core/config/runtime-env';
 import {
   INFERENCE_ENV,
   InferenceConfigError,
@@ -77,6 +78,37 @@ describe('inferenceConfigFromEnv', () => {
     expect(() => inferenceConfigFromEnv(env)).toThrow(
       /MLOPS_MODEL_NAME: is required \(it is not set\).*MLOPS_CAPTURE_SAMPLE_RATE: must be between 0 and 1 \(received "1.5"\)/,
     );
+  });
+
+  it("takes the model name and endpoint settings from the model's config JSON, overridden by explicit variables", () => {
+    // given the CDK app's MLOPS_MODEL_CONFIG with endpoint settings, and one explicit override
+    const modelConfig = JSON.stringify({
+      name: 'fraud',
+      target: 'is_fraud',
+      positiveLabel: 'yes',
+      endpoint: { maxInstances: 200, unknownFeatures: 'reject', captureSampleRate: 0.25 },
+    });
+    const env = {
+      [RUNTIME_ENV.modelConfig]: modelConfig,
+      [INFERENCE_ENV.artifactsBucket]: 'artifacts-bucket',
+      [INFERENCE_ENV.monitoringBucket]: 'monitoring-bucket',
+      [INFERENCE_ENV.captureSampleRate]: '0.5',
+    };
+    // when read
+    const config = inferenceConfigFromEnv(env);
+    // then the config supplies the model, and the explicit variable wins
+    expect(config).toMatchObject({
+      modelName: 'fraud',
+      maxInstances: 200,
+      unknownFeatures: 'reject',
+      missingFeatures: 'impute',
+      captureSampleRate: 0.5,
+    });
+  });
+
+  it('names MLOPS_MODEL_CONFIG when it is not valid JSON', () => {
+    const env = { ...required, [RUNTIME_ENV.modelConfig]: '{oops' };
+    expect(() => inferenceConfigFromEnv(env)).toThrow(/MLOPS_MODEL_CONFIG: [\s\S]*is not JSON/);
   });
 
   it('reads back what inferenceEnvironment writes for a model config', () => {
