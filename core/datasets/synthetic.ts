@@ -6,6 +6,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
 import type { Task } from '../learners/types';
+import { createRandom } from './random';
 
 export interface SyntheticOptions {
   readonly rows: number;
@@ -32,23 +33,6 @@ const CATEGORICAL_CARDINALITIES = [4, 8, 16] as const;
 /** Scales the logit so the Bayes AUC lands near 0.87. */
 const LOGIT_SCALE = 1.1;
 
-/** mulberry32: a tiny, fast 32-bit seeded generator (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(uniform: () => number): number {
-  const u = 1 - uniform();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-}
-
 function round(value: number): number {
   return Math.round(value * DECIMALS) / DECIMALS;
 }
@@ -73,7 +57,8 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
   if (!Number.isInteger(featureCount) || featureCount < 1) {
     throw new Error(`generateSynthetic: features must be a positive integer, got ${featureCount}`);
   }
-  const uniform = mulberry32(seed);
+  const random = createRandom(seed);
+  const uniform = random.next;
   const features = syntheticFeatures(featureCount);
   const columns = features.map(() => new Float64Array(rows));
   const target = new Float64Array(rows);
@@ -85,7 +70,7 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
     for (let f = 0; f < featureCount; f++) {
       const kind = features[f].kind;
       let x: number;
-      if (kind === 'numeric') x = f % 4 === 3 ? round(uniform() * 4 - 2) : round(gaussian(uniform));
+      if (kind === 'numeric') x = f % 4 === 3 ? round(uniform() * 4 - 2) : round(random.normal());
       else if (kind === 'binary') x = uniform() < 0.35 ? 1 : 0;
       else x = Math.floor(uniform() * (features[f].cardinality ?? 1));
       value[f] = x;
@@ -111,7 +96,7 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
       target[r] = uniform() < probability ? 1 : 0;
     } else {
       signal[r] = structure;
-      target[r] = round(structure + gaussian(uniform));
+      target[r] = round(structure + random.normal());
     }
   }
   return { matrix: { features, columns, rowCount: rows }, target, signal };
