@@ -53,7 +53,8 @@ export function parseCommand(
   argv: readonly string[],
 ): { flags: ParsedFlags; positionals: string[]; help: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
-  for (const [name, flag] of Object.entries(spec.flags)) options[name] = { type: flag.type, multiple: flag.multiple };
+  for (const [name, flag] of Object.entries(spec.flags))
+    options[name] = { type: flag.type, multiple: flag.multiple ?? false };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });

@@ -29,10 +29,10 @@ export function progressPrinter(io: CommandIo) {
     validationMetric?: number;
     metricName?: string;
   }) => {
-    const metric =
-      event.validationMetric === undefined
-        ? ''
-        : `  validation ${event.metricName ?? 'metric'} ${event.validationMetric.toFixed(4)}`;
+    const name = event.metricName ?? 'metric';
+    // Learners report a validation metric, or (linear, while converging) their training objective.
+    const label = name.startsWith('train') ? name : `validation ${name}`;
+    const metric = event.validationMetric === undefined ? '' : `  ${label} ${event.validationMetric.toFixed(4)}`;
     const line = `  ${event.learner}: ${event.learner === 'gbdt' ? 'tree' : 'iteration'} ${event.iteration}/${event.total}${metric}`;
     if (io.interactive) {
       io.err(`\r${line.padEnd(70)}`);

@@ -1,7 +1,7 @@
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type ModelArtifact } from '../artifact/format';
 import { DataError, type DataTable } from '../data/table';
 import { fitPipeline } from '../features/pipeline';
-import { trainLearner } from '../learners/registry';
+import { type LearnerName, trainLearner } from '../learners/registry';
 import type { FittedModel, ProgressListener, Task } from '../learners/types';
 import { auc, chooseThreshold, logLoss, mae, r2, rmse } from '../metrics';
 import { buildProfile } from '../profile/profile';
@@ -40,7 +40,7 @@ export interface TrainOptions {
 /** Fewer usable rows than this cannot give a meaningful validation split. */
 export const MIN_TRAINING_ROWS = 30;
 
-const LEARNERS: Record<LearnerChoice, readonly string[]> = {
+const LEARNERS: Record<LearnerChoice, readonly LearnerName[]> = {
   auto: ['gbdt', 'linear'],
   gbdt: ['gbdt'],
   linear: ['linear'],
