@@ -1,0 +1,164 @@
+import { churnCsv, generateChurn } from '../../../core/datasets/churn';
+import { summarizeSchema } from '../../../core/registry/records';
+import { ModelRegistry } from '../../../core/registry/registry';
+import { readRunRecord } from '../../../core/runs/run-record';
+import { inferSchema } from '../../../core/schema/infer';
+import { snapshotKey } from '../../../core/workflow/layout';
+import { validateStep } from '../../../lambdas/validate-data/validate';
+import { churnData, churnModel, memoryZones, sequentialRunIds, steppingClock, uploadInput } from './fixtures';
+
+function deps(zones = memoryZones()) {
+  return { model: churnModel(), ...zones, clock: steppingClock(), newRunId: sequentialRunIds() };
+}
+
+describe('validate step', () => {
+  it('writes a content-addressed snapshot and a running run record, and returns the validation result', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/2026-11-29.csv', churnData());
+    // when
+    const result = await validateStep(uploadInput('churn/2026-11-29.csv'), step);
+    // then
+    expect(result).toMatchObject({
+      runId: 'run-1',
+      model: 'churn',
+      rowCount: 600,
+      columnCount: 14,
+      championVersion: null,
+    });
+    expect(result.snapshotKey).toBe(snapshotKey('churn', result.dataSha256, '.csv'));
+    expect((await step.curated.get(result.snapshotKey))?.body).toEqual(
+      (await step.raw.get('churn/2026-11-29.csv'))?.body,
+    );
+    const record = await readRunRecord(step.artifacts, 'churn', 'run-1');
+    expect(record).toMatchObject({
+      outcome: 'running',
+      trigger: { kind: 'upload' },
+      inputs: { dataKey: 'churn/2026-11-29.csv', dataSha256: result.dataSha256, rows: 600, columns: 14 },
+      parameters: { learner: 'linear', seed: 42 },
+    });
+    expect(record?.timings.validate?.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('uses the run id the state machine passes', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/a.csv', churnData());
+    // when
+    const result = await validateStep({ ...uploadInput('churn/a.csv'), runId: 'exec-42' }, step);
+    // then
+    expect(result.runId).toBe('exec-42');
+    expect(await readRunRecord(step.artifacts, 'churn', 'exec-42')).not.toBeNull();
+  });
+
+  it('trains on the newest data file under the raw prefix when the input names none', async () => {
+    // given
+    let now = Date.parse('2026-11-29T10:00:00Z');
+    const zones = memoryZones(() => new Date((now += 1000)));
+    const step = deps(zones);
+    await step.raw.put('churn/old.csv', churnData(300, 1));
+    await step.raw.put('churn/new.csv', churnData(300, 2));
+    await step.raw.put('churn/notes.md', '# not data');
+    // when
+    const result = await validateStep({ model: 'churn', trigger: { kind: 'manual', objects: [] } }, step);
+    // then
+    expect(result.dataKey).toBe('churn/new.csv');
+  });
+
+  it('accepts a snapshot that already exists for the same data', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/a.csv', churnData());
+    await step.raw.put('churn/a-copy.csv', churnData());
+    const first = await validateStep(uploadInput('churn/a.csv'), step);
+    // when
+    const second = await validateStep(uploadInput('churn/a-copy.csv'), step);
+    // then
+    expect(second.snapshotKey).toBe(first.snapshotKey);
+    expect(second.runId).not.toBe(first.runId);
+  });
+
+  it("reports the new column against the production version's schema", async () => {
+    // given
+    const step = deps();
+    const registry = new ModelRegistry({ store: step.artifacts });
+    const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
+    const version = await registry.register({
+      model: 'churn',
+      artifact: '{}',
+      lineage: {
+        runId: 'earlier',
+        dataSha256: 'a'.repeat(64),
+        dataKey: 'churn/v1.csv',
+        codeVersion: 'test',
+        parameters: {},
+        metrics: {},
+        schema: summarizeSchema(v1),
+      },
+    });
+    await registry.promote('churn', version.version);
+    await step.raw.put('churn/v2.csv', churnCsv({ rows: 400, seed: 2, batch: 'v2' }));
+    // when
+    const result = await validateStep(uploadInput('churn/v2.csv'), step);
+    // then
+    expect(result.championVersion).toBe(1);
+    expect(result.schemaChanges.newColumns.map((column) => column.name)).toEqual(['time_spent_on_video_tutorials']);
+    expect((await readRunRecord(step.artifacts, 'churn', result.runId))?.schemaChanges?.newColumns).toHaveLength(1);
+  });
+
+  it('rejects a header-only file with a DataError naming it, and writes nothing', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/empty.csv', 'age,plan,churned\n');
+    // when
+    const attempt = validateStep(uploadInput('churn/empty.csv'), step);
+    // then
+    await expect(attempt).rejects.toMatchObject({
+      name: 'DataError',
+      message: expect.stringContaining('churn/empty.csv'),
+    });
+    expect(await step.curated.list('')).toEqual([]);
+    expect(await step.artifacts.list('runs/')).toEqual([]);
+  });
+
+  it('names the line and column of an unparseable row', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/broken.csv', 'age,churned\n31,yes\n"40,no\n');
+    // when
+    const attempt = validateStep(uploadInput('churn/broken.csv'), step);
+    // then
+    await expect(attempt).rejects.toThrow(/churn\/broken\.csv line 3, column "age"/);
+  });
+
+  it('rejects data without the target column', async () => {
+    // given
+    const step = deps();
+    await step.raw.put('churn/no-target.csv', 'age,plan\n31,basic\n');
+    // when
+    const attempt = validateStep(uploadInput('churn/no-target.csv'), step);
+    // then
+    await expect(attempt).rejects.toThrow('target column "churned" not found');
+  });
+
+  it('fails with a DataError when no data file exists under the raw prefix', async () => {
+    // given
+    const step = deps();
+    // when
+    const attempt = validateStep({ model: 'churn', trigger: { kind: 'drift', objects: [] } }, step);
+    // then
+    await expect(attempt).rejects.toMatchObject({
+      name: 'DataError',
+      message: expect.stringContaining('s3://raw/churn/'),
+    });
+  });
+
+  it('refuses an event for another model', async () => {
+    // given
+    const step = deps();
+    // when
+    const attempt = validateStep({ model: 'fraud', trigger: { kind: 'manual', objects: [] } }, step);
+    // then
+    await expect(attempt).rejects.toMatchObject({ name: 'StepInputError' });
+  });
+});
