@@ -53,8 +53,7 @@ describe('validate step', () => {
 
   it('trains on the newest data file under the raw prefix when the input names none', async () => {
     // given
-    let now = Date.parse('2026-11-29T10:00:00Z');
-    const zones = memoryZones(() => new Date((now += 1000)));
+    const zones = memoryZones(steppingClock());
     const step = deps(zones);
     await step.raw.put('churn/old.csv', churnData(300, 1));
     await step.raw.put('churn/new.csv', churnData(300, 2));
