@@ -76,12 +76,34 @@ export function binOf(value: number, cuts: Cuts): number {
 
 /**
  * Bins a column with a fixed-step search over the cuts padded to 256 with +Infinity: eight
- * steps whose comparisons compile to conditional moves, ~5x faster than a branching binary search.
+ * steps whose comparisons compile to conditional moves instead of mispredicted branches. Each
+ * search is a chain of dependent loads, so four rows are searched side by side to overlap them.
  */
 function binColumn(column: Float64Array, rowCount: number, cuts: Cuts, codes: Uint8Array): void {
   const padded = new Float64Array(256).fill(Number.POSITIVE_INFINITY);
   padded.set(cuts);
-  for (let r = 0; r < rowCount; r++) {
+  let r = 0;
+  for (; r + 4 <= rowCount; r += 4) {
+    const v0 = column[r];
+    const v1 = column[r + 1];
+    const v2 = column[r + 2];
+    const v3 = column[r + 3];
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
+    for (let step = 128; step > 0; step >>= 1) {
+      p0 = padded[p0 + step - 1] < v0 ? p0 + step : p0;
+      p1 = padded[p1 + step - 1] < v1 ? p1 + step : p1;
+      p2 = padded[p2 + step - 1] < v2 ? p2 + step : p2;
+      p3 = padded[p3 + step - 1] < v3 ? p3 + step : p3;
+    }
+    codes[r] = p0;
+    codes[r + 1] = p1;
+    codes[r + 2] = p2;
+    codes[r + 3] = p3;
+  }
+  for (; r < rowCount; r++) {
     const value = column[r];
     let position = 0;
     for (let step = 128; step > 0; step >>= 1)

@@ -188,7 +188,7 @@ describe('binning', () => {
   });
 
   it('assigns bins consistently with the stored thresholds (value <= cut goes left)', () => {
-    const values = Float64Array.from({ length: 5000 }, (_, i) => Math.round(Math.cos(i * 7) * 1000) / 10);
+    const values = Float64Array.from({ length: 5003 }, (_, i) => Math.round(Math.cos(i * 7) * 1000) / 10);
     const matrix = matrixFrom(
       [{ name: 'v', kind: 'numeric' }],
       Array.from(values, (v) => [v]),
