@@ -71,6 +71,10 @@ export class InferenceApp {
     };
   }
 
+  get modelName(): string {
+    return this.options.config.modelName;
+  }
+
   /** Answers one request; throws HttpError, InputError or ModelUnavailableError for the error middleware. */
   async handle(event: unknown, requestId: string): Promise<RequestOutcome> {
     const route = matchRoute(this.routes, requestLineOf(event));

@@ -4,6 +4,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { METRICS_NAMESPACE, MODEL_DIMENSION } from '../../core/config/runtime-env';
 import type { HttpResponse } from '../shared/http';
 import { httpMiddlewares } from '../shared/observability';
 import { classifyInferenceError, InferenceApp } from './app';
@@ -69,11 +70,8 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
   });
 }
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference' });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Mlops',
-  serviceName: 'inference',
-});
+const logger = new Logger({ serviceName: 'inference' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'inference' });
 let app: InferenceApp | undefined;
 
 export const handler = createInferenceHandler({
@@ -81,6 +79,7 @@ export const handler = createInferenceHandler({
     if (!app) {
       app = inferenceAppFromEnv(logger);
       const built = app;
+      metrics.setDefaultDimensions({ [MODEL_DIMENSION]: built.modelName });
       // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
       // then the buffered captures get one last flush. Without one they are lost (see capture.ts).
       process.once('SIGTERM', () => {
