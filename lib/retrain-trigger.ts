@@ -9,7 +9,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
-import { rawPrefix } from '../core/workflow/layout';
+import { pendingMarkersPrefix } from '../core/trigger/pending-markers';
+import { rawPrefix, ZONE_ENV } from '../core/workflow/layout';
 import { MlopsFunction } from './mlops-function';
 
 /** One model the trigger starts. */
@@ -22,7 +23,7 @@ export interface TriggeredWorkflow {
 
 export interface RetrainTriggerProps {
   readonly rawBucket: IBucket;
-  /** The retrain trigger keeps its pending-upload markers under `runs/` here. */
+  /** The retrain trigger keeps its pending-upload markers under `runs/<model>/pending/` here. */
   readonly artifactsBucket: IBucket;
   readonly workflows: readonly TriggeredWorkflow[];
   /** Messages are gathered this long before the trigger runs, so a burst becomes one batch. @default Duration.seconds(60) */
@@ -64,7 +65,8 @@ export class RetrainTrigger extends Construct {
       enforceSSL: true,
       // AWS's guidance: at least six times the function timeout plus the batching window.
       visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6 + maxBatchingWindow.toSeconds()),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      // Throttled batches (reserved concurrency 1) come back after the visibility timeout: allow several receives.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 10 },
     });
 
     const uploading = props.workflows.filter((workflow) => workflow.onUpload);
@@ -100,6 +102,8 @@ export class RetrainTrigger extends Construct {
       description: 'Starts one retraining run per burst of uploads',
       timeout: functionTimeout,
       memorySize: 256,
+      // One instance at a time: the run/follow-up decision reads and writes markers without a lock.
+      reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
       environment: {
         [RUNTIME_ENV.stateMachines]: Stack.of(this).toJsonString(
@@ -109,13 +113,18 @@ export class RetrainTrigger extends Construct {
         ),
       },
     });
-    this.function.useZone(
-      'artifacts',
-      props.artifactsBucket,
-      'runs/',
-      'read-write',
-      "Keeps each model's pending uploads and last trigger under runs/<model>/, for every model it starts.",
-    );
+    for (const workflow of props.workflows) {
+      const markers = pendingMarkersPrefix(workflow.model);
+      this.function.useZone(
+        'artifacts',
+        props.artifactsBucket,
+        markers,
+        'read-write-delete',
+        `Keeps one marker per upload that arrived during a run under ${markers} and deletes it once a follow-up run consumed it.`,
+      );
+    }
+    // Only to ignore events of other buckets: the trigger never reads the raw zone.
+    this.function.addEnvironment(ZONE_ENV.raw, props.rawBucket.bucketName);
     this.function.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['states:StartExecution', 'states:ListExecutions'],
@@ -123,7 +132,12 @@ export class RetrainTrigger extends Construct {
       }),
     );
     this.function.function.addEventSource(
-      new SqsEventSource(this.queue, { batchSize, maxBatchingWindow, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, {
+        batchSize,
+        maxBatchingWindow,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
     );
   }
 }

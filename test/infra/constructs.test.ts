@@ -400,7 +400,7 @@ describe('RetrainTrigger', () => {
     expect(queues).toHaveLength(2);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     churn.template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 10 },
     });
     for (const policy of Object.values(churn.template.findResources('AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
@@ -415,7 +415,12 @@ describe('RetrainTrigger', () => {
     });
   });
 
-  test('may start and list executions of the workflows only, and use runs/ of the artifacts', () => {
+  test('runs one trigger instance at a time', () => {
+    const fn = churn.logicalId(churn.stack.trigger.function.function);
+    expect(churn.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  test('may start and list executions of the workflows only, and keep markers under runs/<model>/pending/', () => {
     const role = churn.logicalId(churn.stack.trigger.function.role);
     const states = statementsOf(churn.template, role).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('states:')),
@@ -428,9 +433,10 @@ describe('RetrainTrigger', () => {
     ]);
     const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
     expect(objectGrants(churn.template, role)).toEqual([
-      `s3:GetObject on ${artifacts}.Arn/runs/*`,
+      `s3:DeleteObject on ${artifacts}.Arn/runs/churn/pending/*`,
+      `s3:GetObject on ${artifacts}.Arn/runs/churn/pending/*`,
       `s3:ListBucket on ${artifacts}.Arn`,
-      `s3:PutObject on ${artifacts}.Arn/runs/*`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/pending/*`,
     ]);
   });
 });
