@@ -3,7 +3,8 @@
  * features binned once into <= 256 Uint8 bins, per-node gradient/hessian histograms built for the
  * smaller child only (the sibling is parent minus child), depth-wise growth, L2-regularised leaves,
  * early stopping on the validation set. Deterministic: no randomness (binning uses a stride sample),
- * every loop runs in a fixed order, so the same input gives byte-identical JSON.
+ * every loop runs in a fixed order, so the same input gives byte-identical JSON. `input.seed` is
+ * accepted for the learner contract but unused: nothing is sampled (no row or column subsampling).
  */
 import { z } from 'zod';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
