@@ -13,7 +13,12 @@ import type {
   ValidationResult,
 } from '../../../core/workflow/contract';
 import { ZONE_ENV } from '../../../core/workflow/layout';
+import type * as EvaluateModule from '../../../lambdas/evaluate-model/handler';
+import type * as RecordFailureModule from '../../../lambdas/record-failure/handler';
 import type { FailureSummary } from '../../../lambdas/record-failure/record-failure';
+import type * as RegisterModule from '../../../lambdas/register-model/handler';
+import type * as TriggerModule from '../../../lambdas/retrain-trigger/handler';
+import type * as ValidateModule from '../../../lambdas/validate-data/handler';
 import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
 import { at, objectCreated } from '../../trigger/events';
 import {
@@ -97,12 +102,16 @@ beforeAll(async () => {
     [ZONE_ENV.curated]: BUCKETS.curated,
     [ZONE_ENV.artifacts]: BUCKETS.artifacts,
   });
-  // Imported after the environment is set, as Lambda loads a function into a prepared container.
-  validate = (await import('../../../lambdas/validate-data/handler')).handler as Handler<ValidationResult>;
-  evaluate = (await import('../../../lambdas/evaluate-model/handler')).handler as Handler<EvaluationResult>;
-  register = (await import('../../../lambdas/register-model/handler')).handler as Handler<RegistrationResult>;
-  recordFailure = (await import('../../../lambdas/record-failure/handler')).handler as Handler<FailureSummary>;
-  trigger = (await import('../../../lambdas/retrain-trigger/handler')).handler as Handler<{
+  // Loaded after the environment is set, as Lambda loads a function into a prepared container.
+  validate = (require('../../../lambdas/validate-data/handler') as typeof ValidateModule)
+    .handler as Handler<ValidationResult>;
+  evaluate = (require('../../../lambdas/evaluate-model/handler') as typeof EvaluateModule)
+    .handler as Handler<EvaluationResult>;
+  register = (require('../../../lambdas/register-model/handler') as typeof RegisterModule)
+    .handler as Handler<RegistrationResult>;
+  recordFailure = (require('../../../lambdas/record-failure/handler') as typeof RecordFailureModule)
+    .handler as Handler<FailureSummary>;
+  trigger = (require('../../../lambdas/retrain-trigger/handler') as typeof TriggerModule).handler as Handler<{
     batchItemFailures: { itemIdentifier: string }[];
   }>;
   zones = {
