@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The control-plane calls the deployed functions make, served on loopback so the functions run
+ * unchanged with the real AWS SDK clients pointed here (AWS_ENDPOINT_URL_SFN / _EVENTS / _SNS):
+ *   Step Functions (JSON 1.0): StartExecution, ListExecutions, DescribeExecution
+ *   EventBridge    (JSON 1.1): PutEvents
+ *   SNS            (Query):    Publish
+ * Each operation is answered by a handler the local platform supplies. Anything else is a 400
+ * naming the operation, so a function that starts calling a new API fails loudly here.
+ */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export interface AwsEndpointHandlers {
+  readonly stepFunctions: Readonly<Record<string, (input: Record<string, unknown>) => Promise<unknown>>>;
+  readonly putEvents: (entries: ReadonlyArray<Record<string, unknown>>) => Promise<void>;
+  readonly publish: (message: { topicArn: string; subject?: string; message: string }) => Promise<void>;
+}
+
+export interface AwsEndpoint {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function json(response: ServerResponse, status: number, body: unknown, contentType: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+  response.end(JSON.stringify(body));
+}
+
+function xmlEscape(text: string): string {
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  handlers: AwsEndpointHandlers,
+): Promise<void> {
+  const body = await readBody(request);
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const contentType = String(request.headers['content-type'] ?? '');
+  if (target.startsWith('AWSStepFunctions.')) {
+    const operation = target.slice('AWSStepFunctions.'.length);
+    const handler = handlers.stepFunctions[operation];
+    const type = 'application/x-amz-json-1.0';
+    if (!handler)
+      throw new AwsServiceError('UnknownOperationException', `Step Functions ${operation} is not served locally`);
+    json(response, 200, await handler(body ? JSON.parse(body) : {}), type);
+    return;
+  }
+  if (target === 'AWSEvents.PutEvents') {
+    const { Entries = [] } = JSON.parse(body || '{}') as { Entries?: Record<string, unknown>[] };
+    await handlers.putEvents(Entries);
+    json(
+      response,
+      200,
+      { FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: randomUUID() })) },
+      'application/x-amz-json-1.1',
+    );
+    return;
+  }
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    const form = new URLSearchParams(body);
+    if (form.get('Action') !== 'Publish') {
+      throw new AwsServiceError('InvalidAction', `SNS ${form.get('Action')} is not served locally`);
+    }
+    await handlers.publish({
+      topicArn: form.get('TopicArn') ?? '',
+      subject: form.get('Subject') ?? undefined,
+      message: form.get('Message') ?? '',
+    });
+    const id = randomUUID();
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${xmlEscape(id)}</MessageId></PublishResult>` +
+        `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    );
+    return;
+  }
+  throw new AwsServiceError('UnknownOperationException', `no local service for target "${target}"`);
+}
+
+export async function startAwsEndpoint(options: {
+  port: number;
+  host?: string;
+  handlers: AwsEndpointHandlers;
+}): Promise<AwsEndpoint> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = createServer((request, response) => {
+    handle(request, response, options.handlers).catch((error: unknown) => {
+      const known = error instanceof AwsServiceError;
+      const type = known ? error.type : 'InternalFailure';
+      const status = known ? error.status : 500;
+      if (String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        response.writeHead(status, { 'content-type': 'text/xml' });
+        response.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlEscape(type)}</Code><Message>${xmlEscape((error as Error).message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      json(response, status, { __type: type, message: (error as Error).message }, 'application/x-amz-json-1.0');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
