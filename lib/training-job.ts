@@ -13,7 +13,7 @@ import { ContainerImage, FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/a
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import { modelConfigToEnv, RUNTIME_ENV, trainerParamsFor } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { TRAINER_ENV, TRAINER_EXIT } from '../core/workflow/contract';
 import { candidateArtifactKey, ZONE_ENV } from '../core/workflow/layout';
@@ -94,12 +94,7 @@ export class TrainingJob extends Construct {
       [TRAINER_ENV.model]: model.name,
       [TRAINER_ENV.target]: model.target,
       ...(model.positiveLabel === undefined ? {} : { [TRAINER_ENV.positiveLabel]: model.positiveLabel }),
-      [TRAINER_ENV.params]: JSON.stringify({
-        problemType: model.problemType,
-        learner: model.learner,
-        features: model.features,
-        ...model.params,
-      }),
+      [TRAINER_ENV.params]: JSON.stringify(trainerParamsFor(model)),
       [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
       [ZONE_ENV.curated]: dataLake.curated.bucketName,
       [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,

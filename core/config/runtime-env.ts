@@ -25,6 +25,27 @@ export const RUNTIME_ENV = {
 /** CloudWatch namespace of every custom metric; the drift monitor may only write here. */
 export const METRICS_NAMESPACE = 'Mlops';
 
+/**
+ * MLOPS_TRAIN_PARAMS (TRAINER_ENV.params) for a model: the JSON object the trainer reads
+ * (containers/trainer/trainer.ts): task, features (absent = all), learner, seed, validationFraction,
+ * learnerParams per learner.
+ */
+export function trainerParamsFor(model: ModelConfig): Record<string, unknown> {
+  const learnerParams = Object.fromEntries(
+    (['gbdt', 'linear'] as const).flatMap((learner) =>
+      model.params[learner] ? [[learner, model.params[learner]]] : [],
+    ),
+  );
+  return {
+    task: model.problemType,
+    ...(Array.isArray(model.features) ? { features: model.features } : {}),
+    learner: model.learner,
+    seed: model.params.seed,
+    validationFraction: model.params.validationShare,
+    ...(Object.keys(learnerParams).length > 0 ? { learnerParams } : {}),
+  };
+}
+
 export function modelConfigToEnv(model: ModelConfig): string {
   return JSON.stringify(model);
 }

@@ -29,6 +29,8 @@ const schedule = (what: string) =>
     message: `${what} must be an EventBridge schedule such as "rate(1 day)", "rate(6 hours)" or "cron(0 3 * * ? *)"`,
   });
 
+const learnerParamsSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional();
+
 const trainingParamsSchema = z
   .object({
     seed: z.number().int().default(42).describe('Random seed: the same data and seed give the same model.'),
@@ -38,9 +40,13 @@ const trainingParamsSchema = z
       .lt(1, { message: 'validationShare must be below 1 (a share of rows, e.g. 0.2)' })
       .default(0.2)
       .describe('Share of rows held out to evaluate and gate the candidate.'),
+    gbdt: learnerParamsSchema.describe(
+      'Parameters of the gradient-boosted trees learner (e.g. trees, depth, learningRate).',
+    ),
+    linear: learnerParamsSchema.describe('Parameters of the linear learner (e.g. l2, epochs).'),
   })
-  .catchall(z.union([z.number(), z.string(), z.boolean()]))
-  .describe('Training parameters passed to the learner as MLOPS_TRAIN_PARAMS (learner-specific keys pass through).');
+  .strict()
+  .describe('Training parameters, passed to the trainer as MLOPS_TRAIN_PARAMS.');
 
 const trainingSchema = z
   .object({

@@ -11,6 +11,7 @@ import {
   parseConfig,
   RUNTIME_ENV,
   stateMachinesFromEnv,
+  trainerParamsFor,
 } from '../../core/config';
 
 const churn = { name: 'churn', target: 'churned', positiveLabel: 'yes' };
@@ -70,9 +71,9 @@ describe('parseConfig applies documented defaults', () => {
     expect(config.models.map((model) => model.name)).toEqual(['churn', 'price']);
   });
 
-  test('learner-specific training parameters pass through', () => {
-    const model = defaultsFor({ ...churn, params: { trees: 200, learningRate: 0.05 } });
-    expect(model.params).toEqual({ seed: 42, validationShare: 0.2, trees: 200, learningRate: 0.05 });
+  test('learner-specific training parameters are kept per learner', () => {
+    const model = defaultsFor({ ...churn, params: { gbdt: { trees: 200, learningRate: 0.05 } } });
+    expect(model.params).toEqual({ seed: 42, validationShare: 0.2, gbdt: { trees: 200, learningRate: 0.05 } });
   });
 });
 
@@ -90,6 +91,12 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       /already used by models\[0\].*unique/,
     ],
     ['an unknown field', withModel({ positivelabel: 'yes' }), 'models[0]', /unknown field "positivelabel"/],
+    [
+      'a training parameter outside seed, validationShare and a learner block',
+      withModel({ params: { trees: 100 } }),
+      'models[0].params',
+      /unknown field "trees"/,
+    ],
     [
       'a binary model without positive label',
       { models: [{ name: 'churn', target: 'churned', problemType: 'binary' }] },
@@ -248,6 +255,27 @@ describe('loadConfig reads files', () => {
 });
 
 describe('runtime environment', () => {
+  test('the trainer parameters follow the trainer contract', () => {
+    const model = defaultsFor({
+      ...churn,
+      features: ['age', 'plan'],
+      learner: 'gbdt',
+      params: { gbdt: { trees: 50 } },
+    });
+    expect(trainerParamsFor(model)).toEqual({
+      task: 'binary',
+      features: ['age', 'plan'],
+      learner: 'gbdt',
+      seed: 42,
+      validationFraction: 0.2,
+      learnerParams: { gbdt: { trees: 50 } },
+    });
+  });
+
+  test('all features are sent as no feature list', () => {
+    expect(trainerParamsFor(defaultsFor(churn))).not.toHaveProperty('features');
+  });
+
   test('a model config survives the trip through the function environment', () => {
     const model = defaultsFor({ ...churn, endpoint: { auth: 'NONE' } });
     const env = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };

@@ -1,3 +1,4 @@
+import { readTrainerJob } from '../../containers/trainer/trainer';
 import { TRAINER_ENV } from '../../core/workflow/contract';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { fakeReference, type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
@@ -107,11 +108,22 @@ test('the trainer environment for local runs carries the contract and resolved b
     [TRAINER_ENV.positiveLabel]: 'yes',
     [ZONE_ENV.curated]: platform.bucketLogicalIds.curated.toLowerCase(),
   });
-  expect(JSON.parse(environment[TRAINER_ENV.params])).toMatchObject({
-    problemType: 'binary',
+  expect(JSON.parse(environment[TRAINER_ENV.params])).toEqual({
+    task: 'binary',
     learner: 'auto',
     seed: 42,
+    validationFraction: 0.2,
   });
+});
+
+test('the trainer accepts the environment the job definition and the Train state give it', () => {
+  const job = readTrainerJob({
+    ...platform.workflows.churn.trainerEnvironment,
+    [TRAINER_ENV.runId]: 'run-1',
+    [TRAINER_ENV.input]: 's3://curated/churn/snapshots/abc.csv',
+    [TRAINER_ENV.output]: 's3://artifacts/runs/churn/run-1/candidate/',
+  });
+  expect(job).toMatchObject({ model: 'churn', target: 'churned', positiveLabel: 'yes', params: { task: 'binary' } });
 });
 
 test('a caller resolver maps references, e.g. buckets to local names', () => {
