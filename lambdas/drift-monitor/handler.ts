@@ -1,0 +1,131 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy, { type MiddlewareObj } from '@middy/core';
+import { createS3Client } from '../../adapters/s3-object-store';
+import { SnsPublisher } from '../../adapters/sns-publisher';
+import { StepFunctionsExecutions } from '../../adapters/step-functions';
+import { ConfigError } from '../../core/config/parse';
+import { METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
+import { once, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import {
+  COLUMN_DIMENSION,
+  type DriftCheckSummary,
+  type DriftMetric,
+  type DriftMonitorDeps,
+  parseDriftCheckEvent,
+  runDriftCheck,
+} from './monitor';
+
+/**
+ * The scheduled drift monitor of one model (README.md beside this file: behaviour and metrics).
+ * Event: an EventBridge "Scheduled Event" (its time ends the window), or `{ "windowHours"?: n,
+ * "force"?: bool }` on demand. Result: DriftCheckSummary.
+ * Environment: MLOPS_MODEL_CONFIG, MLOPS_ARTIFACTS_BUCKET, MLOPS_MONITORING_BUCKET,
+ * MLOPS_STATE_MACHINE_ARN, MLOPS_TOPIC_ARN, POWERTOOLS_METRICS_NAMESPACE (default Mlops),
+ * POWERTOOLS_SERVICE_NAME; on the local platform AWS_ENDPOINT_URL_S3 / _SFN / _SNS.
+ */
+
+/** CloudWatch takes ASCII dimension values of 1 to 1024 characters; column names may be anything. */
+export function dimensionValue(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '_').slice(0, 1024);
+  return ascii.trim() === '' ? '_' : ascii;
+}
+
+/**
+ * Adds the check's metrics to the Powertools Metrics instance (flushed as EMF by logMetrics).
+ * The only dimension is Model, as the CDK alarm on DatasetDrift expects: Powertools' own
+ * `service` dimension would make a different metric. Per-column scores need their own dimension
+ * set, so each goes out as a single metric with Model and Column.
+ */
+export function publishDriftMetrics(metrics: Metrics, model: string, list: readonly DriftMetric[]): void {
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions({ [MODEL_DIMENSION]: model });
+  for (const metric of list) {
+    if (metric.column === undefined) {
+      metrics.addMetric(metric.name, metric.unit, metric.value);
+      continue;
+    }
+    const single = metrics.singleMetric();
+    single.clearDefaultDimensions();
+    single.setDefaultDimensions({ [MODEL_DIMENSION]: model });
+    single.addDimension(COLUMN_DIMENSION, dimensionValue(metric.column));
+    single.addMetric(metric.name, metric.unit, metric.value);
+  }
+}
+
+function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, [{ path: '', message: `is not set: ${what} (the CDK app sets it)` }]);
+  return value;
+}
+
+export interface DriftMonitorClients {
+  readonly s3?: S3Client;
+  readonly sfn?: SFNClient;
+  readonly sns?: SNSClient;
+}
+
+export function driftMonitorDepsFromEnv(
+  logger: Logger,
+  metrics: Metrics,
+  env: NodeJS.ProcessEnv = process.env,
+  clients: DriftMonitorClients = {},
+): DriftMonitorDeps {
+  const model = modelConfigFromEnv(env);
+  const stateMachineArn = requiredEnv(env, RUNTIME_ENV.stateMachineArn, "the model's retraining state machine ARN");
+  const topicArn = requiredEnv(env, RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts');
+  const stores = zoneStoresFromEnv(['artifacts', 'monitoring'], clients.s3 ?? createS3Client(), env);
+  const executions = new StepFunctionsExecutions(clients.sfn ?? new SFNClient({}), { [model.name]: stateMachineArn });
+  const alerts = new SnsPublisher(clients.sns ?? new SNSClient({}), topicArn);
+  return {
+    model,
+    ...stores,
+    publishMetrics: (list) => publishDriftMetrics(metrics, model.name, list),
+    publishAlert: async (alert) => {
+      const messageId = await alerts.publish(alert);
+      logger.info('drift alert published', { topicArn, messageId, subject: alert.subject });
+    },
+    startRetrain: (name, input) => executions.startExecution(model.name, name, input),
+    log: (level, message, details) => logger[level](message, details ?? {}),
+  };
+}
+
+export interface DriftMonitorHandlerOptions {
+  readonly deps: () => DriftMonitorDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export function createDriftMonitorHandler(options: DriftMonitorHandlerOptions) {
+  const { logger, metrics } = options;
+  return middy<unknown, DriftCheckSummary>()
+    .use(injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj<unknown, DriftCheckSummary>)
+    .use(logMetrics(metrics) as MiddlewareObj<unknown, DriftCheckSummary>)
+    .use({
+      onError: (request) => {
+        const error = request.error as Error | null;
+        logger.error('drift check failed', { errorName: error?.name, error: error ?? undefined });
+      },
+    })
+    .handler(async (event: unknown): Promise<DriftCheckSummary> => {
+      const request = parseDriftCheckEvent(event);
+      const deps = options.deps();
+      logger.appendKeys({ model: deps.model.name });
+      const summary = await runDriftCheck(request, deps);
+      logger.info('drift check done', { ...summary });
+      return summary;
+    });
+}
+
+const logger = new Logger({ serviceName: process.env[RUNTIME_ENV.serviceName] ?? 'drift-monitor' });
+const metrics = new Metrics({ namespace: process.env[RUNTIME_ENV.metricsNamespace] || METRICS_NAMESPACE });
+export const handler = createDriftMonitorHandler({
+  deps: once(() => driftMonitorDepsFromEnv(logger, metrics)),
+  logger,
+  metrics,
+});
