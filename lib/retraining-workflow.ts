@@ -83,19 +83,30 @@ export class RetrainingWorkflow extends Construct {
 
     // A step's result is the contract's fields picked from the Lambda payload, stored under its own key
     // ($.validation, ...). A step without a result (RecordFailure) leaves the state as it was.
-    const invoke = (stateId: string, fn: IFunction, result?: { path: string; fields: readonly string[] }) =>
+    // Validate and RecordFailure also receive the execution name, which becomes the run id, so the
+    // run record, the trainer's output prefix and the execution share one identifier.
+    const withRunId = TaskInput.fromObject({ input: JsonPath.entirePayload, runId: JsonPath.executionName });
+    const invoke = (
+      stateId: string,
+      fn: IFunction,
+      result?: { path: string; fields: readonly string[] },
+      payload?: TaskInput,
+    ) =>
       new LambdaInvoke(this, stateId, {
         lambdaFunction: fn,
+        payload,
         resultSelector: result
           ? Object.fromEntries(result.fields.map((field) => [field, JsonPath.objectAt(`$.Payload.${field}`)]))
           : undefined,
         resultPath: result ? result.path : JsonPath.DISCARD,
       });
 
-    const validate = invoke('Validate', props.validateFunction, {
-      path: '$.validation',
-      fields: Object.keys(validationResultSchema.shape),
-    });
+    const validate = invoke(
+      'Validate',
+      props.validateFunction,
+      { path: '$.validation', fields: Object.keys(validationResultSchema.shape) },
+      withRunId,
+    );
 
     const outputTemplate = TrainingJob.outputPrefix(name, '{}');
     const train = new BatchSubmitJob(this, WORKFLOW_BATCH_STATE, {
@@ -144,16 +155,24 @@ export class RetrainingWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
 
-    const recordFailure = invoke('RecordFailure', props.recordFailureFunction);
+    const recordFailure = invoke(
+      'RecordFailure',
+      props.recordFailureFunction,
+      { path: '$.failure', fields: ['runId', 'failedStep', 'reason', 'productionVersion', 'productionChanged'] },
+      withRunId,
+    );
     const notifyFailure = new SnsPublish(this, 'NotifyFailure', {
       topic: this.notificationTopic,
       subject: `Retraining of ${name} failed`,
       message: TaskInput.fromObject({
         model: name,
         outcome: 'failed',
+        runId: JsonPath.stringAt('$.failure.runId'),
+        failedStep: JsonPath.stringAt('$.failure.failedStep'),
+        reason: JsonPath.stringAt('$.failure.reason'),
+        productionChanged: JsonPath.objectAt('$.failure.productionChanged'),
         error: JsonPath.objectAt('$.error'),
         execution: JsonPath.executionId,
-        productionChanged: false,
       }),
       resultPath: JsonPath.DISCARD,
     });

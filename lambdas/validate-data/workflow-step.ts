@@ -44,9 +44,21 @@ export function newRunId(now: Date): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The state machine sends Validate and RecordFailure `{ input: <state>, runId: <execution name> }`;
+ * the step sees the state with `runId` added. Any other event passes through unchanged.
+ */
+export function unwrapRunId(event: unknown): unknown {
+  if (typeof event !== 'object' || event === null) return event;
+  const { input, runId, ...rest } = event as { input?: unknown; runId?: unknown };
+  if (Object.keys(rest).length > 0 || typeof runId !== 'string' || typeof input !== 'object' || input === null)
+    return event;
+  return { ...input, runId };
+}
+
 /** Parses a step's event with its contract; the error lists every mismatch with its path. */
 export function parseStepEvent<S extends z.ZodType>(schema: S, event: unknown, step: string): z.output<S> {
-  const result = schema.safeParse(event);
+  const result = schema.safeParse(unwrapRunId(event));
   if (result.success) return result.data;
   const problems = result.error.issues
     .slice(0, 5)
