@@ -1,11 +1,15 @@
+import { join } from 'node:path';
 import type { PlatformConfig } from '../core/config/schema';
 import type { Zone } from '../core/workflow/layout';
 import { ZONES } from '../core/workflow/layout';
 import { buildApp } from './app';
 import type { FunctionKind } from './lambda-entries';
+import type { MlopsFunction } from './mlops-function';
 import { WORKFLOW_BATCH_STATE, WORKFLOW_LAMBDA_STATES } from './retraining-workflow';
 
-type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+type Template = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+};
 
 /** A CloudFormation reference the caller turns into a concrete value (an ARN, a bucket name). */
 export interface CfnReference {
@@ -29,6 +33,18 @@ export interface SynthesizedWorkflow {
   readonly trainerEnvironment: Readonly<Record<string, string>>;
 }
 
+/** One deployed Lambda function, as the local platform hosts it. */
+export interface SynthesizedFunction {
+  readonly kind: FunctionKind;
+  /** The model it serves; absent for shared functions (the retrain trigger). */
+  readonly model?: string;
+  readonly logicalId: string;
+  /** Its environment variables, references resolved. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The esbuild bundle's directory (holding index.js) when synthesized with `bundle: true`. */
+  readonly bundleDirectory?: string;
+}
+
 export interface SynthesizedPlatform {
   readonly stackName: string;
   /** The CloudFormation template as synthesized (references unresolved). */
@@ -36,6 +52,7 @@ export interface SynthesizedPlatform {
   /** Logical id of each zone's bucket, to map onto local bucket names in a resolver. */
   readonly bucketLogicalIds: Readonly<Record<Zone, string>>;
   readonly workflows: Readonly<Record<string, SynthesizedWorkflow>>;
+  readonly functions: readonly SynthesizedFunction[];
 }
 
 export interface SynthesizeOptions {
@@ -88,7 +105,35 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       ),
     };
   }
-  return { stackName: stack.stackName, template, bucketLogicalIds, workflows };
+  const hosted: Array<{ kind: FunctionKind; model?: string; fn: MlopsFunction }> = [
+    { kind: 'retrain-trigger', fn: stack.trigger.function },
+  ];
+  for (const [model, resources] of stack.models) {
+    hosted.push(
+      { kind: 'validate-data', model, fn: resources.steps.validate },
+      { kind: 'evaluate-model', model, fn: resources.steps.evaluate },
+      { kind: 'register-model', model, fn: resources.steps.register },
+      { kind: 'record-failure', model, fn: resources.steps.recordFailure },
+      { kind: 'inference', model, fn: resources.endpoint.function },
+      { kind: 'drift-monitor', model, fn: resources.driftMonitor.function },
+    );
+  }
+  const outdir = app.outdir;
+  const functions = hosted.map(({ kind, model, fn }): SynthesizedFunction => {
+    const logicalId = stack.resolve(stack.getLogicalId(fn.function.node.defaultChild as never)) as string;
+    const resource = template.Resources[logicalId];
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    return {
+      kind,
+      ...(model ? { model } : {}),
+      logicalId,
+      environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolve(value))])),
+      ...(options.bundle && typeof assetPath === 'string' ? { bundleDirectory: join(outdir, assetPath) } : {}),
+    };
+  });
+  return { stackName: stack.stackName, template, bucketLogicalIds, workflows, functions };
 }
 
 const FAKE_REGION = 'us-east-1';

@@ -135,3 +135,23 @@ test('a caller resolver maps references, e.g. buckets to local names', () => {
   });
   expect(local.workflows.churn.trainerEnvironment[ZONE_ENV.curated]).toBe('local-curated');
 });
+
+test('lists every function the local platform hosts, with its resolved environment', () => {
+  const kinds = platform.functions.map((fn) => `${fn.kind}${fn.model ? `:${fn.model}` : ''}`);
+  expect(kinds.sort()).toEqual(
+    [
+      'drift-monitor:churn',
+      'evaluate-model:churn',
+      'inference:churn',
+      'record-failure:churn',
+      'register-model:churn',
+      'retrain-trigger',
+      'validate-data:churn',
+    ].sort(),
+  );
+  const inference = platform.functions.find((fn) => fn.kind === 'inference')!;
+  expect(inference.environment[ZONE_ENV.artifacts]).toBe(
+    fakeReference({ logicalId: platform.bucketLogicalIds.artifacts, resourceType: 'AWS::S3::Bucket' }),
+  );
+  expect(inference.bundleDirectory).toBeUndefined();
+});
