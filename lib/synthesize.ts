@@ -25,6 +25,8 @@ export interface SynthesizedWorkflow {
   /** The state machine definition (Amazon States Language, JSONPath), references resolved. */
   readonly definition: Record<string, unknown>;
   readonly stateMachineLogicalId: string;
+  /** The state machine's ARN as the resolver gives it (what MLOPS_STATE_MACHINES holds). */
+  readonly stateMachineArn: string;
   /** Task state name -> the function it invokes. */
   readonly lambdaStates: Readonly<Record<string, FunctionKind>>;
   /** Name of the Batch `.sync` task state. */
@@ -58,6 +60,8 @@ export interface SynthesizedPlatform {
 export interface SynthesizeOptions {
   /** Maps references to values. @default fakeReference: deterministic fake ARNs and names in us-east-1, account 123456789012 */
   readonly resolve?: ReferenceResolver;
+  /** Names for the zone buckets (the local platform's), used before `resolve`. @default - resolve decides */
+  readonly bucketNames?: Readonly<Record<Zone, string>>;
   /** Bundle the Lambda functions (writes them to outdir). @default false */
   readonly bundle?: boolean;
   /** @default - a temporary directory */
@@ -77,12 +81,20 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
     outdir: options.outdir,
   });
   const template = app.synth().getStackByName(stack.stackName).template as Template;
-  const resolveReference = options.resolve ?? fakeReference;
-  const resolve = (value: unknown) => resolveIntrinsics(value, template, resolveReference);
-
   const bucketLogicalIds = Object.fromEntries(
     ZONES.map((zone) => [zone, stack.getLogicalId(stack.dataLake.bucket(zone).node.defaultChild as never)]),
   ) as Record<Zone, string>;
+  const zoneOfBucket = new Map(ZONES.map((zone) => [bucketLogicalIds[zone], zone]));
+  const fallback = options.resolve ?? fakeReference;
+  const resolveReference: ReferenceResolver = (reference) => {
+    const zone = zoneOfBucket.get(reference.logicalId);
+    if (zone && options.bucketNames) {
+      const bucket = options.bucketNames[zone];
+      return reference.attribute === 'Arn' ? `arn:aws:s3:::${bucket}` : bucket;
+    }
+    return fallback(reference);
+  };
+  const resolve = (value: unknown) => resolveIntrinsics(value, template, resolveReference);
   const workflows: Record<string, SynthesizedWorkflow> = {};
   for (const [name, resources] of stack.models) {
     const stateMachineLogicalId = stack.resolve(
@@ -98,6 +110,10 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
     workflows[name] = {
       definition: JSON.parse(definitionString),
       stateMachineLogicalId,
+      stateMachineArn: resolveReference({
+        logicalId: stateMachineLogicalId,
+        resourceType: 'AWS::StepFunctions::StateMachine',
+      }),
       lambdaStates: WORKFLOW_LAMBDA_STATES,
       batchState: WORKFLOW_BATCH_STATE,
       trainerEnvironment: Object.fromEntries(

@@ -155,3 +155,14 @@ test('lists every function the local platform hosts, with its resolved environme
   );
   expect(inference.bundleDirectory).toBeUndefined();
 });
+
+test('names the zone buckets as the caller asks and gives each workflow the ARN the trigger is told', () => {
+  const local = synthesizeTemplates(churnOnly, {
+    bucketNames: { raw: 'l-raw', curated: 'l-curated', artifacts: 'l-artifacts', monitoring: 'l-monitoring' },
+  });
+  const trigger = local.functions.find((fn) => fn.kind === 'retrain-trigger')!;
+  expect(trigger.environment[ZONE_ENV.artifacts]).toBe('l-artifacts');
+  expect(JSON.parse(trigger.environment.MLOPS_STATE_MACHINES)).toEqual({
+    churn: local.workflows.churn.stateMachineArn,
+  });
+});
