@@ -330,11 +330,7 @@ export function driftAlert(inputs: AlertInputs): DriftAlert {
   const top = topDriftedColumns(report);
   if (top.length > 0) lines.push('', 'Top drifted columns:', ...top.map((column) => `  - ${describeColumn(column)}`));
   if (report.retrainReasons.length > 0) {
-    lines.push(
-      '',
-      'Schema findings that suggest a retrain:',
-      ...report.retrainReasons.map((reason) => `  - ${reason}`),
-    );
+    lines.push('', 'Why retraining is suggested:', ...report.retrainReasons.map((reason) => `  - ${reason}`));
   }
   lines.push(
     '',
@@ -387,10 +383,10 @@ async function writeLatestPointer(store: ObjectStore, pointer: LatestPointer, ma
   }
 }
 
+/** The report's own reasons (dataset drift among them, when found), else the summary line. */
 function retrainReason(report: DriftReport, summary: string): string {
-  const parts = report.datasetDrift ? [summary] : [];
-  parts.push(...report.retrainReasons);
-  return parts.join('; ').slice(0, 1000);
+  const reasons = report.retrainReasons.length > 0 ? report.retrainReasons : [summary];
+  return reasons.join('; ').slice(0, 1000);
 }
 
 /**
@@ -509,11 +505,10 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
 
   deps.publishMetrics(driftMetrics(report, rows, enoughData));
 
-  const summary = summaryLine(report);
   const actionable = enoughData && (report.datasetDrift || report.suggestsRetrain);
   let retrain: RetrainOutcome = { status: 'not-needed' };
   if (actionable) {
-    const reason = retrainReason(report, summary);
+    const reason = retrainReason(report, summaryLine(report));
     if (!model.retrain.onDrift) {
       retrain = { status: 'disabled', reason };
     } else {
