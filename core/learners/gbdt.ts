@@ -396,7 +396,7 @@ function addTreeToMargins(tree: TreeArrays, matrix: FeatureMatrix, margins: Floa
   const columns = matrix.columns;
   for (let r = 0; r < matrix.rowCount; r++) {
     let node = 0;
-    while (left[node] >= 0) node = columns[feature[node]][r] <= threshold[node] ? left[node] : right[node];
+    while (left[node] >= 0) node = columns[feature[node]][r] > threshold[node] ? right[node] : left[node];
     margins[r] += value[node];
   }
 }
