@@ -21,6 +21,8 @@ export interface S3ClientOptions {
   readonly endpoint?: string;
   /** @default - AWS_REGION, or us-east-1 with a custom endpoint */
   readonly region?: string;
+  /** @default - the SDK's credential chain (the local platform passes dummy ones) */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /**
@@ -35,6 +37,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
   return new S3Client({
     region,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

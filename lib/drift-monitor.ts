@@ -13,7 +13,6 @@ import type { ModelConfig } from '../core/config/schema';
 import { capturePrefix, driftReportPrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
-import { acknowledgeWildcardResource } from './nag';
 
 export interface DriftMonitorProps {
   readonly model: ModelConfig;
@@ -79,22 +78,12 @@ export class DriftMonitor extends Construct {
         'monitoring',
         dataLake.monitoring,
         driftReportPrefix(name),
-        'write',
-        `Writes timestamped drift reports under ${driftReportPrefix(name)}.`,
+        'read-write',
+        `Writes timestamped drift reports under ${driftReportPrefix(name)}, and reads and conditionally updates latest.json and state.json (the retrain cooldown) there.`,
       );
     const role = this.function.role;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
-    acknowledgeWildcardResource(
-      role,
-      '*',
-      `cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the ${METRICS_NAMESPACE} namespace by condition.`,
-    );
+    // Metrics leave as CloudWatch embedded metric format in the function's logs, so the role needs
+    // no cloudwatch:PutMetricData.
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }));
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.workflow.stateMachineArn] }),

@@ -243,7 +243,7 @@ describe('Lambda functions (MlopsFunction)', () => {
     expect(withManagedPolicies).toHaveLength(1);
   });
 
-  test('grants Resource "*" only for X-Ray, and for PutMetricData limited to the Mlops namespace', () => {
+  test('grants Resource "*" only where the action has no resource-level permissions (X-Ray, log delivery, ECR auth)', () => {
     const resources = churn.template.toJSON().Resources as Record<string, { Type: string; Properties: never }>;
     const roleIds = Object.entries(resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
@@ -252,26 +252,23 @@ describe('Lambda functions (MlopsFunction)', () => {
       for (const statement of statementsOf(churn.template, roleId)) {
         if (!resourcesOf(statement).includes('*')) continue;
         const actions = actionsOf(statement);
-        const allowed =
-          actions.every((action) =>
-            [
-              'xray:PutTraceSegments',
-              'xray:PutTelemetryRecords',
-              'ecr:GetAuthorizationToken',
-              'logs:CreateLogDelivery',
-              'logs:GetLogDelivery',
-              'logs:UpdateLogDelivery',
-              'logs:DeleteLogDelivery',
-              'logs:ListLogDeliveries',
-              'logs:PutResourcePolicy',
-              'logs:DescribeResourcePolicies',
-              'logs:DescribeLogGroups',
-              'xray:GetSamplingRules',
-              'xray:GetSamplingTargets',
-            ].includes(action),
-          ) ||
-          (actions.join() === 'cloudwatch:PutMetricData' &&
-            JSON.stringify(statement.Condition) === '{"StringEquals":{"cloudwatch:namespace":"Mlops"}}');
+        const allowed = actions.every((action) =>
+          [
+            'xray:PutTraceSegments',
+            'xray:PutTelemetryRecords',
+            'ecr:GetAuthorizationToken',
+            'logs:CreateLogDelivery',
+            'logs:GetLogDelivery',
+            'logs:UpdateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+          ].includes(action),
+        );
         expect({ roleId, actions, allowed }).toEqual({ roleId, actions, allowed: true });
       }
     }
@@ -519,7 +516,9 @@ describe('DriftMonitor', () => {
     expect(objectGrants(churn.template, role)).toEqual([
       `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
       `s3:GetObject on ${monitoring}.Arn/capture/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/drift/churn/*`,
       `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
       `s3:ListBucket on ${monitoring}.Arn`,
       `s3:PutObject on ${monitoring}.Arn/drift/churn/*`,
     ]);
@@ -528,7 +527,6 @@ describe('DriftMonitor', () => {
       .map((statement) => `${actionsOf(statement).join()} on ${flatten(statement.Resource)}`)
       .sort();
     expect(others).toEqual([
-      'cloudwatch:PutMetricData on *',
       `sns:Publish on ${churn.logicalId(driftMonitor.alertTopic)}`,
       `states:StartExecution on ${churn.logicalId(workflow.stateMachine)}`,
     ]);
