@@ -6,12 +6,13 @@ import { RegistryError } from '../core/registry/registry';
 import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import { trainCommand } from './commands/train';
 import { trainerCommand } from './commands/trainer';
 import { type Command, type CommandIo, processIo } from './io';
 
-const COMMANDS: readonly Command[] = [trainCommand, predictCommand, driftCommand, trainerCommand];
+const COMMANDS: readonly Command[] = [trainCommand, predictCommand, driftCommand, localCommand, trainerCommand];
 
 /** Errors that describe bad input; printed as one line with exit code 2. */
 const INPUT_ERRORS = [

@@ -59,6 +59,8 @@ export async function runStateMachine(
   input: unknown,
   handlers: Readonly<Record<string, TaskHandler>>,
   onStateEntered?: (name: string) => void,
+  /** The context object (`$$`): Execution.Id/Name/StartTime/Input, StateMachine.Id/Name. */
+  context?: Record<string, unknown>,
 ): Promise<ExecutionResult> {
   const unserved = taskStateNames(definition).filter((name) => !handlers[name]);
   if (unserved.length > 0) {
@@ -70,6 +72,7 @@ export async function runStateMachine(
   const machine = new StateMachine(definition as any, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
+    ...(context ? { context: context as never } : {}),
   });
   const path: string[] = [];
   const logs = (async () => {

@@ -98,10 +98,26 @@ export class LocalStepFunctions {
     };
     this.executions.set(executionArn, record);
     this.persist();
-    const run = runStateMachine(machine.definition, parsedInput, machine.handlers, (state) => {
-      record.path.push(state);
-      for (const listener of this.stateListeners) listener(record, state);
-    })
+    const context = {
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        StartTime: new Date(record.startDate).toISOString(),
+        Input: parsedInput,
+        RoleArn: 'local',
+      },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
+    };
+    const run = runStateMachine(
+      machine.definition,
+      parsedInput,
+      machine.handlers,
+      (state) => {
+        record.path.push(state);
+        for (const listener of this.stateListeners) listener(record, state);
+      },
+      context,
+    )
       .catch(
         (error: Error): ExecutionResult => ({
           status: 'FAILED',

@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type PlatformInfo, startPlatform } from '../../local/platform';
+import { helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
+import type { Command } from '../io';
+
+const DEFAULT_DATA_DIR = '.local';
+
+/** The running (or last) local platform's endpoints, written by `mlops local start`. */
+export function readPlatformInfo(
+  dataDir = process.env.MLOPS_LOCAL_DIR ?? DEFAULT_DATA_DIR,
+): PlatformInfo & { running: boolean } {
+  const file = join(resolve(dataDir), 'platform.json');
+  if (!existsSync(file)) throw new UsageError(`no local platform in ${resolve(dataDir)}; start one with 'npm start'`);
+  const info = JSON.parse(readFileSync(file, 'utf8')) as PlatformInfo;
+  let running = false;
+  if (info.pid) {
+    try {
+      process.kill(info.pid, 0);
+      running = true;
+    } catch {
+      running = false;
+    }
+  }
+  return { ...info, running };
+}
+
+export const localCommand: Command = {
+  spec: {
+    name: 'local',
+    summary: 'run the whole platform on this machine (start), or show its endpoints (info)',
+    usage: 'mlops local start [options] | mlops local info [--json]',
+    positionals: ['action'],
+    flags: {
+      config: {
+        type: 'string',
+        description: 'config file (default: MLOPS_CONFIG or ./mlops.config.json)',
+        valueName: 'file',
+      },
+      'data-dir': {
+        type: 'string',
+        description: 'where data, history, logs and bundles live',
+        default: DEFAULT_DATA_DIR,
+        valueName: 'dir',
+      },
+      's3-port': { type: 'string', description: 'S3-compatible endpoint port', default: '4566', valueName: 'n' },
+      'http-port': { type: 'string', description: 'inference endpoints port', default: '3000', valueName: 'n' },
+      'aws-port': {
+        type: 'string',
+        description: 'Step Functions / EventBridge / SNS endpoint port',
+        default: '4599',
+        valueName: 'n',
+      },
+      'from-source': { type: 'boolean', description: 'run the TypeScript handlers instead of the cdk.out bundles' },
+      'batching-window': {
+        type: 'string',
+        description: 'seconds an upload burst is collected before one retrain starts',
+        default: '5',
+        valueName: 's',
+      },
+      json: { type: 'boolean', description: 'info: print JSON' },
+    },
+    examples: ['npm start', 'mlops local start --s3-port 0 --http-port 0', 'mlops local info --json'],
+  },
+
+  async run(argv, io) {
+    const { flags, positionals, help } = parseCommand(this.spec, argv);
+    if (help) {
+      io.out(helpText(this.spec));
+      return 0;
+    }
+    const action = positionals[0];
+    const dataDir = stringFlag(flags, 'data-dir')!;
+    if (action === 'info') {
+      const info = readPlatformInfo(dataDir);
+      if (flags.json) {
+        io.out(`${JSON.stringify(info, null, 2)}\n`);
+        return 0;
+      }
+      io.out(
+        [
+          `local platform ${info.running ? `running (pid ${info.pid})` : 'not running'}; data in ${info.dataDir}`,
+          `S3 endpoint:   ${info.s3Endpoint}`,
+          `AWS endpoint:  ${info.awsEndpoint} (Step Functions, EventBridge, SNS)`,
+          `buckets:       ${Object.entries(info.buckets)
+            .map(([zone, bucket]) => `${zone}=${bucket}`)
+            .join(' ')}`,
+          ...info.models.map((model) => `model ${model.name}: ${model.endpoint}`),
+          '',
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if (action !== 'start')
+      throw new UsageError(`expected 'start' or 'info', got ${action === undefined ? 'nothing' : `"${action}"`}`);
+    const platform = await startPlatform({
+      configPath: stringFlag(flags, 'config'),
+      dataDir,
+      s3Port: intFlag(flags, 's3-port'),
+      httpPort: intFlag(flags, 'http-port'),
+      awsPort: intFlag(flags, 'aws-port'),
+      code: flags['from-source'] ? 'sources' : 'bundles',
+      batchingWindowMs: (intFlag(flags, 'batching-window') ?? 5) * 1000,
+      log: (line) => io.out(`${line}\n`),
+    });
+    const { info } = platform;
+    io.out(
+      `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}; Ctrl-C stops\n`,
+    );
+    await new Promise<void>((done) => {
+      const stop = () => {
+        io.out('\nstopping...\n');
+        platform.close().then(done, done);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

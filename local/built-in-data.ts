@@ -1,0 +1,44 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cell } from '../core/data/table';
+import { churnCsv, generateChurn } from '../core/datasets/churn';
+
+/**
+ * The built-in churn data the local platform starts with, written as files a person can upload
+ * with any S3 client: v1 (the first training set), v2 (a later batch with shifted distributions
+ * and the new column time_spent_on_video_tutorials), and a corrupt file for trying a failed run.
+ */
+export interface BuiltInData {
+  readonly v1Path: string;
+  readonly v2Path: string;
+  readonly corruptPath: string;
+  readonly rows: number;
+  readonly v1Bytes: Buffer;
+  /** One v1 row without its id and target: a ready-made prediction request. */
+  readonly exampleInstance: Readonly<Record<string, Cell>>;
+}
+
+export const BUILT_IN_ROWS = 20_000;
+
+export function writeBuiltInData(directory: string, rows = BUILT_IN_ROWS): BuiltInData {
+  mkdirSync(directory, { recursive: true });
+  const v1Path = join(directory, 'churn-v1.csv');
+  const v2Path = join(directory, 'churn-v2.csv');
+  const corruptPath = join(directory, 'churn-corrupt.csv');
+  if (!existsSync(v1Path)) writeFileSync(v1Path, churnCsv({ rows, seed: 1, batch: 'v1' }));
+  if (!existsSync(v2Path)) writeFileSync(v2Path, churnCsv({ rows, seed: 2, batch: 'v2' }));
+  // A header, then rows with the wrong number of fields: validation must name the line.
+  if (!existsSync(corruptPath))
+    writeFileSync(corruptPath, 'customer_id,age,plan,churned\nC1,34,basic,no\nC2,41,premium\n');
+  const sample = generateChurn({ rows: 1, seed: 1, batch: 'v1' });
+  const exampleInstance = Object.fromEntries(
+    sample.columnNames
+      .map((name, c): [string, Cell] => [name, sample.columns[c][0]])
+      .filter(([name]) => name !== 'customer_id' && name !== 'churned')
+      .map(([name, value]) => [
+        name,
+        typeof value === 'string' && value !== '' && !Number.isNaN(Number(value)) ? Number(value) : value,
+      ]),
+  );
+  return { v1Path, v2Path, corruptPath, rows, v1Bytes: readFileSync(v1Path), exampleInstance };
+}

@@ -1,0 +1,421 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
+import { loadConfig } from '../core/config/load';
+import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import { ZONES, type Zone } from '../core/workflow/layout';
+import { LAMBDA_ENTRIES } from '../lib/lambda-entries';
+import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
+import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize';
+import { startAwsEndpoint } from './aws-endpoint';
+import { type BuiltInData, writeBuiltInData } from './built-in-data';
+import { BatchingQueue } from './event-queue';
+import { startFunctionUrlServer } from './function-url-server';
+import { LocalFunction } from './lambda-host';
+import { startLocalS3 } from './s3-server';
+import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
+import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-handlers';
+
+/**
+ * The whole platform on one machine. It hosts the deployable pieces, it does not reimplement
+ * them: the CDK app is synthesized (same config, same state machine definitions, same function
+ * environments), each Lambda bundle runs in its own process, the trainer runs as a child process
+ * with the Batch job definition's environment, and every AWS call the functions make goes to a
+ * loopback endpoint (S3, Step Functions, EventBridge, SNS).
+ */
+export interface PlatformOptions {
+  /** @default MLOPS_CONFIG or ./mlops.config.json */
+  readonly configPath?: string;
+  /** Folder for the S3 data, execution history, logs and bundles; survives restarts. @default .local */
+  readonly dataDir?: string;
+  /** @default 4566 */
+  readonly s3Port?: number;
+  /** Inference endpoints and the local admin routes. @default 3000 */
+  readonly httpPort?: number;
+  /** Step Functions / EventBridge / SNS endpoint. @default 4599 */
+  readonly awsPort?: number;
+  /** Run the esbuild bundles from cdk.out (as deployed) or the TypeScript sources. @default 'bundles' */
+  readonly code?: 'bundles' | 'sources';
+  /**
+   * Batching window of the queue in front of the retrain trigger. The cloud uses 60 s; locally a
+   * shorter window keeps the loop quick while still turning a burst into one run. @default 5000
+   */
+  readonly batchingWindowMs?: number;
+  /** Run drift checks on each model's configured rate. @default true */
+  readonly driftSchedules?: boolean;
+  /** Upload the built-in churn data when the `churn` model has none yet. @default true */
+  readonly seedBuiltInData?: boolean;
+  /** Progress lines for a person. @default stdout */
+  readonly log?: (line: string) => void;
+}
+
+export interface PlatformInfo {
+  readonly s3Endpoint: string;
+  readonly awsEndpoint: string;
+  readonly httpUrl: string;
+  readonly buckets: Readonly<Record<Zone, string>>;
+  readonly models: ReadonlyArray<{ name: string; endpoint: string; stateMachineArn: string }>;
+  readonly dataDir: string;
+  readonly builtInData: BuiltInData;
+  readonly pid: number;
+}
+
+export interface Platform {
+  readonly info: PlatformInfo;
+  readonly config: PlatformConfig;
+  readonly stepFunctions: LocalStepFunctions;
+  /** Starts a retraining run by hand, as `mlops retrain` does. */
+  retrain(model: string, dataKey?: string): { executionArn: string };
+  /** Runs the model's drift monitor now. */
+  runDrift(model: string, windowHours?: number): Promise<unknown>;
+  /** Resolves when no upload is queued and no run is in progress. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LOCAL_REGION = 'us-east-1';
+const LOCAL_ACCOUNT = '123456789012';
+
+/** `rate(5 minutes)` in milliseconds; cron expressions return undefined (scheduled only on AWS). */
+export function rateToMs(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = match[2].startsWith('minute') ? 60_000 : match[2].startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(match[1]) * unit;
+}
+
+function eventBridgeEnvelope(detailType: string, source: string, resources: string[], detail: unknown) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources,
+    detail,
+  };
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(options.dataDir ?? '.local');
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const config = loadConfig(options.configPath);
+  const buckets = Object.fromEntries(ZONES.map((zone) => [zone, `${config.project}-${zone}`])) as Record<Zone, string>;
+  const closers: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+
+  try {
+    const s3 = await startLocalS3({
+      port: options.s3Port ?? 4566,
+      directory: join(dataDir, 's3'),
+      buckets: Object.values(buckets),
+    });
+    closers.push(() => s3.close());
+
+    const stepFunctions = new LocalStepFunctions(join(dataDir, 'executions.json'));
+    const publish = (message: { topicArn: string; subject?: string; message: string }) => {
+      appendFileSync(
+        join(logDir, 'notifications.jsonl'),
+        `${JSON.stringify({ ...message, time: new Date().toISOString() })}\n`,
+      );
+      log(`notification: ${message.subject ?? message.topicArn.split(':').pop()}`);
+    };
+    const aws = await startAwsEndpoint({
+      port: options.awsPort ?? 4599,
+      handlers: {
+        stepFunctions: stepFunctions.api,
+        putEvents: async (entries) => {
+          for (const entry of entries) log(`event: ${entry.DetailType} ${truncate(String(entry.Detail ?? ''), 160)}`);
+        },
+        publish: async (message) => publish(message),
+      },
+    });
+    closers.push(() => aws.close());
+
+    const awsEnvironment: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: aws.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_SNS: aws.url,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+    };
+
+    const code = options.code ?? 'bundles';
+    log(`synthesizing the CDK app for ${config.models.map((m) => m.name).join(', ')} (${code})...`);
+    const started = Date.now();
+    const synth = synthesizeTemplates(config, {
+      bucketNames: buckets,
+      bundle: code === 'bundles',
+      outdir: join(dataDir, 'cdk.out'),
+    });
+    log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const functions = new Map<string, LocalFunction>();
+    const functionKey = (fn: Pick<SynthesizedFunction, 'kind' | 'model'>) =>
+      `${fn.kind}${fn.model ? `:${fn.model}` : ''}`;
+    for (const fn of synth.functions) {
+      const entry = fn.bundleDirectory ? join(fn.bundleDirectory, 'index.js') : LAMBDA_ENTRIES[fn.kind];
+      const name = functionKey(fn).replace(':', '-');
+      const logFile = join(logDir, `${name}.log`);
+      const local = new LocalFunction({
+        name,
+        entry,
+        environment: { ...fn.environment, ...awsEnvironment },
+        timeoutMs: 15 * 60_000,
+        onLog: (line) => appendFileSync(logFile, `${line}\n`),
+      });
+      functions.set(functionKey(fn), local);
+      closers.push(() => local.close());
+    }
+    const fn = (kind: SynthesizedFunction['kind'], model?: string) => {
+      const found = functions.get(functionKey({ kind, model }));
+      if (!found) throw new Error(`no local function ${functionKey({ kind, model })}`);
+      return found;
+    };
+
+    for (const [model, workflow] of Object.entries(synth.workflows)) {
+      const handlers: Record<string, ReturnType<typeof lambdaInvokeTask>> = {};
+      for (const [state, kind] of Object.entries(workflow.lambdaStates))
+        handlers[state] = lambdaInvokeTask(fn(kind, model));
+      handlers[workflow.batchState] = batchSubmitJobTask({
+        environment: workflow.trainerEnvironment,
+        awsEnvironment,
+        onLog: (line) => {
+          appendFileSync(join(logDir, `trainer-${model}.log`), `${line}\n`);
+          if (/ (gbdt|linear) \d+\/\d+|wrote s3:|training failed|note:/.test(line))
+            log(`  [${model}] trainer: ${line.replace(/^\S+Z /, '')}`);
+        },
+      });
+      for (const state of WORKFLOW_SNS_STATES) handlers[state] = snsPublishTask(publish);
+      stepFunctions.register(workflow.stateMachineArn, { definition: workflow.definition as never, handlers });
+    }
+    const modelOfMachine = new Map(Object.entries(synth.workflows).map(([model, w]) => [w.stateMachineArn, model]));
+
+    // EventBridge -> SQS -> retrain trigger, as the CDK app wires it.
+    const queue = new BatchingQueue({
+      batchingWindowMs: options.batchingWindowMs ?? 5000,
+      deliver: (event) => fn('retrain-trigger').invoke(event),
+      onDeadLetter: (record, reason) =>
+        log(`retrain trigger: message dropped to the dead-letter log (${reason}): ${truncate(record.body, 200)}`),
+    });
+    closers.push(() => queue.close());
+    s3.events.on(
+      'object-created',
+      (event: { bucket: string; key: string; size?: number; etag?: string; eventName: string }) => {
+        if (event.bucket !== buckets.raw) return;
+        log(`upload: s3://${event.bucket}/${event.key}`);
+        queue.send(
+          eventBridgeEnvelope('Object Created', 'aws.s3', [`arn:aws:s3:::${event.bucket}`], {
+            version: '0',
+            bucket: { name: event.bucket },
+            object: {
+              key: event.key,
+              size: event.size ?? 0,
+              etag: (event.etag ?? '').replace(/"/g, ''),
+              sequencer: Date.now().toString(16),
+            },
+            'request-id': randomUUID(),
+            requester: LOCAL_ACCOUNT,
+            'source-ip-address': '127.0.0.1',
+            reason: event.eventName.endsWith('Post') ? 'CompleteMultipartUpload' : 'PutObject',
+          }),
+        );
+      },
+    );
+
+    stepFunctions.onStateEntered((execution, state) => {
+      log(`  [${modelOfMachine.get(execution.stateMachineArn)}] ${execution.name}: ${state}`);
+    });
+    stepFunctions.onStatusChange((execution) => {
+      const model = modelOfMachine.get(execution.stateMachineArn) ?? '?';
+      log(`[${model}] run ${execution.name} ${execution.status}${summarize(execution)}`);
+      queue.send(
+        eventBridgeEnvelope('Step Functions Execution Status Change', 'aws.states', [execution.executionArn], {
+          executionArn: execution.executionArn,
+          stateMachineArn: execution.stateMachineArn,
+          name: execution.name,
+          status: execution.status,
+          startDate: execution.startDate,
+          stopDate: execution.stopDate ?? null,
+          input: execution.input,
+          output: execution.output ?? null,
+        }),
+      );
+      if (execution.status === 'SUCCEEDED') void announceIfServing(model);
+    });
+
+    const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
+    closers.push(() => http.close());
+    for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
+
+    const client = createS3Client({
+      endpoint: s3.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const builtInData = writeBuiltInData(join(dataDir, 'data'));
+    const info: PlatformInfo = {
+      s3Endpoint: s3.endpoint,
+      awsEndpoint: aws.url,
+      httpUrl: http.url,
+      buckets,
+      models: config.models.map((model) => ({
+        name: model.name,
+        endpoint: `${http.url}/${model.name}/`,
+        stateMachineArn: synth.workflows[model.name].stateMachineArn,
+      })),
+      dataDir,
+      builtInData,
+      pid: process.pid,
+    };
+    writeFileSync(join(dataDir, 'platform.json'), `${JSON.stringify(info, null, 2)}\n`);
+    closers.push(() =>
+      writeFileSync(join(dataDir, 'platform.json'), `${JSON.stringify({ ...info, pid: null }, null, 2)}\n`),
+    );
+
+    const runDrift = (model: string, windowHours?: number) =>
+      fn('drift-monitor', model).invoke(windowHours === undefined ? { force: true } : { windowHours, force: true });
+
+    if (options.driftSchedules !== false) {
+      for (const model of config.models) {
+        const every = rateToMs(model.drift.schedule);
+        if (every === undefined) {
+          log(
+            `[${model.name}] drift schedule "${model.drift.schedule}" runs on AWS only; run 'mlops drift run ${model.name}' locally`,
+          );
+          continue;
+        }
+        const timer = setInterval(() => {
+          fn('drift-monitor', model.name)
+            .invoke(eventBridgeEnvelope('Scheduled Event', 'aws.events', [], {}))
+            .then((result) => log(`[${model.name}] scheduled drift check: ${truncate(JSON.stringify(result), 200)}`))
+            .catch((error: Error) => log(`[${model.name}] scheduled drift check failed: ${error.message}`));
+        }, every);
+        timer.unref();
+        closers.push(() => clearInterval(timer));
+      }
+    }
+
+    const announced = new Set<string>();
+    async function announceIfServing(model: string): Promise<void> {
+      try {
+        const response = await fetch(`${http.url}/${model}/`);
+        if (response.status !== 200) return;
+        const body = (await response.json()) as { model?: { version?: number } };
+        const version = body.model?.version;
+        const key = `${model}@${version}`;
+        if (announced.has(key)) return;
+        announced.add(key);
+        printReady(log, info, configFor(config, model), version);
+      } catch {
+        // Not serving yet; the next successful run announces it.
+      }
+    }
+
+    const artifacts = new S3ObjectStore(client, buckets.artifacts);
+    for (const model of config.models) {
+      const hasVersion = (await artifacts.list(`registry/${model.name}/versions/`)).length > 0;
+      if (hasVersion) {
+        await announceIfServing(model.name);
+        continue;
+      }
+      const raw = await new S3ObjectStore(client, buckets.raw).list(`${model.name}/`);
+      if (raw.length === 0 && model.name === 'churn' && options.seedBuiltInData !== false) {
+        log(
+          `[churn] first start: uploading the built-in churn data (${builtInData.rows} rows) to s3://${buckets.raw}/churn/`,
+        );
+        await client.send(
+          new PutObjectCommand({
+            Bucket: buckets.raw,
+            Key: 'churn/churn-v1.csv',
+            Body: builtInData.v1Bytes,
+            ContentType: 'text/csv',
+          }),
+        );
+      } else if (raw.length === 0) {
+        log(`[${model.name}] waiting for data: upload a CSV or Parquet file to s3://${buckets.raw}/${model.name}/`);
+      }
+    }
+
+    return {
+      info,
+      config,
+      stepFunctions,
+      retrain: (model, dataKey) => {
+        const arn = synth.workflows[model]?.stateMachineArn;
+        if (!arn) throw new Error(`unknown model "${model}"; models are: ${Object.keys(synth.workflows).join(', ')}`);
+        return stepFunctions.start({
+          stateMachineArn: arn,
+          input: JSON.stringify({ model, trigger: { kind: 'manual', objects: [] }, ...(dataKey ? { dataKey } : {}) }),
+        });
+      },
+      runDrift,
+      idle: async () => {
+        for (;;) {
+          await queue.drain();
+          await stepFunctions.idle();
+          if (stepFunctions.all().every((e) => e.status !== 'RUNNING')) return;
+        }
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function configFor(config: PlatformConfig, model: string): ModelConfig {
+  return config.models.find((m) => m.name === model)!;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function summarize(execution: ExecutionRecord): string {
+  if (execution.status === 'FAILED') return `: ${execution.error ?? ''} ${truncate(execution.cause ?? '', 300)}`;
+  if (execution.status !== 'SUCCEEDED' || !execution.output) return '';
+  const output = JSON.parse(execution.output) as {
+    evaluation?: { decision?: string; reason?: string };
+    registration?: { version?: number; promoted?: boolean };
+  };
+  const version = output.registration?.version;
+  return ` (version ${version}, ${output.evaluation?.decision}: ${output.evaluation?.reason})`;
+}
+
+function printReady(
+  log: (line: string) => void,
+  info: PlatformInfo,
+  model: ModelConfig,
+  version: number | undefined,
+): void {
+  const url = `${info.httpUrl}/${model.name}`;
+  const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
+  const example = model.name === 'churn' ? info.builtInData.exampleInstance : {};
+  log('');
+  log(`ready: ${model.name} version ${version} serves at ${url}/predict`);
+  log(
+    `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
+  );
+  log(`  model info:   curl -s ${url}/`);
+  if (model.name === 'churn')
+    log(`  new data:     ${aws} s3 cp ${info.builtInData.v2Path} s3://${info.buckets.raw}/churn/`);
+  else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
+  log(`  drift check:  npx mlops drift run ${model.name}`);
+  log(`  versions:     npx mlops versions ${model.name}`);
+  log('');
+}
