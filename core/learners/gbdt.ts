@@ -32,10 +32,10 @@ export interface GbdtParams {
   readonly earlyStoppingRounds: number;
   /**
    * Threads building histograms (1 or 2; the second is a worker summing half the features).
-   * Never changes the model: each feature is summed by one thread, in row order. Defaults to 1
-   * because on the shared 2-core benchmark machine 2 threads measured slower (1M rows x 20
-   * features, 20 trees: 15.4 s vs 10.5 s and 22.6 s vs 16.4 s, paired runs), as level
-   * synchronisation waits on a descheduled worker.
+   * Never changes the model: each feature is summed by one thread, in row order. Defaults to 1:
+   * on the shared 2-core machine, 1M rows x 20 features x 20 trees took 7.5 s with 2 threads vs
+   * 8.9 s with 1 when idle, but 15.4 s vs 10.5 s under load (the level barrier waits on a
+   * descheduled worker). Worth 2 on a dedicated machine with 2+ free cores.
    * @default 1
    */
   readonly threads: number;
