@@ -101,6 +101,12 @@ const MIN_GAIN = 1e-10;
 
 function resolveParams(params: Partial<GbdtParams> | undefined): GbdtParams {
   const merged = { ...GBDT_DEFAULTS, ...params };
+  const unknown = Object.keys(params ?? {}).filter((key) => !Object.hasOwn(GBDT_DEFAULTS, key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `gbdt: unknown parameter(s) ${unknown.join(', ')}; known: ${Object.keys(GBDT_DEFAULTS).join(', ')}`,
+    );
+  }
   const parsed = paramsSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

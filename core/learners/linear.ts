@@ -58,6 +58,12 @@ const MIN_STD = 1e-12;
 
 function resolveParams(params: Partial<LinearParams> | undefined): LinearParams {
   const merged = { ...LINEAR_DEFAULTS, ...params };
+  const unknown = Object.keys(params ?? {}).filter((key) => !Object.hasOwn(LINEAR_DEFAULTS, key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `linear: unknown parameter(s) ${unknown.join(', ')}; known: ${Object.keys(LINEAR_DEFAULTS).join(', ')}`,
+    );
+  }
   const parsed = paramsSchema.safeParse(merged);
   if (!parsed.success) {
     const name = String(parsed.error.issues[0].path[0]);

@@ -222,6 +222,13 @@ describe('invalid input', () => {
     expect(() => trainGbdt(trainInput('binary', data, data), { maxBins: 1000 })).toThrow('maxBins=1000');
   });
 
+  it('rejects an unknown parameter, listing the known ones', () => {
+    const data = xorProblem(20, 1);
+    expect(() => trainGbdt(trainInput('binary', data, data), { trees: 10 } as never)).toThrow(
+      'gbdt: unknown parameter(s) trees; known: nEstimators, maxDepth',
+    );
+  });
+
   it('rejects model JSON with a child pointing backwards', () => {
     const model = trainGbdt(trainInput('binary', xorProblem(200, 1), xorProblem(100, 2)), { nEstimators: 2 });
     const corrupt = structuredClone(model.json);
