@@ -13,4 +13,5 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/setup-env.js'],
 };

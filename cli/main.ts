@@ -8,11 +8,31 @@ import { UsageError } from './args';
 import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
+import {
+  modelsCommand,
+  promoteVerb,
+  retrainVerb,
+  rollbackVerb,
+  runsVerb,
+  versionsCommand,
+} from './commands/registry-verbs';
 import { trainCommand } from './commands/train';
 import { trainerCommand } from './commands/trainer';
 import { type Command, type CommandIo, processIo } from './io';
 
-const COMMANDS: readonly Command[] = [trainCommand, predictCommand, driftCommand, localCommand, trainerCommand];
+const COMMANDS: readonly Command[] = [
+  trainCommand,
+  predictCommand,
+  driftCommand,
+  localCommand,
+  modelsCommand,
+  versionsCommand,
+  promoteVerb,
+  rollbackVerb,
+  runsVerb,
+  retrainVerb,
+  trainerCommand,
+];
 
 /** Errors that describe bad input; printed as one line with exit code 2. */
 const INPUT_ERRORS = [

@@ -76,6 +76,8 @@ export interface Platform {
 }
 
 const LOCAL_REGION = 'us-east-1';
+/** Path prefix of the local admin routes on the HTTP port (not a model name: model names cannot start with _). */
+export const ADMIN_ROUTE = '_local';
 const LOCAL_ACCOUNT = '123456789012';
 
 /** `rate(5 minutes)` in milliseconds; cron expressions return undefined (scheduled only on AWS). */
@@ -151,7 +153,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       AWS_ENDPOINT_URL_SNS: aws.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
 
     const code = options.code ?? 'bundles';
@@ -171,10 +173,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const entry = fn.bundleDirectory ? join(fn.bundleDirectory, 'index.js') : LAMBDA_ENTRIES[fn.kind];
       const name = functionKey(fn).replace(':', '-');
       const logFile = join(logDir, `${name}.log`);
+      // Locally nothing freezes the process between requests, so captures are written at once
+      // and a drift check sees traffic sent a moment ago; on AWS they are batched (60 s / 1000 rows).
+      const localSettings = fn.kind === 'inference' ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' } : {};
       const local = new LocalFunction({
         name,
         entry,
-        environment: { ...fn.environment, ...awsEnvironment },
+        environment: { ...fn.environment, ...localSettings, ...awsEnvironment },
         timeoutMs: 15 * 60_000,
         onLog: (line) => appendFileSync(logFile, `${line}\n`),
       });
@@ -258,9 +263,31 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       if (execution.status === 'SUCCEEDED') void announceIfServing(model);
     });
 
+    const runDrift = (model: string, windowHours?: number) =>
+      fn('drift-monitor', model).invoke(windowHours === undefined ? { force: true } : { windowHours, force: true });
+
     const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
     closers.push(() => http.close());
     for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
+    // Local-only admin routes for the command line: what on AWS is a Lambda invoke or a console click.
+    http.route(ADMIN_ROUTE, async (event) => {
+      const [action, model] = event.rawPath.split('/').filter(Boolean);
+      if (event.requestContext.http.method !== 'POST' || action !== 'drift' || !model) {
+        return {
+          statusCode: 404,
+          body: JSON.stringify({ error: { message: `unknown admin action ${event.rawPath}` } }),
+        };
+      }
+      if (!config.models.some((m) => m.name === model)) {
+        return { statusCode: 404, body: JSON.stringify({ error: { message: `unknown model "${model}"` } }) };
+      }
+      const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
+      try {
+        return { statusCode: 200, body: JSON.stringify(await runDrift(model, windowHours)) };
+      } catch (error) {
+        return { statusCode: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
+      }
+    });
 
     const client = createS3Client({
       endpoint: s3.endpoint,
@@ -285,9 +312,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     closers.push(() =>
       writeFileSync(join(dataDir, 'platform.json'), `${JSON.stringify({ ...info, pid: null }, null, 2)}\n`),
     );
-
-    const runDrift = (model: string, windowHours?: number) =>
-      fn('drift-monitor', model).invoke(windowHours === undefined ? { force: true } : { windowHours, force: true });
 
     if (options.driftSchedules !== false) {
       for (const model of config.models) {

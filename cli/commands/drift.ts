@@ -7,8 +7,11 @@ import { renderDriftReportHtml } from '../../core/drift/html';
 import { type DriftReport, type DriftTestName, driftTestNames } from '../../core/drift/report';
 import { type DataProfile, parseProfile } from '../../core/profile/profile';
 import type { DataSchema } from '../../core/schema/types';
+import { ADMIN_ROUTE } from '../../local/platform';
+import type { CommandSpec } from '../args';
 import { helpText, intFlag, listFlag, numberFlag, parseCommand, stringFlag, UsageError } from '../args';
-import type { Command } from '../io';
+import type { Command, CommandIo } from '../io';
+import { resolveTarget } from '../target';
 
 export interface DriftCommandArgs {
   readonly reference: string;
@@ -124,7 +127,9 @@ export const driftCommand: Command = {
   spec: {
     name: 'drift',
     summary: "compare current data with a model's training reference; write report.json and report.html",
-    usage: 'mlops drift --reference <model dir | model.json | data file> --current <data file> --out <dir> [options]',
+    usage:
+      'mlops drift --reference <model dir | model.json | data file> --current <data file> --out <dir> [options]\n' +
+      '       mlops drift run <model> [--window-hours <n>]   (the local platform: run the drift monitor now)',
     flags: {
       reference: {
         type: 'string',
@@ -170,6 +175,7 @@ export const driftCommand: Command = {
   },
 
   async run(argv, io) {
+    if (argv[0] === 'run') return runDriftNow(argv.slice(1), io);
     const { flags, help } = parseCommand(this.spec, argv);
     if (help) {
       io.out(helpText(this.spec));
@@ -209,3 +215,78 @@ export const driftCommand: Command = {
     return 0;
   },
 };
+
+const driftRunSpec: CommandSpec = {
+  name: 'drift run',
+  summary:
+    "run a model's drift monitor now on the local platform (captured traffic vs the production model's reference)",
+  usage: 'mlops drift run <model> [--window-hours <n>] [--json]',
+  positionals: ['model'],
+  flags: {
+    'window-hours': {
+      type: 'string',
+      description: 'how much captured traffic to compare (default: the config)',
+      valueName: 'n',
+    },
+    json: { type: 'boolean', description: 'print the monitor summary as JSON' },
+  },
+};
+
+/** `mlops drift run <model>`: asks the running local platform to run the model's drift monitor. */
+async function runDriftNow(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { flags, positionals, help } = parseCommand(driftRunSpec, argv);
+  if (help) {
+    io.out(helpText(driftRunSpec));
+    return 0;
+  }
+  const model = positionals[0];
+  if (!model) throw new UsageError('mlops drift run needs a model name');
+  const target = resolveTarget();
+  if (target.kind !== 'local') {
+    throw new UsageError(
+      'on AWS the drift monitor runs on its schedule; run it now with: aws lambda invoke --function-name <drift function> out.json',
+    );
+  }
+  const windowHours = intFlag(flags, 'window-hours');
+  const response = await fetch(`${target.localUrl}/${ADMIN_ROUTE}/drift/${encodeURIComponent(model)}`, {
+    method: 'POST',
+    body: JSON.stringify(windowHours === undefined ? {} : { windowHours }),
+  });
+  const body = (await response.json()) as Record<string, unknown> & { error?: { message: string } };
+  if (!response.ok) throw new UsageError(body.error?.message ?? `the platform answered ${response.status}`);
+  if (flags.json) {
+    io.out(`${JSON.stringify(body, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`${describeDriftCheck(body)}\n`);
+  return 0;
+}
+
+function describeDriftCheck(summary: Record<string, unknown>): string {
+  const s = summary as {
+    model?: string;
+    status?: string;
+    version?: number | null;
+    rows?: number;
+    minRows?: number;
+    driftedColumns?: number;
+    columnCount?: number;
+    datasetDrift?: boolean;
+    topDriftedColumns?: string[];
+    retrainReasons?: string[];
+    alerted?: boolean;
+    retrain?: { status?: string };
+    htmlUri?: string | null;
+  };
+  if (s.status === 'no-production-model') return `${s.model}: no production model yet; nothing to compare`;
+  if (s.status === 'not-enough-data')
+    return `${s.model}: not enough data: ${s.rows} captured row(s), at least ${s.minRows} needed`;
+  const lines = [
+    `${s.model} v${s.version}: drift in ${s.driftedColumns} of ${s.columnCount} columns over ${s.rows} captured rows; dataset drift: ${s.datasetDrift ? 'yes' : 'no'}`,
+  ];
+  if (s.topDriftedColumns?.length) lines.push(`  most drifted: ${s.topDriftedColumns.join(', ')}`);
+  if (s.retrainReasons?.length) lines.push(`  retraining suggested: ${s.retrainReasons.join('; ')}`);
+  lines.push(`  alert sent: ${s.alerted ? 'yes' : 'no'}; retrain: ${s.retrain?.status ?? 'n/a'}`);
+  if (s.htmlUri) lines.push(`  report: ${s.htmlUri}`);
+  return lines.join('\n');
+}

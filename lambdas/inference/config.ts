@@ -31,7 +31,7 @@ export const INFERENCE_ENV = {
   captureSampleRate: 'MLOPS_CAPTURE_SAMPLE_RATE',
   /** Captured rows buffered before a capture object is written. @default 1000 */
   captureMaxRows: 'MLOPS_CAPTURE_MAX_ROWS',
-  /** Seconds a captured request may wait in the buffer before a capture object is written. @default 60 */
+  /** Seconds a captured request may wait in the buffer before a capture object is written; 0 writes each sampled request at once. @default 60 */
   captureMaxAgeSeconds: 'MLOPS_CAPTURE_MAX_AGE_SECONDS',
   /** Optional. Score with this SageMaker endpoint instead of in the function. @default - score in the function */
   sagemakerEndpoint: 'MLOPS_SAGEMAKER_ENDPOINT',
@@ -100,7 +100,7 @@ const fields = {
     .max(1, 'must be between 0 and 1')
     .default(INFERENCE_DEFAULTS.captureSampleRate),
   captureMaxRows: integer(1, 1_000_000).default(INFERENCE_DEFAULTS.captureMaxRows),
-  captureMaxAgeSeconds: integer(1, 900).default(INFERENCE_DEFAULTS.captureMaxAgeSeconds),
+  captureMaxAgeSeconds: integer(0, 900).default(INFERENCE_DEFAULTS.captureMaxAgeSeconds),
   sagemakerEndpoint: z
     .string()
     .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')

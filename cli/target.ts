@@ -1,0 +1,67 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeSink } from '../adapters/eventbridge-sink';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
+import { ModelRegistry } from '../core/registry/registry';
+import type { ObjectStore } from '../core/storage/object-store';
+import { ZONE_ENV } from '../core/workflow/layout';
+import { UsageError } from './args';
+import { readPlatformInfo } from './commands/local';
+
+/**
+ * Where the registry commands act: the deployed app when MLOPS_ARTIFACTS_BUCKET is set (the
+ * stack output; AWS credentials from the usual chain), otherwise the local platform in
+ * MLOPS_LOCAL_DIR or ./.local.
+ */
+export interface Target {
+  readonly kind: 'aws' | 'local';
+  readonly artifacts: ObjectStore;
+  readonly registry: ModelRegistry;
+  readonly stepFunctions: SFNClient;
+  /** Model name -> state machine ARN, when known. */
+  readonly stateMachines: Readonly<Record<string, string>>;
+  /** The local platform's inference/admin URL. */
+  readonly localUrl?: string;
+}
+
+export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
+  const bucket = env[ZONE_ENV.artifacts];
+  if (bucket) {
+    const artifacts = new S3ObjectStore(createS3Client(), bucket);
+    const events = new EventBridgeSink(new EventBridgeClient({}), env.MLOPS_EVENT_BUS_NAME || 'default');
+    let stateMachines: Record<string, string> = {};
+    try {
+      stateMachines = env.MLOPS_STATE_MACHINES ? JSON.parse(env.MLOPS_STATE_MACHINES) : {};
+    } catch {
+      throw new UsageError('MLOPS_STATE_MACHINES must be a JSON object of model name to state machine ARN');
+    }
+    return {
+      kind: 'aws',
+      artifacts,
+      registry: new ModelRegistry({ store: artifacts, events }),
+      stepFunctions: new SFNClient({}),
+      stateMachines,
+    };
+  }
+  const info = readPlatformInfo();
+  if (!info.running)
+    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const region = 'us-east-1';
+  const artifacts = new S3ObjectStore(
+    createS3Client({ endpoint: info.s3Endpoint, credentials }),
+    info.buckets.artifacts,
+  );
+  const events = new EventBridgeSink(
+    new EventBridgeClient({ endpoint: info.awsEndpoint, region, credentials }),
+    'default',
+  );
+  return {
+    kind: 'local',
+    artifacts,
+    registry: new ModelRegistry({ store: artifacts, events }),
+    stepFunctions: new SFNClient({ endpoint: info.awsEndpoint, region, credentials }),
+    stateMachines: Object.fromEntries(info.models.map((model) => [model.name, model.stateMachineArn])),
+    localUrl: info.httpUrl,
+  };
+}
