@@ -179,6 +179,13 @@ const endpointSchema = z
       .max(1, { message: 'endpoint.captureSampleRate must be between 0 and 1' })
       .default(0.1)
       .describe('Share of requests captured to the monitoring zone.'),
+    modelRefreshSeconds: z
+      .number()
+      .int()
+      .min(1, { message: 'endpoint.modelRefreshSeconds must be at least 1' })
+      .max(3600, { message: 'endpoint.modelRefreshSeconds must be at most 3600' })
+      .default(60)
+      .describe('Seconds between checks of the production alias: a promotion or rollback is served within this time.'),
     sagemakerEndpointName: z
       .string()
       .regex(SAGEMAKER_ENDPOINT_PATTERN, {

@@ -166,9 +166,7 @@ export function inferenceEnvironment(
     [INFERENCE_ENV.missingFeatures]: endpoint.missingFeatures,
     [INFERENCE_ENV.captureSampleRate]: String(endpoint.captureSampleRate),
     ...(endpoint.sagemakerEndpointName ? { [INFERENCE_ENV.sagemakerEndpoint]: endpoint.sagemakerEndpointName } : {}),
-    ...(options.modelRefreshSeconds
-      ? { [INFERENCE_ENV.modelRefreshSeconds]: String(options.modelRefreshSeconds) }
-      : {}),
+    [INFERENCE_ENV.modelRefreshSeconds]: String(options.modelRefreshSeconds ?? endpoint.modelRefreshSeconds),
     ...(options.s3Endpoint ? { [INFERENCE_ENV.s3Endpoint]: options.s3Endpoint } : {}),
   };
 }

@@ -120,14 +120,11 @@ describe('inferenceConfigFromEnv', () => {
       unknownFeatures: 'reject' as const,
       missingFeatures: 'reject' as const,
       captureSampleRate: 0.5,
+      modelRefreshSeconds: 30,
       sagemakerEndpointName: 'big-model',
     };
     // when turned into an environment and read back
-    const env = inferenceEnvironment(
-      { name: 'churn', endpoint },
-      { artifacts: 'a-bucket', monitoring: 'm-bucket' },
-      { modelRefreshSeconds: 30 },
-    );
+    const env = inferenceEnvironment({ name: 'churn', endpoint }, { artifacts: 'a-bucket', monitoring: 'm-bucket' });
     const config = inferenceConfigFromEnv(env);
     // then the settings survive the round trip
     expect(config).toMatchObject({
