@@ -164,6 +164,12 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       /between 0 and 1/,
     ],
     [
+      'a model refresh interval of zero',
+      withModel({ endpoint: { modelRefreshSeconds: 0 } }),
+      'models[0].endpoint.modelRefreshSeconds',
+      /at least 1/,
+    ],
+    [
       'an unknown auth mode',
       withModel({ endpoint: { auth: 'IAM' } }),
       'models[0].endpoint.auth',
