@@ -58,6 +58,7 @@ export const localCommand: Command = {
         default: '5',
         valueName: 's',
       },
+      empty: { type: 'boolean', description: 'start without uploading the built-in churn data' },
       json: { type: 'boolean', description: 'info: print JSON' },
     },
     examples: ['npm start', 'mlops local start --s3-port 0 --http-port 0', 'mlops local info --json'],
@@ -101,6 +102,7 @@ export const localCommand: Command = {
       awsPort: intFlag(flags, 'aws-port'),
       code: flags['from-source'] ? 'sources' : 'bundles',
       batchingWindowMs: (intFlag(flags, 'batching-window') ?? 5) * 1000,
+      seedBuiltInData: !flags.empty,
       log: (line) => io.out(`${line}\n`),
     });
     const { info } = platform;

@@ -3,7 +3,7 @@ import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
 import { PRODUCTION_ALIAS, type SchemaSummary } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
-import { stepTiming, writeRunRecord } from '../../core/runs/run-record';
+import { listRuns, type RunRecord, stepTiming, writeRunRecord } from '../../core/runs/run-record';
 import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types';
 import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
@@ -50,7 +50,8 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   assertSameModel(input.model, model.name, 'validate-data');
   const runId = input.runId ?? (deps.newRunId ?? newRunId)(startedAt);
 
-  const dataKey = input.dataKey ?? (await newestDataKey(deps.raw, model.name));
+  const dataKey =
+    input.dataKey ?? (await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50)));
   if (!dataKey.startsWith(rawPrefix(model.name))) {
     throw new StepInputError(
       `dataKey ${dataKey} is not under ${rawPrefix(model.name)}: model ${model.name} trains only on its own raw prefix`,
@@ -110,8 +111,13 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   return result;
 }
 
-/** The newest data file under the model's raw prefix (by upload time, then key). */
-export async function newestDataKey(raw: ObjectStore, model: string): Promise<string> {
+/**
+ * The newest data file under the model's raw prefix (by upload time, then key), skipping files
+ * that already failed validation unchanged: a bad upload must not poison every later drift- or
+ * schedule-triggered retrain. A file re-uploaded after its failed run counts as new. `runs` are
+ * the model's recent run records (newest first).
+ */
+export async function newestDataKey(raw: ObjectStore, model: string, runs: readonly RunRecord[] = []): Promise<string> {
   const files = (await raw.list(rawPrefix(model))).filter((item) =>
     DATA_FILE_EXTENSIONS.some((extension) => item.key.toLowerCase().endsWith(extension)),
   );
@@ -120,7 +126,20 @@ export async function newestDataKey(raw: ObjectStore, model: string): Promise<st
       `no data file under s3://${raw.bucket}/${rawPrefix(model)} (data files end in ${DATA_FILE_EXTENSIONS.join(', ')}); upload one to train ${model}`,
     );
   }
-  const newest = files.reduce((best, item) => {
+  const failedAt = new Map<string, number>();
+  for (const run of runs) {
+    if (run.outcome !== 'failed' || run.failure?.step !== 'validate' || !run.inputs?.dataKey) continue;
+    failedAt.set(run.inputs.dataKey, Math.max(failedAt.get(run.inputs.dataKey) ?? 0, Date.parse(run.startedAt)));
+  }
+  const usable = files.filter(
+    (item) => !(item.lastModified.getTime() <= (failedAt.get(item.key) ?? Number.NEGATIVE_INFINITY)),
+  );
+  if (usable.length === 0) {
+    throw new DataError(
+      `every data file under s3://${raw.bucket}/${rawPrefix(model)} failed validation; upload a corrected file`,
+    );
+  }
+  const newest = usable.reduce((best, item) => {
     const time = item.lastModified.getTime() - best.lastModified.getTime();
     return time > 0 || (time === 0 && item.key > best.key) ? item : best;
   });
