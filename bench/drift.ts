@@ -178,7 +178,7 @@ export async function runDriftBench(options: DriftBenchOptions = {}): Promise<Dr
   };
 }
 
-function printTable(result: DriftBenchResult): void {
+export function printTable(result: DriftBenchResult): void {
   const row = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
   const fmt = (value: number | null, digits = 2) => (value === null ? 'n/a' : value.toFixed(digits));
   console.log(

@@ -35,8 +35,8 @@ export function splitRows(
   groups.forEach((group, index) => {
     const rows = shuffled(group, options.seed + index);
     const validationCount = Math.round(rows.length * options.validationFraction);
-    validation.push(...rows.slice(0, validationCount));
-    train.push(...rows.slice(validationCount));
+    // Plain loops: spreading a million-row array into push() overflows the call stack.
+    for (let i = 0; i < rows.length; i++) (i < validationCount ? validation : train).push(rows[i]);
   });
   // Row order inside each side does not change results; sorted order keeps memory access sequential.
   return { train: Uint32Array.from(train).sort(), validation: Uint32Array.from(validation).sort() };
