@@ -175,7 +175,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const logFile = join(logDir, `${name}.log`);
       // Locally nothing freezes the process between requests, so captures are written at once
       // and a drift check sees traffic sent a moment ago; on AWS they are batched (60 s / 1000 rows).
-      const localSettings: Record<string, string> = fn.kind === 'inference' ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' } : {};
+      const localSettings: Record<string, string> =
+        fn.kind === 'inference' ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' } : {};
       const local = new LocalFunction({
         name,
         entry,

@@ -228,7 +228,10 @@ export class Pipeline {
   }
 
   /** Features of one record (a request instance). Keys the pipeline does not read are ignored here. */
-  transformRecord(record: Readonly<Record<string, Cell>>, out: Float64Array = new Float64Array(this.features.length)): Float64Array {
+  transformRecord(
+    record: Readonly<Record<string, Cell>>,
+    out: Float64Array = new Float64Array(this.features.length),
+  ): Float64Array {
     const names = this.inputColumns;
     this.encode((i) => (Object.hasOwn(record, names[i]) ? (record[names[i]] ?? null) : null), out);
     return out;
