@@ -1,0 +1,325 @@
+import { type CsvSeparator, formatCsv, parseCsv } from '../data/csv';
+import { readParquet } from '../data/parquet';
+import { type Cell, DataError, type DataTable, takeRows } from '../data/table';
+import { cellToBoolean, cellToNumber } from '../schema/values';
+import { type CsvChunk, csvChunks, splitRecords } from './csv-chunks';
+import { InputError, type Scorer } from './scorer';
+
+/**
+ * Batch scoring of one object (CSV streamed in chunks, or Parquet read whole), with the one
+ * Scorer every path uses. Output: the input's columns plus `score` (and `label` for binary
+ * models), one row per good input row, in input order. A row that cannot be read or has a value
+ * of the wrong type goes to the errors sink (one JSON line: its line, the reason, the record)
+ * and never fails the object or its neighbours. Pure: bytes in, text out, no AWS.
+ */
+
+/** Where scored rows and error lines go. `write` resolves when the text is accepted (back-pressure). */
+export interface TextSink {
+  write(text: string): Promise<void>;
+}
+
+export interface BatchScoreSinks {
+  /** CSV: a header, then one line per scored row. */
+  readonly output: TextSink;
+  /** JSON lines, one per rejected row (see ScoringErrorLine). */
+  readonly errors: TextSink;
+}
+
+export interface BatchScoreOptions {
+  /** Names the input in messages (a file name or s3:// URI). */
+  readonly source: string;
+  /** CSV chunk size in characters: memory per chunk is a small multiple of it. @default 1_000_000 */
+  readonly chunkChars?: number;
+  /** Parquet rows scored at a time. @default 20_000 */
+  readonly chunkRows?: number;
+  /** Absent or null features: imputed as in training, or the row is rejected. @default 'impute' */
+  readonly missingFeatures?: 'impute' | 'reject';
+}
+
+export interface BatchScoreCounts {
+  readonly format: 'csv' | 'parquet';
+  /** Data rows seen (scored + failed). */
+  readonly rowsRead: number;
+  readonly rowsScored: number;
+  readonly rowsFailed: number;
+  /** File-level notes, e.g. feature columns absent from the header (imputed). */
+  readonly warnings: readonly string[];
+}
+
+/** One line of the errors file. CSV rows carry `line` (physical, 1-based, header = 1); Parquet rows `row` (1-based data row). */
+export interface ScoringErrorLine {
+  readonly line?: number;
+  readonly row?: number;
+  readonly reason: string;
+  /** The record's text (CSV) or cells (Parquet), cut to MAX_ERROR_RECORD_CHARS characters. */
+  readonly record: string | Readonly<Record<string, Cell>>;
+}
+
+export const PREDICTION_COLUMNS = ['score', 'label'] as const;
+export const MAX_ERROR_RECORD_CHARS = 1000;
+
+const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
+
+/** Scores one object, choosing Parquet when its bytes start with `PAR1` or the name ends in .parquet. */
+export async function scoreObject(
+  scorer: Scorer,
+  bytes: AsyncIterable<Uint8Array>,
+  sinks: BatchScoreSinks,
+  options: BatchScoreOptions,
+): Promise<BatchScoreCounts> {
+  const iterator = bytes[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head = first.done ? new Uint8Array() : first.value;
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => {
+      let sentHead = first.done === true;
+      return {
+        next: async () => {
+          if (!sentHead) {
+            sentHead = true;
+            return { done: false, value: head };
+          }
+          return iterator.next();
+        },
+      };
+    },
+  };
+  const parquet =
+    PARQUET_MAGIC.every((byte, index) => head[index] === byte) || options.source.toLowerCase().endsWith('.parquet');
+  if (!parquet) return scoreCsvStream(scorer, rest, sinks, options);
+  // Parquet's footer holds the schema, so it is read whole: it must fit in memory.
+  const parts: Uint8Array[] = [];
+  for await (const part of rest) parts.push(part);
+  const table = await readParquet(Buffer.concat(parts), { source: options.source });
+  return scoreParquetTable(scorer, table, sinks, options);
+}
+
+/** Streams CSV: header, then chunks of whole records, each parsed, checked, scored and written before the next is read. */
+export async function scoreCsvStream(
+  scorer: Scorer,
+  bytes: AsyncIterable<Uint8Array>,
+  sinks: BatchScoreSinks,
+  options: BatchScoreOptions,
+): Promise<BatchScoreCounts> {
+  const stream = await csvChunks(bytes, { source: options.source, chunkChars: options.chunkChars });
+  const { header, separator } = stream;
+  // Header problems (empty or duplicate names) concern every row: the object fails as a whole.
+  const columnNames = parseCsv(`${header}\n`, { source: options.source, separator }).columnNames;
+  const writer = new ScoredRowWriter(scorer, columnNames, sinks, options);
+  await writer.writeHeader();
+  for await (const chunk of stream.chunks) {
+    const parsed = parseChunk(chunk, header, separator);
+    for (const error of parsed.errors) await writer.reject(error);
+    await writer.scoreRows(parsed.table, (row) => {
+      // Line numbers are worked out only for a chunk with a rejected row.
+      parsed.records ??= splitRecords(chunk.text, separator, chunk.firstLine);
+      const record = parsed.records[row];
+      return { line: record.firstLine, record: cut(record.text.replace(/\r?\n$|\r$/, '')) };
+    });
+  }
+  return writer.counts('csv');
+}
+
+/** Scores a table already in memory (Parquet) in slices of `chunkRows`. */
+export async function scoreParquetTable(
+  scorer: Scorer,
+  table: DataTable,
+  sinks: BatchScoreSinks,
+  options: BatchScoreOptions,
+): Promise<BatchScoreCounts> {
+  const chunkRows = options.chunkRows ?? 20_000;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new Error(`chunkRows must be a positive integer, received ${chunkRows}`);
+  const writer = new ScoredRowWriter(scorer, table.columnNames, sinks, options);
+  await writer.writeHeader();
+  for (let start = 0; start < table.rowCount; start += chunkRows) {
+    const end = Math.min(start + chunkRows, table.rowCount);
+    const indexes = Array.from({ length: end - start }, (_, i) => start + i);
+    const slice = takeRows(table, indexes);
+    await writer.scoreRows(slice, (row) => ({ row: start + row + 1, record: rowRecord(slice, row) }));
+  }
+  return writer.counts('parquet');
+}
+
+interface ParsedChunk {
+  readonly table: DataTable;
+  /** The chunk's records, when already split (after a parse failure): row i is records[i]. */
+  records?: CsvChunk[];
+  readonly errors: ScoringErrorLine[];
+}
+
+/** Parses a chunk in one go; when that fails, record by record, so only the unreadable records are rejected. */
+function parseChunk(chunk: CsvChunk, header: string, separator: CsvSeparator): ParsedChunk {
+  try {
+    return { table: parseCsv(`${header}\n${chunk.text}`, { source: 'record', separator }), errors: [] };
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+  }
+  const good: CsvChunk[] = [];
+  const errors: ScoringErrorLine[] = [];
+  for (const record of splitRecords(chunk.text, separator, chunk.firstLine)) {
+    if (/^[\r\n]*$/.test(record.text)) continue; // a blank line is not a record
+    try {
+      parseCsv(`${header}\n${record.text}`, { source: 'record', separator });
+      good.push(record);
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      const reason = error.message.replace(/^record line \d+(: |, )/, '');
+      errors.push({ line: record.firstLine, reason, record: cut(record.text.replace(/\r?\n$|\r$/, '')) });
+    }
+  }
+  const text = good.map((record) => (/[\r\n]$/.test(record.text) ? record.text : `${record.text}\n`)).join('');
+  return { table: parseCsv(`${header}\n${text}`, { source: 'record', separator }), records: good, errors };
+}
+
+type RowOrigin = Pick<ScoringErrorLine, 'line' | 'row' | 'record'>;
+
+/** Checks, scores and writes rows; keeps the counts. One per object. */
+class ScoredRowWriter {
+  private rowsRead = 0;
+  private rowsScored = 0;
+  private rowsFailed = 0;
+  private readonly warnings: string[] = [];
+  private readonly features: ReadonlyArray<{ name: string; type: 'numeric' | 'categorical' | 'boolean' }>;
+  /** Input columns copied to the output: all but those named like a prediction column. */
+  private readonly passThrough: number[];
+  private readonly outputNames: string[];
+  private readonly headerLength: number;
+  private readonly binary: boolean;
+
+  constructor(
+    private readonly scorer: Scorer,
+    columnNames: readonly string[],
+    private readonly sinks: BatchScoreSinks,
+    private readonly options: BatchScoreOptions,
+  ) {
+    this.features = scorer.artifact.schema.columns.filter((column) => column.role === 'feature');
+    this.binary = scorer.artifact.target.task === 'binary';
+    const predictionNames: readonly string[] = this.binary ? PREDICTION_COLUMNS : ['score'];
+    this.passThrough = columnNames.flatMap((name, index) => (predictionNames.includes(name) ? [] : [index]));
+    const replaced = columnNames.filter((name) => predictionNames.includes(name));
+    if (replaced.length > 0) {
+      this.warnings.push(`input column(s) ${replaced.join(', ')} replaced by the model's prediction in the output`);
+    }
+    this.outputNames = [...this.passThrough.map((index) => columnNames[index]), ...predictionNames];
+    const absent = this.features.filter((feature) => !columnNames.includes(feature.name)).map((f) => f.name);
+    if (absent.length > 0) {
+      this.warnings.push(
+        this.options.missingFeatures === 'reject'
+          ? `feature column(s) ${absent.join(', ')} absent from the header: every row is rejected`
+          : `feature column(s) ${absent.join(', ')} absent from the header: imputed as in training`,
+      );
+    }
+    this.headerLength = this.formatHeader().length;
+  }
+
+  private formatHeader(): string {
+    return formatCsv({ columnNames: this.outputNames, columns: this.outputNames.map(() => []), rowCount: 0 });
+  }
+
+  async writeHeader(): Promise<void> {
+    await this.sinks.output.write(this.formatHeader());
+  }
+
+  async reject(error: ScoringErrorLine): Promise<void> {
+    this.rowsRead++;
+    this.rowsFailed++;
+    await this.sinks.errors.write(`${JSON.stringify(error)}\n`);
+  }
+
+  /** Scores the rows of `table` that pass the model's type checks; the others go to the errors sink. */
+  async scoreRows(table: DataTable, originOf: (row: number) => RowOrigin): Promise<void> {
+    if (table.rowCount === 0) return;
+    const withFeatures = this.withAllFeatures(table);
+    const bad = this.badRows(withFeatures);
+    const good: number[] = [];
+    let errorText = '';
+    for (let row = 0; row < table.rowCount; row++) {
+      if (!bad.has(row)) {
+        good.push(row);
+        continue;
+      }
+      const { record, ...position } = originOf(row);
+      const line: ScoringErrorLine = { ...position, reason: this.reasonFor(withFeatures, row), record };
+      errorText += `${JSON.stringify(line)}\n`;
+    }
+    this.rowsRead += table.rowCount;
+    this.rowsFailed += bad.size;
+    if (errorText) await this.sinks.errors.write(errorText);
+    if (good.length === 0) return;
+    const scoredInput = good.length === table.rowCount ? withFeatures : takeRows(withFeatures, good);
+    const { scores, labels } = this.scorer.scoreTable(scoredInput);
+    const passed = bad.size === 0 ? table : takeRows(table, good);
+    const columns: ReadonlyArray<Cell>[] = this.passThrough.map((index) => passed.columns[index]);
+    columns.push(Array.from(scores));
+    if (this.binary) columns.push(labels ?? []);
+    const text = formatCsv({ columnNames: this.outputNames, columns, rowCount: good.length });
+    this.rowsScored += good.length;
+    await this.sinks.output.write(text.slice(this.headerLength));
+  }
+
+  counts(format: 'csv' | 'parquet'): BatchScoreCounts {
+    return {
+      format,
+      rowsRead: this.rowsRead,
+      rowsScored: this.rowsScored,
+      rowsFailed: this.rowsFailed,
+      warnings: this.warnings,
+    };
+  }
+
+  /** The table with a null column for each feature the header lacks (the pipeline imputes it). */
+  private withAllFeatures(table: DataTable): DataTable {
+    const absent = this.features.filter((feature) => !table.columnNames.includes(feature.name));
+    if (absent.length === 0) return table;
+    const nulls = new Array<Cell>(table.rowCount).fill(null);
+    return {
+      columnNames: [...table.columnNames, ...absent.map((feature) => feature.name)],
+      columns: [...table.columns, ...absent.map(() => nulls)],
+      rowCount: table.rowCount,
+    };
+  }
+
+  /** Rows with a value the model cannot read: one pass per checked column, no per-row objects. */
+  private badRows(table: DataTable): Set<number> {
+    const bad = new Set<number>();
+    const reject = this.options.missingFeatures === 'reject';
+    for (const feature of this.features) {
+      if (feature.type === 'categorical' && !reject) continue;
+      const column = table.columns[table.columnNames.indexOf(feature.name)];
+      for (let row = 0; row < table.rowCount; row++) {
+        const cell = column[row];
+        if (cell === null) {
+          if (reject) bad.add(row);
+        } else if (feature.type === 'numeric') {
+          if (!Number.isFinite(cellToNumber(cell))) bad.add(row);
+        } else if (feature.type === 'boolean' && cellToBoolean(cell) === null) {
+          bad.add(row);
+        }
+      }
+    }
+    return bad;
+  }
+
+  /** The endpoint's own message for the row (Scorer.checkRecords), without its `instances[0].` prefix. */
+  private reasonFor(table: DataTable, row: number): string {
+    const record: Record<string, Cell> = {};
+    for (const feature of this.features)
+      record[feature.name] = table.columns[table.columnNames.indexOf(feature.name)][row];
+    try {
+      this.scorer.checkRecords([record], { missingFeatures: this.options.missingFeatures ?? 'impute' });
+    } catch (error) {
+      if (error instanceof InputError) return error.message.replace(/^instances\[0\]\./, '');
+      throw error;
+    }
+    return 'rejected by the model schema';
+  }
+}
+
+function rowRecord(table: DataTable, row: number): Record<string, Cell> {
+  return Object.fromEntries(table.columnNames.map((name, index) => [name, table.columns[index][row]]));
+}
+
+function cut(text: string): string {
+  return text.length > MAX_ERROR_RECORD_CHARS ? `${text.slice(0, MAX_ERROR_RECORD_CHARS)}...` : text;
+}
