@@ -1,61 +1,181 @@
 /**
- * Gradient/hessian histograms for the GBDT, built by the main thread alone or split by feature
- * with one worker thread over shared memory. Each feature's bins are always summed by one thread
- * in row order, so the result is bit-identical whatever the thread count.
+ * The GBDT's hot loops: gradient/hessian histograms and row partitioning, over row-major bins
+ * that are physically reordered so every tree node's rows sit contiguously in memory (LightGBM's
+ * "ordered" data). A histogram is then a sequential scan instead of a gather over scattered rows.
+ *
+ * Rows live in three buffers: 0 holds the original order (rebuilt gradients each tree), 1 and 2
+ * take turns as source and destination while a tree's levels partition the rows. A row is
+ * `wordsPerRow` Int32 words, four bins per word, so moving a row is a few word copies and the
+ * histogram reads its bins from the words it has already loaded.
+ *
+ * Every task is split at its midpoint into two parts: part 0 sums rows [start, middle) into slot A,
+ * part 1 sums [middle, end) into slot B, and the caller adds B to A. A worker thread may run part 1
+ * while the main thread runs part 0; with one thread the main thread runs both in turn. Either way
+ * every float is summed in the same order, so the trees do not depend on the thread count.
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 
+/** Ints per task in the task array. */
+const TASK_INTS = 8;
+/** Task kinds. */
+export const TASK_HISTOGRAM = 0;
+export const TASK_PARTITION_WITH_HISTOGRAM = 1;
+export const TASK_LAST_SPLIT = 2;
+export const TASK_LEAF = 3;
+
+/** Above this many features the per-feature code is a loop instead of one unrolled line each. */
+const UNROLL_LIMIT_FEATURES = 64;
+
+export interface RowLayout {
+  readonly featureCount: number;
+  /** Start of each feature's bins in a flat histogram; `binOffsets[features]` is the total. */
+  readonly binOffsets: Int32Array;
+}
+
+export function wordsPerRow(featureCount: number): number {
+  return Math.max(1, Math.ceil(featureCount / 4));
+}
+
+/** Bin of `feature` in word `word`: the same formula everywhere, so byte order never matters. */
+export function binInWord(word: number, feature: number): number {
+  return (word >>> ((feature & 3) << 3)) & 255;
+}
+
 /**
- * The hot loop, as source text so the worker (started with `eval`) and the main thread run the
- * very same code. A task is (start, end, slot): rows[start, end) summed into histogram `slot` of
- * the arena; start = -1 marks the root, whose rows are read in order from the column-major bins.
- * Below the root a node's rows are scattered, so it reads the row-major copy: one cache line per
- * row for all features instead of a miss per row and feature.
+ * The kernel as source text, generated for one layout so the feature offsets are constants and
+ * the per-feature work is unrolled; the worker (started with `eval`) and the main thread compile
+ * the very same text. Features with a single bin can never split, so they are skipped.
  */
-const KERNEL_SOURCE = `
-function buildHistograms(columnBins, rowMajorBins, featureCount, rowCount, binOffsets, gh, rows, tasks, taskCount, arena, histogramLength, firstFeature, endFeature) {
-  for (let t = 0; t < taskCount; t++) {
-    const start = tasks[3 * t];
-    const end = tasks[3 * t + 1];
-    const slotBase = tasks[3 * t + 2] * histogramLength;
-    arena.fill(0, slotBase + 2 * binOffsets[firstFeature], slotBase + 2 * binOffsets[endFeature]);
-    if (start < 0) {
-      for (let f = firstFeature; f < endFeature; f++) {
-        const columnStart = f * rowCount;
-        const base = slotBase + 2 * binOffsets[f];
-        for (let r = 0; r < rowCount; r++) {
-          const k = base + 2 * columnBins[columnStart + r];
-          arena[k] += gh[2 * r];
-          arena[k + 1] += gh[2 * r + 1];
-        }
-      }
-    } else {
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const g = gh[2 * r];
-        const h = gh[2 * r + 1];
-        const rowBase = r * featureCount;
-        for (let f = firstFeature; f < endFeature; f++) {
-          const k = slotBase + 2 * (binOffsets[f] + rowMajorBins[rowBase + f]);
-          arena[k] += g;
-          arena[k + 1] += h;
-        }
-      }
+function kernelSource(layout: RowLayout): string {
+  const { featureCount, binOffsets } = layout;
+  const words = wordsPerRow(featureCount);
+  const histogramLength = 2 * binOffsets[featureCount];
+  const splittable: number[] = [];
+  for (let f = 0; f < featureCount; f++) if (binOffsets[f + 1] - binOffsets[f] > 1) splittable.push(f);
+  const unrolled = featureCount <= UNROLL_LIMIT_FEATURES;
+  const twiceBin = (word: string, f: number) =>
+    (f & 3) === 0 ? `((${word} << 1) & 510)` : `((${word} >>> ${8 * (f & 3) - 1}) & 510)`;
+  // Adds (g, h) to every splittable feature's bin for the row whose words are w0.. (or at p).
+  const accumulate = unrolled
+    ? splittable
+        .map((f) => `k = base + ${2 * binOffsets[f]} + ${twiceBin(`w${f >> 2}`, f)}; arena[k] += g; arena[k + 1] += h;`)
+        .join('\n')
+    : `for (let j = 0; j < SPLITTABLE.length; j++) {
+         const f = SPLITTABLE[j];
+         k = base + 2 * OFFSETS[f] + 2 * ((bins[p + (f >> 2)] >>> ((f & 3) << 3)) & 255);
+         arena[k] += g; arena[k + 1] += h;
+       }`;
+  const loadWords = unrolled ? Array.from({ length: words }, (_, w) => `const w${w} = bins[p + ${w}];`).join(' ') : '';
+  const storeWords = unrolled
+    ? Array.from({ length: words }, (_, w) => `toBins[q + ${w}] = w${w};`).join(' ')
+    : `for (let w = 0; w < ${words}; w++) toBins[q + w] = bins[p + w];`;
+  return `
+const WORDS = ${words};
+const HISTOGRAM_LENGTH = ${histogramLength};
+const SPLITTABLE = Int32Array.from(${JSON.stringify(splittable)});
+const OFFSETS = Int32Array.from(${JSON.stringify(Array.from(binOffsets))});
+
+function sumRange(bins, gh, arena, base, from, to) {
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const p = i * WORDS;
+    const g = gh[2 * i];
+    const h = gh[2 * i + 1];
+    ${loadWords}
+    ${accumulate}
+  }
+}
+
+/** Rows in [from, to) whose bin is <= splitBin; branch-free, as the outcome is a coin flip. */
+function countLeft(bins, from, to, word, shift, splitBin) {
+  let right = 0;
+  for (let i = from; i < to; i++) right -= (splitBin - ((bins[i * WORDS + word] >>> shift) & 255)) >> 31;
+  return to - from - right;
+}
+
+/** Stable partition of this part's rows into the destination, branch-free. */
+function partitionRange(bins, gh, perm, toBins, toGh, toPerm, from, to, left, right, word, shift, splitBin) {
+  for (let i = from; i < to; i++) {
+    const p = i * WORDS;
+    ${loadWords}
+    const rightMask = (splitBin - ((bins[p + word] >>> shift) & 255)) >> 31;
+    const d = left + ((right - left) & rightMask);
+    left += 1 + rightMask;
+    right -= rightMask;
+    const q = d * WORDS;
+    ${storeWords}
+    toGh[2 * d] = gh[2 * i];
+    toGh[2 * d + 1] = gh[2 * i + 1];
+    toPerm[d] = perm[i];
+  }
+}
+
+/** Marks each of this part's rows with the leaf it lands in (ids, not values: a scatter of ints). */
+function assignLeaves(bins, perm, leafOf, from, to, word, shift, splitBin, leftId, rightId) {
+  for (let i = from; i < to; i++) {
+    const rightMask = (splitBin - ((bins[i * WORDS + word] >>> shift) & 255)) >> 31;
+    leafOf[perm[i]] = leftId + ((rightId - leftId) & rightMask);
+  }
+}
+
+/**
+ * Runs this thread's part of every task: [kind, start, end, feature, splitBin, a, b, leftCount].
+ * Histogram kinds sum into slot a (part 0) or b (part 1); leaf kinds write leaf ids a (left)
+ * and b (right). Part 0 writes leftCount (both parts compute it, from the same rows).
+ */
+function runTasks(bins, gh, perm, leafOf, arena, tasks, count, source, target, part) {
+  const fromBins = bins[source];
+  const fromGh = gh[source];
+  const fromPerm = perm[source];
+  for (let t = 0; t < count; t++) {
+    const o = ${TASK_INTS} * t;
+    const kind = tasks[o];
+    const start = tasks[o + 1];
+    const end = tasks[o + 2];
+    const middle = start + ((end - start) >> 1);
+    const from = part === 0 ? start : middle;
+    const to = part === 0 ? middle : end;
+    const feature = tasks[o + 3];
+    const word = feature >> 2;
+    const shift = (feature & 3) << 3;
+    const splitBin = tasks[o + 4];
+    if (kind === ${TASK_LEAF}) {
+      for (let i = from; i < to; i++) leafOf[fromPerm[i]] = tasks[o + 5];
+      continue;
     }
+    if (kind === ${TASK_LAST_SPLIT}) {
+      assignLeaves(fromBins, fromPerm, leafOf, from, to, word, shift, splitBin, tasks[o + 5], tasks[o + 6]);
+      continue;
+    }
+    const base = (part === 0 ? tasks[o + 5] : tasks[o + 6]) * HISTOGRAM_LENGTH;
+    arena.fill(0, base, base + HISTOGRAM_LENGTH);
+    if (kind === ${TASK_HISTOGRAM}) {
+      sumRange(fromBins, fromGh, arena, base, from, to);
+      continue;
+    }
+    const leftOfFirstHalf = countLeft(fromBins, start, middle, word, shift, splitBin);
+    const leftCount = leftOfFirstHalf + countLeft(fromBins, middle, end, word, shift, splitBin);
+    if (part === 0) tasks[o + 7] = leftCount;
+    const leftOfPart = part === 0 ? leftOfFirstHalf : leftCount - leftOfFirstHalf;
+    const left = part === 0 ? start : start + leftOfFirstHalf;
+    const right = part === 0 ? start + leftCount : start + leftCount + (middle - start - leftOfFirstHalf);
+    partitionRange(fromBins, fromGh, fromPerm, bins[target], gh[target], perm[target], from, to, left, right, word, shift, splitBin);
+    // The smaller child's rows from this part are now contiguous in the target: sum them there.
+    if (leftCount <= end - start - leftCount) sumRange(bins[target], gh[target], arena, base, left, left + leftOfPart);
+    else sumRange(bins[target], gh[target], arena, base, right, right + (to - from - leftOfPart));
   }
 }
 `;
+}
 
-const WORKER_SOURCE = `
+const WORKER_LOOP = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-${KERNEL_SOURCE}
 const d = workerData;
 const control = new Int32Array(d.control);
-const columnBins = new Uint8Array(d.columnBins);
-const rowMajorBins = new Uint8Array(d.rowMajorBins);
-const binOffsets = new Int32Array(d.binOffsets);
-const gh = new Float64Array(d.gh);
-const rows = new Int32Array(d.rows);
+const bins = d.bins.map((buffer) => new Int32Array(buffer));
+const gh = d.gh.map((buffer) => new Float64Array(buffer));
+const perm = d.perm.map((buffer) => new Int32Array(buffer));
+const leafOf = d.leafOfBytes === 1 ? new Uint8Array(d.leafOf) : d.leafOfBytes === 2 ? new Uint16Array(d.leafOf) : new Int32Array(d.leafOf);
 const tasks = new Int32Array(d.tasks);
 let arena = new Float64Array(d.arena);
 let seen = 0;
@@ -69,8 +189,7 @@ for (;;) {
     for (let message = receiveMessageOnPort(d.port); message; message = receiveMessageOnPort(d.port)) {
       arena = new Float64Array(message.message);
     }
-    buildHistograms(columnBins, rowMajorBins, d.featureCount, d.rowCount, binOffsets, gh, rows, tasks,
-      Atomics.load(control, 1), arena, d.histogramLength, d.firstFeature, d.endFeature);
+    runTasks(bins, gh, perm, leafOf, arena, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
   } catch (error) {
     Atomics.store(control, 3, 1);
   }
@@ -79,39 +198,21 @@ for (;;) {
 }
 `;
 
-type Kernel = (
-  columnBins: Uint8Array,
-  rowMajorBins: Uint8Array,
-  featureCount: number,
-  rowCount: number,
-  binOffsets: Int32Array,
-  gh: Float64Array,
-  rows: Int32Array,
-  tasks: Int32Array,
-  taskCount: number,
+type RunTasks = (
+  bins: Int32Array[],
+  gh: Float64Array[],
+  perm: Int32Array[],
+  leafOf: Uint8Array | Uint16Array | Int32Array,
   arena: Float64Array,
-  histogramLength: number,
-  firstFeature: number,
-  endFeature: number,
+  tasks: Int32Array,
+  count: number,
+  source: number,
+  target: number,
+  part: number,
 ) => void;
-
-const buildHistograms = new Function(`${KERNEL_SOURCE}\nreturn buildHistograms;`)() as Kernel;
 
 /** A worker that does not answer within this long has died; fail instead of hanging. */
 const WORKER_TIMEOUT_MS = 120_000;
-
-/** Shared memory the growers write and the builder reads. */
-export interface HistogramInputs {
-  /** Column-major bins, feature f at [f * rowCount, (f + 1) * rowCount). */
-  readonly columnBins: Uint8Array;
-  readonly rowMajorBins: Uint8Array;
-  readonly binOffsets: Int32Array;
-  /** Interleaved gradient/hessian pairs, written before each tree. */
-  readonly gh: Float64Array;
-  /** Row indices grouped by node, rewritten by partitioning. */
-  readonly rows: Int32Array;
-  readonly rowCount: number;
-}
 
 export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * Math.max(1, length)), 0, length);
@@ -121,57 +222,93 @@ export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * Math.max(1, length)), 0, length);
 }
 
-export function sharedUint8(length: number): Uint8Array {
-  return new Uint8Array(new SharedArrayBuffer(Math.max(1, length)), 0, length);
+/** Packs column-major Uint8 bins into row-major words, four bins per word. */
+function packRows(columns: readonly Uint8Array[], rowCount: number, words: number): Int32Array {
+  const packed = sharedInt32(rowCount * words);
+  for (let f = 0; f < columns.length; f++) {
+    const column = columns[f];
+    const word = f >> 2;
+    const shift = (f & 3) << 3;
+    for (let r = 0; r < rowCount; r++) packed[r * words + word] |= column[r] << shift;
+  }
+  return packed;
 }
 
-/** Histograms live in slots of one arena (doubled when full) so a worker can write them too. */
-export class HistogramBuilder {
+/**
+ * Owns the three row buffers, the histogram arena and the optional worker. Histograms live in
+ * slots of one arena (doubled when full) so the worker can write them too.
+ */
+export class RowStore {
   readonly histogramLength: number;
+  readonly words: number;
+  /** Row-major bin words per buffer; buffer 0 is the original row order. */
+  readonly bins: Int32Array[];
+  /** Interleaved gradient/hessian pairs per buffer; write buffer 0 before each tree. */
+  readonly gh: Float64Array[];
+  /** Original row index of each position, per buffer. */
+  readonly perm: Int32Array[];
+  /**
+   * Per original row, the id of the tree node it landed in: read after each tree. As narrow as
+   * the node ids allow, so the scatter into it mostly hits cache (1 MB per million rows at depth <= 7).
+   */
+  readonly leafOf: Uint8Array | Uint16Array | Int32Array;
   private arena: Float64Array;
   private readonly freeSlots: number[] = [];
   private slotCount: number;
   private tasks: Int32Array;
   private taskCount = 0;
-  private readonly featureCount: number;
-  private readonly mainEndFeature: number;
+  private readonly runTasks: RunTasks;
   private worker?: { thread: Worker; control: Int32Array; port: MessagePort; generation: number };
 
   constructor(
-    private readonly inputs: HistogramInputs,
+    columns: readonly Uint8Array[],
+    readonly rowCount: number,
+    layout: RowLayout,
     threads: number,
     maxTasksPerLevel: number,
+    maxNodeCount: number,
   ) {
-    this.featureCount = inputs.binOffsets.length - 1;
-    this.histogramLength = 2 * inputs.binOffsets[this.featureCount];
-    this.slotCount = Math.max(2, Math.min(64, maxTasksPerLevel + 1));
+    this.words = wordsPerRow(layout.featureCount);
+    this.histogramLength = 2 * layout.binOffsets[layout.featureCount];
+    this.bins = [
+      packRows(columns, rowCount, this.words),
+      sharedInt32(rowCount * this.words),
+      sharedInt32(rowCount * this.words),
+    ];
+    this.gh = [sharedFloat64(2 * rowCount), sharedFloat64(2 * rowCount), sharedFloat64(2 * rowCount)];
+    this.perm = [sharedInt32(rowCount), sharedInt32(rowCount), sharedInt32(rowCount)];
+    for (let r = 0; r < rowCount; r++) this.perm[0][r] = r;
+    const leafBuffer = (bytes: number) => new SharedArrayBuffer(Math.max(1, bytes * rowCount));
+    this.leafOf =
+      maxNodeCount <= 256
+        ? new Uint8Array(leafBuffer(1))
+        : maxNodeCount <= 65536
+          ? new Uint16Array(leafBuffer(2))
+          : new Int32Array(leafBuffer(4));
+    this.slotCount = Math.max(4, Math.min(128, 3 * maxTasksPerLevel + 2));
     this.arena = sharedFloat64(this.slotCount * this.histogramLength);
     for (let slot = this.slotCount - 1; slot >= 0; slot--) this.freeSlots.push(slot);
-    this.tasks = sharedInt32(3 * Math.max(1, maxTasksPerLevel));
-    this.mainEndFeature = threads > 1 ? Math.ceil(this.featureCount / 2) : this.featureCount;
-    if (threads > 1) this.startWorker();
+    this.tasks = sharedInt32(TASK_INTS * Math.max(1, maxTasksPerLevel));
+    const source = kernelSource(layout);
+    this.runTasks = new Function(`${source}\nreturn runTasks;`)() as RunTasks;
+    if (threads > 1) this.startWorker(source);
   }
 
-  private startWorker(): void {
-    const control = sharedInt32(4);
+  private startWorker(source: string): void {
+    const control = sharedInt32(6);
     const { port1, port2 } = new MessageChannel();
-    const thread = new Worker(WORKER_SOURCE, {
+    const thread = new Worker(`${source}\n${WORKER_LOOP}`, {
       eval: true,
       workerData: {
         control: control.buffer,
-        columnBins: this.inputs.columnBins.buffer,
-        rowMajorBins: this.inputs.rowMajorBins.buffer,
-        binOffsets: this.inputs.binOffsets,
-        gh: this.inputs.gh.buffer,
-        rows: this.inputs.rows.buffer,
+        bins: this.bins.map((array) => array.buffer),
+        gh: this.gh.map((array) => array.buffer),
+        perm: this.perm.map((array) => array.buffer),
+        leafOf: this.leafOf.buffer,
+        leafOfBytes: this.leafOf.BYTES_PER_ELEMENT,
         tasks: this.tasks.buffer,
         arena: this.arena.buffer,
         port: port2,
-        featureCount: this.featureCount,
-        rowCount: this.inputs.rowCount,
-        histogramLength: this.histogramLength,
-        firstFeature: this.mainEndFeature,
-        endFeature: this.featureCount,
       },
       transferList: [port2],
     });
@@ -201,18 +338,49 @@ export class HistogramBuilder {
     return this.arena.subarray(slot * this.histogramLength, (slot + 1) * this.histogramLength);
   }
 
-  /** Queues rows[start, end) (start -1: every row, in order) to be summed into `slot`. */
-  addTask(start: number, end: number, slot: number): void {
-    if (3 * (this.taskCount + 1) > this.tasks.length)
-      throw new Error('histogram builder: more tasks than one level holds');
-    this.tasks[3 * this.taskCount] = start;
-    this.tasks[3 * this.taskCount + 1] = end;
-    this.tasks[3 * this.taskCount + 2] = slot;
-    this.taskCount++;
+  /** Adds histogram `from` into `into`, then frees `from`. */
+  mergeInto(into: number, from: number): void {
+    const arena = this.arena;
+    const length = this.histogramLength;
+    const a = into * length;
+    const b = from * length;
+    for (let k = 0; k < length; k++) arena[a + k] += arena[b + k];
+    this.releaseSlot(from);
   }
 
-  /** Builds every queued histogram; the worker takes the upper half of the features. */
-  run(): void {
+  /** Turns `parent` into parent minus `child`, in place. */
+  subtract(parent: number, child: number): void {
+    const arena = this.arena;
+    const length = this.histogramLength;
+    const a = parent * length;
+    const b = child * length;
+    for (let k = 0; k < length; k++) arena[a + k] -= arena[b + k];
+  }
+
+  /** Queues a task and returns its index, which `leftCount` reads after `run`. */
+  addTask(
+    kind: number,
+    start: number,
+    end: number,
+    feature: number,
+    splitBin: number,
+    slotA: number,
+    slotB: number,
+  ): number {
+    const index = this.taskCount;
+    if (TASK_INTS * (index + 1) > this.tasks.length) throw new Error('row store: more tasks than one level holds');
+    this.tasks.set([kind, start, end, feature, splitBin, slotA, slotB, 0], TASK_INTS * index);
+    this.taskCount++;
+    return index;
+  }
+
+  /** Rows of a partition task that went left; valid after `run` until the next `addTask`. */
+  leftCount(task: number): number {
+    return this.tasks[TASK_INTS * task + 7];
+  }
+
+  /** Runs every queued task reading buffer `source` (and writing `target`, for partitions). */
+  run(source: number, target: number): void {
     const count = this.taskCount;
     this.taskCount = 0;
     if (count === 0) return;
@@ -220,36 +388,26 @@ export class HistogramBuilder {
     if (worker) {
       worker.generation++;
       Atomics.store(worker.control, 1, count);
+      Atomics.store(worker.control, 4, source);
+      Atomics.store(worker.control, 5, target);
       Atomics.store(worker.control, 0, worker.generation);
       Atomics.notify(worker.control, 0);
     }
-    const { columnBins, rowMajorBins, rowCount, binOffsets, gh, rows } = this.inputs;
-    buildHistograms(
-      columnBins,
-      rowMajorBins,
-      this.featureCount,
-      rowCount,
-      binOffsets,
-      gh,
-      rows,
-      this.tasks,
-      count,
-      this.arena,
-      this.histogramLength,
-      0,
-      this.mainEndFeature,
-    );
-    if (!worker) return;
+    this.runTasks(this.bins, this.gh, this.perm, this.leafOf, this.arena, this.tasks, count, source, target, 0);
+    if (!worker) {
+      this.runTasks(this.bins, this.gh, this.perm, this.leafOf, this.arena, this.tasks, count, source, target, 1);
+      return;
+    }
     for (
       let done = Atomics.load(worker.control, 2);
       done !== worker.generation;
       done = Atomics.load(worker.control, 2)
     ) {
       if (Atomics.wait(worker.control, 2, done, WORKER_TIMEOUT_MS) === 'timed-out') {
-        throw new Error(`histogram worker did not answer within ${WORKER_TIMEOUT_MS} ms`);
+        throw new Error(`gbdt worker thread did not answer within ${WORKER_TIMEOUT_MS} ms`);
       }
     }
-    if (Atomics.load(worker.control, 3) !== 0) throw new Error('histogram worker failed while building histograms');
+    if (Atomics.load(worker.control, 3) !== 0) throw new Error('gbdt worker thread failed while building histograms');
   }
 
   close(): void {

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
 import { type BinnedMatrix, binMatrix } from './gbdt-binning';
-import { HistogramBuilder, sharedFloat64, sharedInt32, sharedUint8 } from './gbdt-histogram';
+import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
 import { compileForest, type TreeArrays } from './gbdt-scorer';
 import type { FittedModel, Task, TrainInput } from './types';
 
@@ -187,8 +187,8 @@ interface GrowingNode {
   readonly id: number;
   readonly start: number;
   readonly end: number;
-  /** Histogram slot; -1 at the last level, whose nodes become leaves and never need one. */
-  slot: number;
+  /** Histogram slot. */
+  readonly slot: number;
   readonly sumG: number;
   readonly sumH: number;
 }
@@ -201,69 +201,59 @@ interface Split {
   leftH: number;
 }
 
-function toRowMajor(columns: readonly Uint8Array[], rowCount: number): Uint8Array {
-  const featureCount = columns.length;
-  const rowMajor = sharedUint8(rowCount * featureCount);
-  for (let f = 0; f < featureCount; f++) {
-    const column = columns[f];
-    for (let r = 0; r < rowCount; r++) rowMajor[r * featureCount + f] = column[r];
-  }
-  return rowMajor;
-}
-
-interface PendingPair {
-  readonly parent: GrowingNode;
-  readonly left: GrowingNode;
-  readonly right: GrowingNode;
-  readonly leftIsSmaller: boolean;
-  readonly smallSlot: number;
+interface PendingSplit {
+  readonly node: GrowingNode;
+  readonly split: Split;
+  readonly leftId: number;
+  readonly rightId: number;
+  readonly task: number;
+  readonly slotA: number;
+  readonly slotB: number;
 }
 
 /**
- * Grows trees depth-wise. Per level: find every node's best split and partition its rows, then
- * build all smaller children's histograms in one batch (so a worker thread can share the work),
- * then derive each sibling as parent minus smaller child, in place in the parent's slot.
+ * Grows trees depth-wise. Per level: find every node's best split, then partition all splitting
+ * nodes' rows into the other buffer in one batch (so a worker thread can share the work) while
+ * summing each smaller child's histogram, then derive each sibling as parent minus smaller child,
+ * in place in the parent's slot. The last level needs no partition: its rows' margins are updated
+ * straight from the split.
  */
 class TreeGrower {
-  private readonly scratch: Int32Array;
-  readonly rows: Int32Array;
-  readonly gh: Float64Array;
-  private readonly histograms: HistogramBuilder;
+  private readonly store: RowStore;
 
   constructor(
     private readonly binned: BinnedMatrix,
     private readonly params: GbdtParams,
-    rowCount: number,
+    private readonly rowCount: number,
     threads: number,
   ) {
-    this.rows = sharedInt32(rowCount);
-    this.gh = sharedFloat64(2 * rowCount);
-    this.scratch = new Int32Array(rowCount);
     const maxTasksPerLevel = 2 ** Math.min(params.maxDepth - 1, 20);
-    this.histograms = new HistogramBuilder(
-      {
-        columnBins: binned.columnBins,
-        rowMajorBins: toRowMajor(binned.bins, rowCount),
-        binOffsets: binned.binOffsets,
-        gh: this.gh,
-        rows: this.rows,
-        rowCount,
-      },
+    const featureCount = binned.bins.length;
+    this.store = new RowStore(
+      binned.bins,
+      rowCount,
+      { featureCount, binOffsets: binned.binOffsets },
       threads,
       maxTasksPerLevel,
+      2 ** (params.maxDepth + 1) - 1,
     );
   }
 
+  /** Interleaved gradient/hessian pairs in the original row order: fill before each `grow`. */
+  get gh(): Float64Array {
+    return this.store.gh[0];
+  }
+
   close(): void {
-    this.histograms.close();
+    this.store.close();
   }
 
   private findSplit(node: GrowingNode): Split | undefined {
     const { lambda, minChildWeight, minSplitGain } = this.params;
     const { binOffsets } = this.binned;
     const { slot, sumG, sumH } = node;
-    if (slot < 0 || sumH < 2 * minChildWeight) return undefined;
-    const histogram = this.histograms.view(slot);
+    if (sumH < 2 * minChildWeight) return undefined;
+    const histogram = this.store.view(slot);
     const parentScore = (sumG * sumG) / (sumH + lambda);
     let best: Split | undefined;
     let bestGain = Math.max(minSplitGain, MIN_GAIN);
@@ -289,26 +279,10 @@ class TreeGrower {
     return best;
   }
 
-  /** Stable partition of rows[start, end): rows whose bin <= splitBin first. Returns the boundary. */
-  private partition(start: number, end: number, column: Uint8Array, splitBin: number): number {
-    const { rows, scratch } = this;
-    let leftEnd = start;
-    let rightCount = 0;
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      if (column[r] <= splitBin) rows[leftEnd++] = r;
-      else scratch[rightCount++] = r;
-    }
-    rows.set(scratch.subarray(0, rightCount), leftEnd);
-    return leftEnd;
-  }
-
   /** Grows a tree from the gradients in `this.gh`; adds each leaf's value to its rows' margins. */
   grow(margins: Float64Array): GbdtTreeJson {
     const { maxDepth, lambda, learningRate } = this.params;
-    const { rows, gh, histograms } = this;
-    const rowCount = rows.length;
-    for (let r = 0; r < rowCount; r++) rows[r] = r;
+    const { store, rowCount } = this;
     const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
     const addNode = () => {
       tree.feature.push(-1);
@@ -318,80 +292,98 @@ class TreeGrower {
       tree.value.push(0);
       return tree.feature.length - 1;
     };
+    const leafValue = (sumG: number, sumH: number) => (-learningRate * sumG) / (sumH + lambda);
     const makeLeaf = (node: GrowingNode) => {
-      const leafValue = (-learningRate * node.sumG) / (node.sumH + lambda);
-      tree.value[node.id] = leafValue;
-      for (let i = node.start; i < node.end; i++) margins[rows[i]] += leafValue;
-      if (node.slot >= 0) histograms.releaseSlot(node.slot);
+      tree.value[node.id] = leafValue(node.sumG, node.sumH);
+      store.addTask(TASK_LEAF, node.start, node.end, 0, 0, node.id, 0);
+      store.releaseSlot(node.slot);
     };
 
+    const gh = store.gh[0];
     let sumG = 0;
     let sumH = 0;
     for (let r = 0; r < rowCount; r++) {
       sumG += gh[2 * r];
       sumH += gh[2 * r + 1];
     }
-    const root: GrowingNode = { id: addNode(), start: 0, end: rowCount, slot: -1, sumG, sumH };
-    if (maxDepth > 0) {
-      root.slot = histograms.takeSlot();
-      histograms.addTask(-1, rowCount, root.slot);
-      histograms.run();
-    }
-    let level: GrowingNode[] = [root];
+    const rootSlot = store.takeSlot();
+    const rootPartner = store.takeSlot();
+    store.addTask(TASK_HISTOGRAM, 0, rowCount, 0, 0, rootSlot, rootPartner);
+    store.run(0, 0);
+    store.mergeInto(rootSlot, rootPartner);
+    let level: GrowingNode[] = [{ id: addNode(), start: 0, end: rowCount, slot: rootSlot, sumG, sumH }];
+    let source = 0;
     for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
-      const next: GrowingNode[] = [];
-      const pairs: PendingPair[] = [];
-      const childrenNeedHistograms = depth + 1 < maxDepth;
+      const isLastSplit = depth + 1 === maxDepth;
+      const target = source === 1 ? 2 : 1;
+      const pending: PendingSplit[] = [];
       for (const node of level) {
         const split = this.findSplit(node);
         if (!split) {
           makeLeaf(node);
           continue;
         }
-        const boundary = this.partition(node.start, node.end, this.binned.bins[split.feature], split.bin);
-        const left: GrowingNode = {
-          id: addNode(),
-          start: node.start,
-          end: boundary,
-          slot: -1,
-          sumG: split.leftG,
-          sumH: split.leftH,
-        };
-        const right: GrowingNode = {
-          id: addNode(),
-          start: boundary,
-          end: node.end,
-          slot: -1,
-          sumG: node.sumG - split.leftG,
-          sumH: node.sumH - split.leftH,
-        };
+        const leftId = addNode();
+        const rightId = addNode();
         tree.feature[node.id] = split.feature;
         tree.threshold[node.id] = this.binned.cuts[split.feature][split.bin];
-        tree.left[node.id] = left.id;
-        tree.right[node.id] = right.id;
-        next.push(left, right);
-        if (!childrenNeedHistograms) {
-          histograms.releaseSlot(node.slot);
+        tree.left[node.id] = leftId;
+        tree.right[node.id] = rightId;
+        if (isLastSplit) {
+          tree.value[leftId] = leafValue(split.leftG, split.leftH);
+          tree.value[rightId] = leafValue(node.sumG - split.leftG, node.sumH - split.leftH);
+          store.addTask(TASK_LAST_SPLIT, node.start, node.end, split.feature, split.bin, leftId, rightId);
+          store.releaseSlot(node.slot);
           continue;
         }
-        const leftIsSmaller = boundary - node.start <= node.end - boundary;
-        const smallSlot = histograms.takeSlot();
-        const small = leftIsSmaller ? left : right;
-        histograms.addTask(small.start, small.end, smallSlot);
-        pairs.push({ parent: node, left, right, leftIsSmaller, smallSlot });
+        const slotA = store.takeSlot();
+        const slotB = store.takeSlot();
+        const task = store.addTask(
+          TASK_PARTITION_WITH_HISTOGRAM,
+          node.start,
+          node.end,
+          split.feature,
+          split.bin,
+          slotA,
+          slotB,
+        );
+        pending.push({ node, split, leftId, rightId, task, slotA, slotB });
       }
-      histograms.run();
-      for (const { parent, left, right, leftIsSmaller, smallSlot } of pairs) {
+      store.run(source, target);
+      source = target;
+      const next: GrowingNode[] = [];
+      for (const { node, split, leftId, rightId, task, slotA, slotB } of pending) {
+        const boundary = node.start + store.leftCount(task);
+        const leftIsSmaller = boundary - node.start <= node.end - boundary;
+        store.mergeInto(slotA, slotB);
         // The parent's slot becomes the larger child's: parent - smaller child.
-        const sibling = histograms.view(parent.slot);
-        const small = histograms.view(smallSlot);
-        for (let k = 0; k < sibling.length; k++) sibling[k] -= small[k];
-        left.slot = leftIsSmaller ? smallSlot : parent.slot;
-        right.slot = leftIsSmaller ? parent.slot : smallSlot;
+        store.subtract(node.slot, slotA);
+        const rightG = node.sumG - split.leftG;
+        const rightH = node.sumH - split.leftH;
+        next.push(
+          {
+            id: leftId,
+            start: node.start,
+            end: boundary,
+            slot: leftIsSmaller ? slotA : node.slot,
+            sumG: split.leftG,
+            sumH: split.leftH,
+          },
+          {
+            id: rightId,
+            start: boundary,
+            end: node.end,
+            slot: leftIsSmaller ? node.slot : slotA,
+            sumG: rightG,
+            sumH: rightH,
+          },
+        );
       }
       level = next;
     }
-    for (const node of level) makeLeaf(node);
+    const { leafOf } = store;
+    const values = Float64Array.from(tree.value);
+    for (let r = 0; r < rowCount; r++) margins[r] += values[leafOf[r]];
     return tree;
   }
 }
