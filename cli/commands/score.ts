@@ -27,7 +27,7 @@ import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
 import { type CommandSpec, helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { readPlatformInfo } from './local';
-import { openLocation, parseS3Uri, type ScoringLocation } from './score-io';
+import { openLocation, parseS3Uri } from './score-io';
 
 /** Environment the scoring job and `mlops score submit` read. */
 export const SCORE_ENV = {
