@@ -3,10 +3,11 @@
  * that are physically reordered so every tree node's rows sit contiguously in memory (LightGBM's
  * "ordered" data). A histogram is then a sequential scan instead of a gather over scattered rows.
  *
- * Rows live in three buffers: 0 holds the original order (rebuilt gradients each tree), 1 and 2
- * take turns as source and destination while a tree's levels partition the rows. A row is
- * `wordsPerRow` Int32 words, four bins per word, so moving a row is a few word copies and the
- * histogram reads its bins from the words it has already loaded.
+ * A row is one record of Int32 words: its bins (four per word), its gradient and hessian (Float32,
+ * as XGBoost stores them; histograms still sum in Float64) and its original index. Moving a row is
+ * a few word copies (32 bytes for 20 features) and the histogram reads everything from one place.
+ * Records live in three buffers: 0 holds the original order (gradients rewritten each tree), 1 and
+ * 2 take turns as source and destination while a tree's levels partition the rows.
  *
  * Every task is split at its midpoint into two parts: part 0 sums rows [start, middle) into slot A,
  * part 1 sums [middle, end) into slot B, and the caller adds B to A. A worker thread may run part 1
@@ -32,13 +33,13 @@ export interface RowLayout {
   readonly binOffsets: Int32Array;
 }
 
-export function wordsPerRow(featureCount: number): number {
+function wordsPerRow(featureCount: number): number {
   return Math.max(1, Math.ceil(featureCount / 4));
 }
 
-/** Bin of `feature` in word `word`: the same formula everywhere, so byte order never matters. */
-export function binInWord(word: number, feature: number): number {
-  return (word >>> ((feature & 3) << 3)) & 255;
+/** Int32 words per record: the bin words, gradient, hessian and original row index. */
+export function recordStride(featureCount: number): number {
+  return wordsPerRow(featureCount) + 3;
 }
 
 /**
@@ -49,72 +50,69 @@ export function binInWord(word: number, feature: number): number {
 function kernelSource(layout: RowLayout): string {
   const { featureCount, binOffsets } = layout;
   const words = wordsPerRow(featureCount);
+  const stride = recordStride(featureCount);
   const histogramLength = 2 * binOffsets[featureCount];
   const splittable: number[] = [];
   for (let f = 0; f < featureCount; f++) if (binOffsets[f + 1] - binOffsets[f] > 1) splittable.push(f);
   const unrolled = featureCount <= UNROLL_LIMIT_FEATURES;
   const twiceBin = (word: string, f: number) =>
     (f & 3) === 0 ? `((${word} << 1) & 510)` : `((${word} >>> ${8 * (f & 3) - 1}) & 510)`;
-  // Adds (g, h) to every splittable feature's bin for the row whose words are w0.. (or at p).
+  // Adds (g, h) to every splittable feature's bin for the record at p (words w0.. when unrolled).
   const accumulate = unrolled
     ? splittable
         .map((f) => `k = base + ${2 * binOffsets[f]} + ${twiceBin(`w${f >> 2}`, f)}; arena[k] += g; arena[k + 1] += h;`)
         .join('\n')
     : `for (let j = 0; j < SPLITTABLE.length; j++) {
          const f = SPLITTABLE[j];
-         k = base + 2 * OFFSETS[f] + 2 * ((bins[p + (f >> 2)] >>> ((f & 3) << 3)) & 255);
+         k = base + 2 * OFFSETS[f] + 2 * ((rows[p + (f >> 2)] >>> ((f & 3) << 3)) & 255);
          arena[k] += g; arena[k + 1] += h;
        }`;
-  const loadWords = unrolled ? Array.from({ length: words }, (_, w) => `const w${w} = bins[p + ${w}];`).join(' ') : '';
-  const storeWords = unrolled
-    ? Array.from({ length: words }, (_, w) => `toBins[q + ${w}] = w${w};`).join(' ')
-    : `for (let w = 0; w < ${words}; w++) toBins[q + w] = bins[p + w];`;
+  const loadWords = unrolled ? Array.from({ length: words }, (_, w) => `const w${w} = rows[p + ${w}];`).join(' ') : '';
+  const moveRecord = Array.from({ length: stride }, (_, w) => `to[q + ${w}] = rows[p + ${w}];`).join(' ');
   return `
-const WORDS = ${words};
+const STRIDE = ${stride};
+const G = ${words};
+const PERM = ${words + 2};
 const HISTOGRAM_LENGTH = ${histogramLength};
 const SPLITTABLE = Int32Array.from(${JSON.stringify(splittable)});
 const OFFSETS = Int32Array.from(${JSON.stringify(Array.from(binOffsets))});
 
-function sumRange(bins, gh, arena, base, from, to) {
+function sumRange(rows, floats, arena, base, from, to) {
   let k = 0;
   for (let i = from; i < to; i++) {
-    const p = i * WORDS;
-    const g = gh[2 * i];
-    const h = gh[2 * i + 1];
+    const p = i * STRIDE;
+    const g = floats[p + G];
+    const h = floats[p + G + 1];
     ${loadWords}
     ${accumulate}
   }
 }
 
 /** Rows in [from, to) whose bin is <= splitBin; branch-free, as the outcome is a coin flip. */
-function countLeft(bins, from, to, word, shift, splitBin) {
+function countLeft(rows, from, to, word, shift, splitBin) {
   let right = 0;
-  for (let i = from; i < to; i++) right -= (splitBin - ((bins[i * WORDS + word] >>> shift) & 255)) >> 31;
+  for (let i = from; i < to; i++) right -= (splitBin - ((rows[i * STRIDE + word] >>> shift) & 255)) >> 31;
   return to - from - right;
 }
 
-/** Stable partition of this part's rows into the destination, branch-free. */
-function partitionRange(bins, gh, perm, toBins, toGh, toPerm, from, to, left, right, word, shift, splitBin) {
-  for (let i = from; i < to; i++) {
-    const p = i * WORDS;
-    ${loadWords}
-    const rightMask = (splitBin - ((bins[p + word] >>> shift) & 255)) >> 31;
-    const d = left + ((right - left) & rightMask);
+/** Stable partition of this part's records into the destination, branch-free. */
+function partitionRange(rows, to, from, end, left, right, word, shift, splitBin) {
+  for (let i = from; i < end; i++) {
+    const p = i * STRIDE;
+    const rightMask = (splitBin - ((rows[p + word] >>> shift) & 255)) >> 31;
+    const q = (left + ((right - left) & rightMask)) * STRIDE;
     left += 1 + rightMask;
     right -= rightMask;
-    const q = d * WORDS;
-    ${storeWords}
-    toGh[2 * d] = gh[2 * i];
-    toGh[2 * d + 1] = gh[2 * i + 1];
-    toPerm[d] = perm[i];
+    ${moveRecord}
   }
 }
 
 /** Marks each of this part's rows with the leaf it lands in (ids, not values: a scatter of ints). */
-function assignLeaves(bins, perm, leafOf, from, to, word, shift, splitBin, leftId, rightId) {
+function assignLeaves(rows, leafOf, from, to, word, shift, splitBin, leftId, rightId) {
   for (let i = from; i < to; i++) {
-    const rightMask = (splitBin - ((bins[i * WORDS + word] >>> shift) & 255)) >> 31;
-    leafOf[perm[i]] = leftId + ((rightId - leftId) & rightMask);
+    const p = i * STRIDE;
+    const rightMask = (splitBin - ((rows[p + word] >>> shift) & 255)) >> 31;
+    leafOf[rows[p + PERM]] = leftId + ((rightId - leftId) & rightMask);
   }
 }
 
@@ -123,10 +121,8 @@ function assignLeaves(bins, perm, leafOf, from, to, word, shift, splitBin, leftI
  * Histogram kinds sum into slot a (part 0) or b (part 1); leaf kinds write leaf ids a (left)
  * and b (right). Part 0 writes leftCount (both parts compute it, from the same rows).
  */
-function runTasks(bins, gh, perm, leafOf, arena, tasks, count, source, target, part) {
-  const fromBins = bins[source];
-  const fromGh = gh[source];
-  const fromPerm = perm[source];
+function runTasks(records, floats, leafOf, arena, tasks, count, source, target, part) {
+  const rows = records[source];
   for (let t = 0; t < count; t++) {
     const o = ${TASK_INTS} * t;
     const kind = tasks[o];
@@ -140,29 +136,29 @@ function runTasks(bins, gh, perm, leafOf, arena, tasks, count, source, target, p
     const shift = (feature & 3) << 3;
     const splitBin = tasks[o + 4];
     if (kind === ${TASK_LEAF}) {
-      for (let i = from; i < to; i++) leafOf[fromPerm[i]] = tasks[o + 5];
+      for (let i = from; i < to; i++) leafOf[rows[i * STRIDE + PERM]] = tasks[o + 5];
       continue;
     }
     if (kind === ${TASK_LAST_SPLIT}) {
-      assignLeaves(fromBins, fromPerm, leafOf, from, to, word, shift, splitBin, tasks[o + 5], tasks[o + 6]);
+      assignLeaves(rows, leafOf, from, to, word, shift, splitBin, tasks[o + 5], tasks[o + 6]);
       continue;
     }
     const base = (part === 0 ? tasks[o + 5] : tasks[o + 6]) * HISTOGRAM_LENGTH;
     arena.fill(0, base, base + HISTOGRAM_LENGTH);
     if (kind === ${TASK_HISTOGRAM}) {
-      sumRange(fromBins, fromGh, arena, base, from, to);
+      sumRange(rows, floats[source], arena, base, from, to);
       continue;
     }
-    const leftOfFirstHalf = countLeft(fromBins, start, middle, word, shift, splitBin);
-    const leftCount = leftOfFirstHalf + countLeft(fromBins, middle, end, word, shift, splitBin);
+    const leftOfFirstHalf = countLeft(rows, start, middle, word, shift, splitBin);
+    const leftCount = leftOfFirstHalf + countLeft(rows, middle, end, word, shift, splitBin);
     if (part === 0) tasks[o + 7] = leftCount;
     const leftOfPart = part === 0 ? leftOfFirstHalf : leftCount - leftOfFirstHalf;
     const left = part === 0 ? start : start + leftOfFirstHalf;
     const right = part === 0 ? start + leftCount : start + leftCount + (middle - start - leftOfFirstHalf);
-    partitionRange(fromBins, fromGh, fromPerm, bins[target], gh[target], perm[target], from, to, left, right, word, shift, splitBin);
+    partitionRange(rows, records[target], from, to, left, right, word, shift, splitBin);
     // The smaller child's rows from this part are now contiguous in the target: sum them there.
-    if (leftCount <= end - start - leftCount) sumRange(bins[target], gh[target], arena, base, left, left + leftOfPart);
-    else sumRange(bins[target], gh[target], arena, base, right, right + (to - from - leftOfPart));
+    if (leftCount <= end - start - leftCount) sumRange(records[target], floats[target], arena, base, left, left + leftOfPart);
+    else sumRange(records[target], floats[target], arena, base, right, right + (to - from - leftOfPart));
   }
 }
 `;
@@ -172,9 +168,8 @@ const WORKER_LOOP = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const d = workerData;
 const control = new Int32Array(d.control);
-const bins = d.bins.map((buffer) => new Int32Array(buffer));
-const gh = d.gh.map((buffer) => new Float64Array(buffer));
-const perm = d.perm.map((buffer) => new Int32Array(buffer));
+const records = d.records.map((buffer) => new Int32Array(buffer));
+const floats = d.records.map((buffer) => new Float32Array(buffer));
 const leafOf = d.leafOfBytes === 1 ? new Uint8Array(d.leafOf) : d.leafOfBytes === 2 ? new Uint16Array(d.leafOf) : new Int32Array(d.leafOf);
 const tasks = new Int32Array(d.tasks);
 let arena = new Float64Array(d.arena);
@@ -189,7 +184,7 @@ for (;;) {
     for (let message = receiveMessageOnPort(d.port); message; message = receiveMessageOnPort(d.port)) {
       arena = new Float64Array(message.message);
     }
-    runTasks(bins, gh, perm, leafOf, arena, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
+    runTasks(records, floats, leafOf, arena, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
   } catch (error) {
     Atomics.store(control, 3, 1);
   }
@@ -199,9 +194,8 @@ for (;;) {
 `;
 
 type RunTasks = (
-  bins: Int32Array[],
-  gh: Float64Array[],
-  perm: Int32Array[],
+  records: Int32Array[],
+  floats: Float32Array[],
   leafOf: Uint8Array | Uint16Array | Int32Array,
   arena: Float64Array,
   tasks: Int32Array,
@@ -222,16 +216,22 @@ export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * Math.max(1, length)), 0, length);
 }
 
-/** Packs column-major Uint8 bins into row-major words, four bins per word. */
-function packRows(columns: readonly Uint8Array[], rowCount: number, words: number): Int32Array {
-  const packed = sharedInt32(rowCount * words);
+/**
+ * Packs column-major Uint8 bins into records in the original row order: four bins per word, the
+ * gradient and hessian slots (left for the caller), then the row's own index.
+ */
+function packRecords(columns: readonly Uint8Array[], rowCount: number): Int32Array {
+  const words = wordsPerRow(columns.length);
+  const stride = recordStride(columns.length);
+  const records = sharedInt32(rowCount * stride);
   for (let f = 0; f < columns.length; f++) {
     const column = columns[f];
     const word = f >> 2;
     const shift = (f & 3) << 3;
-    for (let r = 0; r < rowCount; r++) packed[r * words + word] |= column[r] << shift;
+    for (let r = 0; r < rowCount; r++) records[r * stride + word] |= column[r] << shift;
   }
-  return packed;
+  for (let r = 0; r < rowCount; r++) records[r * stride + words + 2] = r;
+  return records;
 }
 
 /**
@@ -240,13 +240,13 @@ function packRows(columns: readonly Uint8Array[], rowCount: number, words: numbe
  */
 export class RowStore {
   readonly histogramLength: number;
-  readonly words: number;
-  /** Row-major bin words per buffer; buffer 0 is the original row order. */
-  readonly bins: Int32Array[];
-  /** Interleaved gradient/hessian pairs per buffer; write buffer 0 before each tree. */
-  readonly gh: Float64Array[];
-  /** Original row index of each position, per buffer. */
-  readonly perm: Int32Array[];
+  /** Int32 words per record; the gradient sits at word `wordsPerRow`, the hessian right after. */
+  readonly stride: number;
+  readonly gradientOffset: number;
+  /** Records per buffer; buffer 0 is the original row order. */
+  readonly records: Int32Array[];
+  /** Float32 views of `records`, for the gradients: write buffer 0's before each tree. */
+  readonly floats: Float32Array[];
   /**
    * Per original row, the id of the tree node it landed in: read after each tree. As narrow as
    * the node ids allow, so the scatter into it mostly hits cache (1 MB per million rows at depth <= 7).
@@ -268,16 +268,12 @@ export class RowStore {
     maxTasksPerLevel: number,
     maxNodeCount: number,
   ) {
-    this.words = wordsPerRow(layout.featureCount);
+    this.stride = recordStride(layout.featureCount);
+    this.gradientOffset = wordsPerRow(layout.featureCount);
     this.histogramLength = 2 * layout.binOffsets[layout.featureCount];
-    this.bins = [
-      packRows(columns, rowCount, this.words),
-      sharedInt32(rowCount * this.words),
-      sharedInt32(rowCount * this.words),
-    ];
-    this.gh = [sharedFloat64(2 * rowCount), sharedFloat64(2 * rowCount), sharedFloat64(2 * rowCount)];
-    this.perm = [sharedInt32(rowCount), sharedInt32(rowCount), sharedInt32(rowCount)];
-    for (let r = 0; r < rowCount; r++) this.perm[0][r] = r;
+    const length = rowCount * this.stride;
+    this.records = [packRecords(columns, rowCount), sharedInt32(length), sharedInt32(length)];
+    this.floats = this.records.map((records) => new Float32Array(records.buffer, 0, records.length));
     const leafBuffer = (bytes: number) => new SharedArrayBuffer(Math.max(1, bytes * rowCount));
     this.leafOf =
       maxNodeCount <= 256
@@ -301,9 +297,7 @@ export class RowStore {
       eval: true,
       workerData: {
         control: control.buffer,
-        bins: this.bins.map((array) => array.buffer),
-        gh: this.gh.map((array) => array.buffer),
-        perm: this.perm.map((array) => array.buffer),
+        records: this.records.map((array) => array.buffer),
         leafOf: this.leafOf.buffer,
         leafOfBytes: this.leafOf.BYTES_PER_ELEMENT,
         tasks: this.tasks.buffer,
@@ -393,9 +387,9 @@ export class RowStore {
       Atomics.store(worker.control, 0, worker.generation);
       Atomics.notify(worker.control, 0);
     }
-    this.runTasks(this.bins, this.gh, this.perm, this.leafOf, this.arena, this.tasks, count, source, target, 0);
+    this.runTasks(this.records, this.floats, this.leafOf, this.arena, this.tasks, count, source, target, 0);
     if (!worker) {
-      this.runTasks(this.bins, this.gh, this.perm, this.leafOf, this.arena, this.tasks, count, source, target, 1);
+      this.runTasks(this.records, this.floats, this.leafOf, this.arena, this.tasks, count, source, target, 1);
       return;
     }
     for (

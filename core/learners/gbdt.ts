@@ -153,19 +153,29 @@ function baseMarginOf(task: Task, target: Float64Array): number {
   return Math.log(p / (1 - p));
 }
 
-/** Fills interleaved gradient/hessian pairs: gh[2r] = g, gh[2r+1] = h. */
-function computeGradients(task: Task, margins: Float64Array, target: Float64Array, gh: Float64Array): void {
+/**
+ * Writes each row's gradient and hessian into its record (Float32, stride `stride`, gradient at
+ * word `offset`), in the original row order.
+ */
+function computeGradients(
+  task: Task,
+  margins: Float64Array,
+  target: Float64Array,
+  floats: Float32Array,
+  stride: number,
+  offset: number,
+): void {
   const n = margins.length;
   if (task === 'binary') {
-    for (let r = 0; r < n; r++) {
-      const p = 1 / (1 + Math.exp(-margins[r]));
-      gh[2 * r] = p - target[r];
-      gh[2 * r + 1] = Math.max(p * (1 - p), HESSIAN_FLOOR);
+    for (let r = 0, p = offset; r < n; r++, p += stride) {
+      const prob = 1 / (1 + Math.exp(-margins[r]));
+      floats[p] = prob - target[r];
+      floats[p + 1] = Math.max(prob * (1 - prob), HESSIAN_FLOOR);
     }
   } else {
-    for (let r = 0; r < n; r++) {
-      gh[2 * r] = margins[r] - target[r];
-      gh[2 * r + 1] = 1;
+    for (let r = 0, p = offset; r < n; r++, p += stride) {
+      floats[p] = margins[r] - target[r];
+      floats[p + 1] = 1;
     }
   }
 }
@@ -239,9 +249,10 @@ class TreeGrower {
     );
   }
 
-  /** Interleaved gradient/hessian pairs in the original row order: fill before each `grow`. */
-  get gh(): Float64Array {
-    return this.store.gh[0];
+  /** Writes this round's gradients (in the original row order) for the next `grow`. */
+  setGradients(task: Task, margins: Float64Array, target: Float64Array): void {
+    const { floats, stride, gradientOffset } = this.store;
+    computeGradients(task, margins, target, floats[0], stride, gradientOffset);
   }
 
   close(): void {
@@ -279,7 +290,7 @@ class TreeGrower {
     return best;
   }
 
-  /** Grows a tree from the gradients in `this.gh`; adds each leaf's value to its rows' margins. */
+  /** Grows a tree from the gradients of `setGradients`; adds each leaf's value to its rows' margins. */
   grow(margins: Float64Array): GbdtTreeJson {
     const { maxDepth, lambda, learningRate } = this.params;
     const { store, rowCount } = this;
@@ -299,12 +310,13 @@ class TreeGrower {
       store.releaseSlot(node.slot);
     };
 
-    const gh = store.gh[0];
+    const { stride, gradientOffset } = store;
+    const floats = store.floats[0];
     let sumG = 0;
     let sumH = 0;
-    for (let r = 0; r < rowCount; r++) {
-      sumG += gh[2 * r];
-      sumH += gh[2 * r + 1];
+    for (let p = gradientOffset; p < rowCount * stride; p += stride) {
+      sumG += floats[p];
+      sumH += floats[p + 1];
     }
     const rootSlot = store.takeSlot();
     const rootPartner = store.takeSlot();
@@ -409,7 +421,6 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   const validationMargins = new Float64Array(validation.rowCount).fill(baseMargin);
   const threads = Math.min(resolved.threads, train.columns.length);
   const grower = new TreeGrower(binned, resolved, train.rowCount, threads);
-  const gh = grower.gh;
   const metricName = task === 'binary' ? 'logloss' : 'rmse';
   const hasValidation = validation.rowCount > 0;
 
@@ -418,7 +429,7 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   let bestIteration = 0;
   try {
     for (let iteration = 1; iteration <= resolved.nEstimators; iteration++) {
-      computeGradients(task, margins, trainTarget, gh);
+      grower.setGradients(task, margins, trainTarget);
       const tree = grower.grow(margins);
       trees.push(tree);
       let loss: number | undefined;
