@@ -1,0 +1,84 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { ConfigError } from '../../core/config/parse';
+import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import { ZONE_ENV } from '../../core/workflow/layout';
+import { ModelCache } from '../inference/model-cache';
+import { type StreamScoringDeps, scoreStreamBatch } from './score-stream';
+import { kinesisResultSink, objectStoreSinks, sqsDeadLetterSink } from './sinks';
+
+/**
+ * Kinesis -> stream scorer -> output stream, with partial batch responses
+ * (the event source mapping sets ReportBatchItemFailures). Logic and failure handling: ./score-stream.ts.
+ */
+
+export const STREAM_SCORER_ENV = {
+  /** Kinesis stream that receives one result record per scored input record. */
+  outputStream: 'MLOPS_OUTPUT_STREAM_NAME',
+  /** SQS queue URL for bad records (the event source mapping's on-failure queue). */
+  deadLetterQueueUrl: 'MLOPS_DEAD_LETTER_QUEUE_URL',
+  /** `aws` (Kinesis + SQS) or `s3`: JSON lines under stream/<model>/ in the monitoring zone (the local platform). @default aws */
+  sink: 'MLOPS_STREAM_SINK',
+} as const;
+
+/** The monitoring-zone prefix of the `s3` sink: results/ and dead-letters/ below it. */
+export const streamSinkPrefix = (model: string): string => `stream/${model}/`;
+
+/** Reads the environment once; fails naming every missing variable. */
+export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): StreamScoringDeps {
+  const model = modelConfigFromEnv(env);
+  const sinkKind = env[STREAM_SCORER_ENV.sink] || 'aws';
+  const required = [
+    ZONE_ENV.artifacts,
+    ...(sinkKind === 's3'
+      ? [ZONE_ENV.monitoring]
+      : [STREAM_SCORER_ENV.outputStream, STREAM_SCORER_ENV.deadLetterQueueUrl]),
+  ];
+  const missing = required.filter((name) => !env[name]);
+  if (sinkKind !== 'aws' && sinkKind !== 's3') missing.push(`${STREAM_SCORER_ENV.sink} (aws or s3, got "${sinkKind}")`);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      'stream scorer environment',
+      missing.map((name) => ({ path: name, message: 'is not set' })),
+    );
+  }
+  const s3 = createS3Client();
+  const cache = new ModelCache({
+    store: new S3ObjectStore(s3, env[ZONE_ENV.artifacts]!),
+    model: model.name,
+    refreshMs: model.endpoint.modelRefreshSeconds * 1000,
+    logger,
+  });
+  const sinks =
+    sinkKind === 's3'
+      ? objectStoreSinks(new S3ObjectStore(s3, env[ZONE_ENV.monitoring]!), streamSinkPrefix(model.name))
+      : {
+          results: kinesisResultSink(new KinesisClient({}), env[STREAM_SCORER_ENV.outputStream]!),
+          deadLetters: sqsDeadLetterSink(new SQSClient({}), env[STREAM_SCORER_ENV.deadLetterQueueUrl]!),
+        };
+  return {
+    model: () => cache.get(),
+    ...sinks,
+    policy: { unknownFeatures: model.endpoint.unknownFeatures, missingFeatures: model.endpoint.missingFeatures },
+    maxInstances: model.endpoint.maxInstances,
+    logger,
+  };
+}
+
+const logger = new Logger();
+let deps: StreamScoringDeps | undefined;
+
+export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+  deps ??= streamScorerDepsFromEnv(process.env, logger);
+  const outcome = await scoreStreamBatch(event, deps);
+  logger.info('batch scored', {
+    records: event.Records?.length ?? 0,
+    scored: outcome.scored,
+    deadLettered: outcome.deadLettered,
+    retried: outcome.retried,
+  });
+  return { batchItemFailures: outcome.batchItemFailures };
+}

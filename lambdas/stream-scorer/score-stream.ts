@@ -1,0 +1,181 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Cell } from '../../core/data/table';
+import { InputError, type Prediction, type ScoringPolicy } from '../../core/score/scorer';
+import type { ServingModel } from '../inference/model-cache';
+
+/**
+ * Scores a batch of Kinesis records with the production model.
+ *
+ * A record's data is a JSON object of features, or `{"instances": [{...}, ...]}`. Each scored
+ * record becomes one output record (same partition key, so per-key order is kept downstream).
+ *
+ * Two kinds of failure, handled apart:
+ * - A bad record (not JSON, not an object, a value of the wrong type) will never score: it goes to
+ *   the dead-letter sink with its reason and is NOT reported as failed, so the shard moves on at
+ *   once instead of replaying it (and every later record of the batch) until retries run out.
+ * - A transient failure (the model cannot be loaded, the output or dead-letter write failed) is
+ *   reported in `batchItemFailures`, and Lambda retries from the first such record; after
+ *   `maxRetries` the event source mapping sends the batch's metadata to its on-failure queue.
+ */
+
+export interface StreamResult {
+  readonly model: string;
+  readonly version: number;
+  /** The input record's position, to join results back to events. */
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  readonly predictions: readonly Prediction[];
+  readonly warnings: readonly string[];
+}
+
+export interface DeadLetter {
+  readonly kind: 'mlops-stream-bad-record';
+  readonly model: string;
+  readonly reason: string;
+  readonly eventSourceARN?: string;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** The record's data as received (base64), cut to MAX_DEAD_LETTER_DATA characters. */
+  readonly data: string;
+  readonly truncated: boolean;
+}
+
+/** SQS messages hold 256 KiB; a Kinesis record up to 1 MiB. */
+export const MAX_DEAD_LETTER_DATA = 200_000;
+
+/** Where results go (a Kinesis stream on AWS). Returns the sequence numbers whose write failed. */
+export interface ResultSink {
+  put(results: readonly StreamResult[]): Promise<readonly string[]>;
+}
+
+/** Where bad records go (an SQS queue on AWS). Returns the sequence numbers whose write failed. */
+export interface DeadLetterSink {
+  send(letters: readonly DeadLetter[]): Promise<readonly string[]>;
+}
+
+export interface StreamScoringDeps {
+  /** The model to score with (ModelCache.get: loads once, notices promotions). */
+  readonly model: () => Promise<ServingModel>;
+  readonly results: ResultSink;
+  readonly deadLetters: DeadLetterSink;
+  /** @default {} (unknown fields warn, missing features imputed, as the endpoint) */
+  readonly policy?: ScoringPolicy;
+  /** Most instances one record may carry. @default 1000 */
+  readonly maxInstances?: number;
+  readonly logger?: { warn(message: string, ...extra: unknown[]): void };
+}
+
+export interface StreamBatchOutcome extends KinesisStreamBatchResponse {
+  readonly scored: number;
+  readonly deadLettered: number;
+  readonly retried: number;
+}
+
+/** Why a record cannot be scored, or its instances. */
+export function decodeRecord(
+  record: KinesisStreamRecord,
+  maxInstances: number,
+): { instances: Record<string, Cell>[] } | { reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+  } catch (error) {
+    return { reason: `data is not JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { reason: 'data must be a JSON object of features, or {"instances": [{...}, ...]}' };
+  }
+  const body = value as Record<string, unknown>;
+  const instances = Object.hasOwn(body, 'instances') ? body.instances : [body];
+  if (!Array.isArray(instances) || instances.length === 0) {
+    return { reason: '"instances" must be a non-empty array of JSON objects' };
+  }
+  if (instances.length > maxInstances) {
+    return { reason: `"instances" holds ${instances.length} rows; at most ${maxInstances} per record` };
+  }
+  for (const [index, instance] of instances.entries()) {
+    if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
+      return { reason: `instances[${index}] must be a JSON object of features` };
+    }
+    for (const [field, cell] of Object.entries(instance)) {
+      if (cell !== null && typeof cell === 'object') {
+        return { reason: `instances[${index}].${field} must be a number, string, boolean or null` };
+      }
+    }
+  }
+  return { instances: instances as Record<string, Cell>[] };
+}
+
+export async function scoreStreamBatch(
+  event: KinesisStreamEvent,
+  deps: StreamScoringDeps,
+): Promise<StreamBatchOutcome> {
+  const records = event.Records ?? [];
+  const sequenceOf = (record: KinesisStreamRecord) => record.kinesis.sequenceNumber;
+  let model: ServingModel;
+  try {
+    model = await deps.model();
+  } catch (error) {
+    deps.logger?.warn('no model to score with; the batch will be retried', { error: (error as Error).message });
+    return outcome(records.map(sequenceOf), 0, 0);
+  }
+  const maxInstances = deps.maxInstances ?? 1000;
+  const results: StreamResult[] = [];
+  const letters: DeadLetter[] = [];
+  for (const record of records) {
+    const decoded = decodeRecord(record, maxInstances);
+    if ('reason' in decoded) {
+      letters.push(deadLetter(model.name, record, decoded.reason, event));
+      continue;
+    }
+    try {
+      const warnings = model.scorer.checkRecords(decoded.instances, deps.policy ?? {});
+      const predictions = decoded.instances.map((instance) => model.scorer.scoreRecord(instance));
+      results.push({
+        model: model.name,
+        version: model.version,
+        sequenceNumber: record.kinesis.sequenceNumber,
+        partitionKey: record.kinesis.partitionKey,
+        predictions,
+        warnings,
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      letters.push(deadLetter(model.name, record, error.message, event));
+    }
+  }
+  const [failedResults, failedLetters] = await Promise.all([
+    results.length > 0 ? deps.results.put(results) : [],
+    letters.length > 0 ? deps.deadLetters.send(letters) : [],
+  ]);
+  const failed = new Set([...failedResults, ...failedLetters]);
+  // Reported in input order: Lambda retries from the lowest sequence number reported.
+  const retry = records.map(sequenceOf).filter((sequence) => failed.has(sequence));
+  return outcome(retry, results.length - failedResults.length, letters.length - failedLetters.length);
+}
+
+function outcome(retry: string[], scored: number, deadLettered: number): StreamBatchOutcome {
+  return {
+    batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })),
+    scored,
+    deadLettered,
+    retried: retry.length,
+  };
+}
+
+function deadLetter(model: string, record: KinesisStreamRecord, reason: string, event: KinesisStreamEvent): DeadLetter {
+  const data = record.kinesis.data;
+  const truncated = data.length > MAX_DEAD_LETTER_DATA;
+  return {
+    kind: 'mlops-stream-bad-record',
+    model,
+    reason,
+    eventSourceARN: record.eventSourceARN ?? event.Records[0]?.eventSourceARN,
+    shardId: record.eventID?.split(':')[0] ?? '',
+    sequenceNumber: record.kinesis.sequenceNumber,
+    partitionKey: record.kinesis.partitionKey,
+    data: truncated ? data.slice(0, MAX_DEAD_LETTER_DATA) : data,
+    truncated,
+  };
+}

@@ -1,0 +1,116 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { tableFromRecords } from '../../../core/data/table';
+import type { ServingModel } from '../../../lambdas/inference/model-cache';
+import { ModelUnavailableError } from '../../../lambdas/inference/model-cache';
+import {
+  type DeadLetter,
+  type StreamResult,
+  type StreamScoringDeps,
+  scoreStreamBatch,
+} from '../../../lambdas/stream-scorer/score-stream';
+import { kinesisRecords } from '../../../local/stream-shim';
+import { churnRecords, gbdtScorer } from '../../score/fixtures';
+
+const scorer = gbdtScorer();
+const serving = { name: 'churn', version: 3, scorer } as unknown as ServingModel;
+
+function event(data: string[]): KinesisStreamEvent {
+  return { Records: kinesisRecords(data, { model: 'churn', partitionKey: 'device-1' }) };
+}
+
+function recordingDeps(overrides: Partial<StreamScoringDeps> = {}) {
+  const results: StreamResult[] = [];
+  const letters: DeadLetter[] = [];
+  const deps: StreamScoringDeps = {
+    model: async () => serving,
+    results: { put: async (batch) => (results.push(...batch), []) },
+    deadLetters: { send: async (batch) => (letters.push(...batch), []) },
+    ...overrides,
+  };
+  return { deps, results, letters };
+}
+
+const features = (rows: number) => churnRecords(rows, 9).map(({ churned: _target, ...rest }) => rest);
+
+describe('stream scorer', () => {
+  test('scores each record exactly as Scorer.scoreTable scores the same rows, in order', async () => {
+    // given 100 records: single feature objects and one {"instances": [...]} record
+    const rows = features(103);
+    const data = [
+      ...rows.slice(0, 99).map((row) => JSON.stringify(row)),
+      JSON.stringify({ instances: rows.slice(99) }),
+    ];
+    const { deps, results } = recordingDeps();
+    // when the batch is scored
+    const outcome = await scoreStreamBatch(event(data), deps);
+    // then every score equals scoreTable's bit for bit, with the model version and partition key
+    const expected = scorer.scoreTable(tableFromRecords(rows));
+    const scores = results.flatMap((result) => result.predictions.map((prediction) => prediction.score));
+    expect(scores).toEqual(Array.from(expected.scores));
+    expect(results.flatMap((r) => r.predictions.map((p) => p.label))).toEqual(expected.labels);
+    expect(results[0]).toMatchObject({ model: 'churn', version: 3, partitionKey: 'device-1' });
+    expect(outcome).toMatchObject({ batchItemFailures: [], scored: 100, deadLettered: 0 });
+  });
+
+  test('a poison record goes to the dead letters with its reason and does not hold back its shard', async () => {
+    // given a batch with non-JSON data and a record with a wrong type between good ones
+    const [a, b] = features(2);
+    const data = [JSON.stringify(a), 'not json', JSON.stringify({ ...b, age: 'old' }), JSON.stringify(b)];
+    const { deps, results, letters } = recordingDeps();
+    const input = event(data);
+    // when scored
+    const outcome = await scoreStreamBatch(input, deps);
+    // then both bad records are dead-lettered with reasons, none is reported for retry, the good ones are scored
+    expect(letters.map((letter) => letter.reason)).toEqual([
+      expect.stringMatching(/^data is not JSON/),
+      'instances[0].age must be a number, got "old"',
+    ]);
+    expect(letters[0]).toMatchObject({
+      kind: 'mlops-stream-bad-record',
+      shardId: 'shardId-000000000000',
+      truncated: false,
+    });
+    expect(Buffer.from(letters[0]!.data, 'base64').toString()).toBe('not json');
+    expect(outcome.batchItemFailures).toEqual([]);
+    expect(results.map((result) => result.sequenceNumber)).toEqual(
+      [0, 3].map((index) => input.Records[index]!.kinesis.sequenceNumber),
+    );
+  });
+
+  test('records whose results could not be written are reported for retry, in input order', async () => {
+    // given an output sink that fails the second record
+    const data = features(3).map((row) => JSON.stringify(row));
+    const input = event(data);
+    const second = input.Records[1]!.kinesis.sequenceNumber;
+    const { deps } = recordingDeps({ results: { put: async () => [second] } });
+    // when scored, then only that record is reported
+    const outcome = await scoreStreamBatch(input, deps);
+    expect(outcome.batchItemFailures).toEqual([{ itemIdentifier: second }]);
+    expect(outcome.scored).toBe(2);
+  });
+
+  test('a bad record whose dead letter could not be sent is reported for retry rather than lost', async () => {
+    // given a dead-letter sink that fails
+    const input = event(['{"age": [1]}']);
+    const { deps } = recordingDeps({ deadLetters: { send: async (batch) => batch.map((l) => l.sequenceNumber) } });
+    // when scored, then the record is reported
+    const outcome = await scoreStreamBatch(input, deps);
+    expect(outcome.batchItemFailures).toEqual([{ itemIdentifier: input.Records[0]!.kinesis.sequenceNumber }]);
+  });
+
+  test('without a model every record is reported for retry and nothing is written', async () => {
+    // given no production model
+    const { deps, results, letters } = recordingDeps({
+      model: async () => {
+        throw new ModelUnavailableError('model churn has no production version yet');
+      },
+    });
+    const input = event(['{}', '{}']);
+    // when scored, then both records are reported
+    const outcome = await scoreStreamBatch(input, deps);
+    expect(outcome.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      input.Records.map((r) => r.kinesis.sequenceNumber),
+    );
+    expect([results.length, letters.length]).toEqual([0, 0]);
+  });
+});
