@@ -23,8 +23,18 @@ function recordingDeps(overrides: Partial<StreamScoringDeps> = {}) {
   const letters: DeadLetter[] = [];
   const deps: StreamScoringDeps = {
     model: async () => serving,
-    results: { put: async (batch) => (results.push(...batch), []) },
-    deadLetters: { send: async (batch) => (letters.push(...batch), []) },
+    results: {
+      put: async (batch) => {
+        results.push(...batch);
+        return [];
+      },
+    },
+    deadLetters: {
+      send: async (batch) => {
+        letters.push(...batch);
+        return [];
+      },
+    },
     ...overrides,
   };
   return { deps, results, letters };
