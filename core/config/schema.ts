@@ -200,8 +200,58 @@ const streamingSchema = z
   .object({
     batchSize: z.number().int().min(1).max(10000).default(100).describe('Records per scoring batch.'),
     maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(5),
+    shardCount: z
+      .number()
+      .int()
+      .min(1, { message: 'streaming.shardCount must be at least 1' })
+      .max(100, { message: 'streaming.shardCount must be at most 100' })
+      .default(1)
+      .describe('Shards of the input and output streams (each about 1 MB/s or 1000 records/s in).'),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10000, { message: 'streaming.maxRetries must be at most 10000 (Lambda limit)' })
+      .default(2)
+      .describe('Retries of a batch that failed for a transient reason before it goes to the dead-letter queue.'),
+    retentionHours: z
+      .number()
+      .int()
+      .min(24, { message: 'streaming.retentionHours must be 24 to 8760' })
+      .max(8760, { message: 'streaming.retentionHours must be 24 to 8760' })
+      .default(24)
+      .describe('How long records stay readable in the streams.'),
   })
-  .describe('Optional streaming scoring from a Kinesis stream.');
+  .describe('Optional streaming scoring from a Kinesis stream (billed per shard-hour while deployed).');
+
+const batchScoringSchema = z
+  .object({
+    schedule: schedule('batchScoring.schedule')
+      .optional()
+      .describe("Score everything under the model's score/input/ prefix on this schedule."),
+    onUpload: z
+      .boolean()
+      .default(true)
+      .describe('Score each file uploaded under <model>/score/input/ in the curated zone.'),
+    shards: z
+      .number()
+      .int()
+      .min(1, { message: 'batchScoring.shards must be at least 1' })
+      .max(10000, { message: 'batchScoring.shards must be at most 10000 (AWS Batch array limit)' })
+      .default(1)
+      .describe('AWS Batch array children of a scheduled or submitted job; child i scores objects i, i+n, ...'),
+    vcpu: z.number().positive().default(1).describe('vCPUs per scoring shard (Fargate sizes).'),
+    memoryMiB: z.number().int().positive().default(2048).describe('Memory per scoring shard in MiB.'),
+    spot: z.boolean().default(false).describe('Run on Fargate Spot.'),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(10080)
+      .default(60)
+      .describe('A shard is stopped after this many minutes.'),
+  })
+  .describe('Optional batch scoring on AWS Batch over files in the curated zone.');
 
 export const modelSchema = z
   .object({
@@ -239,6 +289,7 @@ export const modelSchema = z
     drift: driftSchema.prefault({}),
     endpoint: endpointSchema.prefault({}),
     streaming: streamingSchema.optional(),
+    batchScoring: batchScoringSchema.optional(),
   })
   .strict()
   .superRefine((model, ctx) => {
@@ -276,6 +327,10 @@ export const modelSchema = z
     if (model.training.gpu === 0) {
       const problem = fargateSizeProblem(model.training.vcpu, model.training.memoryMiB);
       if (problem) ctx.addIssue({ code: 'custom', path: ['training'], message: problem });
+    }
+    if (model.batchScoring) {
+      const problem = fargateSizeProblem(model.batchScoring.vcpu, model.batchScoring.memoryMiB);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['batchScoring'], message: problem });
     }
   });
 
