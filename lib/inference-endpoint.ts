@@ -1,5 +1,7 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -76,6 +78,18 @@ export class InferenceEndpoint extends Construct {
         }),
       );
     }
+
+    // A production move reloads the model in the container that receives the event at once; the
+    // other containers follow within endpoint.modelRefreshSeconds.
+    new Rule(this, 'ReloadOnPromotion', {
+      description: `Reloads ${model.name}'s endpoint when its production alias moves`,
+      eventPattern: {
+        source: ['mlops.registry'],
+        detailType: ['ModelAliasMoved'],
+        detail: { model: [model.name], alias: ['production'] },
+      },
+      targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
+    });
 
     const authType = model.endpoint.auth === 'NONE' ? FunctionUrlAuthType.NONE : FunctionUrlAuthType.AWS_IAM;
     this.url = this.function.function.addFunctionUrl({ authType });

@@ -123,6 +123,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     closers.push(() => s3.close());
 
     const stepFunctions = new LocalStepFunctions(join(dataDir, 'executions.json'));
+    // EventBridge rules of the app, locally: a production move reaches the model's endpoint at once.
+    let routeEvent: (entry: Record<string, unknown>) => void = () => undefined;
     const publish = (message: { topicArn: string; subject?: string; message: string }) => {
       appendFileSync(
         join(logDir, 'notifications.jsonl'),
@@ -135,7 +137,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       handlers: {
         stepFunctions: stepFunctions.api,
         putEvents: async (entries) => {
-          for (const entry of entries) log(`event: ${entry.DetailType} ${truncate(String(entry.Detail ?? ''), 160)}`);
+          for (const entry of entries) {
+            log(`event: ${entry.DetailType} ${truncate(String(entry.Detail ?? ''), 160)}`);
+            routeEvent(entry);
+          }
         },
         publish: async (message) => publish(message),
       },
@@ -191,6 +196,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const found = functions.get(functionKey({ kind, model }));
       if (!found) throw new Error(`no local function ${functionKey({ kind, model })}`);
       return found;
+    };
+
+    routeEvent = (entry) => {
+      if (entry.Source !== 'mlops.registry' || entry.DetailType !== 'ModelAliasMoved') return;
+      const detail = JSON.parse(String(entry.Detail ?? '{}')) as { model?: string; alias?: string };
+      const endpoint =
+        detail.alias === 'production' && detail.model ? functions.get(`inference:${detail.model}`) : undefined;
+      endpoint
+        ?.invoke(eventBridgeEnvelope('ModelAliasMoved', 'mlops.registry', [], detail))
+        .catch((error: Error) => log(`[${detail.model}] endpoint reload failed: ${error.message}`));
     };
 
     for (const [model, workflow] of Object.entries(synth.workflows)) {

@@ -10,6 +10,7 @@ import { httpMiddlewares } from '../shared/observability';
 import { classifyInferenceError, InferenceApp } from './app';
 import { inferenceConfigFromEnv } from './config';
 import { inProcessBackend } from './predict';
+import { isRegistryEvent, movesProduction } from './registry-events';
 import { sageMakerBackend } from './sagemaker';
 import { sageMakerInvoker } from './sagemaker-client';
 
@@ -74,23 +75,45 @@ const logger = new Logger({ serviceName: 'inference' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'inference' });
 let app: InferenceApp | undefined;
 
-export const handler = createInferenceHandler({
-  app: () => {
-    if (!app) {
-      app = inferenceAppFromEnv(logger);
-      const built = app;
-      metrics.setDefaultDimensions({ [MODEL_DIMENSION]: built.modelName });
-      // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
-      // then the buffered captures get one last flush. Without one they are lost (see capture.ts).
-      process.once('SIGTERM', () => {
-        void built
-          .settled()
-          .then(() => built.capture.flush())
-          .finally(() => process.exit(0));
-      });
-    }
-    return app;
-  },
+const httpHandler = createInferenceHandler({
+  app: () => appForContainer(),
   logger,
   metrics,
 });
+
+/**
+ * Function URL requests, plus the registry's alias-move events (EventBridge rule): a production
+ * move reloads the model in this container at once.
+ */
+export const handler = async (event: unknown, context: Context): Promise<HttpResponse | { reloaded: boolean }> => {
+  if (!isRegistryEvent(event)) return httpHandler(event, context);
+  const app = appForContainer();
+  if (!movesProduction(event, app.modelName)) return { reloaded: false };
+  app.cache.invalidate();
+  const loaded = await app.cache.get().then(
+    (model) => model,
+    (error: Error) => {
+      logger.warn('reload after a production move failed; serving what was loaded', { error: error.message });
+      return undefined;
+    },
+  );
+  logger.info('production moved; model reloaded', { version: loaded?.version });
+  return { reloaded: loaded !== undefined };
+};
+
+function appForContainer(): InferenceApp {
+  if (!app) {
+    app = inferenceAppFromEnv(logger);
+    const built = app;
+    metrics.setDefaultDimensions({ [MODEL_DIMENSION]: built.modelName });
+    // Lambda sends SIGTERM before shutting a container down only when an extension is attached;
+    // then the buffered captures get one last flush. Without one they are lost (see capture.ts).
+    process.once('SIGTERM', () => {
+      void built
+        .settled()
+        .then(() => built.capture.flush())
+        .finally(() => process.exit(0));
+    });
+  }
+  return app;
+}

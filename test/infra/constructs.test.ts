@@ -566,3 +566,17 @@ describe('MlopsStack', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
   });
 });
+
+describe('InferenceEndpoint reload on promotion', () => {
+  test('an EventBridge rule sends production moves of the model to its function', () => {
+    const { endpoint } = model(churn, 'churn');
+    churn.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['mlops.registry'],
+        'detail-type': ['ModelAliasMoved'],
+        detail: { model: ['churn'], alias: ['production'] },
+      },
+      Targets: [{ Arn: { 'Fn::GetAtt': [churn.logicalId(endpoint.function.function), 'Arn'] } }],
+    });
+  });
+});
