@@ -8,7 +8,8 @@ export type FunctionKind =
   | 'record-failure'
   | 'retrain-trigger'
   | 'inference'
-  | 'drift-monitor';
+  | 'drift-monitor'
+  | 'stream-scorer';
 
 export const REPO_ROOT = join(__dirname, '..');
 
@@ -21,6 +22,7 @@ export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'retrain-trigger': join(REPO_ROOT, 'lambdas/retrain-trigger/handler.ts'),
   inference: join(REPO_ROOT, 'lambdas/inference/handler.ts'),
   'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
+  'stream-scorer': join(REPO_ROOT, 'lambdas/stream-scorer/handler.ts'),
 };
 
 /** The default training image: the trainer contract implemented with the platform's core. */

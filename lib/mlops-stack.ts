@@ -1,8 +1,9 @@
-import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
 import { ZONES } from '../core/workflow/layout';
+import { BatchScoring } from './batch-scoring';
 import { PlatformDashboard } from './dashboard';
 import { DataLake } from './data-lake';
 import { DriftMonitor } from './drift-monitor';
@@ -10,6 +11,7 @@ import { InferenceEndpoint } from './inference-endpoint';
 import { RetrainTrigger } from './retrain-trigger';
 import { RetrainingSteps } from './retraining-steps';
 import { RetrainingWorkflow } from './retraining-workflow';
+import { StreamingScoring } from './streaming-scoring';
 import { Training } from './training';
 import { TrainingJob } from './training-job';
 
@@ -26,6 +28,10 @@ export interface ModelResources {
   readonly workflow: RetrainingWorkflow;
   readonly endpoint: InferenceEndpoint;
   readonly driftMonitor: DriftMonitor;
+  /** Set when the model's config has `batchScoring`. */
+  readonly batchScoring?: BatchScoring;
+  /** Set when the model's config has `streaming`. */
+  readonly streamingScoring?: StreamingScoring;
 }
 
 /**
@@ -77,13 +83,27 @@ export class MlopsStack extends Stack {
         logRetention,
       });
       dashboard.addModel({ name: model.name, endpoint, workflow, driftMonitor });
-      if (model.streaming) {
-        Annotations.of(scope).addWarningV2(
-          'mlops:streaming-not-deployed',
-          `models[${model.name}].streaming is set, but this version deploys no streaming consumer; score with the endpoint or batch jobs.`,
-        );
-      }
-      models.set(model.name, { model, steps, trainingJob, workflow, endpoint, driftMonitor });
+      const batchScoring = model.batchScoring
+        ? new BatchScoring(scope, 'BatchScoring', {
+            model,
+            dataLake: this.dataLake,
+            jobQueue: this.training.queueFor({ gpu: 0, spot: model.batchScoring.spot }),
+            logRetention,
+          })
+        : undefined;
+      const streamingScoring = model.streaming
+        ? new StreamingScoring(scope, 'StreamingScoring', { model, dataLake: this.dataLake, logRetention })
+        : undefined;
+      models.set(model.name, {
+        model,
+        steps,
+        trainingJob,
+        workflow,
+        endpoint,
+        driftMonitor,
+        batchScoring,
+        streamingScoring,
+      });
 
       const key = outputKey(model.name);
       new CfnOutput(this, `${key}EndpointUrl`, {
@@ -102,6 +122,30 @@ export class MlopsStack extends Stack {
         value: driftMonitor.alertTopic.topicArn,
         description: `${model.name}: drift alerts`,
       });
+      if (batchScoring) {
+        new CfnOutput(this, `${key}ScoreJobQueue`, {
+          value: batchScoring.jobQueue.jobQueueArn,
+          description: `${model.name}: AWS Batch queue of scoring jobs (MLOPS_SCORE_JOB_QUEUE)`,
+        });
+        new CfnOutput(this, `${key}ScoreJobDefinition`, {
+          value: batchScoring.jobDefinition.jobDefinitionArn,
+          description: `${model.name}: scoring job definition (MLOPS_SCORE_JOB_DEFINITION)`,
+        });
+      }
+      if (streamingScoring) {
+        new CfnOutput(this, `${key}ScoringInputStream`, {
+          value: streamingScoring.inputStream.streamName,
+          description: `${model.name}: Kinesis stream to put feature records on`,
+        });
+        new CfnOutput(this, `${key}ScoringOutputStream`, {
+          value: streamingScoring.outputStream.streamName,
+          description: `${model.name}: Kinesis stream of scores`,
+        });
+        new CfnOutput(this, `${key}ScoringDeadLetterQueueUrl`, {
+          value: streamingScoring.deadLetterQueue.queueUrl,
+          description: `${model.name}: bad records and exhausted batches of the stream scorer`,
+        });
+      }
     }
     dashboard.addAlarmPanel();
     this.models = models;

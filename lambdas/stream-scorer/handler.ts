@@ -7,25 +7,16 @@ import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { ModelCache } from '../inference/model-cache';
+import { STREAM_SCORER_ENV, streamSinkPrefix } from './config';
 import { type StreamScoringDeps, scoreStreamBatch } from './score-stream';
 import { kinesisResultSink, objectStoreSinks, sqsDeadLetterSink } from './sinks';
+
+export { STREAM_SCORER_ENV, streamSinkPrefix } from './config';
 
 /**
  * Kinesis -> stream scorer -> output stream, with partial batch responses
  * (the event source mapping sets ReportBatchItemFailures). Logic and failure handling: ./score-stream.ts.
  */
-
-export const STREAM_SCORER_ENV = {
-  /** Kinesis stream that receives one result record per scored input record. */
-  outputStream: 'MLOPS_OUTPUT_STREAM_NAME',
-  /** SQS queue URL for bad records (the event source mapping's on-failure queue). */
-  deadLetterQueueUrl: 'MLOPS_DEAD_LETTER_QUEUE_URL',
-  /** `aws` (Kinesis + SQS) or `s3`: JSON lines under stream/<model>/ in the monitoring zone (the local platform). @default aws */
-  sink: 'MLOPS_STREAM_SINK',
-} as const;
-
-/** The monitoring-zone prefix of the `s3` sink: results/ and dead-letters/ below it. */
-export const streamSinkPrefix = (model: string): string => `stream/${model}/`;
 
 /** Reads the environment once; fails naming every missing variable. */
 export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): StreamScoringDeps {
