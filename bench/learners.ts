@@ -1,7 +1,8 @@
 /**
  * Our GBDT against XGBoost `hist` on the same synthetic rows: training time (100 trees, depth 6,
  * no early stopping), held-out AUC (with early stopping), one-row scoring p50/p99 and 1,000-row
- * batch latency. Run: `node bin/run-ts.js bench/learners.ts [rows...]` (default 100000 1000000).
+ * batch latency. Run: `node bin/run-ts.js bench/learners.ts [rows...] [--timing-only] [--our-threads N]`
+ * (default rows 100000 1000000; `--timing-only` skips the early-stopping runs, for a quick ratio).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic';
 import type { FeatureMatrix } from '../core/features/matrix';
-import { trainGbdt } from '../core/learners/gbdt';
+import { GBDT_DEFAULTS, trainGbdt } from '../core/learners/gbdt';
 import type { FittedModel } from '../core/learners/types';
 import { auc } from '../core/metrics';
 
@@ -23,6 +24,8 @@ export interface LearnerBenchOptions {
   readonly testRows?: number;
   /** XGBoost threads. @default 2 */
   readonly threads?: number;
+  /** Our GBDT's threads. @default GBDT_DEFAULTS.threads */
+  readonly ourThreads?: number;
   /** Also train both learners with early stopping (300 rounds, patience 20) for AUC. @default true */
   readonly earlyStopping?: boolean;
   readonly log?: (line: string) => void;
@@ -156,6 +159,7 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
   const sizes = options.sizes ?? [100_000, 1_000_000];
   const testRows = options.testRows ?? 100_000;
   const threads = options.threads ?? 2;
+  const ourThreads = options.ourThreads ?? GBDT_DEFAULTS.threads;
   const withEarlyStopping = options.earlyStopping ?? true;
   const log = options.log ?? ((line: string) => console.log(line));
   ensureXgboost();
@@ -186,7 +190,13 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
             validationTarget: early ? validation.target : new Float64Array(0),
             seed: 1,
           },
-          { nEstimators: early ? 300 : 100, maxDepth: 6, learningRate: 0.1, earlyStoppingRounds: early ? 20 : 0 },
+          {
+            nEstimators: early ? 300 : 100,
+            maxDepth: 6,
+            learningRate: 0.1,
+            earlyStoppingRounds: early ? 20 : 0,
+            threads: ourThreads,
+          },
         );
         const trainSeconds = Number(process.hrtime.bigint() - started) / 1e9;
         runs.push({
@@ -218,6 +228,16 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
     }
   }
   log(formatTable(runs));
+  for (const rows of sizes) {
+    const timed = runs.filter((run) => run.rows === rows && run.mode === '100 trees');
+    const ours = timed.find((run) => run.learner === 'ours');
+    const peer = timed.find((run) => run.learner === 'xgboost');
+    if (ours && peer) {
+      log(
+        `${rows} rows, 100 trees: ours (${ourThreads} thread(s)) / xgboost (${threads}) training time = ${(ours.trainSeconds / peer.trainSeconds).toFixed(2)}x, AUC difference ${(ours.testAuc - peer.testAuc).toFixed(4)}`,
+      );
+    }
+  }
   log(`Bayes-optimal test AUC: ${bayesAuc.toFixed(4)}`);
   return {
     machine: { cpus: cpus().length, node: process.version, xgboost: xgboostVersion },
@@ -228,9 +248,19 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
 
 // bin/run-ts.js sets argv[1] to the entry file; require.main is run-ts.js itself.
 if (process.argv[1] === __filename) {
-  const sizes = process.argv
-    .slice(2)
+  const args = process.argv.slice(2);
+  const threadsAt = args.indexOf('--our-threads');
+  const ourThreads = threadsAt >= 0 ? Number(args[threadsAt + 1]) : undefined;
+  if (ourThreads !== undefined && !(ourThreads === 1 || ourThreads === 2)) {
+    throw new Error(`--our-threads must be 1 or 2, got ${args[threadsAt + 1]}`);
+  }
+  const sizes = args
+    .filter((_, i) => i !== threadsAt + 1 || threadsAt < 0)
     .map(Number)
     .filter((n) => n > 0);
-  runLearnerBench(sizes.length > 0 ? { sizes } : {}).then((result) => console.log(JSON.stringify(result)));
+  runLearnerBench({
+    ...(sizes.length > 0 ? { sizes } : {}),
+    earlyStopping: !args.includes('--timing-only'),
+    ourThreads,
+  }).then((result) => console.log(JSON.stringify(result)));
 }

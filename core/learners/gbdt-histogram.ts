@@ -23,6 +23,11 @@ export const TASK_HISTOGRAM = 0;
 export const TASK_PARTITION_WITH_HISTOGRAM = 1;
 export const TASK_LAST_SPLIT = 2;
 export const TASK_LEAF = 3;
+/** Adds the previous tree's leaf values to the margins, then writes gradients into buffer 0. */
+export const TASK_GRADIENTS = 4;
+
+/** Hessian floor for logloss: keeps leaves finite when predictions saturate. */
+const HESSIAN_FLOOR = 1e-16;
 
 /** Above this many features the per-feature code is a loop instead of one unrolled line each. */
 const UNROLL_LIMIT_FEATURES = 64;
@@ -31,6 +36,8 @@ export interface RowLayout {
   readonly featureCount: number;
   /** Start of each feature's bins in a flat histogram; `binOffsets[features]` is the total. */
   readonly binOffsets: Int32Array;
+  /** Which gradient the kernel computes: logloss or squared error. */
+  readonly objective: 'binary' | 'regression';
 }
 
 function wordsPerRow(featureCount: number): number {
@@ -48,7 +55,7 @@ export function recordStride(featureCount: number): number {
  * the very same text. Features with a single bin can never split, so they are skipped.
  */
 function kernelSource(layout: RowLayout): string {
-  const { featureCount, binOffsets } = layout;
+  const { featureCount, binOffsets, objective } = layout;
   const words = wordsPerRow(featureCount);
   const stride = recordStride(featureCount);
   const histogramLength = 2 * binOffsets[featureCount];
@@ -68,6 +75,13 @@ function kernelSource(layout: RowLayout): string {
          arena[k] += g; arena[k + 1] += h;
        }`;
   const loadWords = unrolled ? Array.from({ length: words }, (_, w) => `const w${w} = rows[p + ${w}];`).join(' ') : '';
+  const gradient =
+    objective === 'binary'
+      ? `const prob = 1 / (1 + Math.exp(-margin));
+         floats[p] = prob - labels[r];
+         floats[p + 1] = Math.max(prob * (1 - prob), ${HESSIAN_FLOOR});`
+      : `floats[p] = margin - labels[r];
+         floats[p + 1] = 1;`;
   const moveRecord = Array.from({ length: stride }, (_, w) => `to[q + ${w}] = rows[p + ${w}];`).join(' ');
   return `
 const STRIDE = ${stride};
@@ -116,12 +130,25 @@ function assignLeaves(rows, leafOf, from, to, word, shift, splitBin, leftId, rig
   }
 }
 
+/** Boosting step for rows [from, to) in the original order: margin += leaf value, new gradients. */
+function updateGradients(shared, from, to) {
+  const { margins, labels, leafOf, leafValues } = shared;
+  const floats = shared.floats[0];
+  for (let r = from; r < to; r++) {
+    const margin = margins[r] + leafValues[leafOf[r]];
+    margins[r] = margin;
+    const p = r * STRIDE + G;
+    ${gradient}
+  }
+}
+
 /**
  * Runs this thread's part of every task: [kind, start, end, feature, splitBin, a, b, leftCount].
  * Histogram kinds sum into slot a (part 0) or b (part 1); leaf kinds write leaf ids a (left)
  * and b (right). Part 0 writes leftCount (both parts compute it, from the same rows).
  */
-function runTasks(records, floats, leafOf, arena, tasks, count, source, target, part) {
+function runTasks(shared, tasks, count, source, target, part) {
+  const { records, floats, leafOf, arena } = shared;
   const rows = records[source];
   for (let t = 0; t < count; t++) {
     const o = ${TASK_INTS} * t;
@@ -135,6 +162,10 @@ function runTasks(records, floats, leafOf, arena, tasks, count, source, target, 
     const word = feature >> 2;
     const shift = (feature & 3) << 3;
     const splitBin = tasks[o + 4];
+    if (kind === ${TASK_GRADIENTS}) {
+      updateGradients(shared, from, to);
+      continue;
+    }
     if (kind === ${TASK_LEAF}) {
       for (let i = from; i < to; i++) leafOf[rows[i * STRIDE + PERM]] = tasks[o + 5];
       continue;
@@ -168,11 +199,16 @@ const WORKER_LOOP = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const d = workerData;
 const control = new Int32Array(d.control);
-const records = d.records.map((buffer) => new Int32Array(buffer));
-const floats = d.records.map((buffer) => new Float32Array(buffer));
-const leafOf = d.leafOfBytes === 1 ? new Uint8Array(d.leafOf) : d.leafOfBytes === 2 ? new Uint16Array(d.leafOf) : new Int32Array(d.leafOf);
+const shared = {
+  records: d.records.map((buffer) => new Int32Array(buffer)),
+  floats: d.records.map((buffer) => new Float32Array(buffer)),
+  leafOf: d.leafOfBytes === 1 ? new Uint8Array(d.leafOf) : d.leafOfBytes === 2 ? new Uint16Array(d.leafOf) : new Int32Array(d.leafOf),
+  arena: new Float64Array(d.arena),
+  margins: new Float64Array(d.margins),
+  labels: new Float64Array(d.labels),
+  leafValues: new Float64Array(d.leafValues),
+};
 const tasks = new Int32Array(d.tasks);
-let arena = new Float64Array(d.arena);
 let seen = 0;
 for (;;) {
   Atomics.wait(control, 0, seen);
@@ -182,9 +218,9 @@ for (;;) {
   seen = generation;
   try {
     for (let message = receiveMessageOnPort(d.port); message; message = receiveMessageOnPort(d.port)) {
-      arena = new Float64Array(message.message);
+      shared.arena = new Float64Array(message.message);
     }
-    runTasks(records, floats, leafOf, arena, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
+    runTasks(shared, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
   } catch (error) {
     Atomics.store(control, 3, 1);
   }
@@ -193,11 +229,18 @@ for (;;) {
 }
 `;
 
+interface SharedArrays {
+  records: Int32Array[];
+  floats: Float32Array[];
+  leafOf: Uint8Array | Uint16Array | Int32Array;
+  arena: Float64Array;
+  margins: Float64Array;
+  labels: Float64Array;
+  leafValues: Float64Array;
+}
+
 type RunTasks = (
-  records: Int32Array[],
-  floats: Float32Array[],
-  leafOf: Uint8Array | Uint16Array | Int32Array,
-  arena: Float64Array,
+  shared: SharedArrays,
   tasks: Int32Array,
   count: number,
   source: number,
@@ -234,25 +277,32 @@ function packRecords(columns: readonly Uint8Array[], rowCount: number): Int32Arr
   return records;
 }
 
+export interface RowStoreOptions {
+  /** Column-major bins, `columns[f][row]`. */
+  readonly columns: readonly Uint8Array[];
+  readonly rowCount: number;
+  readonly layout: RowLayout;
+  /** Training targets: 0/1 for binary, the value for regression. */
+  readonly labels: Float64Array;
+  readonly baseMargin: number;
+  /** 1: the main thread does everything; 2: a worker runs part 1 of every task. */
+  readonly threads: number;
+  readonly maxTasksPerLevel: number;
+  /** Upper bound on a tree's node ids, which size the leaf id per row. */
+  readonly maxNodeCount: number;
+}
+
 /**
- * Owns the three row buffers, the histogram arena and the optional worker. Histograms live in
- * slots of one arena (doubled when full) so the worker can write them too.
+ * Owns the three record buffers, the margins, the histogram arena and the optional worker.
+ * Histograms live in slots of one arena (doubled when full) so the worker can write them too.
  */
 export class RowStore {
   readonly histogramLength: number;
+  readonly rowCount: number;
   /** Int32 words per record; the gradient sits at word `wordsPerRow`, the hessian right after. */
   readonly stride: number;
   readonly gradientOffset: number;
-  /** Records per buffer; buffer 0 is the original row order. */
-  readonly records: Int32Array[];
-  /** Float32 views of `records`, for the gradients: write buffer 0's before each tree. */
-  readonly floats: Float32Array[];
-  /**
-   * Per original row, the id of the tree node it landed in: read after each tree. As narrow as
-   * the node ids allow, so the scatter into it mostly hits cache (1 MB per million rows at depth <= 7).
-   */
-  readonly leafOf: Uint8Array | Uint16Array | Int32Array;
-  private arena: Float64Array;
+  private readonly shared: SharedArrays;
   private readonly freeSlots: number[] = [];
   private slotCount: number;
   private tasks: Int32Array;
@@ -260,29 +310,37 @@ export class RowStore {
   private readonly runTasks: RunTasks;
   private worker?: { thread: Worker; control: Int32Array; port: MessagePort; generation: number };
 
-  constructor(
-    columns: readonly Uint8Array[],
-    readonly rowCount: number,
-    layout: RowLayout,
-    threads: number,
-    maxTasksPerLevel: number,
-    maxNodeCount: number,
-  ) {
+  constructor(options: RowStoreOptions) {
+    const { columns, rowCount, layout, labels, baseMargin, threads, maxTasksPerLevel, maxNodeCount } = options;
+    this.rowCount = rowCount;
     this.stride = recordStride(layout.featureCount);
     this.gradientOffset = wordsPerRow(layout.featureCount);
     this.histogramLength = 2 * layout.binOffsets[layout.featureCount];
     const length = rowCount * this.stride;
-    this.records = [packRecords(columns, rowCount), sharedInt32(length), sharedInt32(length)];
-    this.floats = this.records.map((records) => new Float32Array(records.buffer, 0, records.length));
+    const records = [packRecords(columns, rowCount), sharedInt32(length), sharedInt32(length)];
+    // Node ids as narrow as they can be, so the scatter into it mostly hits cache.
     const leafBuffer = (bytes: number) => new SharedArrayBuffer(Math.max(1, bytes * rowCount));
-    this.leafOf =
+    const leafOf =
       maxNodeCount <= 256
         ? new Uint8Array(leafBuffer(1))
         : maxNodeCount <= 65536
           ? new Uint16Array(leafBuffer(2))
           : new Int32Array(leafBuffer(4));
     this.slotCount = Math.max(4, Math.min(128, 3 * maxTasksPerLevel + 2));
-    this.arena = sharedFloat64(this.slotCount * this.histogramLength);
+    const sharedLabels = sharedFloat64(rowCount);
+    sharedLabels.set(labels);
+    const margins = sharedFloat64(rowCount);
+    margins.fill(baseMargin);
+    this.shared = {
+      records,
+      floats: records.map((array) => new Float32Array(array.buffer, 0, array.length)),
+      leafOf,
+      arena: sharedFloat64(this.slotCount * this.histogramLength),
+      margins,
+      labels: sharedLabels,
+      // Every row is in node 0 with value 0 before the first tree.
+      leafValues: sharedFloat64(Math.min(maxNodeCount, 2 * rowCount + 1)),
+    };
     for (let slot = this.slotCount - 1; slot >= 0; slot--) this.freeSlots.push(slot);
     this.tasks = sharedInt32(TASK_INTS * Math.max(1, maxTasksPerLevel));
     const source = kernelSource(layout);
@@ -293,15 +351,19 @@ export class RowStore {
   private startWorker(source: string): void {
     const control = sharedInt32(6);
     const { port1, port2 } = new MessageChannel();
+    const { shared } = this;
     const thread = new Worker(`${source}\n${WORKER_LOOP}`, {
       eval: true,
       workerData: {
         control: control.buffer,
-        records: this.records.map((array) => array.buffer),
-        leafOf: this.leafOf.buffer,
-        leafOfBytes: this.leafOf.BYTES_PER_ELEMENT,
+        records: shared.records.map((array) => array.buffer),
+        leafOf: shared.leafOf.buffer,
+        leafOfBytes: shared.leafOf.BYTES_PER_ELEMENT,
+        arena: shared.arena.buffer,
+        margins: shared.margins.buffer,
+        labels: shared.labels.buffer,
+        leafValues: shared.leafValues.buffer,
         tasks: this.tasks.buffer,
-        arena: this.arena.buffer,
         port: port2,
       },
       transferList: [port2],
@@ -310,12 +372,36 @@ export class RowStore {
     this.worker = { thread, control, port: port1, generation: 0 };
   }
 
+  /** Float32 view of buffer 0 (original order), whose records hold this round's gradients. */
+  get gradients(): Float32Array {
+    return this.shared.floats[0];
+  }
+
+  /** Bin words and original index (at word stride - 1) of each record in `buffer`. */
+  recordsOf(buffer: number): Int32Array {
+    return this.shared.records[buffer];
+  }
+
+  /**
+   * One boosting step over every row: adds the last tree's values (by node id, as the rows' leaf
+   * ids left them) to the margins, then writes the new gradients. Call with [0] before the first tree.
+   */
+  boost(nodeValues: readonly number[]): void {
+    const { leafValues } = this.shared;
+    if (nodeValues.length > leafValues.length) {
+      throw new Error(`row store: a tree with ${nodeValues.length} nodes exceeds ${leafValues.length}`);
+    }
+    leafValues.set(nodeValues);
+    this.addTask(TASK_GRADIENTS, 0, this.rowCount, 0, 0, 0, 0);
+    this.run(0, 0);
+  }
+
   takeSlot(): number {
     const slot = this.freeSlots.pop();
     if (slot !== undefined) return slot;
     const grown = sharedFloat64(2 * this.slotCount * this.histogramLength);
-    grown.set(this.arena);
-    this.arena = grown;
+    grown.set(this.shared.arena);
+    this.shared.arena = grown;
     this.worker?.port.postMessage(grown.buffer);
     for (let fresh = 2 * this.slotCount - 1; fresh > this.slotCount; fresh--) this.freeSlots.push(fresh);
     const taken = this.slotCount;
@@ -329,12 +415,12 @@ export class RowStore {
 
   /** A view of one histogram: valid until the next takeSlot (the arena may move). */
   view(slot: number): Float64Array {
-    return this.arena.subarray(slot * this.histogramLength, (slot + 1) * this.histogramLength);
+    return this.shared.arena.subarray(slot * this.histogramLength, (slot + 1) * this.histogramLength);
   }
 
   /** Adds histogram `from` into `into`, then frees `from`. */
   mergeInto(into: number, from: number): void {
-    const arena = this.arena;
+    const arena = this.shared.arena;
     const length = this.histogramLength;
     const a = into * length;
     const b = from * length;
@@ -344,7 +430,7 @@ export class RowStore {
 
   /** Turns `parent` into parent minus `child`, in place. */
   subtract(parent: number, child: number): void {
-    const arena = this.arena;
+    const arena = this.shared.arena;
     const length = this.histogramLength;
     const a = parent * length;
     const b = child * length;
@@ -387,9 +473,9 @@ export class RowStore {
       Atomics.store(worker.control, 0, worker.generation);
       Atomics.notify(worker.control, 0);
     }
-    this.runTasks(this.records, this.floats, this.leafOf, this.arena, this.tasks, count, source, target, 0);
+    this.runTasks(this.shared, this.tasks, count, source, target, 0);
     if (!worker) {
-      this.runTasks(this.records, this.floats, this.leafOf, this.arena, this.tasks, count, source, target, 1);
+      this.runTasks(this.shared, this.tasks, count, source, target, 1);
       return;
     }
     for (

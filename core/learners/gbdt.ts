@@ -94,8 +94,6 @@ export type GbdtTreeJson = z.infer<typeof treeSchema>;
 
 /** Probabilities are clipped so a constant or separable target still gives a finite logit. */
 const PROBABILITY_FLOOR = 1e-7;
-/** Hessian floor for logloss: keeps leaves finite when predictions saturate. */
-const HESSIAN_FLOOR = 1e-16;
 /** Splits must gain more than float noise. */
 const MIN_GAIN = 1e-10;
 
@@ -153,33 +151,6 @@ function baseMarginOf(task: Task, target: Float64Array): number {
   return Math.log(p / (1 - p));
 }
 
-/**
- * Writes each row's gradient and hessian into its record (Float32, stride `stride`, gradient at
- * word `offset`), in the original row order.
- */
-function computeGradients(
-  task: Task,
-  margins: Float64Array,
-  target: Float64Array,
-  floats: Float32Array,
-  stride: number,
-  offset: number,
-): void {
-  const n = margins.length;
-  if (task === 'binary') {
-    for (let r = 0, p = offset; r < n; r++, p += stride) {
-      const prob = 1 / (1 + Math.exp(-margins[r]));
-      floats[p] = prob - target[r];
-      floats[p + 1] = Math.max(prob * (1 - prob), HESSIAN_FLOOR);
-    }
-  } else {
-    for (let r = 0, p = offset; r < n; r++, p += stride) {
-      floats[p] = margins[r] - target[r];
-      floats[p + 1] = 1;
-    }
-  }
-}
-
 function validationLoss(task: Task, margins: Float64Array, target: Float64Array): number {
   let total = 0;
   if (task === 'binary') {
@@ -231,28 +202,24 @@ interface PendingSplit {
 class TreeGrower {
   private readonly store: RowStore;
 
+  /** Node values of the last tree grown, added to the margins when the next one starts. */
+  private lastTreeValues: readonly number[] = [0];
+
   constructor(
     private readonly binned: BinnedMatrix,
     private readonly params: GbdtParams,
-    private readonly rowCount: number,
-    threads: number,
+    options: { task: Task; target: Float64Array; baseMargin: number; threads: number },
   ) {
-    const maxTasksPerLevel = 2 ** Math.min(params.maxDepth - 1, 20);
-    const featureCount = binned.bins.length;
-    this.store = new RowStore(
-      binned.bins,
-      rowCount,
-      { featureCount, binOffsets: binned.binOffsets },
-      threads,
-      maxTasksPerLevel,
-      2 ** (params.maxDepth + 1) - 1,
-    );
-  }
-
-  /** Writes this round's gradients (in the original row order) for the next `grow`. */
-  setGradients(task: Task, margins: Float64Array, target: Float64Array): void {
-    const { floats, stride, gradientOffset } = this.store;
-    computeGradients(task, margins, target, floats[0], stride, gradientOffset);
+    this.store = new RowStore({
+      columns: binned.bins,
+      rowCount: options.target.length,
+      layout: { featureCount: binned.bins.length, binOffsets: binned.binOffsets, objective: options.task },
+      labels: options.target,
+      baseMargin: options.baseMargin,
+      threads: options.threads,
+      maxTasksPerLevel: 2 ** Math.min(params.maxDepth - 1, 20),
+      maxNodeCount: 2 ** (params.maxDepth + 1) - 1,
+    });
   }
 
   close(): void {
@@ -290,10 +257,12 @@ class TreeGrower {
     return best;
   }
 
-  /** Grows a tree from the gradients of `setGradients`; adds each leaf's value to its rows' margins. */
-  grow(margins: Float64Array): GbdtTreeJson {
+  /** Adds the last tree to the training margins, then grows the next tree on the new gradients. */
+  grow(): GbdtTreeJson {
     const { maxDepth, lambda, learningRate } = this.params;
-    const { store, rowCount } = this;
+    const { store } = this;
+    const { rowCount } = store;
+    store.boost(this.lastTreeValues);
     const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
     const addNode = () => {
       tree.feature.push(-1);
@@ -310,19 +279,12 @@ class TreeGrower {
       store.releaseSlot(node.slot);
     };
 
-    const { stride, gradientOffset } = store;
-    const floats = store.floats[0];
-    let sumG = 0;
-    let sumH = 0;
-    for (let p = gradientOffset; p < rowCount * stride; p += stride) {
-      sumG += floats[p];
-      sumH += floats[p + 1];
-    }
     const rootSlot = store.takeSlot();
     const rootPartner = store.takeSlot();
     store.addTask(TASK_HISTOGRAM, 0, rowCount, 0, 0, rootSlot, rootPartner);
     store.run(0, 0);
     store.mergeInto(rootSlot, rootPartner);
+    const { sumG, sumH } = this.rootSums(rootSlot);
     let level: GrowingNode[] = [{ id: addNode(), start: 0, end: rowCount, slot: rootSlot, sumG, sumH }];
     let source = 0;
     for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
@@ -393,10 +355,31 @@ class TreeGrower {
       }
       level = next;
     }
-    const { leafOf } = store;
-    const values = Float64Array.from(tree.value);
-    for (let r = 0; r < rowCount; r++) margins[r] += values[leafOf[r]];
+    this.lastTreeValues = tree.value;
     return tree;
+  }
+
+  /** Gradient and hessian totals: any splittable feature's bins cover every row once. */
+  private rootSums(slot: number): { sumG: number; sumH: number } {
+    const { binOffsets } = this.binned;
+    let sumG = 0;
+    let sumH = 0;
+    const feature = binOffsets.findIndex((offset, f) => f + 1 < binOffsets.length && binOffsets[f + 1] - offset > 1);
+    if (feature >= 0) {
+      const histogram = this.store.view(slot);
+      for (let b = binOffsets[feature]; b < binOffsets[feature + 1]; b++) {
+        sumG += histogram[2 * b];
+        sumH += histogram[2 * b + 1];
+      }
+      return { sumG, sumH };
+    }
+    const { stride, gradientOffset, rowCount } = this.store;
+    const gradients = this.store.gradients;
+    for (let p = gradientOffset; p < rowCount * stride; p += stride) {
+      sumG += gradients[p];
+      sumH += gradients[p + 1];
+    }
+    return { sumG, sumH };
   }
 }
 
@@ -417,10 +400,9 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   const { task, train, trainTarget, validation, validationTarget, onProgress } = input;
   const binned = binMatrix(train, resolved.maxBins);
   const baseMargin = baseMarginOf(task, trainTarget);
-  const margins = new Float64Array(train.rowCount).fill(baseMargin);
   const validationMargins = new Float64Array(validation.rowCount).fill(baseMargin);
   const threads = Math.min(resolved.threads, train.columns.length);
-  const grower = new TreeGrower(binned, resolved, train.rowCount, threads);
+  const grower = new TreeGrower(binned, resolved, { task, target: trainTarget, baseMargin, threads });
   const metricName = task === 'binary' ? 'logloss' : 'rmse';
   const hasValidation = validation.rowCount > 0;
 
@@ -429,8 +411,7 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   let bestIteration = 0;
   try {
     for (let iteration = 1; iteration <= resolved.nEstimators; iteration++) {
-      grower.setGradients(task, margins, trainTarget);
-      const tree = grower.grow(margins);
+      const tree = grower.grow();
       trees.push(tree);
       let loss: number | undefined;
       if (hasValidation) {
