@@ -17,7 +17,7 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 
 /** Ints per task in the task array. */
-const TASK_INTS = 8;
+const TASK_INTS = 9;
 /** Task kinds. */
 export const TASK_HISTOGRAM = 0;
 export const TASK_PARTITION_WITH_HISTOGRAM = 1;
@@ -143,14 +143,14 @@ function updateGradients(shared, from, to) {
 }
 
 /**
- * Runs this thread's part of every task: [kind, start, end, feature, splitBin, a, b, leftCount].
+ * Runs one part of one task: [kind, start, end, feature, splitBin, a, b, leftCount, leftOfFirstHalf].
  * Histogram kinds sum into slot a (part 0) or b (part 1); leaf kinds write leaf ids a (left)
- * and b (right). Part 0 writes leftCount (both parts compute it, from the same rows).
+ * and b (right). Part 0 writes the counts (both parts compute them, from the same rows).
  */
-function runTasks(shared, tasks, count, source, target, part) {
+function runUnit(shared, tasks, t, part, source, target, countsKnown) {
   const { records, floats, leafOf, arena } = shared;
   const rows = records[source];
-  for (let t = 0; t < count; t++) {
+  {
     const o = ${TASK_INTS} * t;
     const kind = tasks[o];
     const start = tasks[o + 1];
@@ -164,25 +164,29 @@ function runTasks(shared, tasks, count, source, target, part) {
     const splitBin = tasks[o + 4];
     if (kind === ${TASK_GRADIENTS}) {
       updateGradients(shared, from, to);
-      continue;
+      return;
     }
     if (kind === ${TASK_LEAF}) {
       for (let i = from; i < to; i++) leafOf[rows[i * STRIDE + PERM]] = tasks[o + 5];
-      continue;
+      return;
     }
     if (kind === ${TASK_LAST_SPLIT}) {
       assignLeaves(rows, leafOf, from, to, word, shift, splitBin, tasks[o + 5], tasks[o + 6]);
-      continue;
+      return;
     }
     const base = (part === 0 ? tasks[o + 5] : tasks[o + 6]) * HISTOGRAM_LENGTH;
     arena.fill(0, base, base + HISTOGRAM_LENGTH);
     if (kind === ${TASK_HISTOGRAM}) {
       sumRange(rows, floats[source], arena, base, from, to);
-      continue;
+      return;
     }
-    const leftOfFirstHalf = countLeft(rows, start, middle, word, shift, splitBin);
-    const leftCount = leftOfFirstHalf + countLeft(rows, middle, end, word, shift, splitBin);
-    if (part === 0) tasks[o + 7] = leftCount;
+    // Part 1 right after part 0 on the same thread reuses its counts instead of recounting.
+    const leftOfFirstHalf = countsKnown ? tasks[o + 8] : countLeft(rows, start, middle, word, shift, splitBin);
+    const leftCount = countsKnown ? tasks[o + 7] : leftOfFirstHalf + countLeft(rows, middle, end, word, shift, splitBin);
+    if (part === 0) {
+      tasks[o + 7] = leftCount;
+      tasks[o + 8] = leftOfFirstHalf;
+    }
     const leftOfPart = part === 0 ? leftOfFirstHalf : leftCount - leftOfFirstHalf;
     const left = part === 0 ? start : start + leftOfFirstHalf;
     const right = part === 0 ? start + leftCount : start + leftCount + (middle - start - leftOfFirstHalf);
@@ -195,6 +199,25 @@ function runTasks(shared, tasks, count, source, target, part) {
 `;
 }
 
+/** Control words shared with the worker. */
+const WAKE = 0;
+const STOP = 1;
+/** (batch number mod 128) << 23 | next unit; -1 while no batch is open. */
+const CLAIM = 2;
+const UNITS = 3;
+const SOURCE = 4;
+const TARGET = 5;
+const DONE = 6;
+const FAILED = 7;
+const ARENA_VERSION = 8;
+const CONTROL_WORDS = 9;
+const UNIT_MASK = (1 << 23) - 1;
+
+/**
+ * The worker claims units (task, part) from the open batch, as the main thread does, so when one
+ * thread is descheduled the other takes the rest. Which thread runs a unit never changes what it
+ * writes, so the result stays deterministic.
+ */
 const WORKER_LOOP = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const d = workerData;
@@ -209,23 +232,33 @@ const shared = {
   leafValues: new Float64Array(d.leafValues),
 };
 const tasks = new Int32Array(d.tasks);
+let arenaVersion = 0;
 let seen = 0;
 for (;;) {
-  Atomics.wait(control, 0, seen);
-  const generation = Atomics.load(control, 0);
-  if (generation === seen) continue;
-  if (generation < 0) break;
-  seen = generation;
+  Atomics.wait(control, ${WAKE}, seen);
+  seen = Atomics.load(control, ${WAKE});
+  if (Atomics.load(control, ${STOP}) !== 0) break;
   try {
-    for (let message = receiveMessageOnPort(d.port); message; message = receiveMessageOnPort(d.port)) {
-      shared.arena = new Float64Array(message.message);
+    // Claims units until none is left; it may run on into the next batch, which is just as valid.
+    for (;;) {
+      const claim = Atomics.load(control, ${CLAIM});
+      const units = Atomics.load(control, ${UNITS});
+      if (claim < 0 || (claim & ${UNIT_MASK}) >= units) break;
+      if (Atomics.compareExchange(control, ${CLAIM}, claim, claim + 1) !== claim) continue;
+      while (arenaVersion !== Atomics.load(control, ${ARENA_VERSION})) {
+        const message = receiveMessageOnPort(d.port);
+        if (message) [shared.arena, arenaVersion] = [new Float64Array(message.message.buffer), message.message.version];
+      }
+      const unit = claim & ${UNIT_MASK};
+      runUnit(shared, tasks, unit >> 1, unit & 1, Atomics.load(control, ${SOURCE}), Atomics.load(control, ${TARGET}), false);
+      Atomics.add(control, ${DONE}, 1);
+      Atomics.notify(control, ${DONE});
     }
-    runTasks(shared, tasks, Atomics.load(control, 1), Atomics.load(control, 4), Atomics.load(control, 5), 1);
   } catch (error) {
-    Atomics.store(control, 3, 1);
+    Atomics.store(control, ${FAILED}, 1);
+    Atomics.add(control, ${DONE}, 1);
+    Atomics.notify(control, ${DONE});
   }
-  Atomics.store(control, 2, generation);
-  Atomics.notify(control, 2);
 }
 `;
 
@@ -239,13 +272,14 @@ interface SharedArrays {
   leafValues: Float64Array;
 }
 
-type RunTasks = (
+type RunUnit = (
   shared: SharedArrays,
   tasks: Int32Array,
-  count: number,
+  task: number,
+  part: number,
   source: number,
   target: number,
-  part: number,
+  countsKnown: boolean,
 ) => void;
 
 /** A worker that does not answer within this long has died; fail instead of hanging. */
@@ -307,8 +341,8 @@ export class RowStore {
   private slotCount: number;
   private tasks: Int32Array;
   private taskCount = 0;
-  private readonly runTasks: RunTasks;
-  private worker?: { thread: Worker; control: Int32Array; port: MessagePort; generation: number };
+  private readonly runUnit: RunUnit;
+  private worker?: { thread: Worker; control: Int32Array; port: MessagePort; batch: number; arenaVersion: number };
 
   constructor(options: RowStoreOptions) {
     const { columns, rowCount, layout, labels, baseMargin, threads, maxTasksPerLevel, maxNodeCount } = options;
@@ -344,12 +378,13 @@ export class RowStore {
     for (let slot = this.slotCount - 1; slot >= 0; slot--) this.freeSlots.push(slot);
     this.tasks = sharedInt32(TASK_INTS * Math.max(1, maxTasksPerLevel));
     const source = kernelSource(layout);
-    this.runTasks = new Function(`${source}\nreturn runTasks;`)() as RunTasks;
+    this.runUnit = new Function(`${source}\nreturn runUnit;`)() as RunUnit;
     if (threads > 1) this.startWorker(source);
   }
 
   private startWorker(source: string): void {
-    const control = sharedInt32(6);
+    const control = sharedInt32(CONTROL_WORDS);
+    control[CLAIM] = -1;
     const { port1, port2 } = new MessageChannel();
     const { shared } = this;
     const thread = new Worker(`${source}\n${WORKER_LOOP}`, {
@@ -369,7 +404,7 @@ export class RowStore {
       transferList: [port2],
     });
     thread.unref();
-    this.worker = { thread, control, port: port1, generation: 0 };
+    this.worker = { thread, control, port: port1, batch: 0, arenaVersion: 0 };
   }
 
   /** Float32 view of buffer 0 (original order), whose records hold this round's gradients. */
@@ -402,7 +437,12 @@ export class RowStore {
     const grown = sharedFloat64(2 * this.slotCount * this.histogramLength);
     grown.set(this.shared.arena);
     this.shared.arena = grown;
-    this.worker?.port.postMessage(grown.buffer);
+    const worker = this.worker;
+    if (worker) {
+      worker.arenaVersion++;
+      worker.port.postMessage({ buffer: grown.buffer, version: worker.arenaVersion });
+      Atomics.store(worker.control, ARENA_VERSION, worker.arenaVersion);
+    }
     for (let fresh = 2 * this.slotCount - 1; fresh > this.slotCount; fresh--) this.freeSlots.push(fresh);
     const taken = this.slotCount;
     this.slotCount *= 2;
@@ -449,7 +489,7 @@ export class RowStore {
   ): number {
     const index = this.taskCount;
     if (TASK_INTS * (index + 1) > this.tasks.length) throw new Error('row store: more tasks than one level holds');
-    this.tasks.set([kind, start, end, feature, splitBin, slotA, slotB, 0], TASK_INTS * index);
+    this.tasks.set([kind, start, end, feature, splitBin, slotA, slotB, 0, 0], TASK_INTS * index);
     this.taskCount++;
     return index;
   }
@@ -464,36 +504,48 @@ export class RowStore {
     const count = this.taskCount;
     this.taskCount = 0;
     if (count === 0) return;
+    const units = 2 * count;
     const worker = this.worker;
-    if (worker) {
-      worker.generation++;
-      Atomics.store(worker.control, 1, count);
-      Atomics.store(worker.control, 4, source);
-      Atomics.store(worker.control, 5, target);
-      Atomics.store(worker.control, 0, worker.generation);
-      Atomics.notify(worker.control, 0);
-    }
-    this.runTasks(this.shared, this.tasks, count, source, target, 0);
     if (!worker) {
-      this.runTasks(this.shared, this.tasks, count, source, target, 1);
+      for (let unit = 0; unit < units; unit++) {
+        this.runUnit(this.shared, this.tasks, unit >> 1, unit & 1, source, target, (unit & 1) === 1);
+      }
       return;
     }
-    for (
-      let done = Atomics.load(worker.control, 2);
-      done !== worker.generation;
-      done = Atomics.load(worker.control, 2)
-    ) {
-      if (Atomics.wait(worker.control, 2, done, WORKER_TIMEOUT_MS) === 'timed-out') {
+    if (units > UNIT_MASK) throw new Error(`gbdt: ${count} tasks in one level is more than the worker protocol holds`);
+    const { control } = worker;
+    // Closed while the batch's numbers change, so a late claim cannot pair old and new ones.
+    Atomics.store(control, CLAIM, -1);
+    Atomics.store(control, UNITS, units);
+    Atomics.store(control, SOURCE, source);
+    Atomics.store(control, TARGET, target);
+    Atomics.store(control, DONE, 0);
+    worker.batch = (worker.batch + 1) & 127;
+    Atomics.store(control, CLAIM, worker.batch << 23);
+    Atomics.add(control, WAKE, 1);
+    Atomics.notify(control, WAKE);
+    for (;;) {
+      const claim = Atomics.load(control, CLAIM);
+      if ((claim & UNIT_MASK) >= units) break;
+      if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
+      const unit = claim & UNIT_MASK;
+      this.runUnit(this.shared, this.tasks, unit >> 1, unit & 1, source, target, false);
+      Atomics.add(control, DONE, 1);
+    }
+    for (let done = Atomics.load(control, DONE); done < units; done = Atomics.load(control, DONE)) {
+      if (Atomics.wait(control, DONE, done, WORKER_TIMEOUT_MS) === 'timed-out') {
         throw new Error(`gbdt worker thread did not answer within ${WORKER_TIMEOUT_MS} ms`);
       }
     }
-    if (Atomics.load(worker.control, 3) !== 0) throw new Error('gbdt worker thread failed while building histograms');
+    Atomics.store(control, CLAIM, -1);
+    if (Atomics.load(control, FAILED) !== 0) throw new Error('gbdt worker thread failed while building histograms');
   }
 
   close(): void {
     if (!this.worker) return;
-    Atomics.store(this.worker.control, 0, -1);
-    Atomics.notify(this.worker.control, 0);
+    Atomics.store(this.worker.control, STOP, 1);
+    Atomics.add(this.worker.control, WAKE, 1);
+    Atomics.notify(this.worker.control, WAKE);
     this.worker.port.close();
     void this.worker.thread.terminate();
     this.worker = undefined;

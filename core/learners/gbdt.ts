@@ -385,13 +385,9 @@ class TreeGrower {
 
 /** Adds one tree's output to each row's margin, reading raw feature values (as scoring does). */
 function addTreeToMargins(tree: TreeArrays, matrix: FeatureMatrix, margins: Float64Array): void {
-  const { feature, threshold, left, right, value } = tree;
-  const columns = matrix.columns;
-  for (let r = 0; r < matrix.rowCount; r++) {
-    let node = 0;
-    while (left[node] >= 0) node = columns[feature[node]][r] > threshold[node] ? right[node] : left[node];
-    margins[r] += value[node];
-  }
+  // A one-tree regression forest from margin 0 returns exactly each row's leaf value.
+  const values = compileForest('regression', 0, [tree]).predictMatrix(matrix);
+  for (let r = 0; r < matrix.rowCount; r++) margins[r] += values[r];
 }
 
 export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): FittedModel<GbdtModelJson> {
