@@ -16,6 +16,8 @@ import {
   runsVerb,
   versionsCommand,
 } from './commands/registry-verbs';
+import { scoreCommand } from './commands/score';
+import { streamCommand } from './commands/stream';
 import { trainCommand } from './commands/train';
 import { trainerCommand } from './commands/trainer';
 import { type Command, type CommandIo, processIo } from './io';
@@ -24,6 +26,8 @@ const COMMANDS: readonly Command[] = [
   trainCommand,
   predictCommand,
   driftCommand,
+  scoreCommand,
+  streamCommand,
   localCommand,
   modelsCommand,
   versionsCommand,

@@ -133,6 +133,8 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       { kind: 'inference', model, fn: resources.endpoint.function },
       { kind: 'drift-monitor', model, fn: resources.driftMonitor.function },
     );
+    if (resources.streamingScoring)
+      hosted.push({ kind: 'stream-scorer', model, fn: resources.streamingScoring.function });
   }
   const outdir = app.outdir;
   const functions = hosted.map(({ kind, model, fn }): SynthesizedFunction => {

@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
-import { ZONES, type Zone } from '../core/workflow/layout';
+import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { LAMBDA_ENTRIES } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
 import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize';
@@ -16,6 +16,7 @@ import { startFunctionUrlServer } from './function-url-server';
 import { LocalFunction } from './lambda-host';
 import { startLocalS3 } from './s3-server';
 import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
+import { handleStreamPut, STREAM_SCORER_LOCAL_ENVIRONMENT } from './stream-shim';
 import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-handlers';
 
 /**
@@ -180,8 +181,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const logFile = join(logDir, `${name}.log`);
       // Locally nothing freezes the process between requests, so captures are written at once
       // and a drift check sees traffic sent a moment ago; on AWS they are batched (60 s / 1000 rows).
+      // No Kinesis locally: the stream scorer writes its results and dead letters to the monitoring zone.
       const localSettings: Record<string, string> =
-        fn.kind === 'inference' ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' } : {};
+        fn.kind === 'inference'
+          ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' }
+          : fn.kind === 'stream-scorer'
+            ? { ...STREAM_SCORER_LOCAL_ENVIRONMENT, [ZONE_ENV.monitoring]: buckets.monitoring }
+            : {};
       const local = new LocalFunction({
         name,
         entry,
@@ -288,14 +294,29 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // Local-only admin routes for the command line: what on AWS is a Lambda invoke or a console click.
     http.route(ADMIN_ROUTE, async (event) => {
       const [action, model] = event.rawPath.split('/').filter(Boolean);
-      if (event.requestContext.http.method !== 'POST' || action !== 'drift' || !model) {
+      if (event.requestContext.http.method !== 'POST' || (action !== 'drift' && action !== 'stream') || !model) {
         return {
           statusCode: 404,
           body: JSON.stringify({ error: { message: `unknown admin action ${event.rawPath}` } }),
         };
       }
-      if (!config.models.some((m) => m.name === model)) {
+      const modelConfig = config.models.find((m) => m.name === model);
+      if (!modelConfig) {
         return { statusCode: 404, body: JSON.stringify({ error: { message: `unknown model "${model}"` } }) };
+      }
+      if (action === 'stream') {
+        // What a Kinesis put is on AWS: records fed to the stream scorer as its event source mapping would.
+        if (!modelConfig.streaming) {
+          return {
+            statusCode: 404,
+            body: JSON.stringify({ error: { message: `model "${model}" has no streaming section in the config` } }),
+          };
+        }
+        return handleStreamPut(fn('stream-scorer', model), event.body, {
+          model,
+          batchSize: modelConfig.streaming.batchSize,
+          maxRetries: modelConfig.streaming.maxRetries,
+        });
       }
       const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
       try {
