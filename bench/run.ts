@@ -4,6 +4,7 @@
  *
  * Sections (all by default):
  *   learners   GBDT training time, held-out AUC and scoring latency vs XGBoost (python3-xgboost)
+ *   quality    AUC on real public data sets (shipped by python3-sklearn) vs XGBoost and logistic regression
  *   pipeline   a 1,000,000-row x 20-column CSV read, profiled and trained end to end (trainModel)
  *   drift      1M vs 1M rows x 20 columns drift analysis vs scipy (python3-scipy)
  *   inference  the HTTPS handler's latency for 1 and 1,000 rows, and the bundle's cold start
@@ -19,9 +20,10 @@ import { trainModel } from '../core/train/train';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runInferenceBench } from './inference';
 import { runLearnerBench } from './learners';
+import { runQualityBench } from './quality';
 
-type Section = 'learners' | 'pipeline' | 'drift' | 'inference' | 'scoring';
-const SECTIONS: readonly Section[] = ['learners', 'pipeline', 'drift', 'inference', 'scoring'];
+type Section = 'learners' | 'quality' | 'pipeline' | 'drift' | 'inference' | 'scoring';
+const SECTIONS: readonly Section[] = ['learners', 'quality', 'pipeline', 'drift', 'inference', 'scoring'];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -69,6 +71,8 @@ async function runSection(section: Section): Promise<unknown> {
   switch (section) {
     case 'learners':
       return runLearnerBench({ log });
+    case 'quality':
+      return runQualityBench({ log });
     case 'pipeline':
       return pipelineBench();
     case 'drift': {
