@@ -138,3 +138,12 @@ export function binMatrix(matrix: FeatureMatrix, maxBins: number): BinnedMatrix 
   });
   return { bins, columnBins, cuts, binOffsets };
 }
+
+/** Bins another matrix (validation rows) with cuts fitted on the training rows: `bins[f][row]`. */
+export function binWithCuts(matrix: FeatureMatrix, cuts: readonly Cuts[]): Uint8Array[] {
+  return matrix.columns.map((column, f) => {
+    const codes = new Uint8Array(matrix.rowCount);
+    binColumn(column, matrix.rowCount, cuts[f], codes);
+    return codes;
+  });
+}

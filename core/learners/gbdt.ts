@@ -7,8 +7,8 @@
  * accepted for the learner contract but unused: nothing is sampled (no row or column subsampling).
  */
 import { z } from 'zod';
-import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
-import { type BinnedMatrix, binMatrix } from './gbdt-binning';
+import type { FeatureInfo } from '../features/matrix';
+import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
 import { compileForest, type TreeArrays } from './gbdt-scorer';
 import type { FittedModel, Task, TrainInput } from './types';
@@ -208,6 +208,8 @@ class TreeGrower {
 
   /** Node values of the last tree grown, added to the margins when the next one starts. */
   private lastTreeValues: readonly number[] = [0];
+  /** Split bin per node of the last tree grown (-1 for leaves): `bin <= splitBin` goes left. */
+  lastSplitBins: number[] = [];
 
   constructor(
     private readonly binned: BinnedMatrix,
@@ -267,6 +269,7 @@ class TreeGrower {
     const { store } = this;
     const { rowCount } = store;
     store.boost(this.lastTreeValues);
+    const splitBins: number[] = [];
     const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
     const addNode = () => {
       tree.feature.push(-1);
@@ -305,6 +308,7 @@ class TreeGrower {
         const rightId = addNode();
         tree.feature[node.id] = split.feature;
         tree.threshold[node.id] = this.binned.cuts[split.feature][split.bin];
+        splitBins[node.id] = split.bin;
         tree.left[node.id] = leftId;
         tree.right[node.id] = rightId;
         if (isLastSplit) {
@@ -360,6 +364,7 @@ class TreeGrower {
       level = next;
     }
     this.lastTreeValues = tree.value;
+    this.lastSplitBins = splitBins;
     return tree;
   }
 
@@ -387,11 +392,35 @@ class TreeGrower {
   }
 }
 
-/** Adds one tree's output to each row's margin, reading raw feature values (as scoring does). */
-function addTreeToMargins(tree: TreeArrays, matrix: FeatureMatrix, margins: Float64Array): void {
-  // A one-tree regression forest from margin 0 returns exactly each row's leaf value.
-  const values = compileForest('regression', 0, [tree]).predictMatrix(matrix);
-  for (let r = 0; r < matrix.rowCount; r++) margins[r] += values[r];
+/**
+ * Adds one tree's output to each validation row's margin, walking the rows' bins (binned once with
+ * the training cuts): value > cuts[b] exactly when bin(value) > b, so this is what scoring computes.
+ * Branch-free, as in the scorer: `grow` numbers a right child `left + 1`, and a leaf loops to itself
+ * (no bin exceeds 255), so every row takes exactly `depth` steps.
+ */
+function addTreeToMargins(
+  tree: TreeArrays,
+  splitBins: readonly number[],
+  depth: number,
+  bins: readonly Uint8Array[],
+  margins: Float64Array,
+): void {
+  const nodes = tree.feature.length;
+  const feature = new Int32Array(nodes);
+  const next = new Int32Array(nodes);
+  const splitBin = new Int32Array(nodes);
+  for (let node = 0; node < nodes; node++) {
+    const isLeaf = tree.left[node] < 0;
+    feature[node] = isLeaf ? 0 : tree.feature[node];
+    next[node] = isLeaf ? node : tree.left[node];
+    splitBin[node] = isLeaf ? 255 : splitBins[node];
+  }
+  const value = Float64Array.from(tree.value);
+  for (let r = 0; r < margins.length; r++) {
+    let node = 0;
+    for (let d = 0; d < depth; d++) node = next[node] + Number(bins[feature[node]][r] > splitBin[node]);
+    margins[r] += value[node];
+  }
 }
 
 export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): FittedModel<GbdtModelJson> {
@@ -401,6 +430,7 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   const binned = binMatrix(train, resolved.maxBins);
   const baseMargin = baseMarginOf(task, trainTarget);
   const validationMargins = new Float64Array(validation.rowCount).fill(baseMargin);
+  const validationBins = binWithCuts(validation, binned.cuts);
   const threads = train.rowCount >= MIN_ROWS_FOR_WORKER ? resolved.threads : 1;
   const grower = new TreeGrower(binned, resolved, { task, target: trainTarget, baseMargin, threads });
   const metricName = task === 'binary' ? 'logloss' : 'rmse';
@@ -415,7 +445,7 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
       trees.push(tree);
       let loss: number | undefined;
       if (hasValidation) {
-        addTreeToMargins(tree, validation, validationMargins);
+        addTreeToMargins(tree, grower.lastSplitBins, resolved.maxDepth, validationBins, validationMargins);
         loss = validationLoss(task, validationMargins, validationTarget);
         if (loss < bestLoss) {
           bestLoss = loss;
