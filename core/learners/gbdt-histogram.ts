@@ -109,16 +109,22 @@ function countLeft(rows, from, to, word, shift, splitBin) {
   return to - from - right;
 }
 
-/** Stable partition of this part's records into the destination, branch-free. */
+/**
+ * Moves this part's records into the destination, branch-free: lefts forward from \`left\`, rights
+ * backward from just below \`right\` (so a right child's rows come in reverse order, which is as
+ * deterministic and needs no count of this part's own rows). Returns how many went left.
+ */
 function partitionRange(rows, to, from, end, left, right, word, shift, splitBin) {
+  const first = left;
   for (let i = from; i < end; i++) {
     const p = i * STRIDE;
     const rightMask = (splitBin - ((rows[p + word] >>> shift) & 255)) >> 31;
+    right += rightMask;
     const q = (left + ((right - left) & rightMask)) * STRIDE;
     left += 1 + rightMask;
-    right -= rightMask;
     ${moveRecord}
   }
+  return left - first;
 }
 
 /** Marks each of this part's rows with the leaf it lands in (ids, not values: a scatter of ints). */
@@ -143,9 +149,9 @@ function updateGradients(shared, from, to) {
 }
 
 /**
- * Runs one part of one task: [kind, start, end, feature, splitBin, a, b, leftCount, leftOfFirstHalf].
+ * Runs one part of one task: [kind, start, end, feature, splitBin, a, b, leftOfFirstHalf, leftOfSecondHalf].
  * Histogram kinds sum into slot a (part 0) or b (part 1); leaf kinds write leaf ids a (left)
- * and b (right). Part 0 writes the counts (both parts compute them, from the same rows).
+ * and b (right). Part 0 writes the left counts of both halves.
  */
 function runUnit(shared, tasks, t, part, source, target, countsKnown) {
   const { records, floats, leafOf, arena } = shared;
@@ -180,20 +186,36 @@ function runUnit(shared, tasks, t, part, source, target, countsKnown) {
       sumRange(rows, floats[source], arena, base, from, to);
       return;
     }
-    // Part 1 right after part 0 on the same thread reuses its counts instead of recounting.
-    const leftOfFirstHalf = countsKnown ? tasks[o + 8] : countLeft(rows, start, middle, word, shift, splitBin);
-    const leftCount = countsKnown ? tasks[o + 7] : leftOfFirstHalf + countLeft(rows, middle, end, word, shift, splitBin);
+    // Layout [lefts of part 0, lefts of part 1, rights of part 0, rights of part 1]: each part
+    // counts only the other half, and part 1 right after part 0 on one thread reuses its count.
+    const firstHalf = middle - start;
+    const secondHalf = end - middle;
+    let leftOfFirstHalf = 0;
+    let leftOfSecondHalf = 0;
     if (part === 0) {
-      tasks[o + 7] = leftCount;
-      tasks[o + 8] = leftOfFirstHalf;
+      leftOfSecondHalf = countLeft(rows, middle, end, word, shift, splitBin);
+      const rightOfSecondHalf = secondHalf - leftOfSecondHalf;
+      leftOfFirstHalf = partitionRange(rows, records[target], start, middle, start, end - rightOfSecondHalf, word, shift, splitBin);
+      tasks[o + 7] = leftOfFirstHalf;
+      tasks[o + 8] = leftOfSecondHalf;
+    } else {
+      leftOfFirstHalf = countsKnown ? tasks[o + 7] : countLeft(rows, start, middle, word, shift, splitBin);
+      leftOfSecondHalf = partitionRange(rows, records[target], middle, end, start + leftOfFirstHalf, end, word, shift, splitBin);
     }
-    const leftOfPart = part === 0 ? leftOfFirstHalf : leftCount - leftOfFirstHalf;
-    const left = part === 0 ? start : start + leftOfFirstHalf;
-    const right = part === 0 ? start + leftCount : start + leftCount + (middle - start - leftOfFirstHalf);
-    partitionRange(rows, records[target], from, to, left, right, word, shift, splitBin);
+    const leftCount = leftOfFirstHalf + leftOfSecondHalf;
+    const rightOfFirstHalf = firstHalf - leftOfFirstHalf;
+    const rightOfSecondHalf = secondHalf - leftOfSecondHalf;
     // The smaller child's rows from this part are now contiguous in the target: sum them there.
-    if (leftCount <= end - start - leftCount) sumRange(records[target], floats[target], arena, base, left, left + leftOfPart);
-    else sumRange(records[target], floats[target], arena, base, right, right + (to - from - leftOfPart));
+    let from2 = 0;
+    let to2 = 0;
+    if (leftCount <= end - start - leftCount) {
+      from2 = part === 0 ? start : start + leftOfFirstHalf;
+      to2 = from2 + (part === 0 ? leftOfFirstHalf : leftOfSecondHalf);
+    } else {
+      to2 = part === 0 ? end - rightOfSecondHalf : end;
+      from2 = to2 - (part === 0 ? rightOfFirstHalf : rightOfSecondHalf);
+    }
+    sumRange(records[target], floats[target], arena, base, from2, to2);
   }
 }
 `;
@@ -496,7 +518,7 @@ export class RowStore {
 
   /** Rows of a partition task that went left; valid after `run` until the next `addTask`. */
   leftCount(task: number): number {
-    return this.tasks[TASK_INTS * task + 7];
+    return this.tasks[TASK_INTS * task + 7] + this.tasks[TASK_INTS * task + 8];
   }
 
   /** Runs every queued task reading buffer `source` (and writing `target`, for partitions). */
