@@ -1,7 +1,8 @@
 /**
  * Gradient-boosted decision trees on histograms (the XGBoost `hist` / LightGBM recipe):
- * features binned once into <= 256 Uint8 bins, per-node gradient/hessian histograms built for the
- * smaller child only (the sibling is parent minus child), depth-wise growth, L2-regularised leaves,
+ * features binned once into <= 256 Uint8 bins, rows kept contiguous per node (see gbdt-histogram),
+ * per-node gradient/hessian histograms built for the smaller child only (the sibling is parent minus
+ * child), Float32 gradients summed in Float64, depth-wise growth, L2-regularised leaves,
  * early stopping on the validation set. Deterministic: no randomness (binning uses a stride sample),
  * every loop runs in a fixed order, so the same input gives byte-identical JSON. `input.seed` is
  * accepted for the learner contract but unused: nothing is sampled (no row or column subsampling).
@@ -198,10 +199,10 @@ interface PendingSplit {
 
 /**
  * Grows trees depth-wise. Per level: find every node's best split, then partition all splitting
- * nodes' rows into the other buffer in one batch (so a worker thread can share the work) while
- * summing each smaller child's histogram, then derive each sibling as parent minus smaller child,
- * in place in the parent's slot. The last level needs no partition: its rows' margins are updated
- * straight from the split.
+ * nodes' rows into the other buffer in one batch (so a worker thread can share the work) and sum
+ * each smaller child's histogram over its now contiguous rows, then derive each sibling as parent
+ * minus smaller child, in place in the parent's slot. The last level needs no partition: its rows
+ * only record which leaf they reached, and the next tree's gradient pass adds the leaf values.
  */
 class TreeGrower {
   private readonly store: RowStore;
