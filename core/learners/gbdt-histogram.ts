@@ -442,15 +442,16 @@ export class RowStore {
   /**
    * One boosting step over every row: adds the last tree's values (by node id, as the rows' leaf
    * ids left them) to the margins, then writes the new gradients. Call with [0] before the first tree.
+   * `meanwhile` runs on the main thread while the worker starts on the rows.
    */
-  boost(nodeValues: readonly number[]): void {
+  boost(nodeValues: readonly number[], meanwhile?: () => void): void {
     const { leafValues } = this.shared;
     if (nodeValues.length > leafValues.length) {
       throw new Error(`row store: a tree with ${nodeValues.length} nodes exceeds ${leafValues.length}`);
     }
     leafValues.set(nodeValues);
     this.addTask(TASK_GRADIENTS, 0, this.rowCount, 0, 0, 0, 0);
-    this.run(0, 0);
+    this.run(0, 0, meanwhile);
   }
 
   takeSlot(): number {
@@ -522,13 +523,17 @@ export class RowStore {
   }
 
   /** Runs every queued task reading buffer `source` (and writing `target`, for partitions). */
-  run(source: number, target: number): void {
+  run(source: number, target: number, meanwhile?: () => void): void {
     const count = this.taskCount;
     this.taskCount = 0;
-    if (count === 0) return;
+    if (count === 0) {
+      meanwhile?.();
+      return;
+    }
     const units = 2 * count;
     const worker = this.worker;
     if (!worker) {
+      meanwhile?.();
       for (let unit = 0; unit < units; unit++) {
         this.runUnit(this.shared, this.tasks, unit >> 1, unit & 1, source, target, (unit & 1) === 1);
       }
@@ -546,6 +551,7 @@ export class RowStore {
     Atomics.store(control, CLAIM, worker.batch << 23);
     Atomics.add(control, WAKE, 1);
     Atomics.notify(control, WAKE);
+    meanwhile?.();
     for (;;) {
       const claim = Atomics.load(control, CLAIM);
       if ((claim & UNIT_MASK) >= units) break;

@@ -264,12 +264,19 @@ class TreeGrower {
     return best;
   }
 
-  /** Adds the last tree to the training margins, then grows the next tree on the new gradients. */
+  /**
+   * Adds the last tree to the training margins and computes the next gradients; `meanwhile` runs
+   * on the main thread while the worker (if any) starts on that pass.
+   */
+  boost(meanwhile?: () => void): void {
+    this.store.boost(this.lastTreeValues, meanwhile);
+  }
+
+  /** Grows the next tree on the gradients of the last `boost`. */
   grow(): GbdtTreeJson {
     const { maxDepth, lambda, learningRate } = this.params;
     const { store } = this;
     const { rowCount } = store;
-    store.boost(this.lastTreeValues);
     const splitBins: number[] = [];
     const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
     const addNode = () => {
@@ -441,9 +448,9 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestIteration = 0;
   try {
-    for (let iteration = 1; iteration <= resolved.nEstimators; iteration++) {
-      const tree = grower.grow();
-      trees.push(tree);
+    // Validating tree k runs on the main thread while the worker adds tree k to the training margins.
+    let stop = false;
+    const evaluate = (tree: GbdtTreeJson, iteration: number) => {
       let loss: number | undefined;
       if (hasValidation) {
         addTreeToMargins(tree, grower.lastSplitBins, resolved.maxDepth, validationBins, validationMargins);
@@ -456,14 +463,16 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
         bestIteration = iteration;
       }
       onProgress?.({ learner: 'gbdt', iteration, total: resolved.nEstimators, validationMetric: loss, metricName });
-      if (
-        resolved.earlyStoppingRounds > 0 &&
-        hasValidation &&
-        iteration - bestIteration >= resolved.earlyStoppingRounds
-      ) {
-        break;
-      }
+      stop =
+        resolved.earlyStoppingRounds > 0 && hasValidation && iteration - bestIteration >= resolved.earlyStoppingRounds;
+    };
+    for (let iteration = 1; iteration <= resolved.nEstimators && !stop; iteration++) {
+      const previous = trees[trees.length - 1];
+      grower.boost(previous && (() => evaluate(previous, iteration - 1)));
+      if (stop) break;
+      trees.push(grower.grow());
     }
+    if (!stop) evaluate(trees[trees.length - 1], trees.length);
   } finally {
     grower.close();
   }
