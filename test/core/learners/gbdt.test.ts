@@ -110,6 +110,19 @@ describe('trainGbdt on a regression task', () => {
     expect(model.json.validation?.metric).toBe('rmse');
   });
 
+  it('records as validation RMSE exactly what scoring its validation rows gives', () => {
+    // Given validation rows whose values were never seen in training (training walks their bins)
+    const train = make(1);
+    const validation = make(2);
+    // When trained on every round, so the recorded metric is the final model's
+    const model = trainGbdt(trainInput('regression', train, validation), { nEstimators: 30, earlyStoppingRounds: 0 });
+    // Then it matches the RMSE of the scorer's predictions, which compare raw values to thresholds
+    expect(model.json.validation?.best).toBeCloseTo(
+      rmse(model.predictMatrix(validation.matrix), validation.target),
+      12,
+    );
+  });
+
   it('predicts the constant when the target is constant', () => {
     const constant = makeProblem(
       features,
