@@ -5,7 +5,7 @@
  * free loopback ports, with its data in a temporary folder.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -141,6 +141,7 @@ beforeAll(async () => {
           target: 'churned',
           positiveLabel: 'yes',
           endpoint: { captureSampleRate: 1, modelRefreshSeconds: 1 },
+          streaming: {},
         },
       ],
     }),
@@ -245,5 +246,78 @@ describe('the local platform, end to end', () => {
     expect(rolled.previousVersion).toBe(before);
     expect(rolled.version).not.toBe(before);
     await waitFor(`version ${rolled.version} to serve`, async () => (await servingVersion()) === rolled.version);
+  });
+
+  /** The endpoint's scores for these instances: the reference the other scoring paths must match exactly. */
+  async function endpointScores(instances: Array<Record<string, unknown>>): Promise<number[]> {
+    const body = JSON.stringify({ instances });
+    const response = JSON.parse(
+      await curl('-X', 'POST', `${info.httpUrl}/churn/predict`, '-H', 'content-type: application/json', '-d', body),
+    );
+    return response.predictions.map((p: { score: number }) => p.score);
+  }
+
+  function v2Instances(count: number): Array<Record<string, unknown>> {
+    const v2 = parseCsv(readFileSync(info.builtInData.v2Path, 'utf8'));
+    return Array.from({ length: count }, (_, row) =>
+      Object.fromEntries(
+        v2.columnNames
+          .map((name, c) => [name, v2.columns[c][row]] as const)
+          .filter(([name, value]) => name !== 'churned' && value !== null)
+          .map(([name, value]) => [
+            name,
+            name !== 'customer_id' && !Number.isNaN(Number(value)) ? Number(value) : value,
+          ]),
+      ),
+    );
+  }
+
+  it('batch-scores files in S3 with the production model, agreeing with the endpoint to the last bit', async () => {
+    const instances = v2Instances(200);
+    const header = Object.keys(instances[0]);
+    const csv = [
+      header.join(','),
+      ...instances.map((row) => header.map((name) => String(row[name] ?? '')).join(',')),
+    ].join('\n');
+    const file = join(dataDir, 'to-score.csv');
+    writeFileSync(file, `${csv}\n`);
+    await aws('s3', 'cp', file, `s3://${info.buckets.curated}/churn/score/input/customers.csv`);
+    await mlops(
+      'score',
+      '--model',
+      'churn',
+      '--input',
+      `s3://${info.buckets.curated}/churn/score/input/`,
+      '--out',
+      `s3://${info.buckets.curated}/churn/score/output/`,
+    );
+    const outFile = join(dataDir, 'scored.csv');
+    await aws('s3', 'cp', `s3://${info.buckets.curated}/churn/score/output/customers.scored.csv`, outFile);
+    const scored = parseCsv(readFileSync(outFile, 'utf8'));
+    const batchScores = scored.columns[scored.columnNames.indexOf('score')].map(Number);
+    expect(scored.columns[scored.columnNames.indexOf('customer_id')]).toEqual(instances.map((row) => row.customer_id));
+    expect(batchScores).toEqual(await endpointScores(instances.map(({ customer_id: _c, ...rest }) => rest)));
+  });
+
+  it('scores a stream of records through the stream scorer, agreeing with the endpoint to the last bit', async () => {
+    const instances = v2Instances(50).map(({ customer_id: _c, ...rest }) => rest);
+    const file = join(dataDir, 'events.jsonl');
+    writeFileSync(file, `${[...instances.map((row) => JSON.stringify(row)), 'not json'].join('\n')}\n`);
+    await mlops('stream', 'put', '--model', 'churn', '--file', file);
+    const folder = join(dataDir, 'stream-results');
+    await aws('s3', 'cp', '--recursive', `s3://${info.buckets.monitoring}/stream/churn/`, folder);
+    const read = (sub: string) =>
+      readdirSync(join(folder, sub)).flatMap((name) =>
+        readFileSync(join(folder, sub, name), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      );
+    const results = read('results').sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    expect(results).toHaveLength(50);
+    expect(results.map((r) => r.predictions[0].score)).toEqual(await endpointScores(instances));
+    const deadLetters = read('dead-letters');
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0].reason).toMatch(/JSON/);
   });
 });
