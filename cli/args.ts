@@ -99,3 +99,15 @@ export function listFlag(flags: ParsedFlags, name: string): string[] {
   const raw = flags[name];
   return Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
 }
+
+/** Parses argv; on --help prints the command's help and returns undefined (the caller exits 0). */
+export function parseOrHelp(
+  spec: CommandSpec,
+  argv: readonly string[],
+  io: { readonly out: (text: string) => void },
+): { flags: ParsedFlags; positionals: string[] } | undefined {
+  const { flags, positionals, help } = parseCommand(spec, argv);
+  if (!help) return { flags, positionals };
+  io.out(helpText(spec));
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { type DataProfile, parseProfile } from '../../core/profile/profile';
 import type { DataSchema } from '../../core/schema/types';
 import { ADMIN_ROUTE } from '../../local/platform';
 import type { CommandSpec } from '../args';
-import { helpText, intFlag, listFlag, numberFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { intFlag, listFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
 import { resolveTarget } from '../target';
 
@@ -176,11 +176,9 @@ export const driftCommand: Command = {
 
   async run(argv, io) {
     if (argv[0] === 'run') return runDriftNow(argv.slice(1), io);
-    const { flags, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags } = parsed;
     const correction = stringFlag(flags, 'correction') as (typeof CORRECTIONS)[number];
     if (!CORRECTIONS.includes(correction))
       throw new UsageError(`--correction must be one of ${CORRECTIONS.join(', ')}, got "${correction}"`);
@@ -234,11 +232,9 @@ const driftRunSpec: CommandSpec = {
 
 /** `mlops drift run <model>`: asks the running local platform to run the model's drift monitor. */
 async function runDriftNow(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { flags, positionals, help } = parseCommand(driftRunSpec, argv);
-  if (help) {
-    io.out(helpText(driftRunSpec));
-    return 0;
-  }
+  const parsed = parseOrHelp(driftRunSpec, argv, io);
+  if (!parsed) return 0;
+  const { flags, positionals } = parsed;
   const model = positionals[0];
   if (!model) throw new UsageError('mlops drift run needs a model name');
   const target = resolveTarget();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type PlatformInfo, startPlatform } from '../../local/platform';
-import { helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 
 const DEFAULT_DATA_DIR = '.local';
@@ -65,11 +65,9 @@ export const localCommand: Command = {
   },
 
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const action = positionals[0];
     const dataDir = stringFlag(flags, 'data-dir')!;
     if (action === 'info') {

@@ -4,7 +4,7 @@ import { formatCsv } from '../../core/data/csv';
 import { readTableBytes } from '../../core/data/read';
 import type { DataTable } from '../../core/data/table';
 import { Scorer } from '../../core/score/scorer';
-import { helpText, parseCommand, stringFlag, UsageError } from '../args';
+import { parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 
 /** Accepts an artifact file or a directory holding model.json. */
@@ -43,11 +43,9 @@ export const predictCommand: Command = {
   },
 
   async run(argv, io) {
-    const { flags, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags } = parsed;
     const artifact = await readArtifactText(stringFlag(flags, 'model')!);
     const scorer = Scorer.fromJson(artifact.text, artifact.path);
     const dataPath = stringFlag(flags, 'data')!;

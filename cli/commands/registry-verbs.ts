@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionInputSchema } from '../../core/workflow/contract';
-import { helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
 import { resolveTarget } from '../target';
 import { listModelsCommand, listRunsCommand, listVersionsCommand, promoteCommand, rollbackCommand } from './registry';
@@ -37,11 +37,9 @@ export const modelsCommand: Command = {
     examples: [`# ${TARGET_NOTE}`],
   },
   async run(argv, io) {
-    const { flags, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags } = parsed;
     return print(io, Boolean(flags.json), await listModelsCommand(resolveTarget().registry));
   },
 };
@@ -55,11 +53,9 @@ export const versionsCommand: Command = {
     flags: jsonFlag,
   },
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     return print(
       io,
       Boolean(flags.json),
@@ -81,11 +77,9 @@ export const promoteVerb: Command = {
     },
   },
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const model = modelArg(positionals, 'promote');
     const version = versionArg(positionals[1], 'the version');
     const result = await promoteCommand(resolveTarget().registry, {
@@ -112,11 +106,9 @@ export const rollbackVerb: Command = {
     },
   },
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const to = stringFlag(flags, 'to');
     const result = await rollbackCommand(resolveTarget().registry, {
       model: modelArg(positionals, 'rollback'),
@@ -140,11 +132,9 @@ export const runsVerb: Command = {
     },
   },
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const result = await listRunsCommand(resolveTarget().artifacts, {
       model: modelArg(positionals, 'runs'),
       limit: intFlag(flags, 'limit'),
@@ -168,11 +158,9 @@ export const retrainVerb: Command = {
     },
   },
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const model = modelArg(positionals, 'retrain');
     const target = resolveTarget();
     const arn = target.stateMachines[model];

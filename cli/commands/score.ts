@@ -24,7 +24,7 @@ import {
 } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
-import { type CommandSpec, helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { readPlatformInfo } from './local';
 import { openLocation, parseS3Uri } from './score-io';
@@ -318,11 +318,9 @@ const spec: CommandSpec = {
 export const scoreCommand: Command = {
   spec,
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(spec, argv);
-    if (help) {
-      io.out(helpText(spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     const model = stringFlag(flags, 'model')!;
     const shards = intFlag(flags, 'shards');
     const [action] = positionals;

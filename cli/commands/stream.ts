@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommandSpec, helpText, intFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { readPlatformInfo } from './local';
 
@@ -37,11 +37,9 @@ const spec: CommandSpec = {
 export const streamCommand: Command = {
   spec,
   async run(argv, io) {
-    const { flags, positionals, help } = parseCommand(spec, argv);
-    if (help) {
-      io.out(helpText(spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
     if (positionals[0] !== 'put') throw new UsageError(`unknown action "${positionals[0] ?? ''}"; the action is put`);
     const model = stringFlag(flags, 'model')!;
     const file = stringFlag(flags, 'file')!;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { serializeArtifact } from '../../core/artifact/format';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
 import { type LearnerChoice, trainModel } from '../../core/train/train';
-import { helpText, intFlag, numberFlag, parseCommand, stringFlag, UsageError } from '../args';
+import { intFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { progressPrinter } from '../io';
 
@@ -58,11 +58,9 @@ export const trainCommand: Command = {
   },
 
   async run(argv, io) {
-    const { flags, help } = parseCommand(this.spec, argv);
-    if (help) {
-      io.out(helpText(this.spec));
-      return 0;
-    }
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags } = parsed;
     const learner = stringFlag(flags, 'learner') as LearnerChoice;
     if (!LEARNER_CHOICES.includes(learner))
       throw new UsageError(`--learner must be one of ${LEARNER_CHOICES.join(', ')}, got "${learner}"`);
