@@ -5,6 +5,7 @@ import {
   guessColumnType,
   type NumericColumnData,
   readColumn,
+  SortBuffer,
 } from '../profile/columns';
 import {
   type ColumnProfile,
@@ -198,6 +199,7 @@ function referenceFromProfile(profile: ColumnProfile): ReferenceColumn {
 function referenceSpecs(
   reference: DataProfile | DataTable,
   options: DriftOptions,
+  sortBuffer: SortBuffer,
 ): { specs: ReferenceSpec[]; ignored: Set<string>; rows: number } {
   if ('format' in reference) {
     const specs = reference.columns.map(
@@ -226,7 +228,7 @@ function referenceSpecs(
       type,
       role,
       load: () => {
-        const data = readColumn(table.columns[index], type);
+        const data = readColumn(table.columns[index], type, sortBuffer);
         const reference = data.kind === 'numeric' ? numericReferenceFromData(data) : categoricalReferenceFromData(data);
         return { reference, profile: profileColumn(name, role, type, data) };
       },
@@ -547,7 +549,8 @@ export function analyzeDrift(
   if (!(driftShareThreshold > 0 && driftShareThreshold <= 1)) {
     throw new DriftConfigError(`driftShare must be in (0, 1]; received ${driftShareThreshold}`);
   }
-  const { specs, ignored, rows: referenceRows } = referenceSpecs(reference, options);
+  const sortBuffer = new SortBuffer();
+  const { specs, ignored, rows: referenceRows } = referenceSpecs(reference, options, sortBuffer);
   for (const name of Object.keys(options.columns ?? {})) {
     if (!specs.some((spec) => spec.name === name)) {
       throw new DriftConfigError(
@@ -612,7 +615,7 @@ export function analyzeDrift(
     }
 
     const cells = current.columns[index];
-    const cur = readColumn(cells, spec.type);
+    const cur = readColumn(cells, spec.type, sortBuffer);
     currentProfiles.push(profileColumn(spec.name, spec.role, spec.type, cur));
     const currentCount = cur.kind === 'numeric' ? cur.sorted.length : cur.rows - cur.missing;
     const currentMissingRate = cur.rows > 0 ? cur.missing / cur.rows : 0;

@@ -28,7 +28,7 @@ export interface CategoricalColumnData {
 
 export type ColumnData = NumericColumnData | CategoricalColumnData;
 
-export function readNumericColumn(cells: ReadonlyArray<Cell>): NumericColumnData {
+export function readNumericColumn(cells: ReadonlyArray<Cell>, buffer?: SortBuffer): NumericColumnData {
   const rows = cells.length;
   const values = new Float64Array(rows);
   let valid = 0;
@@ -51,66 +51,96 @@ export function readNumericColumn(cells: ReadonlyArray<Cell>): NumericColumnData
       unparseable++;
     }
   }
-  const sorted = sortFloat64(valid === rows ? values : values.slice(0, valid));
+  const sorted = sortFloat64(valid === rows ? values : values.slice(0, valid), buffer);
   return { kind: 'numeric', rows, sorted, missing, positiveInfinity, negativeInfinity, unparseable };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const RADIX_MIN_LENGTH = 4096;
+const DIGITS = 65536;
 
 /**
- * Sorts finite doubles ascending in place, as Float64Array.prototype.sort but about 4x faster
- * on large arrays: an LSD radix sort over the 64-bit patterns mapped to unsigned order
- * (negative numbers: all bits flipped; positive: sign bit set), four 16-bit passes.
+ * Working memory for sortFloat64, kept by the caller across the columns of one table so a
+ * million-row column costs no new 8 MB scratch array (and no extra GC pressure) per sort.
  */
-export function sortFloat64(values: Float64Array): Float64Array {
+export class SortBuffer {
+  private words = new Uint32Array(0);
+  /** Four 16-bit digit histograms, filled in one pass. */
+  readonly histograms = new Uint32Array(4 * DIGITS);
+
+  /** A scratch array of at least `length` 32-bit words. */
+  wordsFor(length: number): Uint32Array {
+    if (this.words.length < length) this.words = new Uint32Array(length);
+    return this.words;
+  }
+}
+
+/**
+ * Sorts finite doubles ascending in place, as Float64Array.prototype.sort but several times faster
+ * on large arrays: an LSD radix sort over the 64-bit patterns mapped to unsigned order (negative
+ * numbers: all bits flipped; positive: sign bit set), four 16-bit passes. Each key stays as its
+ * two adjacent 32-bit words, so a scatter writes one cache line per value; the four digit
+ * histograms are counted in the pass that maps the keys, and a pass whose digit is the same for
+ * every value is skipped.
+ */
+export function sortFloat64(values: Float64Array, buffer: SortBuffer = new SortBuffer()): Float64Array {
   const n = values.length;
   if (n < RADIX_MIN_LENGTH || !LITTLE_ENDIAN) return values.sort();
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  let lo = new Uint32Array(n);
-  let hi = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const l = words[2 * i];
-    const h = words[2 * i + 1];
-    if (h & 0x80000000) {
-      lo[i] = ~l >>> 0;
-      hi[i] = ~h >>> 0;
+  const histograms = buffer.histograms;
+  histograms.fill(0);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = words[i];
+    let hi = words[i + 1];
+    if (hi & 0x80000000) {
+      lo = ~lo >>> 0;
+      hi = ~hi >>> 0;
     } else {
-      lo[i] = l;
-      hi[i] = (h | 0x80000000) >>> 0;
+      hi = (hi | 0x80000000) >>> 0;
     }
+    words[i] = lo;
+    words[i + 1] = hi;
+    histograms[lo & 0xffff]++;
+    histograms[DIGITS + (lo >>> 16)]++;
+    histograms[2 * DIGITS + (hi & 0xffff)]++;
+    histograms[3 * DIGITS + (hi >>> 16)]++;
   }
-  let loOut = new Uint32Array(n);
-  let hiOut = new Uint32Array(n);
-  const offsets = new Uint32Array(65536);
+  let source = words;
+  let target = buffer.wordsFor(2 * n);
   for (let pass = 0; pass < 4; pass++) {
-    const keys = pass < 2 ? lo : hi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    offsets.fill(0);
-    for (let i = 0; i < n; i++) offsets[(keys[i] >>> shift) & 0xffff]++;
-    if (offsets[(keys[0] >>> shift) & 0xffff] === n) continue;
+    const base = pass * DIGITS;
     let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const count = offsets[d];
-      offsets[d] = sum;
+    let constant = false;
+    for (let digit = 0; digit < DIGITS; digit++) {
+      const count = histograms[base + digit];
+      if (count === n) {
+        constant = true;
+        break;
+      }
+      histograms[base + digit] = sum;
       sum += count;
     }
-    for (let i = 0; i < n; i++) {
-      const position = offsets[(keys[i] >>> shift) & 0xffff]++;
-      loOut[position] = lo[i];
-      hiOut[position] = hi[i];
+    if (constant) continue;
+    const half = pass < 2 ? 0 : 1;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    for (let i = 0; i < 2 * n; i += 2) {
+      const position = 2 * histograms[base + ((source[i + half] >>> shift) & 0xffff)]++;
+      target[position] = source[i];
+      target[position + 1] = source[i + 1];
     }
-    [lo, loOut] = [loOut, lo];
-    [hi, hiOut] = [hiOut, hi];
+    const swap = source;
+    source = target;
+    target = swap;
   }
-  for (let i = 0; i < n; i++) {
-    const h = hi[i];
-    if (h & 0x80000000) {
-      words[2 * i] = lo[i];
-      words[2 * i + 1] = h & 0x7fffffff;
+  for (let i = 0; i < 2 * n; i += 2) {
+    const lo = source[i];
+    const hi = source[i + 1];
+    if (hi & 0x80000000) {
+      words[i] = lo;
+      words[i + 1] = hi & 0x7fffffff;
     } else {
-      words[2 * i] = ~lo[i] >>> 0;
-      words[2 * i + 1] = ~h >>> 0;
+      words[i] = ~lo >>> 0;
+      words[i + 1] = ~hi >>> 0;
     }
   }
   return values;
@@ -137,8 +167,9 @@ export function readCategoricalColumn(
   return { kind: 'categorical', rows: cells.length, counts, missing };
 }
 
-export function readColumn(cells: ReadonlyArray<Cell>, type: ColumnType): ColumnData {
-  return type === 'numeric' ? readNumericColumn(cells) : readCategoricalColumn(cells, type);
+/** `buffer`: sort working memory to share across the columns of one table. */
+export function readColumn(cells: ReadonlyArray<Cell>, type: ColumnType, buffer?: SortBuffer): ColumnData {
+  return type === 'numeric' ? readNumericColumn(cells, buffer) : readCategoricalColumn(cells, type);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DataTable } from '../data/table';
 import type { DataSchema } from '../schema/types';
-import { type CategoricalColumnData, type ColumnData, type NumericColumnData, readColumn } from './columns';
+import { type CategoricalColumnData, type ColumnData, type NumericColumnData, readColumn, SortBuffer } from './columns';
 
 /**
  * The reference profile: what drift monitoring needs to know about the training data, stored
@@ -237,6 +237,7 @@ export function profileColumn(name: string, role: Role, type: ColumnProfile['typ
 export function buildProfile(table: DataTable, schema: DataSchema): DataProfile {
   const columns: ColumnProfile[] = [];
   const ignoredColumns: string[] = [];
+  const sortBuffer = new SortBuffer();
   for (const column of schema.columns) {
     if (column.role === 'excluded') {
       ignoredColumns.push(column.name);
@@ -249,7 +250,9 @@ export function buildProfile(table: DataTable, schema: DataSchema): DataProfile 
           'profile the table the schema was inferred from',
       );
     }
-    columns.push(profileColumn(column.name, column.role, column.type, readColumn(table.columns[index], column.type)));
+    columns.push(
+      profileColumn(column.name, column.role, column.type, readColumn(table.columns[index], column.type, sortBuffer)),
+    );
   }
   for (const name of table.columnNames) {
     if (!schema.columns.some((column) => column.name === name)) ignoredColumns.push(name);

@@ -1,6 +1,6 @@
 import { tableFromRecords } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
-import { sortFloat64 } from '../../../core/profile/columns';
+import { SortBuffer, sortFloat64 } from '../../../core/profile/columns';
 import {
   buildProfile,
   dataProfileSchema,
@@ -114,5 +114,22 @@ describe('sortFloat64', () => {
     const ours = sortFloat64(values.slice());
     const native = values.slice().sort();
     expect(ours.every((value, i) => Object.is(value, native[i]))).toBe(true);
+  });
+
+  it('sorts arrays of different lengths and shapes through one shared buffer', () => {
+    // Given one buffer and a large array, a smaller one, and one whose upper digits never vary
+    const buffer = new SortBuffer();
+    const random = createRandom(8);
+    const inputs = [
+      Float64Array.from({ length: 30_000 }, () => random.normal()),
+      Float64Array.from({ length: 5_000 }, () => -random.next() * 1e6),
+      Float64Array.from({ length: 10_000 }, (_, i) => 1 + (i % 7) * 2 ** -52),
+    ];
+    // When each is sorted with the shared buffer; then each equals the native sort bit for bit
+    for (const values of inputs) {
+      const ours = sortFloat64(values.slice(), buffer);
+      const native = values.slice().sort();
+      expect(ours.every((value, i) => Object.is(value, native[i]))).toBe(true);
+    }
   });
 });
