@@ -152,18 +152,53 @@ export function booleanLabel(cell: Cell): string | null {
   return value === null ? cellToCategory(cell) : value ? 'true' : 'false';
 }
 
+/** The text of a category cell without surrounding whitespace; most cells start and end with a printable ASCII character and need no trim. */
+function trimmedText(cell: string): string {
+  const last = cell.length - 1;
+  if (last < 0) return cell;
+  const first = cell.charCodeAt(0);
+  const end = cell.charCodeAt(last);
+  return first > 32 && first < 127 && end > 32 && end < 127 ? cell : cell.trim();
+}
+
+/**
+ * Counts per label in order of first appearance (the order Map iteration gives later). One hash
+ * lookup per cell into a slot index, counts in a typed array, instead of a get and a set.
+ */
 export function readCategoricalColumn(
   cells: ReadonlyArray<Cell>,
   type: 'categorical' | 'boolean',
 ): CategoricalColumnData {
-  const counts = new Map<string, number>();
+  const slots = new Map<string, number>();
+  const keys: string[] = [];
+  let slotCounts = new Float64Array(16);
   let missing = 0;
-  const label = type === 'boolean' ? booleanLabel : cellToCategory;
+  const boolean = type === 'boolean';
   for (let i = 0; i < cells.length; i++) {
-    const key = label(cells[i]);
-    if (key === null) missing++;
-    else counts.set(key, (counts.get(key) ?? 0) + 1);
+    const cell = cells[i];
+    let key: string | null;
+    if (boolean) key = booleanLabel(cell);
+    else if (typeof cell === 'string') key = trimmedText(cell);
+    else key = cell === null ? null : String(cell);
+    if (key === null || key === '') {
+      missing++;
+      continue;
+    }
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slot = keys.length;
+      slots.set(key, slot);
+      keys.push(key);
+      if (slot === slotCounts.length) {
+        const grown = new Float64Array(slot * 2);
+        grown.set(slotCounts);
+        slotCounts = grown;
+      }
+    }
+    slotCounts[slot]++;
   }
+  const counts = new Map<string, number>();
+  for (let k = 0; k < keys.length; k++) counts.set(keys[k], slotCounts[k]);
   return { kind: 'categorical', rows: cells.length, counts, missing };
 }
 
