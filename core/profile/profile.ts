@@ -152,9 +152,21 @@ function equalWidthHistogram(sorted: Float64Array, bins: number): { edges: numbe
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
   const counts = new Array<number>(bins).fill(0);
   const width = (hi - lo) / bins;
-  for (let i = 0; i < sorted.length; i++) {
-    const bin = Math.min(bins - 1, Math.floor((sorted[i] - lo) / width));
-    counts[bin]++;
+  const binOf = (value: number) => Math.min(bins - 1, Math.floor((value - lo) / width));
+  // binOf is monotone in the value, so on sorted values each bin is one run: find the run ends
+  // by binary search with the same formula instead of dividing every value (same counts).
+  let start = 0;
+  while (start < sorted.length) {
+    const bin = binOf(sorted[start]);
+    let low = start + 1;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (binOf(sorted[middle]) === bin) low = middle + 1;
+      else high = middle;
+    }
+    counts[bin] += low - start;
+    start = low;
   }
   return { edges, counts };
 }
