@@ -11,10 +11,11 @@ import {
   type ColumnProfile,
   type DataProfile,
   distinctSorted,
-  meanAndStd,
+  type NumericColumnProfile,
   PROFILE_FORMAT,
   PROFILE_FORMAT_VERSION,
   profileColumn,
+  profileNumeric,
   QUANTILE_SKETCH_SIZE,
 } from '../profile/profile';
 import type { ColumnType, DataSchema } from '../schema/types';
@@ -133,21 +134,20 @@ interface ReferenceSpec {
   load(): { reference: ReferenceColumn; profile: ColumnProfile };
 }
 
-function numericReferenceFromData(data: NumericColumnData): NumericReference {
+/** The profile was just built from the same data: its std and distinct count are reused, not recomputed. */
+function numericReferenceFromData(data: NumericColumnData, profile: NumericColumnProfile): NumericReference {
   const { sorted } = data;
   const count = sorted.length;
-  let distinct = count > 0 ? 1 : 0;
-  for (let i = 1; i < count; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   return {
     kind: 'numeric',
     rows: data.rows,
     count,
     missing: data.missing,
     infinities: data.positiveInfinity + data.negativeInfinity,
-    std: count > 0 ? meanAndStd(sorted).std : 0,
+    std: profile.std ?? 0,
     min: count > 0 ? sorted[0] : Number.NaN,
     max: count > 0 ? sorted[count - 1] : Number.NaN,
-    distinct,
+    distinct: profile.distinctCount,
     sorted,
     quantiles: [],
     valueCounts: null,
@@ -229,8 +229,11 @@ function referenceSpecs(
       role,
       load: () => {
         const data = readColumn(table.columns[index], type, sortBuffer);
-        const reference = data.kind === 'numeric' ? numericReferenceFromData(data) : categoricalReferenceFromData(data);
-        return { reference, profile: profileColumn(name, role, type, data) };
+        if (data.kind === 'numeric') {
+          const profile = profileNumeric(name, role, data);
+          return { reference: numericReferenceFromData(data, profile), profile };
+        }
+        return { reference: categoricalReferenceFromData(data), profile: profileColumn(name, role, type, data) };
       },
     });
   });
