@@ -1,11 +1,11 @@
 import type { DataTable } from '../data/table';
 import {
   type CategoricalColumnData,
+  ColumnBuffers,
   type ColumnData,
   guessColumnType,
   type NumericColumnData,
   readColumn,
-  SortBuffer,
 } from '../profile/columns';
 import {
   type ColumnProfile,
@@ -199,7 +199,7 @@ function referenceFromProfile(profile: ColumnProfile): ReferenceColumn {
 function referenceSpecs(
   reference: DataProfile | DataTable,
   options: DriftOptions,
-  sortBuffer: SortBuffer,
+  columnBuffers: ColumnBuffers,
 ): { specs: ReferenceSpec[]; ignored: Set<string>; rows: number } {
   if ('format' in reference) {
     const specs = reference.columns.map(
@@ -228,7 +228,7 @@ function referenceSpecs(
       type,
       role,
       load: () => {
-        const data = readColumn(table.columns[index], type, sortBuffer);
+        const data = readColumn(table.columns[index], type, columnBuffers, 0);
         if (data.kind === 'numeric') {
           const profile = profileNumeric(name, role, data);
           return { reference: numericReferenceFromData(data, profile), profile };
@@ -552,8 +552,9 @@ export function analyzeDrift(
   if (!(driftShareThreshold > 0 && driftShareThreshold <= 1)) {
     throw new DriftConfigError(`driftShare must be in (0, 1]; received ${driftShareThreshold}`);
   }
-  const sortBuffer = new SortBuffer();
-  const { specs, ignored, rows: referenceRows } = referenceSpecs(reference, options, sortBuffer);
+  // Slot 0 holds the reference column's values, slot 1 the current one's, reused column after column.
+  const columnBuffers = new ColumnBuffers();
+  const { specs, ignored, rows: referenceRows } = referenceSpecs(reference, options, columnBuffers);
   for (const name of Object.keys(options.columns ?? {})) {
     if (!specs.some((spec) => spec.name === name)) {
       throw new DriftConfigError(
@@ -618,7 +619,7 @@ export function analyzeDrift(
     }
 
     const cells = current.columns[index];
-    const cur = readColumn(cells, spec.type, sortBuffer);
+    const cur = readColumn(cells, spec.type, columnBuffers, 1);
     currentProfiles.push(profileColumn(spec.name, spec.role, spec.type, cur));
     const currentCount = cur.kind === 'numeric' ? cur.sorted.length : cur.rows - cur.missing;
     const currentMissingRate = cur.rows > 0 ? cur.missing / cur.rows : 0;

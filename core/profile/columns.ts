@@ -28,9 +28,13 @@ export interface CategoricalColumnData {
 
 export type ColumnData = NumericColumnData | CategoricalColumnData;
 
-export function readNumericColumn(cells: ReadonlyArray<Cell>, buffer?: SortBuffer): NumericColumnData {
+/**
+ * With `buffers`, the sorted values live in slot `slot` of those buffers and stay valid until the
+ * next read into the same slot; without, in a new array of their own.
+ */
+export function readNumericColumn(cells: ReadonlyArray<Cell>, buffers?: ColumnBuffers, slot = 0): NumericColumnData {
   const rows = cells.length;
-  const values = new Float64Array(rows);
+  const values = buffers ? buffers.valuesFor(slot, rows) : new Float64Array(rows);
   let valid = 0;
   let missing = 0;
   let positiveInfinity = 0;
@@ -51,7 +55,8 @@ export function readNumericColumn(cells: ReadonlyArray<Cell>, buffer?: SortBuffe
       unparseable++;
     }
   }
-  const sorted = sortFloat64(valid === rows ? values : values.slice(0, valid), buffer);
+  const finite = valid === rows ? values : buffers ? values.subarray(0, valid) : values.slice(0, valid);
+  const sorted = sortFloat64(finite, buffers);
   return { kind: 'numeric', rows, sorted, missing, positiveInfinity, negativeInfinity, unparseable };
 }
 
@@ -60,11 +65,13 @@ const RADIX_MIN_LENGTH = 4096;
 const DIGITS = 65536;
 
 /**
- * Working memory for sortFloat64, kept by the caller across the columns of one table so a
- * million-row column costs no new 8 MB scratch array (and no extra GC pressure) per sort.
+ * Working memory for reading numeric columns, kept by the caller across the columns of one table:
+ * value arrays per slot and the sort's scratch, so a million-row column allocates no new 8 MB
+ * arrays (and adds no external-memory GC pressure) per read.
  */
-export class SortBuffer {
+export class ColumnBuffers {
   private words = new Uint32Array(0);
+  private readonly values: Float64Array[] = [];
   /** Four 16-bit digit histograms, filled in one pass. */
   readonly histograms = new Uint32Array(4 * DIGITS);
 
@@ -72,6 +79,16 @@ export class SortBuffer {
   wordsFor(length: number): Uint32Array {
     if (this.words.length < length) this.words = new Uint32Array(length);
     return this.words;
+  }
+
+  /** `length` doubles of slot `slot`; the next read into the same slot overwrites them. */
+  valuesFor(slot: number, length: number): Float64Array {
+    let values = this.values[slot];
+    if (values === undefined || values.length < length) {
+      values = new Float64Array(length);
+      this.values[slot] = values;
+    }
+    return values.subarray(0, length);
   }
 }
 
@@ -83,11 +100,11 @@ export class SortBuffer {
  * histograms are counted in the pass that maps the keys, and a pass whose digit is the same for
  * every value is skipped.
  */
-export function sortFloat64(values: Float64Array, buffer: SortBuffer = new SortBuffer()): Float64Array {
+export function sortFloat64(values: Float64Array, buffers: ColumnBuffers = new ColumnBuffers()): Float64Array {
   const n = values.length;
   if (n < RADIX_MIN_LENGTH || !LITTLE_ENDIAN) return values.sort();
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const histograms = buffer.histograms;
+  const histograms = buffers.histograms;
   histograms.fill(0);
   for (let i = 0; i < 2 * n; i += 2) {
     let lo = words[i];
@@ -106,7 +123,7 @@ export function sortFloat64(values: Float64Array, buffer: SortBuffer = new SortB
     histograms[3 * DIGITS + (hi >>> 16)]++;
   }
   let source = words;
-  let target = buffer.wordsFor(2 * n);
+  let target = buffers.wordsFor(2 * n);
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * DIGITS;
     let sum = 0;
@@ -202,9 +219,14 @@ export function readCategoricalColumn(
   return { kind: 'categorical', rows: cells.length, counts, missing };
 }
 
-/** `buffer`: sort working memory to share across the columns of one table. */
-export function readColumn(cells: ReadonlyArray<Cell>, type: ColumnType, buffer?: SortBuffer): ColumnData {
-  return type === 'numeric' ? readNumericColumn(cells, buffer) : readCategoricalColumn(cells, type);
+/** `buffers` and `slot`: see readNumericColumn. */
+export function readColumn(
+  cells: ReadonlyArray<Cell>,
+  type: ColumnType,
+  buffers?: ColumnBuffers,
+  slot = 0,
+): ColumnData {
+  return type === 'numeric' ? readNumericColumn(cells, buffers, slot) : readCategoricalColumn(cells, type);
 }
 
 /**

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { DataTable } from '../data/table';
 import type { DataSchema } from '../schema/types';
-import { type CategoricalColumnData, type ColumnData, type NumericColumnData, readColumn, SortBuffer } from './columns';
+import {
+  type CategoricalColumnData,
+  ColumnBuffers,
+  type ColumnData,
+  type NumericColumnData,
+  readColumn,
+} from './columns';
 
 /**
  * The reference profile: what drift monitoring needs to know about the training data, stored
@@ -249,7 +255,7 @@ export function profileColumn(name: string, role: Role, type: ColumnProfile['typ
 export function buildProfile(table: DataTable, schema: DataSchema): DataProfile {
   const columns: ColumnProfile[] = [];
   const ignoredColumns: string[] = [];
-  const sortBuffer = new SortBuffer();
+  const columnBuffers = new ColumnBuffers();
   for (const column of schema.columns) {
     if (column.role === 'excluded') {
       ignoredColumns.push(column.name);
@@ -263,7 +269,12 @@ export function buildProfile(table: DataTable, schema: DataSchema): DataProfile 
       );
     }
     columns.push(
-      profileColumn(column.name, column.role, column.type, readColumn(table.columns[index], column.type, sortBuffer)),
+      profileColumn(
+        column.name,
+        column.role,
+        column.type,
+        readColumn(table.columns[index], column.type, columnBuffers),
+      ),
     );
   }
   for (const name of table.columnNames) {

@@ -1,6 +1,6 @@
 import { tableFromRecords } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
-import { SortBuffer, sortFloat64 } from '../../../core/profile/columns';
+import { ColumnBuffers, readNumericColumn, sortFloat64 } from '../../../core/profile/columns';
 import {
   buildProfile,
   dataProfileSchema,
@@ -118,7 +118,7 @@ describe('sortFloat64', () => {
 
   it('sorts arrays of different lengths and shapes through one shared buffer', () => {
     // Given one buffer and a large array, a smaller one, and one whose upper digits never vary
-    const buffer = new SortBuffer();
+    const buffer = new ColumnBuffers();
     const random = createRandom(8);
     const inputs = [
       Float64Array.from({ length: 30_000 }, () => random.normal()),
@@ -131,5 +131,25 @@ describe('sortFloat64', () => {
       const native = values.slice().sort();
       expect(ours.every((value, i) => Object.is(value, native[i]))).toBe(true);
     }
+  });
+});
+
+describe('readNumericColumn with shared buffers', () => {
+  it('keeps the values of two slots apart and reads a column with gaps as a fresh array would', () => {
+    // Given one set of buffers, a reference column in slot 0 and a current column with gaps in slot 1
+    const buffers = new ColumnBuffers();
+    const random = createRandom(9);
+    const reference = Array.from({ length: 6_000 }, () => random.normal());
+    const current = Array.from({ length: 5_000 }, (_, i) =>
+      i % 10 === 0 ? null : i % 17 === 0 ? 'x' : random.normal(),
+    );
+    // When both are read through the buffers
+    const referenceData = readNumericColumn(reference, buffers, 0);
+    const currentData = readNumericColumn(current, buffers, 1);
+    // Then each equals its read without buffers, counts included
+    expect(Array.from(referenceData.sorted)).toEqual(Array.from(readNumericColumn(reference).sorted));
+    const fresh = readNumericColumn(current);
+    expect(Array.from(currentData.sorted)).toEqual(Array.from(fresh.sorted));
+    expect([currentData.missing, currentData.unparseable]).toEqual([fresh.missing, fresh.unparseable]);
   });
 });
