@@ -4,6 +4,7 @@
  * trees store real thresholds and scoring needs no binning.
  */
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
+import { ColumnBuffers, sortFloat64 } from '../profile/columns';
 
 /** Ascending, distinct split candidates; bin(x) = number of cuts strictly below x. */
 export type Cuts = Float64Array;
@@ -32,6 +33,7 @@ export function computeCuts(
   feature: FeatureInfo,
   maxBins: number,
   sampleRows = BIN_SAMPLE_ROWS,
+  buffers?: ColumnBuffers,
 ): Cuts {
   const cardinality = feature.cardinality ?? 0;
   if (feature.kind === 'categorical' && cardinality >= 1 && cardinality <= maxBins) {
@@ -40,17 +42,24 @@ export function computeCuts(
     for (let code = 0; code < cardinality - 1; code++) cuts[code] = code + 0.5;
     return cuts;
   }
-  const sorted = sampleColumn(column, rowCount, sampleRows).sort();
-  const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    if (Number.isNaN(sorted[i])) {
-      throw new Error(`feature "${feature.name}" has NaN values; the feature pipeline must impute before training`);
-    }
-    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  // Radix sort: the same order as Float64Array#sort (-0 before +0, NaN last) in a fraction of the time.
+  const sorted = sortFloat64(sampleColumn(column, rowCount, sampleRows), buffers);
+  // Both sorts put every NaN at one end (the radix sort puts sign-bit NaNs first).
+  if (sorted.length > 0 && (Number.isNaN(sorted[0]) || Number.isNaN(sorted[sorted.length - 1]))) {
+    throw new Error(`feature "${feature.name}" has NaN values; the feature pipeline must impute before training`);
   }
-  if (distinct.length <= maxBins) {
-    const cuts = new Float64Array(Math.max(0, distinct.length - 1));
-    for (let i = 0; i + 1 < distinct.length; i++) cuts[i] = midpoint(distinct[i], distinct[i + 1]);
+  // Only whether there are more than maxBins distinct values matters, so stop counting there.
+  const distinct = new Float64Array(maxBins);
+  let distinctCount = 0;
+  for (let i = 0; i < sorted.length && distinctCount <= maxBins; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) {
+      if (distinctCount < maxBins) distinct[distinctCount] = sorted[i];
+      distinctCount++;
+    }
+  }
+  if (distinctCount <= maxBins) {
+    const cuts = new Float64Array(Math.max(0, distinctCount - 1));
+    for (let i = 0; i + 1 < distinctCount; i++) cuts[i] = midpoint(distinct[i], distinct[i + 1]);
     return cuts;
   }
   // Quantile cuts: "value <= cut" goes left, so a cut is the last value of a quantile slice.
@@ -126,7 +135,11 @@ export function binMatrix(matrix: FeatureMatrix, maxBins: number): BinnedMatrix 
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256) {
     throw new Error(`maxBins must be an integer in [2, 256] (bins are stored as Uint8), got ${maxBins}`);
   }
-  const cuts = matrix.features.map((feature, f) => computeCuts(matrix.columns[f], matrix.rowCount, feature, maxBins));
+  // One sort scratch for all columns: no per-feature histogram and scratch allocation.
+  const buffers = new ColumnBuffers();
+  const cuts = matrix.features.map((feature, f) =>
+    computeCuts(matrix.columns[f], matrix.rowCount, feature, maxBins, BIN_SAMPLE_ROWS, buffers),
+  );
   const binOffsets = new Int32Array(matrix.features.length + 1);
   for (let f = 0; f < cuts.length; f++) binOffsets[f + 1] = binOffsets[f] + cuts[f].length + 1;
   // One shared buffer, so a histogram worker thread can read the bins without a copy.

@@ -233,6 +233,31 @@ describe('binning', () => {
     });
     expect(Array.from(inconsistentRows)).toEqual([]);
   });
+
+  it('places quantile cuts of a large signed column where a plain sorted copy puts them', () => {
+    const values = Float64Array.from({ length: 20000 }, (_, i) => (i % 3 === 0 ? -0 : Math.sin(i * 1.7) * 50));
+    const sorted = Float64Array.from(values).sort();
+    const expected: number[] = [];
+    for (let i = 1; i < 32; i++) {
+      const cut = sorted[Math.floor((i * sorted.length) / 32) - 1];
+      if (cut < sorted[sorted.length - 1] && (expected.length === 0 || cut > expected[expected.length - 1])) {
+        expected.push(cut);
+      }
+    }
+    const cuts = computeCuts(values, values.length, { name: 'v', kind: 'numeric' }, 32);
+    expect(Array.from(cuts)).toEqual(expected);
+  });
+
+  it('puts a cut between each pair of neighbouring values when a large column has few distinct values', () => {
+    const values = Float64Array.from({ length: 10000 }, (_, i) => [-2, 0, 3, 7][i % 4]);
+    const cuts = computeCuts(values, values.length, { name: 'v', kind: 'numeric' }, 256);
+    expect(Array.from(cuts)).toEqual([-1, 1.5, 5]);
+  });
+
+  it('rejects a large column holding NaN, naming the feature', () => {
+    const values = Float64Array.from({ length: 10000 }, (_, i) => (i === 4321 ? Number.NaN : i));
+    expect(() => computeCuts(values, values.length, { name: 'age', kind: 'numeric' }, 256)).toThrow(/"age" has NaN/);
+  });
 });
 
 describe('invalid input', () => {
