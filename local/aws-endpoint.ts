@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './loopback';
 
 /**
  * The control-plane calls the deployed functions make, served on loopback so the functions run
@@ -125,14 +125,5 @@ export async function startAwsEndpoint(options: {
       json(response, status, { __type: type, message: (error as Error).message }, 'application/x-amz-json-1.0');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listen(server, options.port, host);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from './loopback';
 
 /**
  * An HTTP front for local functions that speaks the Lambda Function URL protocol (payload format
@@ -156,15 +157,6 @@ export async function startFunctionUrlServer(options: { port: number; host?: str
       process.stderr.write(`function URL host: invocation failed: ${(error as Error).message}\n`);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    route: (name, invoke) => routes.set(name, invoke),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const listening = await listen(server, options.port, host);
+  return { ...listening, route: (name, invoke) => routes.set(name, invoke) };
 }

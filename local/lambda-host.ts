@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { inheritedEnvironment } from './loopback';
 
 /**
  * Runs a Lambda handler locally the way Lambda does: in its own process (its own environment
@@ -49,7 +50,7 @@ export class LocalFunction {
     this.starting ??= new Promise<ChildProcess>((resolve, reject) => {
       const { name, entry, exportName = 'handler', environment = {}, timeoutMs = 900_000, onLog } = this.options;
       const child = fork(join(__dirname, 'lambda-worker.js'), [entry, exportName, name, String(timeoutMs)], {
-        env: { ...baseEnvironment(), ...environment, AWS_LAMBDA_FUNCTION_NAME: name },
+        env: { ...inheritedEnvironment(), ...environment, AWS_LAMBDA_FUNCTION_NAME: name },
         stdio: onLog ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       if (onLog) {
@@ -138,11 +139,3 @@ type WorkerMessage =
   | { type: 'init-error'; error: { errorType: string; errorMessage: string } }
   | { type: 'result'; id: string; result: unknown }
   | { type: 'error'; id: string; error: { errorType: string; errorMessage: string; stackTrace: string[] } };
-
-/** What every local function inherits: the toolchain's PATH and home, nothing from the caller's AWS setup. */
-function baseEnvironment(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS', 'TZ'];
-  return Object.fromEntries(
-    keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
-  );
-}

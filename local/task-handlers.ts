@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { TRAINER_EXIT } from '../core/workflow/contract';
 import { FunctionError, type LocalFunction } from './lambda-host';
+import { inheritedEnvironment } from './loopback';
 import type { TaskHandler } from './state-machine-runner';
 
 /**
@@ -80,7 +81,7 @@ export function batchSubmitJobTask(options: BatchJobOptions): TaskHandler {
     const overrides = Object.fromEntries(
       (request.ContainerOverrides?.Environment ?? []).map(({ Name, Value }) => [Name, Value]),
     );
-    const env = { ...baseEnvironment(), ...options.environment, ...overrides, ...options.awsEnvironment };
+    const env = { ...inheritedEnvironment(), ...options.environment, ...overrides, ...options.awsEnvironment };
     const jobId = randomUUID();
     const attempts: Array<{
       Container: { ExitCode: number };
@@ -141,11 +142,4 @@ export function snsPublishTask(
     });
     return { MessageId: randomUUID() };
   };
-}
-
-function baseEnvironment(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
-  return Object.fromEntries(
-    keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
-  );
 }
