@@ -67,11 +67,15 @@ export class Scorer {
     return score >= this.threshold ? target.positiveLabel : target.negativeLabel;
   }
 
-  /** One row's prediction. No checks: callers validate with `checkRecords` first when input is untrusted. */
-  scoreRecord(record: Readonly<Record<string, Cell>>): Prediction {
-    const score = this.model.predictRow(this.pipeline.transformRecord(record, this.buffer));
+  /** The prediction for a score, whichever backend computed it (the label rule lives only here). */
+  predictionFor(score: number): Prediction {
     const label = this.label(score);
     return label === undefined ? { score } : { score, label };
+  }
+
+  /** One row's prediction. No checks: callers validate with `checkRecords` first when input is untrusted. */
+  scoreRecord(record: Readonly<Record<string, Cell>>): Prediction {
+    return this.predictionFor(this.model.predictRow(this.pipeline.transformRecord(record, this.buffer)));
   }
 
   /**

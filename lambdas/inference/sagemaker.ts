@@ -1,5 +1,3 @@
-import type { ModelArtifact } from '../../core/artifact/format';
-import type { Prediction } from '../../core/score/scorer';
 import { HttpError } from '../shared/http';
 import type { ScoringBackend } from './predict';
 
@@ -25,7 +23,8 @@ export function sageMakerBackend(invoke: SageMakerInvoke): ScoringBackend {
   return {
     kind: 'sagemaker',
     score: async (model, instances) => {
-      const { pipeline, artifact } = model.scorer;
+      const { scorer } = model;
+      const { pipeline } = scorer;
       const buffer = new Float64Array(pipeline.features.length);
       const body = instances.map((instance) => featureRowCsv(pipeline.transformRecord(instance, buffer))).join('\n');
       const response = await invoke({ body, contentType: 'text/csv', accept: SAGEMAKER_ACCEPT });
@@ -34,7 +33,7 @@ export function sageMakerBackend(invoke: SageMakerInvoke): ScoringBackend {
         instances.length,
         response.contentType,
       );
-      return scores.map((score) => predictionFor(artifact, score));
+      return scores.map((score) => scorer.predictionFor(score));
     },
   };
 }
@@ -80,14 +79,6 @@ export function parseSageMakerScores(text: string, expected: number, contentType
     }
     return score;
   });
-}
-
-/** The label rule of the Scorer (positive iff score >= the artifact's threshold), for scores computed elsewhere. */
-export function predictionFor(artifact: ModelArtifact, score: number): Prediction {
-  const { target } = artifact;
-  if (target.task !== 'binary') return { score };
-  const label = score >= (target.threshold ?? 0.5) ? target.positiveLabel : target.negativeLabel;
-  return label === undefined ? { score } : { score, label };
 }
 
 function upstream(message: string): HttpError {
