@@ -273,7 +273,7 @@ async function measureColdStart(artifact: ModelArtifact, runs: number): Promise<
       [INFERENCE_ENV.modelName]: MODEL,
       [INFERENCE_ENV.artifactsBucket]: 'artifacts',
       [INFERENCE_ENV.monitoringBucket]: 'monitoring',
-      [INFERENCE_ENV.s3Endpoint]: s3.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
     };
     const samples: { moduleLoadMs: number; firstRequestMs: number; firstPredictMs: number; wallMs: number }[] = [];
     for (let i = 0; i < runs; i++) {

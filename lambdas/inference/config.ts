@@ -37,8 +37,6 @@ export const INFERENCE_ENV = {
   sagemakerEndpoint: 'MLOPS_SAGEMAKER_ENDPOINT',
   /** Seconds between checks of the production alias; a promotion is served within this time. @default 60 */
   modelRefreshSeconds: 'MLOPS_MODEL_REFRESH_SECONDS',
-  /** Optional. An S3-compatible endpoint (the local platform's); path-style addressing. @default - AWS S3 */
-  s3Endpoint: 'MLOPS_S3_ENDPOINT',
 } as const;
 
 export const INFERENCE_DEFAULTS = {
@@ -65,7 +63,6 @@ export interface InferenceConfig {
   readonly captureMaxAgeSeconds: number;
   readonly sagemakerEndpoint?: string;
   readonly modelRefreshSeconds: number;
-  readonly s3Endpoint?: string;
 }
 
 /** A required or malformed environment variable; names the variable, the value and the fix. */
@@ -106,7 +103,6 @@ const fields = {
     .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')
     .optional(),
   modelRefreshSeconds: integer(1, 3600).default(INFERENCE_DEFAULTS.modelRefreshSeconds),
-  s3Endpoint: z.url('must be a URL such as http://127.0.0.1:4566').optional(),
 } satisfies Record<keyof typeof INFERENCE_ENV, z.ZodType>;
 
 /**
@@ -154,7 +150,7 @@ export function inferenceConfigFromEnv(processEnv: NodeJS.ProcessEnv = process.e
 export function inferenceEnvironment(
   model: Pick<ModelConfig, 'name' | 'endpoint'>,
   buckets: { readonly artifacts: string; readonly monitoring: string },
-  options: { readonly modelRefreshSeconds?: number; readonly s3Endpoint?: string } = {},
+  options: { readonly modelRefreshSeconds?: number } = {},
 ): Record<string, string> {
   const { endpoint } = model;
   return {
@@ -167,7 +163,6 @@ export function inferenceEnvironment(
     [INFERENCE_ENV.captureSampleRate]: String(endpoint.captureSampleRate),
     ...(endpoint.sagemakerEndpointName ? { [INFERENCE_ENV.sagemakerEndpoint]: endpoint.sagemakerEndpointName } : {}),
     [INFERENCE_ENV.modelRefreshSeconds]: String(options.modelRefreshSeconds ?? endpoint.modelRefreshSeconds),
-    ...(options.s3Endpoint ? { [INFERENCE_ENV.s3Endpoint]: options.s3Endpoint } : {}),
   };
 }
 

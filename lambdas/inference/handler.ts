@@ -58,7 +58,8 @@ function requestIdOf(event: unknown, context: Context | undefined): string {
  */
 export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): InferenceApp {
   const config = inferenceConfigFromEnv(env);
-  const s3 = createS3Client({ endpoint: config.s3Endpoint });
+  // AWS_ENDPOINT_URL_S3 is set only off AWS (the local platform, tests): the SDK's own variable.
+  const s3 = createS3Client({ endpoint: env.AWS_ENDPOINT_URL_S3 });
   const backend = config.sagemakerEndpoint
     ? sageMakerBackend(sageMakerInvoker(new SageMakerRuntimeClient({}), config.sagemakerEndpoint))
     : inProcessBackend;

@@ -45,7 +45,7 @@ function deployedHandler(extraEnv: Record<string, string> = {}) {
     [INFERENCE_ENV.modelName]: MODEL,
     [INFERENCE_ENV.artifactsBucket]: ARTIFACTS,
     [INFERENCE_ENV.monitoringBucket]: MONITORING,
-    [INFERENCE_ENV.s3Endpoint]: harness.server.endpoint,
+    AWS_ENDPOINT_URL_S3: harness.server.endpoint,
     ...extraEnv,
   };
   let app: InferenceApp | undefined;
