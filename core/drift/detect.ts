@@ -273,6 +273,11 @@ function unionUniqueCount(reference: ReferenceColumn, current: ColumnData, cap: 
   return cap;
 }
 
+/** A column's threshold: its own override, else the per-test option, else the default for the test. */
+function thresholdFor(test: DriftTestName, override: ColumnDriftOverride | undefined, options: DriftOptions): number {
+  return override?.threshold ?? options.thresholds?.[test] ?? DEFAULT_THRESHOLDS[test];
+}
+
 /**
  * Evidently's default selection by reference size, column type and distinct values over both
  * samples, with one deliberate difference: categorical p-values use the two-sample chi-square
@@ -608,7 +613,7 @@ export function analyzeDrift(
         ...base,
         test,
         score: null,
-        threshold: override?.threshold ?? options.thresholds?.[test] ?? DEFAULT_THRESHOLDS[test],
+        threshold: thresholdFor(test, override, options),
         drift: false,
         status: 'missing',
         approximate: false,
@@ -640,7 +645,7 @@ export function analyzeDrift(
         ...base,
         test,
         score: null,
-        threshold: override?.threshold ?? options.thresholds?.[test] ?? DEFAULT_THRESHOLDS[test],
+        threshold: thresholdFor(test, override, options),
         drift: false,
         status: 'type-changed',
         approximate: false,
@@ -698,7 +703,7 @@ export function analyzeDrift(
 
     const uniqueCount = unionUniqueCount(ref, cur, 6);
     const test = override?.test ?? defaultTest(spec.type, ref.count, uniqueCount);
-    const threshold = override?.threshold ?? options.thresholds?.[test] ?? DEFAULT_THRESHOLDS[test];
+    const threshold = thresholdFor(test, override, options);
     if (ref.count < minReferenceRows || currentCount < minCurrentRows) {
       columns.push({
         ...base,
