@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,7 +21,12 @@ import {
   TaskInput,
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { BatchSubmitJob, LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  BatchSubmitJob,
+  type BatchSubmitJobProps,
+  LambdaInvoke,
+  SnsPublish,
+} from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { ModelConfig } from '../core/config/schema';
 import {
@@ -34,6 +40,25 @@ import type { DataLake } from './data-lake';
 import type { FunctionKind } from './lambda-entries';
 import { acknowledgeWildcardResource, XRAY_REASON } from './nag';
 import { TrainingJob } from './training-job';
+
+/** Errors a step throws when a retry cannot help: the event or the config is wrong (see lambdas/validate-data/workflow-step.ts). */
+const DETERMINISTIC_STEP_ERRORS = ['StepInputError', 'WorkflowConfigError'] as const;
+
+/**
+ * BatchSubmitJob grants batch:SubmitJob on every job definition of the account
+ * ("job-definition/*"). This one grants only the job definition (the revision the state machine
+ * names) and the queue it submits to, so one model's workflow cannot start another's job.
+ */
+class ModelBatchSubmitJob extends BatchSubmitJob {
+  constructor(scope: Construct, id: string, props: BatchSubmitJobProps) {
+    super(scope, id, props);
+    const [, events] = this.taskPolicies ?? [];
+    (this as unknown as { taskPolicies?: PolicyStatement[] }).taskPolicies = [
+      new PolicyStatement({ actions: ['batch:SubmitJob'], resources: [props.jobDefinitionArn, props.jobQueueArn] }),
+      ...(events ? [events] : []),
+    ];
+  }
+}
 
 /** Task states of the retraining state machine and the function each one invokes (for local hosts). */
 export const WORKFLOW_LAMBDA_STATES: Readonly<Record<string, FunctionKind>> = {
@@ -109,7 +134,7 @@ export class RetrainingWorkflow extends Construct {
     );
 
     const outputTemplate = TrainingJob.outputPrefix(name, '{}');
-    const train = new BatchSubmitJob(this, WORKFLOW_BATCH_STATE, {
+    const train = new ModelBatchSubmitJob(this, WORKFLOW_BATCH_STATE, {
       jobName: `${name}-training`,
       jobQueueArn: trainingJob.jobQueue.jobQueueArn,
       jobDefinitionArn: trainingJob.jobDefinition.jobDefinitionArn,
@@ -140,6 +165,11 @@ export class RetrainingWorkflow extends Construct {
       path: '$.registration',
       fields: Object.keys(registrationResultSchema.shape),
     });
+    // Register is idempotent by run id, so a failure after its promotion (one S3 error while
+    // updating the run record) is retried to completion rather than recorded as a failed run.
+    // Errors that a retry cannot change are not retried.
+    register.addRetry({ errors: [...DETERMINISTIC_STEP_ERRORS], maxAttempts: 0 });
+    register.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     const notify = new SnsPublish(this, 'Notify', {
       topic: this.notificationTopic,
       subject: `Retraining of ${name} finished`,
@@ -177,7 +207,22 @@ export class RetrainingWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     const failed = new Fail(this, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    recordFailure.addCatch(notifyFailure, { resultPath: '$.recordFailureError' });
+    // The failure path must not fail: if RecordFailure itself fails (after retries), `$.failure`
+    // is filled from what is always present, so NotifyFailure never meets a missing path.
+    const failureNotRecorded = new Pass(this, 'FailureNotRecorded', {
+      parameters: {
+        runId: JsonPath.executionName,
+        failedStep: 'unknown',
+        reason: JsonPath.format(
+          'the failure could not be recorded in the run record ({}); see the execution history',
+          JsonPath.stringAt('$.recordFailureError.Error'),
+        ),
+        productionChanged: 'unknown',
+      },
+      resultPath: '$.failure',
+    }).next(notifyFailure);
+    recordFailure.addRetry({ errors: ['States.ALL'], maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
+    recordFailure.addCatch(failureNotRecorded, { resultPath: '$.recordFailureError' });
     notifyFailure.addCatch(failed, { resultPath: '$.notifyFailureError' });
     recordFailure.next(notifyFailure);
     notifyFailure.next(failed);
@@ -234,11 +279,6 @@ export class RetrainingWorkflow extends Construct {
 
   private acknowledgeRoleFindings(props: RetrainingWorkflowProps): void {
     const role = this.stateMachine.role;
-    acknowledgeWildcardResource(
-      role,
-      Stack.of(this).formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
-      'BatchSubmitJob grants batch:SubmitJob on every revision of job definitions ("job-definition/*"): each deploy registers a new revision of this model\'s job definition.',
-    );
     acknowledgeWildcardResource(
       role,
       '*',

@@ -74,6 +74,8 @@ export const aliasRecordSchema = z.object({
   kind: aliasMoveKindSchema,
   reason: z.string().optional(),
   actor: z.string().optional(),
+  /** The retraining run whose gate decided this move (absent for moves by hand). */
+  runId: z.string().optional(),
 });
 export type AliasRecord = z.infer<typeof aliasRecordSchema>;
 

@@ -36,6 +36,10 @@ export type RegistryErrorCode =
   | 'version-not-found'
   | 'version-rejected'
   | 'no-rollback-target'
+  /** The alias no longer points to the version the caller decided from (compare-and-swap lost). */
+  | 'superseded'
+  /** A stored artifact does not match the SHA-256 and size its version recorded. */
+  | 'integrity'
   | 'contention';
 
 export class RegistryError extends Error {
@@ -75,6 +79,18 @@ export interface RegisterVersionInput {
 export interface MoveOptions {
   readonly reason?: string;
   readonly actor?: string;
+  /** The retraining run whose decision this is; kept in the alias history. */
+  readonly runId?: string;
+}
+
+export interface PromoteOptions extends MoveOptions {
+  /**
+   * Compare-and-swap on what the caller decided from: the alias moves only while it still points
+   * to this version (null: while it has no version yet); otherwise RegistryError 'superseded'.
+   * A gate passes its champion here, so a candidate never replaces a version it was not compared
+   * with. @default - whatever the alias points to (a move by hand)
+   */
+  readonly expectedVersion?: number | null;
 }
 
 export interface AliasMoveResult {
@@ -177,10 +193,25 @@ export class ModelRegistry {
     return { ...metadata.value, approval: await this.getApproval(model, version) };
   }
 
+  /**
+   * The artifact of a committed version, verified against the SHA-256 and size its metadata
+   * recorded at registration: versions are immutable, so any difference is corruption or tampering
+   * (RegistryError 'integrity'), never a newer model. Null when the version is not registered.
+   */
   async getArtifact(model: string, version: number): Promise<Uint8Array | null> {
     assertModelName(model);
-    if (!(await this.store.head(versionMetadataKey(model, version)))) return null;
-    return (await this.store.get(artifactKey(model, version)))?.body ?? null;
+    const metadata = await readJson(this.store, versionMetadataKey(model, version), versionMetadataSchema);
+    if (!metadata) return null;
+    const object = await this.store.get(metadata.value.artifactKey);
+    if (!object) {
+      throw new RegistryError(
+        'integrity',
+        `version ${version} of ${model} is registered but its artifact s3://${this.store.bucket}/${metadata.value.artifactKey} is missing; ` +
+          "restore it from the bucket's object versions or roll production back to another version",
+      );
+    }
+    verifyArtifact(object.body, metadata.value, `s3://${this.store.bucket}/${metadata.value.artifactKey}`);
+    return object.body;
   }
 
   /** Models with at least one registered version, sorted by name. */
@@ -216,22 +247,35 @@ export class ModelRegistry {
     options: MoveOptions = {},
   ): Promise<ApprovalResult> {
     await this.requireVersion(model, version);
-    const production = await this.resolveAlias(model, PRODUCTION_ALIAS);
-    const rejectsProduction = status === 'rejected' && production?.version === version;
-    const rollbackTarget = rejectsProduction ? await this.previousProductionVersion(model, [version]) : null;
-    if (rejectsProduction && rollbackTarget === null) {
-      throw new RegistryError(
-        'no-rollback-target',
-        `cannot reject version ${version} of ${model}: production serves it and no earlier non-rejected version ` +
-          'was in production; promote another version first, then reject this one',
-      );
-    }
-    const approval = await this.updateApproval(model, version, status, options);
     let rolledBack: AliasRecord | undefined;
-    if (rollbackTarget !== null) {
-      const reason = options.reason ?? `version ${version} rejected`;
-      rolledBack = (await this.moveAlias(model, PRODUCTION_ALIAS, rollbackTarget, 'rollback', { ...options, reason }))
-        .record;
+    if (status === 'rejected') {
+      // Production leaves the version before the rejection is written, so a crash in between leaves
+      // an unrejected version out of service, never a rejected one in service.
+      const production = await this.resolveAlias(model, PRODUCTION_ALIAS);
+      if (production?.version === version) {
+        if ((await this.previousProductionVersion(model, [version])) === null) {
+          throw new RegistryError(
+            'no-rollback-target',
+            `cannot reject version ${version} of ${model}: production serves it and no earlier non-rejected version ` +
+              'was in production; promote another version first, then reject this one',
+          );
+        }
+        rolledBack = await this.withdraw(model, PRODUCTION_ALIAS, version, {
+          ...options,
+          reason: options.reason ?? `version ${version} rejected`,
+        });
+      }
+    }
+    // The approval is written before production is looked at again, and a promoter looks at the
+    // approval after its alias write (see moveAlias): whichever comes second sees the other, so a
+    // version rejected during its own promotion does not stay in production.
+    const approval = await this.updateApproval(model, version, status, options);
+    if (status === 'rejected') {
+      rolledBack =
+        (await this.withdrawRejected(model, PRODUCTION_ALIAS, version, {
+          ...options,
+          reason: options.reason ?? `version ${version} rejected`,
+        })) ?? rolledBack;
     }
     return { approval, rolledBack };
   }
@@ -254,7 +298,7 @@ export class ModelRegistry {
     model: string,
     version: number,
     alias = PRODUCTION_ALIAS,
-    options: MoveOptions = {},
+    options: PromoteOptions = {},
   ): Promise<AliasMoveResult> {
     return this.moveAlias(model, alias, version, 'promote', options);
   }
@@ -280,6 +324,8 @@ export class ModelRegistry {
     return this.moveAlias(model, PRODUCTION_ALIAS, target, 'rollback', {
       ...options,
       reason: options.reason ?? `rollback from version ${current.version}`,
+      // Decided from the current version: a move in between makes this rollback stale.
+      expectedVersion: current.version,
     });
   }
 
@@ -312,21 +358,30 @@ export class ModelRegistry {
     alias: string,
     version: number,
     kind: AliasMoveKind,
-    options: MoveOptions,
+    options: PromoteOptions,
   ): Promise<AliasMoveResult> {
     assertAliasName(alias);
-    const target = await this.requireVersion(model, version);
-    if (target.approval.status === 'rejected') {
-      throw new RegistryError(
-        'version-rejected',
-        `version ${version} of ${model} is rejected and cannot become ${alias}; set its approval to pending or approved first`,
-      );
-    }
+    await this.requireVersion(model, version);
     for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
       const current = await readJson(this.store, aliasKey(model, alias), aliasRecordSchema);
       // Heals the history of a mover that died between its alias write and its history write.
       if (current && attempt === 0) await this.appendHistory(current.value);
-      if (current?.value.version === version) return { moved: false, record: current.value };
+      // Already there (a retried move whose first attempt wrote the alias): only the check below is left.
+      if (current?.value.version === version) {
+        await this.undoIfRejected(model, alias, version, current.value.previousVersion, options);
+        return { moved: false, record: current.value };
+      }
+      const currentVersion = current?.value.version ?? null;
+      if (options.expectedVersion !== undefined && currentVersion !== options.expectedVersion) {
+        throw new RegistryError(
+          'superseded',
+          `${alias} of ${model} moved from version ${options.expectedVersion ?? 'none'} to ${currentVersion ?? 'none'} ` +
+            `since the decision to move it to version ${version}; version ${version} was not compared with version ` +
+            `${currentVersion ?? 'none'}: retrain, or promote it by hand if it should serve`,
+        );
+      }
+      // Re-read on every attempt: a rejection that landed while this move waited is honoured.
+      if ((await this.getApproval(model, version)).status === 'rejected') throw rejectedError(model, version, alias);
       const now = this.clock().toISOString();
       const record: AliasRecord = {
         model,
@@ -338,6 +393,7 @@ export class ModelRegistry {
         kind,
         reason: options.reason,
         actor: options.actor,
+        runId: options.runId,
       };
       try {
         await writeJson(
@@ -353,9 +409,76 @@ export class ModelRegistry {
       }
       await this.appendHistory(record);
       await this.publish('ModelAliasMoved', { ...record });
+      await this.undoIfRejected(model, alias, version, currentVersion, options);
       return { moved: true, record };
     }
     throw this.contention(`moving alias ${alias} of ${model} to version ${version}`);
+  }
+
+  /**
+   * Run after the alias points to `version`. A rejection written between the mover's approval read
+   * and its alias write may have looked at the alias before that write and found nothing to undo,
+   * so the mover undoes it (and a re-run of a mover that crashed right after its write does too).
+   */
+  private async undoIfRejected(
+    model: string,
+    alias: string,
+    version: number,
+    replaced: number | null,
+    options: MoveOptions,
+  ): Promise<void> {
+    if ((await this.getApproval(model, version)).status !== 'rejected') return;
+    const restored = await this.withdrawRejected(model, alias, version, {
+      reason: `version ${version} was rejected while it was being made ${alias}`,
+      actor: options.actor,
+    });
+    throw new RegistryError(
+      'version-rejected',
+      `version ${version} of ${model} was rejected while it was being made ${alias}; ` +
+        `${alias} is back on version ${restored?.version ?? replaced ?? 'none'}`,
+    );
+  }
+
+  /** Moves `alias` off `version` if it is rejected and the alias points there (see withdraw). */
+  private async withdrawRejected(
+    model: string,
+    alias: string,
+    version: number,
+    options: MoveOptions,
+  ): Promise<AliasRecord | undefined> {
+    if ((await this.getApproval(model, version)).status !== 'rejected') return undefined;
+    return this.withdraw(model, alias, version, options);
+  }
+
+  /**
+   * Moves `alias` off `version` when it points there: production goes back through its history
+   * (skipping rejected versions), another alias to where it was before. A compare-and-swap on
+   * `version`, so of two withdrawals (a rejecter's and a promoter's) one moves, the other finds
+   * nothing left to do.
+   */
+  private async withdraw(
+    model: string,
+    alias: string,
+    version: number,
+    options: MoveOptions,
+  ): Promise<AliasRecord | undefined> {
+    const current = await this.resolveAlias(model, alias);
+    if (current?.version !== version) return undefined;
+    const target =
+      alias === PRODUCTION_ALIAS ? await this.previousProductionVersion(model, [version]) : current.previousVersion;
+    if (target === null || (await this.getApproval(model, target)).status === 'rejected') {
+      throw new RegistryError(
+        'no-rollback-target',
+        `version ${version} of ${model} is rejected but ${alias} still points to it and has no earlier acceptable version; ` +
+          `serving refuses a rejected version: promote another version of ${model}`,
+      );
+    }
+    try {
+      return (await this.moveAlias(model, alias, target, 'rollback', { ...options, expectedVersion: version })).record;
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'superseded') return undefined;
+      throw error;
+    }
   }
 
   /** Idempotent: the history key is unique per sequence, and a second writer finds it present. */
@@ -484,6 +607,30 @@ export class ModelRegistry {
         'another writer keeps winning: retry later or raise maxAttempts',
     );
   }
+}
+
+/** Checks bytes against the SHA-256 and size a version recorded; throws RegistryError 'integrity' naming the object. */
+export function verifyArtifact(
+  bytes: Uint8Array,
+  metadata: Pick<VersionMetadata, 'model' | 'version' | 'artifactSha256' | 'artifactBytes'>,
+  location: string,
+): void {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== metadata.artifactSha256 || bytes.byteLength !== metadata.artifactBytes) {
+    throw new RegistryError(
+      'integrity',
+      `artifact ${location} of version ${metadata.version} of ${metadata.model} has SHA-256 ${sha256} (${bytes.byteLength} bytes) ` +
+        `but was registered with ${metadata.artifactSha256} (${metadata.artifactBytes} bytes): it was changed after registration; ` +
+        "restore it from the bucket's object versions or roll production back to another version",
+    );
+  }
+}
+
+function rejectedError(model: string, version: number, alias: string): RegistryError {
+  return new RegistryError(
+    'version-rejected',
+    `version ${version} of ${model} is rejected and cannot become ${alias}; set its approval to pending or approved first`,
+  );
 }
 
 /** Spreads contending writers out so that each round of compare-and-swap has fewer losers. */

@@ -5,7 +5,8 @@ import { schemaChangesSchema, triggerSchema } from '../workflow/contract';
 import { runRecordKey } from '../workflow/layout';
 
 /** What every retraining run leaves behind at runs/<model>/<runId>/record.json; `mlops runs` lists these. */
-export const runOutcomeSchema = z.enum(['running', 'succeeded', 'rejected', 'failed']);
+/** superseded: the gate passed, but production moved before the promotion (see registrationOutcomeSchema). */
+export const runOutcomeSchema = z.enum(['running', 'succeeded', 'rejected', 'superseded', 'failed']);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
 export const runStepSchema = z.enum(['trigger', 'validate', 'train', 'evaluate', 'register', 'record']);

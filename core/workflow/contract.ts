@@ -87,11 +87,20 @@ export const evaluationResultSchema = z.object({
 });
 export type EvaluationResult = z.infer<typeof evaluationResultSchema>;
 
+/**
+ * What the register step did with a registered candidate: promoted it; kept it pending because the
+ * gate rejected it (or it was rejected by hand meanwhile); or found production moved since the gate
+ * compared against it (superseded: it was never compared with the version now serving).
+ */
+export const registrationOutcomeSchema = z.enum(['promoted', 'rejected', 'superseded']);
+export type RegistrationOutcome = z.infer<typeof registrationOutcomeSchema>;
+
 /** Output of the register step, stored at `$.registration`. */
 export const registrationResultSchema = z.object({
   version: z.number().int(),
   promoted: z.boolean(),
   productionVersion: z.number().int().nullable(),
+  outcome: registrationOutcomeSchema,
 });
 export type RegistrationResult = z.infer<typeof registrationResultSchema>;
 

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { ModelConfig } from '../../core/config/schema';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
-import { type RunOutcome, readRunRecord, updateRunRecord, writeRunRecord } from '../../core/runs/run-record';
+import {
+  type RunOutcome,
+  type RunRecord,
+  readRunRecord,
+  updateRunRecord,
+  writeRunRecord,
+} from '../../core/runs/run-record';
 import { readJson } from '../../core/storage/json';
 import type { ObjectStore } from '../../core/storage/object-store';
 import {
@@ -21,12 +27,16 @@ import { assertSameModel, newRunId, RUN_ID_PATTERN, trainerOutputKey } from '../
  * step's result under its own key only when the step succeeded).
  */
 export const recordFailureInputSchema = failureInputSchema.extend({
-  runId: z.string().regex(RUN_ID_PATTERN).optional(),
-  trigger: triggerSchema.optional(),
-  dataKey: z.string().optional(),
-  training: z.object({ jobId: z.string(), status: z.string() }).partial().optional(),
-  evaluation: evaluationResultSchema.partial().optional(),
-  registration: registrationResultSchema.partial().optional(),
+  // The failure path must record any failure, whatever shape the failed state had: a part that
+  // does not parse is dropped (and the run recorded from what is left), never a reason to fail.
+  validation: failureInputSchema.shape.validation.catch(undefined),
+  error: failureInputSchema.shape.error.catch({ Error: 'Unknown', Cause: 'the failed state held no readable error' }),
+  runId: z.string().regex(RUN_ID_PATTERN).optional().catch(undefined),
+  trigger: triggerSchema.optional().catch(undefined),
+  dataKey: z.string().optional().catch(undefined),
+  training: z.object({ jobId: z.string(), status: z.string() }).partial().optional().catch(undefined),
+  evaluation: evaluationResultSchema.partial().optional().catch(undefined),
+  registration: registrationResultSchema.partial().optional().catch(undefined),
 });
 export type RecordFailureInput = z.infer<typeof recordFailureInputSchema>;
 
@@ -47,9 +57,10 @@ export interface FailureSummary {
   readonly failedStep: FailedStep;
   readonly reason: string;
   readonly outcome: RunOutcome;
-  /** Production after the run: unchanged unless the run got as far as promoting. */
+  /** Production after the run, as read from the registry (null also when it could not be read). */
   readonly productionVersion: number | null;
-  readonly productionChanged: boolean;
+  /** Whether this run moved production (its promotion is in the alias history); 'unknown': the registry could not be read. */
+  readonly productionChanged: boolean | 'unknown';
 }
 
 export interface RecordFailureDeps {
@@ -70,6 +81,11 @@ export const MAX_REASON_LENGTH = 500;
  * Lambda's error message, or the Batch job's status reason, exit code and the trainer's own
  * error.json). Never writes to the registry. A run that failed in validation has no record yet
  * (validate writes it only once the data passed), so one is written here.
+ *
+ * Before writing anything it reads what production is and whether this run moved it (a register
+ * step can fail after its promotion), so the record and the notification say what really serves.
+ * Reading the registry, the trainer's error or an existing record may fail (a corrupt object):
+ * that is written into the reason, naming the object, and the record is still written.
  */
 export async function recordFailureStep(input: RecordFailureInput, deps: RecordFailureDeps): Promise<FailureSummary> {
   const clock = deps.clock ?? (() => new Date());
@@ -80,15 +96,36 @@ export async function recordFailureStep(input: RecordFailureInput, deps: RecordF
   const knownRunId = input.validation?.runId ?? input.runId;
   const trainerError =
     step === 'train' && knownRunId ? await readTrainerError(deps.artifacts, model.name, knownRunId) : undefined;
-  const reason = describeFailure(input.error, trainerError);
   const runId = knownRunId ?? (deps.newRunId ?? newRunId)(now);
+  const production = await productionAfterRun(deps.artifacts, model.name, runId, input.registration?.version);
+  const notes = [
+    ...(production.promotedVersion === undefined
+      ? []
+      : [`this run had already made version ${production.promotedVersion} production`]),
+    ...(production.problem ? [`production could not be read: ${production.problem}`] : []),
+  ];
+  let existing: RunRecord | null = null;
+  try {
+    existing = await readRunRecord(deps.artifacts, model.name, runId);
+  } catch (error) {
+    notes.push(`the run record was unreadable and is rewritten: ${(error as Error).message}`);
+  }
+  const reason = oneLine([describeFailure(input.error, trainerError), ...notes].join('; '));
 
   // A failure after registration (the notification) leaves the registry outcome as it was.
-  const existing = await readRunRecord(deps.artifacts, model.name, runId);
   const outcome: RunOutcome = step === 'notify' && existing ? existing.outcome : 'failed';
   const failure = { step, reason };
+  const registration = {
+    ...(production.registeredVersion === undefined ? {} : { registeredVersion: production.registeredVersion }),
+    ...(production.promotedVersion === undefined ? {} : { promoted: true }),
+  };
   if (existing) {
-    await updateRunRecord(deps.artifacts, model.name, runId, { outcome, failure, endedAt: now.toISOString() });
+    await updateRunRecord(deps.artifacts, model.name, runId, {
+      outcome,
+      failure,
+      endedAt: now.toISOString(),
+      ...registration,
+    });
   } else {
     const dataKey = input.validation?.dataKey ?? input.dataKey;
     await writeRunRecord(deps.artifacts, {
@@ -100,18 +137,50 @@ export async function recordFailureStep(input: RecordFailureInput, deps: RecordF
       ...(dataKey ? { inputs: { dataKey } } : {}),
       outcome,
       failure,
+      ...registration,
     });
   }
-  const production = await new ModelRegistry({ store: deps.artifacts }).resolveAlias(model.name, PRODUCTION_ALIAS);
   return {
     model: model.name,
     runId,
     failedStep: step,
     reason,
     outcome,
-    productionVersion: production?.version ?? null,
-    productionChanged: input.registration?.promoted === true,
+    productionVersion: production.version,
+    productionChanged: production.problem ? 'unknown' : production.promotedVersion !== undefined,
   };
+}
+
+interface ProductionAfterRun {
+  readonly version: number | null;
+  /** The version this run registered, from the state or (when the step died first) the registry. */
+  readonly registeredVersion?: number;
+  /** Set when the alias history holds this run's promotion. */
+  readonly promotedVersion?: number;
+  readonly problem?: string;
+}
+
+async function productionAfterRun(
+  artifacts: ObjectStore,
+  model: string,
+  runId: string,
+  registeredInState: number | undefined,
+): Promise<ProductionAfterRun> {
+  const registry = new ModelRegistry({ store: artifacts });
+  try {
+    const [alias, history] = await Promise.all([
+      registry.resolveAlias(model, PRODUCTION_ALIAS),
+      registry.aliasHistory(model, PRODUCTION_ALIAS),
+    ]);
+    const promotion = history.findLast((entry) => entry.kind === 'promote' && entry.runId === runId);
+    const registeredVersion =
+      registeredInState ??
+      promotion?.version ??
+      (await registry.listVersions(model)).find((version) => version.lineage.runId === runId)?.version;
+    return { version: alias?.version ?? null, registeredVersion, promotedVersion: promotion?.version };
+  } catch (error) {
+    return { version: null, registeredVersion: registeredInState, problem: (error as Error).message };
+  }
 }
 
 /** The step that failed, from which results the state already holds. */

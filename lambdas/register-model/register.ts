@@ -3,10 +3,15 @@ import { type ModelArtifact, parseArtifact } from '../../core/artifact/format';
 import type { ModelConfig } from '../../core/config/schema';
 import type { EventSink, RegistryEvent } from '../../core/registry/events';
 import { type ModelVersion, PRODUCTION_ALIAS, summarizeSchema } from '../../core/registry/records';
-import { ModelRegistry } from '../../core/registry/registry';
+import { ModelRegistry, RegistryError } from '../../core/registry/registry';
 import { stepTiming, updateRunRecord } from '../../core/runs/run-record';
 import type { ObjectStore } from '../../core/storage/object-store';
-import { evaluationResultSchema, type RegistrationResult, validationResultSchema } from '../../core/workflow/contract';
+import {
+  evaluationResultSchema,
+  type RegistrationOutcome,
+  type RegistrationResult,
+  validationResultSchema,
+} from '../../core/workflow/contract';
 import { candidateArtifactKey } from '../../core/workflow/layout';
 import { artifactMetrics, artifactParameters } from '../evaluate-model/evaluate';
 import { assertSameModel, MissingObjectError, StepInputError } from '../validate-data/workflow-step';
@@ -37,10 +42,13 @@ export interface RegisterDeps {
  * to it only when the gate said promote. A rejected candidate stays registered with approval
  * `pending` and no alias, so `mlops promote` can still put it in service by hand.
  *
- * Idempotent by run id: a retry finds the version this run registered (lineage.runId) and only
- * completes what is missing (the promotion, the run record).
- * Promotion is refused when production has moved since the gate compared against it (a rollback
- * or manual promotion during the run): the decision was made against a champion no longer serving.
+ * The promotion is a compare-and-swap on the champion the gate compared against: if production
+ * moved since (another run, a rollback, a promotion by hand), the candidate was never compared
+ * with the version now serving, so it is not promoted and the run is recorded as superseded.
+ *
+ * Idempotent by run id, so the state machine retries it: a retry finds the version this run
+ * registered (lineage.runId) and its promotion in the alias history (runId), and only completes
+ * what is missing (the promotion, the run record).
  */
 export async function registerStep(input: RegisterInput, deps: RegisterDeps): Promise<RegistrationResult> {
   const clock = deps.clock ?? (() => new Date());
@@ -56,37 +64,20 @@ export async function registerStep(input: RegisterInput, deps: RegisterDeps): Pr
     );
   }
   const registry = new ModelRegistry({ store: deps.artifacts, events: deps.events, clock });
-  const gatePromotes = evaluation.decision === 'promote';
 
   const version =
     (await versionOfRun(registry, model.name, runId)) ??
-    (await registerCandidate(registry, deps.artifacts, input, gatePromotes));
+    (await registerCandidate(registry, deps.artifacts, input, evaluation.decision === 'promote'));
 
-  const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
-  let promoted = production?.version === version.version;
-  let blocked: string | undefined;
-  if (gatePromotes && !promoted) {
-    const current = production?.version ?? null;
-    if (current !== evaluation.championVersion) {
-      blocked =
-        `not promoted: production moved from ${evaluation.championVersion ?? 'none'} to ${current ?? 'none'} ` +
-        `after the gate compared against it; promote version ${version.version} by hand if it should serve`;
-    } else {
-      await registry.promote(model.name, version.version, PRODUCTION_ALIAS, {
-        reason: `run ${runId}: ${evaluation.reason}`,
-        actor: WORKFLOW_ACTOR,
-      });
-      promoted = true;
-    }
-  }
-  const productionVersion = promoted ? version.version : (production?.version ?? null);
+  const { outcome, note } = await promoteIfGated(registry, input, version.version);
+  const productionVersion = (await registry.resolveAlias(model.name, PRODUCTION_ALIAS))?.version ?? null;
 
   await updateRunRecord(deps.artifacts, model.name, runId, {
     registeredVersion: version.version,
-    promoted,
-    outcome: promoted ? 'succeeded' : 'rejected',
+    promoted: outcome === 'promoted',
+    outcome: outcome === 'promoted' ? 'succeeded' : outcome,
     endedAt: clock().toISOString(),
-    ...(blocked
+    ...(note
       ? {
           gate: {
             metric: evaluation.metric,
@@ -95,13 +86,42 @@ export async function registerStep(input: RegisterInput, deps: RegisterDeps): Pr
             championVersion: evaluation.championVersion,
             requiredGain: evaluation.requiredGain,
             decision: evaluation.decision,
-            reason: `${evaluation.reason}; ${blocked}`,
+            reason: `${evaluation.reason}; not promoted: ${note}`,
           },
         }
       : {}),
     timings: { register: stepTiming(startedAt, clock()) },
   });
-  return { version: version.version, promoted, productionVersion };
+  return { version: version.version, promoted: outcome === 'promoted', productionVersion, outcome };
+}
+
+/** The gate's decision carried out, once: a retry finds this run's earlier promotion in the alias history. */
+async function promoteIfGated(
+  registry: ModelRegistry,
+  input: RegisterInput,
+  version: number,
+): Promise<{ outcome: RegistrationOutcome; note?: string }> {
+  const { validation, evaluation, model } = input;
+  const history = await registry.aliasHistory(model, PRODUCTION_ALIAS);
+  const promotedEarlier = history.some(
+    (entry) => entry.kind === 'promote' && entry.runId === validation.runId && entry.version === version,
+  );
+  if (promotedEarlier) return { outcome: 'promoted' };
+  if (evaluation.decision !== 'promote') return { outcome: 'rejected' };
+  try {
+    await registry.promote(model, version, PRODUCTION_ALIAS, {
+      expectedVersion: evaluation.championVersion,
+      runId: validation.runId,
+      reason: `run ${validation.runId}: ${evaluation.reason}`,
+      actor: WORKFLOW_ACTOR,
+    });
+    return { outcome: 'promoted' };
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    if (error.code === 'superseded') return { outcome: 'superseded', note: error.message };
+    if (error.code === 'version-rejected') return { outcome: 'rejected', note: error.message };
+    throw error;
+  }
 }
 
 /** The version a previous attempt of this run registered, if any. */

@@ -128,6 +128,7 @@ export function createStepHandler<S extends z.ZodType, O>(options: StepHandlerOp
       onError: (request) => {
         const error = request.error as Error | null;
         logger.error(`${step} failed`, { errorName: error?.name, error: error ?? undefined });
+        if (error) clipError(error);
       },
     })
     .handler(async (event: unknown, context: Context): Promise<O> => {
@@ -152,4 +153,22 @@ export function assertSameModel(eventModel: string, configuredModel: string, ste
 export function trainerOutputKey(model: string, runId: string, file: string): string {
   const artifactKey = candidateArtifactKey(model, runId);
   return `${artifactKey.slice(0, artifactKey.lastIndexOf('/') + 1)}${file}`;
+}
+
+/** Longest error message a step hands to Step Functions (the whole log line keeps it in full). */
+export const MAX_STEP_ERROR_MESSAGE = 2000;
+const MAX_STACK_LINES = 12;
+
+/**
+ * The error becomes the Cause in the state (`$.error`), which every later state carries: a
+ * message that lists 20,000 columns would push the state past Step Functions' 256 KB, an error
+ * no Catch can handle. So the message and the stack are clipped before Lambda serializes them.
+ */
+export function clipError(error: Error): void {
+  if (error.message.length > MAX_STEP_ERROR_MESSAGE) {
+    const full = error.message.length;
+    error.message = `${error.message.slice(0, MAX_STEP_ERROR_MESSAGE)}… (${full} characters; the function's log has all)`;
+  }
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  error.stack = [`${error.name}: ${error.message}`, ...frames.slice(0, MAX_STACK_LINES)].join('\n');
 }

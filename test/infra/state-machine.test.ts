@@ -48,9 +48,36 @@ test('every task of the main path catches into RecordFailure with the error at $
 
 test('the failure path records, notifies and fails, even when recording fails', () => {
   expect(states.RecordFailure.Next).toBe('NotifyFailure');
-  expect(states.RecordFailure.Catch?.[0].Next).toBe('NotifyFailure');
+  expect(states.RecordFailure.Catch?.[0]).toMatchObject({
+    Next: 'FailureNotRecorded',
+    ResultPath: '$.recordFailureError',
+  });
+  expect(states.FailureNotRecorded).toMatchObject({ Type: 'Pass', ResultPath: '$.failure', Next: 'NotifyFailure' });
   expect(states.NotifyFailure.Next).toBe('Failed');
   expect(states.Failed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+});
+
+test('when recording fails, $.failure is built only from paths a catch always provides', () => {
+  // NotifyFailure reads $.failure.*; a missing path there is States.Runtime, which nothing catches.
+  expect((states.FailureNotRecorded as State & { Parameters: unknown }).Parameters).toEqual({
+    'runId.$': '$$.Execution.Name',
+    failedStep: 'unknown',
+    'reason.$':
+      "States.Format('the failure could not be recorded in the run record ({}); see the execution history', $.recordFailureError.Error)",
+    productionChanged: 'unknown',
+  });
+  const message = JSON.stringify((states.NotifyFailure as State & { Parameters: unknown }).Parameters);
+  const failurePaths = [...message.matchAll(/\$\.failure\.(\w+)/g)].map((match) => match[1]);
+  expect(failurePaths.length).toBeGreaterThan(0);
+  for (const field of failurePaths) expect(['runId', 'failedStep', 'reason', 'productionChanged']).toContain(field);
+});
+
+test('Register is retried on any error but a wrong event or config, since it is idempotent by run id', () => {
+  const retry = (states.Register as State & { Retry: { ErrorEquals: string[]; MaxAttempts?: number }[] }).Retry;
+  const noRetry = retry.find((rule) => rule.ErrorEquals.includes('StepInputError'));
+  expect(noRetry).toMatchObject({ ErrorEquals: ['StepInputError', 'WorkflowConfigError'], MaxAttempts: 0 });
+  expect(retry.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 });
+  expect(retry.indexOf(noRetry!)).toBeLessThan(retry.length - 1);
 });
 
 test('the gate registers on promote or reject and treats any other decision as a failure', () => {

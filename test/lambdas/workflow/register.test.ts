@@ -34,7 +34,7 @@ describe('register step', () => {
     // when
     const result = await registerStep({ model: 'churn', ...run }, deps);
     // then
-    expect(result).toEqual({ version: 1, promoted: true, productionVersion: 1 });
+    expect(result).toEqual({ version: 1, promoted: true, productionVersion: 1, outcome: 'promoted' });
     const registry = new ModelRegistry({ store: deps.artifacts });
     const version = await registry.getVersion('churn', 1);
     expect(version?.lineage).toMatchObject({
@@ -65,7 +65,7 @@ describe('register step', () => {
     // when
     const result = await registerStep({ model: 'churn', ...second }, deps);
     // then
-    expect(result).toEqual({ version: 2, promoted: false, productionVersion: 1 });
+    expect(result).toEqual({ version: 2, promoted: false, productionVersion: 1, outcome: 'rejected' });
     const registry = new ModelRegistry({ store: deps.artifacts });
     expect((await registry.getVersion('churn', 2))?.approval.status).toBe('pending');
     expect((await registry.resolveAlias('churn', 'production'))?.version).toBe(1);
@@ -84,7 +84,7 @@ describe('register step', () => {
     expect(await new ModelRegistry({ store: deps.artifacts }).listVersions('churn')).toHaveLength(1);
   });
 
-  it('does not promote when production moved after the gate compared against it', async () => {
+  it('records the run as superseded when production moved after the gate compared against it', async () => {
     // given
     const deps = memoryStepDeps();
     const first = await evaluatedRun(deps, 'churn/a.csv', 21, WEAK_FEATURES, 800);
@@ -101,10 +101,12 @@ describe('register step', () => {
     // when
     const result = await registerStep({ model: 'churn', ...second }, deps);
     // then
-    expect(result).toEqual({ version: 3, promoted: false, productionVersion: 2 });
+    expect(result).toEqual({ version: 3, promoted: false, productionVersion: 2, outcome: 'superseded' });
     const record = await readRunRecord(deps.artifacts, 'churn', second.validation.runId);
-    expect(record?.outcome).toBe('rejected');
-    expect(record?.gate?.reason).toContain('not promoted: production moved from 1 to 2');
+    expect(record?.outcome).toBe('superseded');
+    expect(record?.promoted).toBe(false);
+    expect(record?.gate?.reason).toContain('not promoted: production of churn moved from version 1 to 2');
+    expect(record?.gate?.championVersion).toBe(1);
   });
 
   it('finishes the registration when publishing an event fails', async () => {
