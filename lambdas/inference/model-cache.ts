@@ -43,8 +43,9 @@ export interface ModelCacheOptions {
 /**
  * Loads the production model once per container and notices promotions without a redeploy.
  *
- * Reads of S3, and when: the first request loads alias -> version -> artifact (three GETs and a
- * HEAD). After that a request reads nothing, except that once per `refreshMs` one request HEADs
+ * Reads of S3, and when: the first request loads alias -> approval -> version -> artifact (four
+ * GETs and a HEAD); the artifact is checked against its registered SHA-256 and a rejected version
+ * is refused. After that a request reads nothing, except that once per `refreshMs` one request HEADs
  * the alias object (a few ms) and, only when its ETag changed, loads the new version before
  * answering. So every request that starts `refreshMs` after a promotion is served by the new
  * model. The check is awaited rather than run in the background because Lambda freezes the
@@ -143,6 +144,15 @@ export class ModelCache {
       this.serving = { ...this.serving, alias, aliasEtag };
       return;
     }
+    // A rejected version is never served, even for the moment between a rejection and the
+    // rollback that follows it (or if that rollback failed): the loaded model stays instead.
+    if ((await this.registry.getApproval(model, alias.version)).status === 'rejected') {
+      throw new Error(
+        `${this.alias} points to version ${alias.version} of ${model}, which is rejected; it is not served ` +
+          `(roll back or promote another version: mlops rollback ${model})`,
+      );
+    }
+    // getArtifact verifies the bytes against the SHA-256 recorded at registration.
     const bytes = await this.registry.getArtifact(model, alias.version);
     if (!bytes)
       throw new Error(`${this.alias} points to version ${alias.version} of ${model}, which is not registered`);

@@ -29,6 +29,7 @@ export class FaultyStore implements ObjectStore {
   readonly writtenKeys: string[] = [];
   private plan?: { readonly at: number; readonly fault: Fault };
   private readonly readHooks = new Map<string, () => Promise<void>>();
+  private readonly writeHooks = new Map<string, () => Promise<void>>();
 
   constructor(private readonly inner: ObjectStore) {}
 
@@ -49,6 +50,11 @@ export class FaultyStore implements ObjectStore {
   /** Runs `hook` once, the first time `key` is read, before the read returns. */
   onFirstRead(key: string, hook: () => Promise<void>): void {
     this.readHooks.set(key, hook);
+  }
+
+  /** Runs `hook` once, the first time `key` is written, before the write is made. */
+  onFirstWrite(key: string, hook: () => Promise<void>): void {
+    this.writeHooks.set(key, hook);
   }
 
   async get(key: string): Promise<StoredObject | null> {
@@ -78,6 +84,11 @@ export class FaultyStore implements ObjectStore {
   }
 
   private async write<T>(key: string, conditional: boolean, perform: () => Promise<T>): Promise<T> {
+    const hook = this.writeHooks.get(key);
+    if (hook) {
+      this.writeHooks.delete(key);
+      await hook();
+    }
     const index = this.writes++;
     this.writtenKeys.push(key);
     const fault = this.plan?.at === index ? this.plan.fault : undefined;

@@ -1,3 +1,4 @@
+import { approvalKey, artifactKey } from '../../../core/registry/keys';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import { ModelCache, ModelUnavailableError } from '../../../lambdas/inference/model-cache';
@@ -122,5 +123,45 @@ describe('ModelCache', () => {
     await publish(memory, first);
     await Promise.all(Array.from({ length: 20 }, () => cache.get()));
     expect(cache.loads).toBe(1);
+  });
+
+  it('refuses a rejected version and keeps serving the one it had', async () => {
+    // given version 1 served, then production moved to version 2, which is rejected
+    const { memory, clock, cache } = setup();
+    await publish(memory, first);
+    await cache.get();
+    const registry = new ModelRegistry({ store: memory });
+    const version = await publish(memory, second);
+    await memory.put(
+      approvalKey(MODEL, version),
+      JSON.stringify({ status: 'rejected', history: [{ status: 'rejected', at: '2026-01-01T00:00:00Z' }] }),
+    );
+    expect((await registry.resolveAlias(MODEL, 'production'))?.version).toBe(version);
+    // when the interval passes
+    clock.advance(60_000);
+    // then version 1 is still served
+    expect((await cache.get()).version).toBe(1);
+  });
+
+  it('answers 503 naming the cause when the only production version is rejected', async () => {
+    // given
+    const { memory, cache } = setup();
+    const version = await publish(memory, first);
+    await memory.put(approvalKey(MODEL, version), JSON.stringify({ status: 'rejected', history: [] }));
+    // when / then
+    await expect(cache.get()).rejects.toBeInstanceOf(ModelUnavailableError);
+    await expect(cache.get()).rejects.toThrow('which is rejected');
+  });
+
+  it('refuses an artifact whose bytes changed after registration', async () => {
+    // given
+    const { memory, cache } = setup();
+    const version = await publish(memory, first);
+    const key = artifactKey(MODEL, version);
+    const tampered = JSON.parse(new TextDecoder().decode((await memory.get(key))!.body));
+    tampered.threshold = 0.01;
+    await memory.put(key, JSON.stringify(tampered));
+    // when / then
+    await expect(cache.get()).rejects.toThrow(/SHA-256 .* it was changed after registration/);
   });
 });

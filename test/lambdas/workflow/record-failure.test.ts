@@ -1,17 +1,21 @@
+import { aliasKey } from '../../../core/registry/keys';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { TRAINER_OUTPUTS } from '../../../core/workflow/contract';
+import { runRecordKey } from '../../../core/workflow/layout';
 import { evaluateStep } from '../../../lambdas/evaluate-model/evaluate';
 import {
   describeFailure,
   failedStep,
   MAX_REASON_LENGTH,
   type RecordFailureInput,
+  recordFailureInputSchema,
   recordFailureStep,
 } from '../../../lambdas/record-failure/record-failure';
 import { registerStep } from '../../../lambdas/register-model/register';
 import { validateStep } from '../../../lambdas/validate-data/validate';
-import { trainerOutputKey } from '../../../lambdas/validate-data/workflow-step';
+import { parseStepEvent, trainerOutputKey } from '../../../lambdas/validate-data/workflow-step';
+import { FaultyStore } from '../../storage/faulty-store';
 import { churnData, memoryStepDeps, uploadInput, validateAndTrain, WEAK_FEATURES } from './fixtures';
 
 const lambdaCause = (errorType: string, errorMessage: string) =>
@@ -172,5 +176,94 @@ describe('record-failure step', () => {
     // then
     expect(summary).toMatchObject({ failedStep: 'notify', outcome: 'succeeded', productionChanged: true });
     expect((await readRunRecord(deps.artifacts, 'churn', validation.runId))?.failure?.step).toBe('notify');
+  });
+
+  it('says production changed when the register step failed after its promotion', async () => {
+    // given: the promotion lands, then the run record update fails (one S3 error) on every attempt
+    const deps = memoryStepDeps();
+    const validation = await validateAndTrain(deps, 'churn/a.csv', churnData(600, 11), WEAK_FEATURES);
+    const evaluation = await evaluateStep({ model: 'churn', validation }, deps);
+    const artifacts = new FaultyStore(deps.artifacts);
+    artifacts.onFirstWrite(runRecordKey('churn', validation.runId), async () => {
+      throw new Error('S3 InternalError');
+    });
+    const error = await registerStep({ model: 'churn', validation, evaluation }, { ...deps, artifacts }).catch(
+      (caught: Error) => caught,
+    );
+    expect(error).toBeInstanceOf(Error);
+    // when
+    const summary = await recordFailureStep(
+      {
+        model: 'churn',
+        validation,
+        training: { jobId: 'job-1', status: 'SUCCEEDED' },
+        evaluation,
+        error: { Error: 'Error', Cause: lambdaCause('Error', 'S3 InternalError') },
+      },
+      deps,
+    );
+    // then
+    expect(summary).toMatchObject({ failedStep: 'register', productionVersion: 1, productionChanged: true });
+    expect(summary.reason).toContain('this run had already made version 1 production');
+    expect(await readRunRecord(deps.artifacts, 'churn', validation.runId)).toMatchObject({
+      outcome: 'failed',
+      promoted: true,
+      registeredVersion: 1,
+    });
+  });
+
+  it('records the run when the production alias is corrupt, naming the object in the reason', async () => {
+    // given: an unreadable alias object makes validation (and the failure path's own read) fail
+    const deps = memoryStepDeps();
+    await deps.artifacts.put(aliasKey('churn', 'production'), '{"version": "not a number"');
+    await deps.raw.put('churn/a.csv', churnData());
+    const error = (await validateStep(uploadInput('churn/a.csv'), deps).catch((caught: Error) => caught)) as Error;
+    // when
+    const summary = await recordFailureStep(
+      {
+        ...uploadInput('churn/a.csv'),
+        runId: 'run-9',
+        error: { Error: error.name, Cause: lambdaCause(error.name, error.message) },
+      },
+      deps,
+    );
+    // then
+    expect(summary).toMatchObject({ runId: 'run-9', failedStep: 'validate', productionChanged: 'unknown' });
+    const record = await readRunRecord(deps.artifacts, 'churn', 'run-9');
+    expect(record?.outcome).toBe('failed');
+    expect(record?.failure?.reason).toContain(
+      's3://artifacts/registry/churn/aliases/production.json is not valid JSON',
+    );
+  });
+
+  it('records a failure whatever shape the failed state has', async () => {
+    // given: a state whose parts do not match their contracts
+    const deps = memoryStepDeps();
+    const state = {
+      input: { model: 'churn', validation: 'garbled', evaluation: [1, 2], error: 42, trigger: { kind: 'unknown' } },
+      runId: 'run-7',
+    };
+    // when
+    const summary = await recordFailureStep(parseStepEvent(recordFailureInputSchema, state, 'record-failure'), deps);
+    // then
+    expect(summary).toMatchObject({ runId: 'run-7', failedStep: 'validate', outcome: 'failed' });
+    expect(await readRunRecord(deps.artifacts, 'churn', 'run-7')).toMatchObject({
+      outcome: 'failed',
+      failure: { step: 'validate', reason: 'Unknown: the failed state held no readable error' },
+    });
+  });
+
+  it('rewrites an unreadable run record instead of failing', async () => {
+    // given
+    const deps = memoryStepDeps();
+    await deps.artifacts.put(runRecordKey('churn', 'run-5'), 'not json');
+    // when
+    const summary = await recordFailureStep(
+      { model: 'churn', runId: 'run-5', error: { Error: 'States.Timeout' } },
+      deps,
+    );
+    // then
+    expect(summary.reason).toContain('the run record was unreadable and is rewritten');
+    expect((await readRunRecord(deps.artifacts, 'churn', 'run-5'))?.outcome).toBe('failed');
   });
 });
