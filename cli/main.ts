@@ -9,6 +9,7 @@ import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import {
+  historyVerb,
   modelsCommand,
   promoteVerb,
   retrainVerb,
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   versionsCommand,
   promoteVerb,
   rollbackVerb,
+  historyVerb,
   runsVerb,
   retrainVerb,
   trainerCommand,

@@ -1,6 +1,8 @@
 import { Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { immutableVersionKeyPatterns } from '../core/registry/keys';
 import { ZONES, type Zone } from '../core/workflow/layout';
 
 const ACCESS_LOGS_BY_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
@@ -73,6 +75,18 @@ export class DataLake extends Construct {
     this.acknowledgeNotificationsHandler();
     this.curated = versionedZone('Curated', 'curated');
     this.artifacts = versionedZone('Artifacts', 'artifacts');
+    // Registered versions are immutable by policy, not only by convention: a write of a version's
+    // model or metadata must be a create (If-None-Match: *), which S3 refuses once the key exists.
+    this.artifacts.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyOverwritingRegisteredVersions',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: immutableVersionKeyPatterns().map((pattern) => this.artifacts.arnForObjects(pattern)),
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
     // Monitoring holds samples that are re-derivable and short-lived: expired, not versioned.
     this.monitoring = new Bucket(this, 'Monitoring', {
       ...common,

@@ -3,7 +3,14 @@ import { executionInputSchema } from '../../core/workflow/contract';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
 import { resolveTarget } from '../target';
-import { listModelsCommand, listRunsCommand, listVersionsCommand, promoteCommand, rollbackCommand } from './registry';
+import {
+  aliasHistoryCommand,
+  listModelsCommand,
+  listRunsCommand,
+  listVersionsCommand,
+  promoteCommand,
+  rollbackCommand,
+} from './registry';
 
 const TARGET_NOTE =
   'acts on the deployed app when MLOPS_ARTIFACTS_BUCKET is set (AWS credentials as usual), else on the local platform';
@@ -115,6 +122,30 @@ export const rollbackVerb: Command = {
       to: to === undefined ? undefined : versionArg(to, '--to'),
       reason: stringFlag(flags, 'reason'),
       actor: process.env.USER ?? 'cli',
+    });
+    return print(io, Boolean(flags.json), result);
+  },
+};
+
+export const historyVerb: Command = {
+  spec: {
+    name: 'history',
+    summary: "every move of a model's alias: sequence, time, version, previous version, kind, run, reason",
+    usage: 'mlops history <model> [--alias <name>] [--json]',
+    positionals: ['model'],
+    flags: {
+      alias: { type: 'string', description: 'alias whose moves to list', default: 'production', valueName: 'name' },
+      ...jsonFlag,
+    },
+    examples: ['mlops history churn', 'mlops history churn --alias staging --json', `# ${TARGET_NOTE}`],
+  },
+  async run(argv, io) {
+    const parsed = parseOrHelp(this.spec, argv, io);
+    if (!parsed) return 0;
+    const { flags, positionals } = parsed;
+    const result = await aliasHistoryCommand(resolveTarget().registry, {
+      model: modelArg(positionals, 'history'),
+      alias: stringFlag(flags, 'alias'),
     });
     return print(io, Boolean(flags.json), result);
   },

@@ -4,7 +4,7 @@ import { listRuns, type RunRecord } from '../../core/runs/run-record';
 import type { ObjectStore } from '../../core/storage/object-store';
 
 /**
- * `mlops models | versions | promote | rollback | runs`: each takes the registry (or the artifacts
+ * `mlops models | versions | promote | rollback | history | runs`: each takes the registry (or the artifacts
  * store) and parsed arguments, and returns text for a terminal and JSON for --json. The argv
  * parser lives elsewhere.
  */
@@ -98,6 +98,54 @@ export async function rollbackCommand(
   return { text, json: { ...result.record, moved: result.moved } };
 }
 
+export interface HistoryRow {
+  readonly sequence: number;
+  readonly movedAt: string;
+  readonly version: number;
+  readonly previousVersion: number | null;
+  readonly kind: string;
+  readonly runId: string | null;
+  readonly reason: string | null;
+  readonly actor: string | null;
+}
+
+/**
+ * Every move of an alias, oldest first: anyone can check that each promotion by a run replaced
+ * the champion that run's gate compared against (`mlops runs` shows the gate's champion).
+ */
+export async function aliasHistoryCommand(
+  registry: ModelRegistry,
+  args: { model: string; alias?: string },
+): Promise<CommandResult<HistoryRow[]>> {
+  const alias = args.alias ?? 'production';
+  const rows = (await registry.aliasHistory(args.model, alias)).map(
+    (entry): HistoryRow => ({
+      sequence: entry.sequence,
+      movedAt: entry.movedAt,
+      version: entry.version,
+      previousVersion: entry.previousVersion,
+      kind: entry.kind,
+      runId: entry.runId ?? null,
+      reason: entry.reason ?? null,
+      actor: entry.actor ?? null,
+    }),
+  );
+  if (rows.length === 0) return { text: `${args.model} has never had a ${alias} version.`, json: [] };
+  const text = table(
+    ['SEQ', 'TIME', 'VERSION', 'PREVIOUS', 'KIND', 'RUN', 'REASON'],
+    rows.map((row) => [
+      String(row.sequence),
+      row.movedAt,
+      `v${row.version}`,
+      row.previousVersion === null ? '-' : `v${row.previousVersion}`,
+      row.kind,
+      row.runId ?? '-',
+      [row.reason, row.actor ? `(by ${row.actor})` : null].filter(Boolean).join(' ') || '-',
+    ]),
+  );
+  return { text, json: rows };
+}
+
 export async function listRunsCommand(
   artifacts: ObjectStore,
   args: { model: string; limit?: number },
@@ -139,6 +187,8 @@ function formatGate(run: RunRecord): string {
 
 function runDetail(run: RunRecord): string {
   if (run.failure) return `failed at ${run.failure.step}: ${run.failure.reason}`;
+  if (run.outcome === 'superseded')
+    return `superseded: production moved after the gate compared against v${run.gate?.championVersion ?? '-'}`;
   const changes = run.schemaChanges;
   if (!changes) return '';
   const parts = [

@@ -24,3 +24,13 @@ export function parseVersionKey(key: string): { model: string; version: number; 
   const match = VERSION_KEY.exec(key);
   return match ? { model: match[1]!, version: Number(match[2]), file: match[3]! } : null;
 }
+
+/**
+ * Files of a version that never change once written (approval.json does change): the bucket
+ * policy denies writing them without If-None-Match, so no one can overwrite a registered model.
+ */
+export const IMMUTABLE_VERSION_FILES = ['model.json', 'version.json'] as const;
+
+/** IAM resource patterns (under the bucket ARN) of every model's immutable version files. */
+export const immutableVersionKeyPatterns = (): string[] =>
+  IMMUTABLE_VERSION_FILES.map((file) => `${registryPrefix('*')}versions/*/${file}`);

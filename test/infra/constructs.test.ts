@@ -59,6 +59,26 @@ describe('DataLake', () => {
     }
   });
 
+  test("denies writing a registered version's model or metadata except as a create (If-None-Match)", () => {
+    const { dataLake } = churn.stack;
+    const policy = Object.values(churn.template.findResources('AWS::S3::BucketPolicy')).find(
+      (candidate) => candidate.Properties.Bucket.Ref === churn.logicalId(dataLake.artifacts),
+    );
+    const statement = policy?.Properties.PolicyDocument.Statement.find(
+      (candidate: { Sid?: string }) => candidate.Sid === 'DenyOverwritingRegisteredVersions',
+    );
+    expect(statement).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Condition: { Null: { 's3:if-none-match': 'true' } },
+    });
+    const resources = JSON.stringify(statement.Resource);
+    expect(resources).toContain('/registry/*/versions/*/model.json');
+    expect(resources).toContain('/registry/*/versions/*/version.json');
+    expect(resources).not.toContain('approval.json');
+  });
+
   test('versions raw, curated and artifacts, expiring replaced versions', () => {
     const { dataLake } = churn.stack;
     for (const bucket of [dataLake.raw, dataLake.curated, dataLake.artifacts]) {
