@@ -3,6 +3,7 @@ import { ConfigError } from '../core/config/parse';
 import { DataError } from '../core/data/table';
 import { DriftConfigError } from '../core/drift/detect';
 import { RegistryError } from '../core/registry/registry';
+import { ScoringTargetError } from '../core/score/out-paths';
 import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
 import { DriftCommandError, driftCommand } from './commands/drift';
@@ -47,6 +48,7 @@ const INPUT_ERRORS = [
   DriftCommandError,
   DriftConfigError,
   RegistryError,
+  ScoringTargetError,
 ];
 
 function overview(): string {
