@@ -6,6 +6,7 @@ import { RegistryError } from '../core/registry/registry';
 import { ScoringTargetError } from '../core/score/out-paths';
 import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
+import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
@@ -37,6 +38,7 @@ const COMMANDS: readonly Command[] = [
   runsVerb,
   retrainVerb,
   trainerCommand,
+  doctorCommand,
 ];
 
 /** Errors that describe bad input; printed as one line with exit code 2. */
