@@ -3,8 +3,10 @@ import { ConfigError } from '../core/config/parse';
 import { DataError } from '../core/data/table';
 import { DriftConfigError } from '../core/drift/detect';
 import { RegistryError } from '../core/registry/registry';
+import { ScoringTargetError } from '../core/score/out-paths';
 import { InputError } from '../core/score/scorer';
 import { UsageError } from './args';
+import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
@@ -38,6 +40,7 @@ const COMMANDS: readonly Command[] = [
   runsVerb,
   retrainVerb,
   trainerCommand,
+  doctorCommand,
 ];
 
 /** Errors that describe bad input; printed as one line with exit code 2. */
@@ -49,6 +52,7 @@ const INPUT_ERRORS = [
   DriftCommandError,
   DriftConfigError,
   RegistryError,
+  ScoringTargetError,
 ];
 
 function overview(): string {

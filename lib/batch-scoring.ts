@@ -121,6 +121,8 @@ export class BatchScoring extends Construct {
         'Ref::out',
         '--shards',
         'Ref::shards',
+        // Each upload rescores the whole input prefix and a retried shard rewrites its outputs.
+        '--force',
       ],
       environment: {
         [ZONE_ENV.curated]: dataLake.curated.bucketName,

@@ -1,22 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cell } from '../core/data/table';
 import { churnCsv, generateChurn } from '../core/datasets/churn';
+import type { BuiltInDataInfo } from '../core/local/platform-info';
 
 /**
  * The built-in churn data the local platform starts with, written as files a person can upload
  * with any S3 client: v1 (the first training set), v2 (a later batch with shifted distributions
  * and the new column time_spent_on_video_tutorials), and a corrupt file for trying a failed run.
+ * Paths only: the platform info that holds this is printed by `mlops local info`.
  */
-export interface BuiltInData {
-  readonly v1Path: string;
-  readonly v2Path: string;
-  readonly corruptPath: string;
-  readonly rows: number;
-  readonly v1Bytes: Buffer;
-  /** One v1 row without its id and target: a ready-made prediction request. */
-  readonly exampleInstance: Readonly<Record<string, Cell>>;
-}
+export type BuiltInData = BuiltInDataInfo;
 
 export const BUILT_IN_ROWS = 20_000;
 
@@ -40,5 +34,5 @@ export function writeBuiltInData(directory: string, rows = BUILT_IN_ROWS): Built
         typeof value === 'string' && value !== '' && !Number.isNaN(Number(value)) ? Number(value) : value,
       ]),
   );
-  return { v1Path, v2Path, corruptPath, rows, v1Bytes: readFileSync(v1Path), exampleInstance };
+  return { v1Path, v2Path, corruptPath, rows, exampleInstance };
 }

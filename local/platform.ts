@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { LAMBDA_ENTRIES } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
 import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize';
 import { startAwsEndpoint } from './aws-endpoint';
-import { type BuiltInData, writeBuiltInData } from './built-in-data';
+import { writeBuiltInData } from './built-in-data';
 import { BatchingQueue } from './event-queue';
 import { startFunctionUrlServer } from './function-url-server';
 import { LocalFunction } from './lambda-host';
@@ -52,15 +53,11 @@ export interface PlatformOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface PlatformInfo {
-  readonly s3Endpoint: string;
-  readonly awsEndpoint: string;
-  readonly httpUrl: string;
-  readonly buckets: Readonly<Record<Zone, string>>;
-  readonly models: ReadonlyArray<{ name: string; endpoint: string; stateMachineArn: string }>;
-  readonly dataDir: string;
-  readonly builtInData: BuiltInData;
-  readonly pid: number;
+export type { PlatformInfo } from '../core/local/platform-info';
+
+/** Writes <data dir>/platform.json: paths and small facts only (the schema drops anything else). */
+export function writePlatformInfo(dataDir: string, info: PlatformInfo): void {
+  writeFileSync(join(dataDir, 'platform.json'), formatPlatformInfo(info));
 }
 
 export interface Platform {
@@ -345,10 +342,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       builtInData,
       pid: process.pid,
     };
-    writeFileSync(join(dataDir, 'platform.json'), `${JSON.stringify(info, null, 2)}\n`);
-    closers.push(() =>
-      writeFileSync(join(dataDir, 'platform.json'), `${JSON.stringify({ ...info, pid: null }, null, 2)}\n`),
-    );
+    writePlatformInfo(dataDir, info);
+    closers.push(() => writePlatformInfo(dataDir, { ...info, pid: null }));
 
     if (options.driftSchedules !== false) {
       for (const model of config.models) {
@@ -402,7 +397,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           new PutObjectCommand({
             Bucket: buckets.raw,
             Key: 'churn/churn-v1.csv',
-            Body: builtInData.v1Bytes,
+            Body: readFileSync(builtInData.v1Path),
             ContentType: 'text/csv',
           }),
         );

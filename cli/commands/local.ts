@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type PlatformInfo, startPlatform } from '../../local/platform';
+import { type PlatformInfo, parsePlatformInfo } from '../../core/local/platform-info';
+import { startPlatform } from '../../local/platform';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 
@@ -12,7 +13,7 @@ export function readPlatformInfo(
 ): PlatformInfo & { running: boolean } {
   const file = join(resolve(dataDir), 'platform.json');
   if (!existsSync(file)) throw new UsageError(`no local platform in ${resolve(dataDir)}; start one with 'npm start'`);
-  const info = JSON.parse(readFileSync(file, 'utf8')) as PlatformInfo;
+  const info = parsePlatformInfo(JSON.parse(readFileSync(file, 'utf8')), file);
   let running = false;
   if (info.pid) {
     try {
@@ -85,6 +86,10 @@ export const localCommand: Command = {
             .map(([zone, bucket]) => `${zone}=${bucket}`)
             .join(' ')}`,
           ...info.models.map((model) => `model ${model.name}: ${model.endpoint}`),
+          `built-in churn data (${info.builtInData.rows} rows per batch):`,
+          `  first batch:   ${info.builtInData.v1Path}`,
+          `  later batch:   ${info.builtInData.v2Path}`,
+          `  corrupt file:  ${info.builtInData.corruptPath}`,
           '',
         ].join('\n'),
       );

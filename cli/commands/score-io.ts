@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { TextSink } from '../../core/score/batch';
+import { type OutForm, outForm } from '../../core/score/out-paths';
 
 /**
  * Where `mlops score` reads and writes: an s3:// prefix or a local path, behind one interface,
@@ -24,10 +25,19 @@ export interface ScoringLocation {
   /** Object keys (S3) or paths relative to the location (local) of the data files under it, in key order. */
   list(): Promise<string[]>;
   read(key: string): AsyncIterable<Uint8Array>;
-  /** A sink that replaces the object at `key` when closed; nothing is visible before. */
-  writer(key: string, contentType: string): ClosableSink;
+  /**
+   * A sink that writes the object at `key` when closed; nothing is visible before. Unless
+   * `replace`, closing fails when the object exists by then (a concurrent run wrote it first).
+   */
+  writer(key: string, contentType: string, options?: { replace?: boolean }): ClosableSink;
   /** The readable name of a key, for messages and manifests. */
   describe(key: string): string;
+  /** The key's unique name (s3:// URI or absolute path): equal names are the same object. */
+  fullName(key: string): string;
+  /** Whether the location is a local folder (a path that is not one yet is not). */
+  isDirectory(): boolean;
+  /** The full names of those keys that exist. */
+  existing(keys: readonly string[]): Promise<string[]>;
   /** The key a location's own path maps to (for --out given as a file). */
   readonly key: string;
 }
@@ -45,6 +55,20 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | null 
 export function openLocation(uri: string, s3: () => S3Client): ScoringLocation {
   const parsed = parseS3Uri(uri);
   return parsed ? new S3Location(uri, parsed.bucket, parsed.key, s3()) : new FileLocation(uri);
+}
+
+/**
+ * The --out location and its form (core/score/out-paths.ts). A local one-file --out is opened at
+ * its folder, so that the scores, errors and manifest are three names in it.
+ */
+export function openOutput(uri: string, s3: () => S3Client): { location: ScoringLocation; form: OutForm } {
+  const parsed = parseS3Uri(uri);
+  if (parsed) return { location: openLocation(uri, s3), form: outForm(uri, parsed.key, false) };
+  const isDirectory = existsSync(uri) && statSync(uri).isDirectory();
+  const form = outForm(uri, uri, isDirectory);
+  return form.kind === 'file'
+    ? { location: new FileLocation(dirname(uri)), form: { kind: 'file', key: basename(uri) } }
+    : { location: new FileLocation(uri), form: { kind: 'prefix', prefix: '' } };
 }
 
 class S3Location implements ScoringLocation {
@@ -74,13 +98,34 @@ class S3Location implements ScoringLocation {
     yield* response.Body as AsyncIterable<Uint8Array>;
   }
 
-  writer(key: string, contentType: string): ClosableSink {
-    return new S3MultipartSink(this.client, this.bucket, key, contentType);
+  writer(key: string, contentType: string, options: { replace?: boolean } = {}): ClosableSink {
+    return new S3MultipartSink(this.client, this.bucket, key, contentType, PART_BYTES, options.replace ?? true);
   }
 
   describe(key: string): string {
     return `s3://${this.bucket}/${key}`;
   }
+
+  fullName(key: string): string {
+    return this.describe(key);
+  }
+
+  isDirectory(): boolean {
+    return false;
+  }
+
+  async existing(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    // One listing under the keys' common prefix instead of a HeadObject per key.
+    const present = new Set(await new S3Location(this.uri, this.bucket, commonPrefix(keys), this.client).list());
+    return keys.filter((key) => present.has(key)).map((key) => this.describe(key));
+  }
+}
+
+function commonPrefix(keys: readonly string[]): string {
+  let prefix = keys[0]!;
+  for (const key of keys) while (!key.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
 }
 
 /** Parts of 8 MiB (S3's minimum is 5 MiB); an object smaller than one part is a single PutObject. */
@@ -98,6 +143,8 @@ export class S3MultipartSink implements ClosableSink {
     private readonly key: string,
     private readonly contentType: string,
     private readonly partBytes = PART_BYTES,
+    /** false: the write fails (412) if the object exists when it completes. */
+    private readonly replace = true,
   ) {}
 
   async write(text: string): Promise<void> {
@@ -141,6 +188,7 @@ export class S3MultipartSink implements ClosableSink {
           Key: this.key,
           Body: this.takePending(),
           ContentType: this.contentType,
+          ...(this.replace ? {} : { IfNoneMatch: '*' }),
         }),
       );
       return;
@@ -152,6 +200,7 @@ export class S3MultipartSink implements ClosableSink {
         Key: this.key,
         UploadId: this.uploadId,
         MultipartUpload: { Parts: this.parts },
+        ...(this.replace ? {} : { IfNoneMatch: '*' }),
       }),
     );
   }
@@ -183,8 +232,9 @@ class FileLocation implements ScoringLocation {
     return createReadStream(key === '' ? this.uri : join(this.uri, key));
   }
 
-  writer(key: string): ClosableSink {
+  writer(key: string, _contentType: string, options: { replace?: boolean } = {}): ClosableSink {
     const path = key === '' ? this.uri : join(this.uri, key);
+    const replace = options.replace ?? true;
     // Written beside the target and renamed on close, so a failed run leaves the previous output whole.
     const temporary = `${path}.partial`;
     let stream: ReturnType<typeof createWriteStream> | undefined;
@@ -207,7 +257,13 @@ class FileLocation implements ScoringLocation {
       async close() {
         const target = await open();
         await finish(target);
-        await rename(temporary, path);
+        if (replace) return rename(temporary, path);
+        // link() fails with EEXIST instead of replacing a file another run wrote meanwhile.
+        try {
+          await link(temporary, path);
+        } finally {
+          await rm(temporary, { force: true });
+        }
       },
       async abort() {
         await finish(stream);
@@ -218,5 +274,17 @@ class FileLocation implements ScoringLocation {
 
   describe(key: string): string {
     return key === '' ? this.uri : join(this.uri, key);
+  }
+
+  fullName(key: string): string {
+    return resolve(this.describe(key));
+  }
+
+  isDirectory(): boolean {
+    return existsSync(this.uri) && statSync(this.uri).isDirectory();
+  }
+
+  async existing(keys: readonly string[]): Promise<string[]> {
+    return keys.map((key) => this.fullName(key)).filter((path) => existsSync(path));
   }
 }

@@ -10,16 +10,20 @@ import { artifactKey } from '../../core/registry/keys';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
 import { scoreObject } from '../../core/score/batch';
+import {
+  assertNoCollisions,
+  assertNothingToReplace,
+  planScoringTargets,
+  ScoringTargetError,
+} from '../../core/score/out-paths';
 import { Scorer } from '../../core/score/scorer';
 import {
   buildManifest,
   type ManifestFailure,
   type ManifestInput,
-  manifestKey,
   type ScoringManifest,
   type ScoringModelRef,
   scorableKeys,
-  scoringOutputKeys,
   shardItems,
 } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
@@ -27,7 +31,7 @@ import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { readPlatformInfo } from './local';
-import { openLocation, parseS3Uri } from './score-io';
+import { openLocation, openOutput } from './score-io';
 
 /** Environment the scoring job and `mlops score submit` read. */
 export const SCORE_ENV = {
@@ -50,12 +54,20 @@ export interface ScoreRunOptions {
   readonly shardIndex?: number;
   /** @default 1 */
   readonly shards?: number;
+  /** Replace outputs that exist (a rerun, a retried Batch shard); otherwise the run refuses to start. @default false */
+  readonly force?: boolean;
   /** @default 'impute' */
   readonly missingFeatures?: 'impute' | 'reject';
   /** @default - core/score/batch.ts default */
   readonly chunkChars?: number;
   /** The artifacts zone, for a model given by name. @default - MLOPS_ARTIFACTS_BUCKET, else the running local platform's */
   readonly artifactsBucket?: string;
+}
+
+export interface ScoringRun {
+  readonly manifest: ScoringManifest;
+  /** Where the manifest was written. */
+  readonly manifestPath: string;
 }
 
 export interface ScoreRunDeps {
@@ -66,28 +78,52 @@ export interface ScoreRunDeps {
 
 /**
  * Scores this shard's share of the input objects and writes, per object, `<name>.scored.csv` and
- * `<name>.errors.jsonl`, then the shard's manifest. Object-level data problems (unreadable file,
- * bad header) are recorded as failures and the shard goes on; anything else (S3, network) throws,
- * and the job is retried: every key is a function of the input key, so a retry overwrites.
+ * `<name>.errors.jsonl`, then the shard's manifest (core/score/out-paths.ts maps --out to these).
+ * Before writing anything it refuses colliding names and, unless `force`, existing outputs.
+ * Object-level data problems (unreadable file, bad header) are recorded as failures and the shard
+ * goes on; anything else (S3, network) throws, and the job is retried: every key is a function of
+ * the input key, so a retry with `force` overwrites.
  */
-export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): Promise<ScoringManifest> {
+export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): Promise<ScoringRun> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const shards = options.shards ?? 1;
   const shardIndex = options.shardIndex ?? 0;
-  const { scorer, ref } = await loadModel(options, deps);
   const input = openLocation(options.input, deps.s3);
-  const out = openLocation(options.out, deps.s3);
-  const toFile = !parseS3Uri(options.out) && options.out.toLowerCase().endsWith('.csv');
+  const { location: out, form } = openOutput(options.out, deps.s3);
 
   const all = await input.list();
+  const inputIsOneObject = (all.length === 1 && all[0] === '') || (all.length === 1 && all[0] === input.key);
   const keys = all.length === 1 && all[0] === '' ? [''] : scorableKeys(all);
-  if (toFile && keys.length !== 1) {
-    throw new UsageError(
-      `--out ${options.out} is one file, but the input holds ${keys.length} data files; give a folder`,
-    );
-  }
-  const mine = shardItems(keys, shardIndex, shards);
+  const plan = planScoringTargets({
+    out: options.out,
+    form,
+    inputKeys: keys,
+    inputName: (key) => (key === '' ? basename(options.input) : key),
+    inputPrefix: input.key,
+    shardIndex,
+    shards,
+  });
+  // Every check before the first write: a refused run leaves nothing behind.
+  assertNoCollisions({
+    inputs: all.map((key) => ({ key, name: input.fullName(key) })),
+    inputRoot: inputIsOneObject ? undefined : input.fullName(input.key),
+    outRoot: form.kind === 'prefix' ? out.fullName(form.prefix) : undefined,
+    writes: [
+      ...plan.targets.flatMap((target) => [
+        { what: `scores of ${input.describe(target.input)}`, name: out.fullName(target.output) },
+        { what: `errors of ${input.describe(target.input)}`, name: out.fullName(target.errors) },
+      ]),
+      { what: 'manifest', name: out.fullName(plan.manifest) },
+    ],
+  });
+  const mine = shardItems(plan.targets, shardIndex, shards);
+  const replace = options.force ?? false;
+  assertNothingToReplace(
+    await out.existing([...mine.flatMap((target) => [target.output, target.errors]), plan.manifest]),
+    replace,
+  );
+  const { scorer, ref } = await loadModel(options, deps);
   deps.log(
     `model ${ref.name}${ref.version === undefined ? '' : ` v${ref.version}`}; shard ${shardIndex + 1}/${shards}: ` +
       `${mine.length} of ${keys.length} object(s) under ${options.input}`,
@@ -95,18 +131,14 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
 
   const inputs: ManifestInput[] = [];
   const failures: ManifestFailure[] = [];
-  for (const key of mine) {
-    const name = key === '' ? basename(options.input) : key;
-    const targets = toFile
-      ? { output: out.key, errors: out.key.replace(/\.csv$/i, '.errors.jsonl') }
-      : scoringOutputKeys(name, key === '' ? '' : input.key, out.key);
-    const source = input.describe(key);
-    const output = out.writer(targets.output, 'text/csv');
-    const errors = out.writer(targets.errors, 'application/x-ndjson');
+  for (const target of mine) {
+    const source = input.describe(target.input);
+    const output = out.writer(target.output, 'text/csv', { replace });
+    const errors = out.writer(target.errors, 'application/x-ndjson', { replace });
     try {
       const counts = await scoreObject(
         scorer,
-        input.read(key),
+        input.read(target.input),
         { output, errors },
         {
           source,
@@ -118,12 +150,12 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
       await errors.close();
       inputs.push({
         input: source,
-        output: out.describe(targets.output),
-        errors: out.describe(targets.errors),
+        output: out.describe(target.output),
+        errors: out.describe(target.errors),
         ...counts,
       });
       deps.log(
-        `${source}: ${counts.rowsScored} scored, ${counts.rowsFailed} rejected -> ${out.describe(targets.output)}`,
+        `${source}: ${counts.rowsScored} scored, ${counts.rowsFailed} rejected -> ${out.describe(target.output)}`,
       );
     } catch (error) {
       await Promise.allSettled([output.abort(), errors.abort()]);
@@ -141,12 +173,12 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
     inputs,
     failures,
   });
-  const target = toFile ? out.key.replace(/\.csv$/i, '.manifest.json') : manifestKey(out.key, shardIndex, shards);
-  const writer = out.writer(target, 'application/json');
+  const writer = out.writer(plan.manifest, 'application/json', { replace });
   await writer.write(`${JSON.stringify(manifest, null, 2)}\n`);
   await writer.close();
-  deps.log(`manifest: ${out.describe(target)}`);
-  return manifest;
+  const manifestPath = out.describe(plan.manifest);
+  deps.log(`manifest: ${manifestPath}`);
+  return { manifest, manifestPath };
 }
 
 async function loadModel(
@@ -274,8 +306,19 @@ const spec: CommandSpec = {
     },
     out: {
       type: 'string',
-      valueName: 's3://prefix|path',
-      description: 'where <name>.scored.csv, <name>.errors.jsonl and _manifests/ go (a .csv path: one file)',
+      valueName: 's3://prefix|dir|file.csv',
+      description:
+        'a folder or s3:// prefix gets <name>.scored.csv, <name>.errors.jsonl and _manifests/shard-<i>-of-<n>.json; ' +
+        'a path or s3:// key ending in .csv (one input, one shard) gets <stem>.csv, <stem>.errors.jsonl and ' +
+        '<stem>.manifest.json. No output may replace an input or another output',
+    },
+    force: {
+      type: 'boolean',
+      description: 'replace outputs that already exist (without it, the run refuses to start and writes nothing)',
+    },
+    json: {
+      type: 'boolean',
+      description: 'print one JSON object: row and object counts and the manifest path',
     },
     shards: {
       type: 'string',
@@ -309,7 +352,7 @@ const spec: CommandSpec = {
     },
   },
   examples: [
-    'mlops score --model churn --input customers.csv --out scored.csv',
+    'mlops score --model churn --input customers.csv --out scored.csv   (scored.csv, scored.errors.jsonl, scored.manifest.json)',
     'mlops score --model ./out/churn --input s3://my-curated/churn/score/input/ --out s3://my-curated/churn/score/output/',
     'MLOPS_SCORE_JOB_QUEUE=... MLOPS_SCORE_JOB_DEFINITION=... mlops score submit --model churn --shards 8',
   ],
@@ -357,13 +400,14 @@ export const scoreCommand: Command = {
     const shardIndex = intFlag(flags, 'shard-index') ?? intFromEnv(SCORE_ENV.arrayIndex) ?? 0;
     let client: S3Client | undefined;
     try {
-      const manifest = await runScoring(
+      const { manifest, manifestPath } = await runScoring(
         {
           model,
           input,
           out,
           shards,
           shardIndex,
+          force: flags.force === true,
           missingFeatures: missing,
           artifactsBucket: stringFlag(flags, 'artifacts-bucket'),
         },
@@ -376,13 +420,29 @@ export const scoreCommand: Command = {
         },
       );
       const { totals, failures } = manifest;
-      io.out(
-        `scored ${totals.rowsScored} row(s), rejected ${totals.rowsFailed}, ` +
-          `${manifest.inputs.length} object(s) done, ${failures.length} failed\n`,
-      );
+      if (flags.json) {
+        const summary = {
+          ...totals,
+          objectsScored: manifest.inputs.length,
+          objectsFailed: failures.length,
+          manifest: manifestPath,
+        };
+        io.out(`${JSON.stringify(summary)}\n`);
+      } else {
+        io.out(
+          `scored ${totals.rowsScored} row(s), rejected ${totals.rowsFailed}, ` +
+            `${manifest.inputs.length} object(s) done, ${failures.length} failed; manifest ${manifestPath}\n`,
+        );
+      }
       return failures.length > 0 ? TRAINER_EXIT.badInput : TRAINER_EXIT.ok;
     } catch (error) {
-      if (error instanceof UsageError || error instanceof ArtifactError || error instanceof DataError) throw error;
+      if (
+        error instanceof UsageError ||
+        error instanceof ScoringTargetError ||
+        error instanceof ArtifactError ||
+        error instanceof DataError
+      )
+        throw error;
       // S3 or network trouble: exit 75 so AWS Batch retries the shard (its outputs are overwritten, not duplicated).
       io.err(`mlops score: error (retryable): ${(error as Error).message}\n`);
       return TRAINER_EXIT.retryable;

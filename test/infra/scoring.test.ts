@@ -33,7 +33,7 @@ beforeAll(() => {
 });
 
 describe('batch scoring', () => {
-  test('the job definition runs mlops score in the trainer image with input, out and shards parameters', () => {
+  test('the job definition runs mlops score in the trainer image with input, out and shards parameters, replacing earlier outputs', () => {
     // given batchScoring in the config, when synthesized, then the job runs the score command with defaults
     const [definition] = Object.values(
       scoring.template.findResources('AWS::Batch::JobDefinition', {
@@ -51,6 +51,7 @@ describe('batch scoring', () => {
       'Ref::out',
       '--shards',
       'Ref::shards',
+      '--force',
     ]);
     expect(container.ResourceRequirements).toEqual(
       expect.arrayContaining([

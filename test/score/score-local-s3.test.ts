@@ -40,11 +40,11 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
   test('two shards split the objects, score them with the production version and write a manifest each', async () => {
     // given three data files under the input prefix and a production version
     // when shard 0 and shard 1 of 2 run
-    const first = await runScoring(
+    const { manifest: first } = await runScoring(
       { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 0 },
       deps(),
     );
-    const second = await runScoring(
+    const { manifest: second } = await runScoring(
       { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 1 },
       deps(),
     );
@@ -73,12 +73,15 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     ).toEqual([{ line: 3, reason: 'age must be a number, got "old"', record: 'old,basic,false' }]);
   });
 
-  test('a retried shard overwrites its own outputs: same keys, same content, no duplicates', async () => {
+  test('a retried shard with --force overwrites its own outputs: same keys, same content, no duplicates', async () => {
     // given the outputs of shard 0
     const before = await keys(`${MODEL}/score/output/`);
     const content = await text('curated', `${MODEL}/score/output/a.scored.csv`);
     // when shard 0 runs again
-    await runScoring({ model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 0 }, deps());
+    await runScoring(
+      { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 0, force: true },
+      deps(),
+    );
     // then the listing and the scored file are unchanged
     expect(await keys(`${MODEL}/score/output/`)).toEqual(before);
     expect(await text('curated', `${MODEL}/score/output/a.scored.csv`)).toBe(content);
@@ -102,12 +105,12 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     );
     await s3.client.send(new PutObjectCommand({ Bucket: 'curated', Key: `${prefix}good.csv`, Body: churnCsv(5) }));
     // when scored
-    const manifest = await runScoring(
+    const { manifest } = await runScoring(
       {
         model: MODEL,
         artifactsBucket: 'artifacts',
         input: `s3://curated/${prefix}`,
-        out: `s3://curated/${prefix}out/`,
+        out: `s3://curated/${MODEL}/score/broken-out/`,
       },
       deps(),
     );

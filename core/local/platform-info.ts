@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * What `mlops local start` writes to <data dir>/platform.json and every other command reads:
+ * endpoints, bucket names, file paths and small facts. Never file contents: `mlops local info`
+ * prints it whole, and whoever needs a file's bytes reads the file at its path.
+ */
+const cellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const BuiltInDataInfoSchema = z.object({
+  v1Path: z.string(),
+  v2Path: z.string(),
+  corruptPath: z.string(),
+  rows: z.number().int(),
+  /** One v1 row without its id and target: a ready-made prediction request. */
+  exampleInstance: z.record(z.string(), cellSchema),
+});
+export type BuiltInDataInfo = z.infer<typeof BuiltInDataInfoSchema>;
+
+export const PlatformInfoSchema = z.object({
+  s3Endpoint: z.string(),
+  awsEndpoint: z.string(),
+  httpUrl: z.string(),
+  buckets: z.object({ raw: z.string(), curated: z.string(), artifacts: z.string(), monitoring: z.string() }),
+  models: z.array(z.object({ name: z.string(), endpoint: z.string(), stateMachineArn: z.string() })),
+  dataDir: z.string(),
+  builtInData: BuiltInDataInfoSchema,
+  /** The platform's process; null once it has stopped. */
+  pid: z.number().int().nullable(),
+});
+export type PlatformInfo = z.infer<typeof PlatformInfoSchema>;
+
+/** Parses platform.json; unknown fields (such as the bytes older versions wrote) are dropped. */
+export function parsePlatformInfo(json: unknown, source: string): PlatformInfo {
+  const result = PlatformInfoSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(
+      `${source} is not a local platform description (${issue.path.join('.') || 'top level'}: ${issue.message}); ` +
+        `restart the platform with 'npm start' to rewrite it`,
+    );
+  }
+  return result.data;
+}
+
+/** The text of platform.json: only the fields above, whatever else the object carries. */
+export function formatPlatformInfo(info: PlatformInfo): string {
+  return `${JSON.stringify(PlatformInfoSchema.parse(info), null, 2)}\n`;
+}
