@@ -368,6 +368,25 @@ describe('RetrainingWorkflow', () => {
     }
   });
 
+  test("submits only its own model's training job definition, never another model's", () => {
+    const two = synth(twoModels);
+    for (const [name, other] of [
+      ['churn', 'price'],
+      ['price', 'churn'],
+    ] as const) {
+      const role = two.logicalId(model(two, name).workflow.stateMachine.role);
+      const submit = statementsOf(two.template, role).filter((statement) =>
+        actionsOf(statement).includes('batch:SubmitJob'),
+      );
+      const resources = submit.flatMap(resourcesOf).map(flatten);
+      const own = two.logicalId(model(two, name).trainingJob.jobDefinition);
+      const others = two.logicalId(model(two, other).trainingJob.jobDefinition);
+      expect(resources).toContain(own);
+      expect(resources).not.toContain(others);
+      expect(resources.filter((resource) => resource.includes('job-definition'))).toEqual([]);
+    }
+  });
+
   test('starts the state machine on the configured cron', () => {
     const stateMachine = variants.logicalId(model(variants, 'churn').workflow.stateMachine);
     variants.template.hasResourceProperties('AWS::Events::Rule', {
