@@ -1,0 +1,199 @@
+import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+
+import FilesystemStore = require('s3rver/lib/stores/filesystem');
+import S3Error = require('s3rver/lib/models/error');
+import S3Object = require('s3rver/lib/models/object');
+
+import { compareKeys, decodeKeySegment, encodeKey, isValidBucketName, S3RVER_MARKER } from './s3-key-path';
+
+const OBJECT_FILE_SUFFIX = `${S3RVER_MARKER}object`;
+/** s3rver's upload ids: 16 random bytes in hex. */
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+const MAX_PART_NUMBER = 10_000;
+
+export interface ListOptions {
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly startAfter?: string;
+  readonly maxKeys?: number;
+}
+
+/**
+ * s3rver's filesystem store with keys kept as keys: s3rver joins key segments into a path as they
+ * come (`../` climbs out of the bucket, `a//b` aliases `a/b`); here every segment is encoded (see
+ * s3-key-path.ts), bucket names follow S3's rules, upload ids and part numbers are checked before
+ * they name a file, and every path is checked to stay inside the data folder.
+ */
+export class KeySafeFilesystemStore extends FilesystemStore {
+  private readonly root: string;
+
+  constructor(rootDirectory: string) {
+    super(rootDirectory);
+    this.root = resolve(rootDirectory);
+  }
+
+  override getBucketPath(bucket: string): string {
+    if (!isValidBucketName(bucket)) {
+      throw new S3Error(
+        'InvalidBucketName',
+        `The specified bucket is not valid: ${JSON.stringify(bucket)}; use 3-63 lowercase letters, digits, '.' or '-'`,
+        { BucketName: bucket },
+      );
+    }
+    return this.inside(join(this.root, bucket));
+  }
+
+  /** An invalid name is no bucket (a stray file in the data folder must not break ListBuckets). */
+  override async getBucket(bucket: string) {
+    return isValidBucketName(bucket) ? super.getBucket(bucket) : null;
+  }
+
+  override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
+    const bucketPath = this.getBucketPath(bucket);
+    // s3rver keeps bucket-wide files (uploads, CORS) under an empty key; no object key is empty.
+    if (key === undefined || key === '') return this.inside(join(bucketPath, `${S3RVER_MARKER}${resource}`));
+    const segments = encodeKey(key);
+    const last = segments.pop()!;
+    return this.inside(join(bucketPath, ...segments, `${last}${S3RVER_MARKER}${resource}`));
+  }
+
+  override async listObjects(bucket: string, options: ListOptions) {
+    const { delimiter = '', startAfter = '', prefix = '', maxKeys = Number.POSITIVE_INFINITY } = options;
+    const keys = (await this.keysUnder(this.getBucketPath(bucket), '', prefix))
+      .filter((key) => compareKeys(key, startAfter) > 0)
+      .sort(compareKeys);
+
+    const commonPrefixes = new Set<string>();
+    const page: string[] = [];
+    let isTruncated = false;
+    for (const key of keys) {
+      const delimiterAt = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      if (delimiterAt !== -1) {
+        commonPrefixes.add(key.slice(0, delimiterAt + delimiter.length));
+        continue;
+      }
+      if (page.length === maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      page.push(key);
+    }
+
+    const listed = await Promise.all(
+      page.map(async (key) => {
+        try {
+          return new S3Object(bucket, key, null, await this.getMetadata(bucket, key));
+        } catch (error) {
+          // Deleted between the walk and this read.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+          throw error;
+        }
+      }),
+    );
+    return {
+      objects: listed.filter((object) => object !== null),
+      commonPrefixes: [...commonPrefixes].sort(compareKeys),
+      isTruncated,
+    };
+  }
+
+  override async deleteObject(bucket: string, key: string): Promise<void> {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(this.getResourcePath(bucket, key, resource)).catch(ignoring('ENOENT')),
+      ),
+    );
+    // Folders left empty go, as in s3rver; one that a concurrent write has just filled stays.
+    const bucketPath = this.getBucketPath(bucket);
+    const folders = encodeKey(key).slice(0, -1);
+    while (folders.length > 0) {
+      const removed = await rmdir(this.inside(join(bucketPath, ...folders))).then(
+        () => true,
+        () => false,
+      );
+      if (!removed) return;
+      folders.pop();
+    }
+  }
+
+  override async initiateUpload(bucket: string, key: string, uploadId: string, metadata: unknown): Promise<void> {
+    checkUploadId(uploadId);
+    return super.initiateUpload(bucket, key, uploadId, metadata);
+  }
+
+  override async putPart(bucket: string, uploadId: string, partNumber: string | number, content: unknown) {
+    checkUploadId(uploadId);
+    checkPartNumber(partNumber);
+    return super.putPart(bucket, uploadId, partNumber, content);
+  }
+
+  override async putObjectMultipart(bucket: string, uploadId: string, parts: { number: number; etag: string }[]) {
+    checkUploadId(uploadId);
+    for (const part of parts) checkPartNumber(part.number);
+    return super.putObjectMultipart(bucket, uploadId, parts);
+  }
+
+  /** Keys of the objects under a folder that can hold keys starting with `prefix`, unsorted. */
+  private async keysUnder(folder: string, keyPrefix: string, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const name of await readdir(folder).catch(ignoring('ENOENT', [] as string[]))) {
+      const path = join(folder, name);
+      const isFolder = await stat(path).then(
+        (stats) => stats.isDirectory(),
+        () => false,
+      );
+      if (isFolder) {
+        const segment = decodeKeySegment(name);
+        if (segment === null) continue;
+        const nested = `${keyPrefix}${segment}/`;
+        if (nested.startsWith(prefix) || prefix.startsWith(nested)) {
+          keys.push(...(await this.keysUnder(path, nested, prefix)));
+        }
+      } else if (name.endsWith(OBJECT_FILE_SUFFIX)) {
+        const segment = decodeKeySegment(name.slice(0, -OBJECT_FILE_SUFFIX.length));
+        if (segment === null) continue;
+        const key = `${keyPrefix}${segment}`;
+        if (key.startsWith(prefix)) keys.push(key);
+      }
+    }
+    return keys;
+  }
+
+  /** Defence in depth: no path this store computes may leave the data folder. */
+  private inside(path: string): string {
+    const fromRoot = relative(this.root, resolve(path));
+    if (fromRoot === '' || fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
+      throw new S3Error('AccessDenied', `Refused a path outside the local S3 data folder ${this.root}: ${path}`);
+    }
+    return path;
+  }
+}
+
+function checkUploadId(uploadId: string): void {
+  if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) {
+    throw new S3Error(
+      'NoSuchUpload',
+      `The specified upload does not exist: ${JSON.stringify(uploadId)} is not an upload id this endpoint issued`,
+      { UploadId: String(uploadId) },
+    );
+  }
+}
+
+function checkPartNumber(partNumber: string | number): void {
+  const number = Number(partNumber);
+  if (!/^\d+$/.test(String(partNumber)) || number < 1 || number > MAX_PART_NUMBER) {
+    throw new S3Error(
+      'InvalidArgument',
+      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive; received ${JSON.stringify(partNumber)}`,
+      { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) },
+    );
+  }
+}
+
+function ignoring<T = void>(code: string, fallback?: T) {
+  return (error: NodeJS.ErrnoException): T => {
+    if (error.code === code) return fallback as T;
+    throw error;
+  };
+}
