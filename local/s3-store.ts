@@ -11,6 +11,10 @@ const OBJECT_FILE_SUFFIX = `${S3RVER_MARKER}object`;
 /** s3rver's upload ids: 16 random bytes in hex. */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const MAX_PART_NUMBER = 10_000;
+/** A file name's limit on Linux and macOS, in bytes. */
+const NAME_MAX = 255;
+/** The longest name s3rver gives an object's files: `<segment>._S3rver_metadata.json`. */
+const LONGEST_OBJECT_FILE_SUFFIX = `${S3RVER_MARKER}metadata.json`;
 
 export interface ListOptions {
   readonly prefix?: string;
@@ -55,6 +59,7 @@ export class KeySafeFilesystemStore extends FilesystemStore {
     if (key === undefined || key === '') return this.inside(join(bucketPath, `${S3RVER_MARKER}${resource}`));
     const segments = encodeKey(key);
     const last = segments.pop()!;
+    checkFileNameLengths(key, segments, last);
     return this.inside(join(bucketPath, ...segments, `${last}${S3RVER_MARKER}${resource}`));
   }
 
@@ -167,6 +172,21 @@ export class KeySafeFilesystemStore extends FilesystemStore {
       throw new S3Error('AccessDenied', `Refused a path outside the local S3 data folder ${this.root}: ${path}`);
     }
     return path;
+  }
+}
+
+/** Without this the filesystem's ENAMETOOLONG surfaces as a 500 InternalError. */
+function checkFileNameLengths(key: string, folders: string[], last: string): void {
+  const longest = Math.max(
+    ...folders.map((folder) => Buffer.byteLength(folder)),
+    Buffer.byteLength(last + LONGEST_OBJECT_FILE_SUFFIX),
+  );
+  if (longest > NAME_MAX) {
+    throw new S3Error(
+      'KeyTooLongError',
+      `Your key is too long for the local S3: a '/'-separated part of ${JSON.stringify(key.slice(0, 80))}... needs ${longest} bytes as a file name (limit ${NAME_MAX}; '%', '\\', control characters and non-ASCII take 3 bytes per UTF-8 byte); split it with '/'`,
+      { Key: key },
+    );
   }
 }
 

@@ -545,6 +545,17 @@ describe('local S3 with unusual keys', () => {
     expect(await listKeys(BUCKET, 'multi/')).toEqual([key]);
   });
 
+  it('refuses a key whose part is too long for a file name with 400 KeyTooLongError', async () => {
+    // given: 80 three-byte characters, 720 bytes once encoded
+    const key = `churn/${'日'.repeat(80)}.csv`;
+    // when
+    const failure = await put(key, 'x').catch(
+      (error: { name: string; $metadata: { httpStatusCode: number } }) => error,
+    );
+    // then
+    expect(failure).toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+  });
+
   it('lists keys in the byte order of their UTF-8 encoding, as S3 does', async () => {
     // given
     for (const key of ['a😀', 'a\ue000', 'a/c', 'a-b']) await put(key, key);
