@@ -11,6 +11,8 @@ interface AccessContext {
 
 type Next = () => Promise<void>;
 
+/** Headers only browsers send: Origin on cross-site and non-GET requests, fetch metadata on every request. */
+const BROWSER_HEADERS = ['origin', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user'];
 const FORM_TYPES = ['multipart/form-data', 'application/x-www-form-urlencoded'];
 const SIGNATURE_V4 = /^AWS4-HMAC-SHA256\s+Credential=[^/\s,]+\//;
 
@@ -23,11 +25,11 @@ const SIGNATURE_V4 = /^AWS4-HMAC-SHA256\s+Credential=[^/\s,]+\//;
  * produce the request.
  */
 export async function refuseBrowsersAndUnsignedRequests(ctx: AccessContext, next: Next): Promise<void> {
-  const browserHeader = ['origin', 'sec-fetch-site', 'sec-fetch-mode'].find((name) => ctx.get(name) !== '');
+  const browserHeader = BROWSER_HEADERS.find((name) => ctx.get(name) !== '');
   if (browserHeader) {
     throw new S3Error(
       'AccessDenied',
-      `Access Denied: the local S3 does not serve browsers (received a ${browserHeader} header: ${JSON.stringify(ctx.get(browserHeader))}); use an AWS SDK or the AWS CLI`,
+      `Access Denied: the local S3 does not serve browsers (received a ${browserHeader} header: ${JSON.stringify(ctx.get(browserHeader))}); use an AWS SDK or the AWS CLI (Node's fetch also sends sec-fetch-mode: use node:http or curl for a presigned URL)`,
     );
   }
   if (ctx.is(...FORM_TYPES)) {

@@ -76,7 +76,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   server.store = server.context.store = new KeySafeFilesystemStore(options.directory);
 
   // s3rver's pipeline is [request logger, xml, mount, vhost, router]. Its request logger still
-  // writes to a closed winston logger after close(), so it goes; our checks go before the router.
+  // writes to a closed winston logger after close(), so it goes. Refusals come first, before any
+  // parsing; our checks go just before the router.
   if (server.middleware[0]?.name === 'logger') server.middleware.splice(0, 1);
   server.middleware.unshift(refuseBrowsersAndUnsignedRequests);
   const routerIndex = server.middleware.length - 1;
