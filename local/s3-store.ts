@@ -1,4 +1,5 @@
-import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 import FilesystemStore = require('s3rver/lib/stores/filesystem');
@@ -65,14 +66,10 @@ export class KeySafeFilesystemStore extends FilesystemStore {
 
   override async listObjects(bucket: string, options: ListOptions) {
     const { delimiter = '', startAfter = '', prefix = '', maxKeys = Number.POSITIVE_INFINITY } = options;
-    const keys = (await this.keysUnder(this.getBucketPath(bucket), '', prefix))
-      .filter((key) => compareKeys(key, startAfter) > 0)
-      .sort(compareKeys);
-
     const commonPrefixes = new Set<string>();
     const page: string[] = [];
     let isTruncated = false;
-    for (const key of keys) {
+    for await (const key of this.keysInOrder(this.getBucketPath(bucket), '', { prefix, startAfter })) {
       const delimiterAt = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
       if (delimiterAt !== -1) {
         commonPrefixes.add(key.slice(0, delimiterAt + delimiter.length));
@@ -139,30 +136,40 @@ export class KeySafeFilesystemStore extends FilesystemStore {
     return super.putObjectMultipart(bucket, uploadId, parts);
   }
 
-  /** Keys of the objects under a folder that can hold keys starting with `prefix`, unsorted. */
-  private async keysUnder(folder: string, keyPrefix: string, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    for (const name of await readdir(folder).catch(ignoring('ENOENT', [] as string[]))) {
-      const path = join(folder, name);
-      const isFolder = await stat(path).then(
-        (stats) => stats.isDirectory(),
-        () => false,
-      );
-      if (isFolder) {
-        const segment = decodeKeySegment(name);
+  /**
+   * The keys of a folder's objects that start with `prefix` and come after `startAfter`, in S3's
+   * order. Each folder's entries are visited in the byte order of their keys (a folder as its key
+   * prefix, `a/`), which is the order of all keys: every key under `a/` sorts right after `a/`.
+   * So a page reads only the folders it lists, and the walk stops when the page is full.
+   */
+  private async *keysInOrder(
+    folder: string,
+    keyPrefix: string,
+    range: { readonly prefix: string; readonly startAfter: string },
+  ): AsyncGenerator<string> {
+    const entries = await readdir(folder, { withFileTypes: true }).catch(ignoring('ENOENT', [] as Dirent[]));
+    const visits: { key: string; folder?: string }[] = [];
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        const segment = decodeKeySegment(entry.name);
         if (segment === null) continue;
         const nested = `${keyPrefix}${segment}/`;
-        if (nested.startsWith(prefix) || prefix.startsWith(nested)) {
-          keys.push(...(await this.keysUnder(path, nested, prefix)));
-        }
-      } else if (name.endsWith(OBJECT_FILE_SUFFIX)) {
-        const segment = decodeKeySegment(name.slice(0, -OBJECT_FILE_SUFFIX.length));
+        const meetsPrefix = nested.startsWith(range.prefix) || range.prefix.startsWith(nested);
+        // Every key under `nested` extends it: all of them come before startAfter unless it extends `nested` too.
+        const beforeStart = compareKeys(nested, range.startAfter) < 0 && !range.startAfter.startsWith(nested);
+        if (meetsPrefix && !beforeStart) visits.push({ key: nested, folder: join(folder, entry.name) });
+      } else if (entry.isFile() && entry.name.endsWith(OBJECT_FILE_SUFFIX)) {
+        const segment = decodeKeySegment(entry.name.slice(0, -OBJECT_FILE_SUFFIX.length));
         if (segment === null) continue;
         const key = `${keyPrefix}${segment}`;
-        if (key.startsWith(prefix)) keys.push(key);
+        if (key.startsWith(range.prefix) && compareKeys(key, range.startAfter) > 0) visits.push({ key });
       }
     }
-    return keys;
+    visits.sort((left, right) => compareKeys(left.key, right.key));
+    for (const visit of visits) {
+      if (visit.folder) yield* this.keysInOrder(visit.folder, visit.key, range);
+      else yield visit.key;
+    }
   }
 
   /** Defence in depth: no path this store computes may leave the data folder. */
