@@ -19,6 +19,9 @@ declare module 's3rver' {
     /** Koa's middleware list, composed when the server starts listening (context untyped: `never` accepts any handler). */
     middleware: ((ctx: never, next: () => Promise<void>) => Promise<void> | void)[];
     httpServer?: Server;
+    /** The object store every controller uses (also reachable as ctx.store). */
+    store: unknown;
+    context: { store: unknown };
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
@@ -39,4 +42,44 @@ declare module 's3rver/lib/models/error' {
     constructor(code: string, message: string, detail?: Record<string, string>);
   }
   export = S3Error;
+}
+
+declare module 's3rver/lib/models/object' {
+  class S3Object {
+    constructor(bucket: string, key: string, content: unknown, metadata: Record<string, unknown>);
+    readonly bucket: string;
+    readonly key: string;
+    readonly size: number;
+    readonly lastModifiedDate: Date;
+    readonly metadata: Record<string, string>;
+  }
+  export = S3Object;
+}
+
+declare module 's3rver/lib/stores/filesystem' {
+  class FilesystemStore {
+    constructor(rootDirectory: string);
+    getBucketPath(bucket: string): string;
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+    getBucket(bucket: string): Promise<{ name: string; creationDate: Date } | null>;
+    getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
+    listObjects(
+      bucket: string,
+      options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number },
+    ): Promise<{ objects: unknown[]; commonPrefixes: string[]; isTruncated: boolean }>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+    initiateUpload(bucket: string, key: string, uploadId: string, metadata: unknown): Promise<void>;
+    putPart(
+      bucket: string,
+      uploadId: string,
+      partNumber: string | number,
+      content: unknown,
+    ): Promise<{ size: number; md5: string }>;
+    putObjectMultipart(
+      bucket: string,
+      uploadId: string,
+      parts: { number: number; etag: string }[],
+    ): Promise<{ size: number; md5: string }>;
+  }
+  export = FilesystemStore;
 }

@@ -6,8 +6,11 @@ import S3rver = require('s3rver');
 import AWSAccount = require('s3rver/lib/models/account');
 import S3Error = require('s3rver/lib/models/error');
 
+import { normaliseCopySource, refuseBrowsersAndUnsignedRequests } from './s3-access';
 import { KeyedLock } from './s3-key-lock';
+import { routeKeyAsOneSegment } from './s3-key-route';
 import { listObjectsV2Middleware } from './s3-list-objects';
+import { KeySafeFilesystemStore } from './s3-store';
 
 export interface LocalS3Options {
   /** 0 picks a free port. */
@@ -54,6 +57,10 @@ export interface LocalS3 {
  * objects up to `atomicReadLimitBytes` are buffered under the same lock, so a read never sees a
  * write in progress (s3rver writes files in place). ListObjectsV2 is served by our own handler
  * (see s3-list-objects.ts) because s3rver's continuation tokens need DES, absent from Node 17+.
+ *
+ * Keys stay keys: s3rver's store is replaced by one that encodes every key segment into a literal
+ * file name (s3-store.ts, s3-key-path.ts), so `../` in a key cannot leave its bucket. Only signed,
+ * non-browser requests are served (s3-access.ts).
  */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const host = options.host ?? '127.0.0.1';
@@ -66,15 +73,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     vhostBuckets: false,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
+  server.store = server.context.store = new KeySafeFilesystemStore(options.directory);
 
   // s3rver's pipeline is [request logger, xml, mount, vhost, router]. Its request logger still
-  // writes to a closed winston logger after close(), so it goes; our checks go before the router.
+  // writes to a closed winston logger after close(), so it goes. Refusals come first, before any
+  // parsing; our checks go just before the router.
   if (server.middleware[0]?.name === 'logger') server.middleware.splice(0, 1);
+  server.middleware.unshift(refuseBrowsersAndUnsignedRequests);
   const routerIndex = server.middleware.length - 1;
   server.middleware.splice(
     routerIndex,
     0,
     acceptAnyAccessKey,
+    routeKeyAsOneSegment,
+    normaliseCopySource,
     listObjectsV2Middleware,
     conditionalWrites(new KeyedLock(), options),
   );

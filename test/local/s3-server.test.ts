@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -18,22 +21,27 @@ import { createS3Client } from '../../adapters/s3-object-store';
 import { type LocalS3, type LocalS3ObjectEvent, startLocalS3 } from '../../local/s3-server';
 
 const BUCKET = 'raw-zone';
+const ARTIFACTS = 'artifacts';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** Holds the data folder and files next to it that no request may reach. */
+let root: string;
+/** The local S3 data folder. */
 let directory: string;
 let server: LocalS3;
 let s3: S3Client;
 
 beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
-  server = await startLocalS3({ port: 0, directory, buckets: [BUCKET] });
+  root = await mkdtemp(join(tmpdir(), 'local-s3-'));
+  directory = join(root, 'data');
+  server = await startLocalS3({ port: 0, directory, buckets: [BUCKET, ARTIFACTS] });
   s3 = clientFor(server);
 });
 
 afterEach(async () => {
   s3.destroy();
   await server.close();
-  await rm(directory, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 function clientFor(target: LocalS3): S3Client {
@@ -58,6 +66,65 @@ async function statusOf(promise: Promise<unknown>): Promise<number> {
   } catch (error) {
     return (error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode;
   }
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** An HTTP request with its path sent byte for byte (fetch and the URL class resolve `..`). */
+function rawRequest(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(server.endpoint);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ hostname, port, method, path, headers: options.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString() }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}
+
+/** What a SigV4-signing client sends; the endpoint checks that credentials are present, not the signature. */
+function signatureV4Headers(): Record<string, string> {
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return {
+    authorization: `AWS4-HMAC-SHA256 Credential=local/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'0'.repeat(64)}`,
+    'x-amz-date': amzDate,
+    'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+  };
+}
+
+function signedPut(path: string, body: string): Promise<RawResponse> {
+  return rawRequest('PUT', path, { headers: signatureV4Headers(), body });
+}
+
+async function listKeys(bucket = BUCKET, prefix?: string): Promise<string[]> {
+  const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listing.Contents ?? []).map((item) => item.Key!);
+}
+
+/** A client that adds one header to every request, after signing. */
+function clientWithHeader(name: string, value: string): S3Client {
+  const client = clientFor(server);
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers[name] = value;
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: `add-${name}` },
+  );
+  return client;
 }
 
 describe('local S3 server basics', () => {
@@ -144,7 +211,7 @@ describe('local S3 server basics', () => {
     s3.destroy();
     await server.close();
     // when
-    server = await startLocalS3({ port: 0, directory, buckets: [BUCKET] });
+    server = await startLocalS3({ port: 0, directory, buckets: [BUCKET, ARTIFACTS] });
     s3 = clientFor(server);
     // then
     expect(await getText('churn/a.csv')).toBe('persisted');
@@ -248,6 +315,341 @@ describe('local S3 conditional writes', () => {
   });
 });
 
+const ALIAS = 'churn/aliases/production.json';
+
+describe('local S3 keys stay keys', () => {
+  beforeEach(async () => {
+    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: ALIAS, Body: 'version 1' }));
+    await writeFile(join(root, 'outside.txt'), 'untouched');
+  });
+
+  async function expectNothingOutsideTheKeyChanged(): Promise<void> {
+    const alias = await s3.send(new GetObjectCommand({ Bucket: ARTIFACTS, Key: ALIAS }));
+    expect(await alias.Body!.transformToString()).toBe('version 1');
+    expect(await listKeys(ARTIFACTS)).toEqual([ALIAS]);
+    expect(await readFile(join(root, 'outside.txt'), 'utf8')).toBe('untouched');
+    expect((await readdir(root)).sort()).toEqual(['data', 'outside.txt']);
+    expect((await readdir(directory)).sort()).toEqual([ARTIFACTS, BUCKET]);
+  }
+
+  it('stores a ../ key written with the SDK as that literal key, leaving the artifacts alias alone', async () => {
+    // given
+    const key = `../${ARTIFACTS}/${ALIAS}`;
+    // when
+    await put(key, 'attack');
+    // then
+    expect(await getText(key)).toBe('attack');
+    expect(await listKeys()).toEqual([key]);
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('stores a ../ key sent as a raw HTTP path as that literal key', async () => {
+    // when
+    const response = await signedPut(`/${BUCKET}/../${ARTIFACTS}/${ALIAS}`, 'attack');
+    // then
+    expect(response.status).toBe(200);
+    expect(await getText(`../${ARTIFACTS}/${ALIAS}`)).toBe('attack');
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('stores a ..%2F key encoded in the URL path as that literal key', async () => {
+    // when
+    const response = await signedPut(`/${BUCKET}/..%2F${ARTIFACTS}%2F${ALIAS.replaceAll('/', '%2F')}`, 'attack');
+    // then
+    expect(response.status).toBe(200);
+    expect(await listKeys()).toEqual([`../${ARTIFACTS}/${ALIAS}`]);
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('stores an a/../../ key as that literal key', async () => {
+    // given
+    const key = `a/../../${ARTIFACTS}/${ALIAS}`;
+    // when
+    await put(key, 'attack');
+    // then
+    expect(await getText(key)).toBe('attack');
+    expect(await listKeys()).toEqual([key]);
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('keeps a key that climbs out of the data folder inside its bucket, with the SDK and raw HTTP', async () => {
+    // when
+    await put('../../outside.txt', 'attack');
+    const response = await signedPut(`/${BUCKET}/../../../outside.txt`, 'attack');
+    // then
+    expect(response.status).toBe(200);
+    expect(await listKeys()).toEqual(['../../../outside.txt', '../../outside.txt']);
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('keeps ./ and // keys apart from the key a path would resolve them to', async () => {
+    // given
+    await put('churn/a.csv', 'plain');
+    // when
+    await put('./churn/a.csv', 'dot');
+    await put('churn/./a.csv', 'inner dot');
+    await put('churn//a.csv', 'double slash');
+    // then
+    expect(await getText('churn/a.csv')).toBe('plain');
+    expect(await listKeys()).toEqual(['./churn/a.csv', 'churn/./a.csv', 'churn//a.csv', 'churn/a.csv']);
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('answers HEAD of a ../ key that was never written with 404, not with the artifacts alias', async () => {
+    // when
+    const status = await statusOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `../${ARTIFACTS}/${ALIAS}` })));
+    // then
+    expect(status).toBe(404);
+  });
+
+  it('deletes a ../ key without deleting the artifacts alias', async () => {
+    // when
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `../${ARTIFACTS}/${ALIAS}` }));
+    // then
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('copies from a ../ source key as that literal key, not from the artifacts alias', async () => {
+    // when
+    const status = await statusOf(
+      s3.send(
+        new CopyObjectCommand({
+          Bucket: BUCKET,
+          Key: 'stolen.json',
+          CopySource: `${BUCKET}/../${ARTIFACTS}/${ALIAS}`,
+        }),
+      ),
+    );
+    // then
+    expect(status).toBe(404);
+    expect(await listKeys()).toEqual([]);
+  });
+
+  it('refuses a bucket named .. sent as a raw HTTP path, so nothing lands outside the data folder', async () => {
+    // when
+    const climbing = await signedPut(`/../data/${ARTIFACTS}/${ALIAS}`, 'attack');
+    const outside = await signedPut('/../outside.txt', 'attack');
+    const encoded = await signedPut(`/..%2Fdata%2F${ARTIFACTS}/${ALIAS}`, 'attack');
+    // then
+    expect([climbing.body, outside.body, encoded.body]).toEqual(
+      Array(3).fill(expect.stringContaining('InvalidBucketName')),
+    );
+    await expectNothingOutsideTheKeyChanged();
+  });
+
+  it('refuses a multipart upload id or part number that would name a path', async () => {
+    // given
+    await mkdir(join(root, 'parts'));
+    // when
+    const byUploadId = await signedPut(`/${BUCKET}/x?partNumber=1&uploadId=..%2F..%2F..%2Fparts`, 'attack');
+    const byPartNumber = await signedPut(`/${BUCKET}/x?partNumber=..%2F..%2F..%2F..%2Fparts%2F1&uploadId=00`, 'attack');
+    // then
+    expect([byUploadId.status, byPartNumber.status]).toEqual([404, 404]);
+    expect(await readdir(join(root, 'parts'))).toEqual([]);
+  });
+});
+
+/** Keys a path would mangle or alias, or that need encoding on the wire. */
+const UNUSUAL_KEYS = [
+  'with space.csv',
+  'a+b=c.csv',
+  '100%.csv',
+  '%2F.csv',
+  'naïve/日本語.csv',
+  'emoji 😀.csv',
+  'dots/./x',
+  'dots/../x',
+  'slashes//x',
+  'trailing/',
+];
+/** UNUSUAL_KEYS in the byte order of their UTF-8 encoding, as S3 lists them. */
+const UNUSUAL_KEYS_LISTED = [
+  '%2F.csv',
+  '100%.csv',
+  'a+b=c.csv',
+  'dots/../x',
+  'dots/./x',
+  'emoji 😀.csv',
+  'naïve/日本語.csv',
+  'slashes//x',
+  'trailing/',
+  'with space.csv',
+];
+
+describe('local S3 with unusual keys', () => {
+  it('round-trips unusual keys through put, get and list', async () => {
+    // when
+    for (const key of UNUSUAL_KEYS) await put(key, `body of ${key}`);
+    // then
+    for (const key of UNUSUAL_KEYS) expect(await getText(key)).toBe(`body of ${key}`);
+    expect(await listKeys()).toEqual(UNUSUAL_KEYS_LISTED);
+  });
+
+  it('copies objects from and to unusual keys', async () => {
+    // given
+    for (const key of UNUSUAL_KEYS) await put(key, `body of ${key}`);
+    // when
+    for (const key of UNUSUAL_KEYS) {
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: ARTIFACTS,
+          Key: `copy/${key}`,
+          CopySource: `${BUCKET}/${encodeURIComponent(key)}`,
+        }),
+      );
+    }
+    // then
+    expect(await listKeys(ARTIFACTS, 'copy/')).toEqual(UNUSUAL_KEYS_LISTED.map((key) => `copy/${key}`));
+    const copied = await s3.send(new GetObjectCommand({ Bucket: ARTIFACTS, Key: 'copy/a+b=c.csv' }));
+    expect(await copied.Body!.transformToString()).toBe('body of a+b=c.csv');
+  });
+
+  it('deletes an unusual key without deleting the key a path would alias it to', async () => {
+    // given
+    for (const key of ['slashes//x', 'slashes/x', 'dots/./x', 'dots/x']) await put(key, key);
+    // when
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'slashes//x' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'dots/./x' }));
+    // then
+    expect(await listKeys()).toEqual(['dots/x', 'slashes/x']);
+  });
+
+  it('deletes every unusual key and leaves no folder behind', async () => {
+    // given
+    for (const key of UNUSUAL_KEYS) await put(key, key);
+    // when
+    for (const key of UNUSUAL_KEYS) await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    // then
+    expect(await listKeys()).toEqual([]);
+    expect(await readdir(join(directory, BUCKET))).toEqual([]);
+  });
+
+  it('assembles a multipart upload under an unusual key', async () => {
+    // given
+    const key = 'multi/../naïve 100%+.csv';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const { ETag } = await s3.send(
+      new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: 'only part' }),
+    );
+    // when
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] },
+      }),
+    );
+    // then
+    expect(await getText(key)).toBe('only part');
+    expect(await listKeys(BUCKET, 'multi/')).toEqual([key]);
+  });
+
+  it('refuses a key whose part is too long for a file name with 400 KeyTooLongError', async () => {
+    // given: 80 three-byte characters, 720 bytes once encoded
+    const key = `churn/${'日'.repeat(80)}.csv`;
+    // when
+    const failure = await put(key, 'x').catch(
+      (error: { name: string; $metadata: { httpStatusCode: number } }) => error,
+    );
+    // then
+    expect(failure).toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('lists keys in the byte order of their UTF-8 encoding, as S3 does', async () => {
+    // given
+    for (const key of ['a😀', 'a\ue000', 'a/c', 'a-b']) await put(key, key);
+    // when
+    const keys = await listKeys();
+    // then
+    expect(keys).toEqual(['a-b', 'a/c', 'a\ue000', 'a😀']);
+  });
+
+  it('pages a listing of unusual keys with continuation tokens', async () => {
+    // given
+    for (const key of UNUSUAL_KEYS) await put(key, key);
+    // when
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 3, ContinuationToken: token }));
+      pages.push((page.Contents ?? []).map((item) => item.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    // then
+    expect(pages.flat()).toEqual(UNUSUAL_KEYS_LISTED);
+  });
+
+  it('still reads objects an earlier version stored under ordinary keys', async () => {
+    // given: the on-disk form s3rver has always written for churn/dt=2026-01-01/part-0.csv
+    const folder = join(directory, BUCKET, 'churn', 'dt=2026-01-01');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'part-0.csv._S3rver_object'), 'x,y\n');
+    // when
+    const text = await getText('churn/dt=2026-01-01/part-0.csv');
+    // then
+    expect(text).toBe('x,y\n');
+    expect(await listKeys()).toEqual(['churn/dt=2026-01-01/part-0.csv']);
+  });
+});
+
+describe('local S3 access', () => {
+  it('refuses a request without AWS credentials with 403 AccessDenied', async () => {
+    // when
+    const read = await rawRequest('GET', `/${BUCKET}/churn/a.csv`);
+    const write = await rawRequest('PUT', `/${BUCKET}/churn/a.csv`, { body: 'unsigned' });
+    // then
+    expect([read.status, write.status]).toEqual([403, 403]);
+    expect(read.body).toContain('<Code>AccessDenied</Code>');
+    expect(await listKeys()).toEqual([]);
+  });
+
+  it('refuses a signed request that carries an Origin header with 403', async () => {
+    // given
+    const browser = clientWithHeader('origin', 'https://example.com');
+    // when
+    const status = await statusOf(browser.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a.csv', Body: 'x' })));
+    browser.destroy();
+    // then
+    expect(status).toBe(403);
+    expect(await listKeys()).toEqual([]);
+  });
+
+  it.each([
+    ['sec-fetch-site', 'cross-site'],
+    ['sec-fetch-mode', 'no-cors'],
+    ['sec-fetch-dest', 'image'],
+  ])('refuses a signed request that carries a %s header with 403', async (name, value) => {
+    // given
+    const browser = clientWithHeader(name, value);
+    // when
+    const status = await statusOf(browser.send(new GetObjectCommand({ Bucket: ARTIFACTS, Key: ALIAS })));
+    browser.destroy();
+    // then
+    expect(status).toBe(403);
+  });
+
+  it('refuses a browser-style multipart/form-data POST upload with 403, signed or not', async () => {
+    // given
+    const boundary = 'browserformboundary';
+    const form = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\n../${ARTIFACTS}/${ALIAS}`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\nContent-Type: application/json\r\n\r\n{"version":666}`,
+      `--${boundary}--\r\n`,
+    ].join('\r\n');
+    const formHeaders = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+    // when
+    const unsigned = await rawRequest('POST', `/${BUCKET}`, { headers: formHeaders, body: form });
+    const signed = await rawRequest('POST', `/${BUCKET}`, {
+      headers: { ...formHeaders, ...signatureV4Headers() },
+      body: form,
+    });
+    // then
+    expect([unsigned.status, signed.status]).toEqual([403, 403]);
+    expect(await listKeys()).toEqual([]);
+  });
+});
+
 const AWS_CLI = '/usr/bin/aws';
 const describeWithCli = existsSync(AWS_CLI) ? describe : describe.skip;
 
@@ -257,7 +659,7 @@ describeWithCli('local S3 with the AWS CLI', () => {
     run(AWS_CLI, ['--endpoint-url', server.endpoint, ...args], {
       env: {
         PATH: process.env.PATH,
-        HOME: directory,
+        HOME: root,
         AWS_ACCESS_KEY_ID: 'dummy',
         AWS_SECRET_ACCESS_KEY: 'dummy',
         AWS_DEFAULT_REGION: 'us-east-1',
@@ -267,7 +669,7 @@ describeWithCli('local S3 with the AWS CLI', () => {
 
   it('copies a file in with s3 cp and lists it with s3 ls', async () => {
     // given
-    const file = join(directory, 'upload.csv');
+    const file = join(root, 'upload.csv');
     await writeFile(file, 'tenure,churned\n3,yes\n');
     // when
     await cli('s3', 'cp', file, `s3://${BUCKET}/churn/upload.csv`);
@@ -275,5 +677,28 @@ describeWithCli('local S3 with the AWS CLI', () => {
     // then
     expect(stdout).toContain('upload.csv');
     expect(await getText('churn/upload.csv')).toBe('tenure,churned\n3,yes\n');
+  });
+  it('uploads a ../ key with s3 cp as that literal key, leaving the other bucket alone', async () => {
+    // given
+    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: ALIAS, Body: 'version 1' }));
+    const file = join(root, 'attack.json');
+    await writeFile(file, '{"version":666}');
+    // when
+    await cli('s3', 'cp', file, `s3://${BUCKET}/../${ARTIFACTS}/${ALIAS}`);
+    // then
+    expect(await getText(`../${ARTIFACTS}/${ALIAS}`)).toBe('{"version":666}');
+    const alias = await s3.send(new GetObjectCommand({ Bucket: ARTIFACTS, Key: ALIAS }));
+    expect(await alias.Body!.transformToString()).toBe('version 1');
+  });
+
+  it('serves a presigned GET URL made by aws s3 presign', async () => {
+    // given
+    await put('churn/a.csv', 'presigned body');
+    const { stdout } = await cli('s3', 'presign', `s3://${BUCKET}/churn/a.csv`);
+    const url = new URL(stdout.trim());
+    // when
+    const response = await rawRequest('GET', `${url.pathname}${url.search}`);
+    // then
+    expect(response).toEqual({ status: 200, body: 'presigned body' });
   });
 });
