@@ -1,9 +1,10 @@
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
+import { clipText } from '../../core/text/clip';
 import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
-import { CaptureBuffer } from './capture';
+import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
 import { type CacheLogger, ModelCache, ModelUnavailableError } from './model-cache';
 import { describeModel, predict, type ScoringBackend } from './predict';
@@ -128,21 +129,14 @@ export class InferenceApp {
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
       backend,
     );
-    const captured = this.capture.sample();
-    if (captured) {
-      this.capture.add(
-        {
-          requestId,
-          time: new Date(this.now()).toISOString(),
-          model: model.name,
-          version: model.version,
-          instances,
-          predictions: result.predictions,
-          warnings: result.warnings,
-        },
-        this.now(),
-      );
-    }
+    const captured = this.captureRequest({
+      requestId,
+      model: model.name,
+      version: model.version,
+      instances,
+      predictions: result.predictions,
+      warnings: result.warnings,
+    });
     return {
       response: jsonResponse(200, result),
       rows: instances.length,
@@ -150,6 +144,21 @@ export class InferenceApp {
       captured,
       modelVersion: model.version,
     };
+  }
+
+  /** Samples and buffers one answered request. Capture is best effort: nothing it does fails the response. */
+  private captureRequest(record: Omit<CaptureRecord, 'time'>): boolean {
+    try {
+      if (!this.capture.sample()) return false;
+      const nowMs = this.now();
+      this.capture.add({ ...record, time: new Date(nowMs).toISOString() }, nowMs);
+      return true;
+    } catch (error) {
+      this.options.logger?.error('capture failed; the response is sent without it', {
+        error: clipText(error instanceof Error ? error.message : String(error)),
+      });
+      return false;
+    }
   }
 }
 
