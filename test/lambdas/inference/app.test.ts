@@ -177,6 +177,45 @@ describe('GET /', () => {
   });
 });
 
+describe('echoed names', () => {
+  const hugeName = `feature_${'x'.repeat(3 * 1024 * 1024)}`;
+
+  it('answers a small 400 naming the clipped field when a 3 MB unknown field name is rejected', async () => {
+    // given unknown features rejected
+    const { call } = await setup({ unknownFeatures: 'reject' });
+    // when an instance carries a 3 MB field name
+    const response = await call('POST', '/predict', {
+      instances: [{ age: 30, plan: 'pro', active: true, [hugeName]: 1 }],
+    });
+    // then the 400 is a few hundred bytes and names the field by its clipped start and length
+    expect(response.statusCode).toBe(400);
+    expect(response.body.length).toBeLessThan(2048);
+    const { error } = json(response);
+    expect(error.field).toBe(`${hugeName.slice(0, 100)}…(${hugeName.length} chars)`);
+    expect(error.message).toContain(error.field);
+  });
+
+  it('answers a small 400 naming the clipped field when a 3 MB field name holds a number too large', async () => {
+    const { call } = await setup();
+    const response = await call('POST', '/predict', `{"instances":[{"${hugeName}":1e400}]}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.body.length).toBeLessThan(2048);
+    expect(json(response).error.field).toMatch(/^instances\[0\]\.feature_x+…\(\d+ chars\)$/);
+  });
+
+  it('warns about a 3 MB unknown field name by its clipped start, in a small response', async () => {
+    const { call } = await setup();
+    const response = await call('POST', '/predict', {
+      instances: [{ age: 30, plan: 'pro', active: true, [hugeName]: 1 }],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body.length).toBeLessThan(2048);
+    expect(json(response).warnings).toEqual([
+      `unknown feature "${hugeName.slice(0, 100)}…(${hugeName.length} chars)" ignored in 1 instance(s)`,
+    ]);
+  });
+});
+
 describe('capture', () => {
   it('buffers sampled requests and writes them once the buffer is due', async () => {
     // given every request sampled and a flush due after 3 rows
