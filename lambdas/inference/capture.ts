@@ -231,66 +231,71 @@ export class CaptureBuffer {
     while (this.flushing) await this.flushing;
   }
 
-  /** One line for the record, or several of fewer rows when it is larger than maxLineBytes. */
+  /**
+   * One line for the record, or several of fewer rows when it is larger than maxLineBytes. Each
+   * row and prediction is serialised once and lines are joined from those pieces, so splitting a
+   * large request costs no second serialisation.
+   */
   private serialize(record: CaptureRecord, nowMs: number): BufferedLine[] {
+    const { instances, predictions, ...rest } = record;
+    const head = JSON.stringify(rest);
+    const open = `${head.slice(0, -1)}${head === '{}' ? '' : ','}"instances":[`;
+    const middle = '],"predictions":[';
+    const close = ']}';
+    const rows = instances.map((row) => JSON.stringify(row) ?? 'null');
+    const preds = instances.map((_, i) => JSON.stringify(predictions[i]) ?? 'null');
+    const rowBytes = rows.map((row, i) => utf8Bytes(row) + utf8Bytes(preds[i]!) + 2);
+    const fixedBytes = utf8Bytes(open) + middle.length + close.length;
     const limit = this.maxLineBytes - PART_FIELDS_BYTES;
-    const whole = JSON.stringify(record);
-    const wholeBytes = utf8Bytes(whole);
     const hour = record.time.slice(0, 13);
-    const lineOf = (line: string, bytes: number, rows: number): BufferedLine => ({
-      line,
-      bytes: bytes + 1,
-      rows: Math.max(1, rows),
-      hour,
-      time: record.time,
-      addedAtMs: nowMs,
-    });
-    if (wholeBytes <= limit) return [lineOf(whole, wholeBytes, record.instances.length)];
 
-    // Even slices first (one stringify each); a slice still too large (uneven rows) is halved.
-    type Slice = { instances: readonly Instance[]; predictions: readonly Prediction[] };
-    const count = Math.ceil(wholeBytes / limit);
-    const size = Math.ceil(record.instances.length / count);
-    const pending: Slice[] = [];
-    for (let start = 0; start < record.instances.length; start += size) {
-      pending.push({
-        instances: record.instances.slice(start, start + size),
-        predictions: record.predictions.slice(start, start + size),
-      });
-    }
-    const parts: Array<{ line: string; bytes: number; rows: number }> = [];
+    // Greedy: each line takes rows while it fits; a row that fits in no line is dropped and counted.
+    const ranges: Array<{ from: number; to: number; bytes: number }> = [];
     let droppedRows = 0;
-    while (pending.length > 0) {
-      const slice = pending.shift()!;
-      const line = JSON.stringify({ ...record, instances: slice.instances, predictions: slice.predictions });
-      const bytes = utf8Bytes(line);
-      if (bytes <= limit) {
-        parts.push({ line, bytes, rows: slice.instances.length });
-      } else if (slice.instances.length <= 1) {
-        droppedRows += 1;
+    let from = 0;
+    let bytes = fixedBytes;
+    for (let i = 0; i < rows.length; i++) {
+      if (fixedBytes + rowBytes[i]! > limit) {
+        if (i > from) ranges.push({ from, to: i, bytes });
+        droppedRows++;
+        from = i + 1;
+        bytes = fixedBytes;
+      } else if (bytes + rowBytes[i]! > limit) {
+        ranges.push({ from, to: i, bytes });
+        from = i;
+        bytes = fixedBytes + rowBytes[i]!;
       } else {
-        const half = Math.ceil(slice.instances.length / 2);
-        pending.unshift(
-          { instances: slice.instances.slice(0, half), predictions: slice.predictions.slice(0, half) },
-          { instances: slice.instances.slice(half), predictions: slice.predictions.slice(half) },
-        );
+        bytes += rowBytes[i]!;
       }
     }
-    // A record without rows cannot be split: it is one dropped row, not a silent loss.
-    if (parts.length === 0 && droppedRows === 0) droppedRows = 1;
+    if (rows.length > from) ranges.push({ from, to: rows.length, bytes });
+    // A record without rows is one line if its other fields fit, else one dropped row, never a silent loss.
+    if (rows.length === 0) {
+      if (fixedBytes <= limit) ranges.push({ from: 0, to: 0, bytes: fixedBytes });
+      else droppedRows = 1;
+    }
     if (droppedRows > 0) {
       this.drops.rowTooLarge += droppedRows;
       this.report('capture row larger than the line limit; row not captured', {
-        requestId: clipText(record.requestId),
+        requestId: clipText(String(record.requestId)),
         rows: droppedRows,
         maxLineBytes: this.maxLineBytes,
         droppedSoFar: { ...this.drops },
       });
     }
-    return parts.map((part, index) => {
-      // Prepended, not re-serialised: each part is a JSON object, so `{` opens it.
-      const fields = `{"part":${index + 1},"parts":${parts.length},`;
-      return lineOf(fields + part.line.slice(1), part.bytes + fields.length - 1, part.rows);
+    return ranges.map(({ from: a, to: b, bytes: size }, index) => {
+      const part = ranges.length === 1 ? '' : `"part":${index + 1},"parts":${ranges.length},`;
+      const line = `{${part}${open.slice(1)}${rows.slice(a, b).join(',')}${middle}${preds.slice(a, b).join(',')}${close}`;
+      // The byte count is exact: the pieces were measured, `b - a - 1` commas join each list.
+      const commas = Math.max(0, b - a - 1) * 2;
+      return {
+        line,
+        bytes: size - (b - a) * 2 + commas + part.length + 1,
+        rows: Math.max(1, b - a),
+        hour,
+        time: record.time,
+        addedAtMs: nowMs,
+      };
     });
   }
 

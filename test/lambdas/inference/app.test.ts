@@ -256,6 +256,20 @@ describe('capture', () => {
     expect(app.capture.bufferedRecords).toBe(0);
   });
 
+  it('serialises a sampled request into the buffer only after its response, in startDueFlush', async () => {
+    // given every request sampled
+    const { app, call } = await setup({ captureSampleRate: 1 });
+    const add = jest.spyOn(app.capture, 'add');
+    // when a request is answered, nothing is serialised yet
+    await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true }] });
+    expect(add).not.toHaveBeenCalled();
+    // then the step scheduled after the response buffers it
+    app.startDueFlush();
+    await app.settled();
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(app.capture.bufferedRecords).toBe(1);
+  });
+
   it('answers 200 when capture throws', async () => {
     // given every request sampled, and a capture buffer that throws
     const { app, call } = await setup({ captureSampleRate: 1 });

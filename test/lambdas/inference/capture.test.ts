@@ -201,6 +201,7 @@ describe('CaptureBuffer', () => {
     expect(parsed.every((line) => line.parts === parsed.length && line.requestId === 'big')).toBe(true);
     expect(parsed.flatMap((line) => line.instances)).toEqual(big.instances);
     expect(parsed.flatMap((line) => line.predictions)).toEqual(big.predictions);
+    expect(parsed.every((line) => line.model === 'churn' && line.version === 3 && line.time === big.time)).toBe(true);
   });
 
   it('writes no object larger than the object size limit', async () => {
@@ -208,6 +209,7 @@ describe('CaptureBuffer', () => {
     const store = new MemoryObjectStore('monitoring');
     const capture = buffer(store, { maxLineBytes: 1024, maxObjectBytes: 2048, maxRows: 1000 });
     for (let i = 0; i < 10; i++) capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, `r${i}`), 0);
+    const counted = capture.bufferedBytes;
     // when flushed
     const result = await capture.flush();
     // then they went into several objects, each within the limit, all lines kept
@@ -215,6 +217,8 @@ describe('CaptureBuffer', () => {
     const sizes = await Promise.all(result.keys.map(async (key) => (await store.get(key))!.body.byteLength));
     for (const size of sizes) expect(size).toBeLessThanOrEqual(2048);
     expect(result.records).toBe(10);
+    // and the bytes the buffer counted are exactly the bytes written
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(counted);
   });
 
   it('drops and reports a single row larger than the line limit, keeping the rest of its request', async () => {
