@@ -17,7 +17,10 @@ import { MlopsFunction } from './mlops-function';
 export interface DriftMonitorProps {
   readonly model: ModelConfig;
   readonly dataLake: DataLake;
-  /** The model's retraining workflow, started when drift is found and the config allows it. */
+  /**
+   * The model's retraining workflow. The function gets its ARN and states:StartExecution on it only
+   * when `retrain.onDrift` is true; otherwise it cannot start a run at all.
+   */
   readonly workflow: IStateMachine;
   /** @default Duration.minutes(5) */
   readonly timeout?: Duration;
@@ -28,8 +31,8 @@ export interface DriftMonitorProps {
 /**
  * One model's drift monitor: an EventBridge schedule (the config's rate or cron) runs the
  * drift-monitor function, which compares captured traffic with the training reference, writes a
- * report, publishes metrics in the `Mlops` namespace and alerts to an encrypted SNS topic, and may
- * start a retraining run. An alarm fires on dataset drift.
+ * report, publishes metrics in the `Mlops` namespace and alerts to an encrypted SNS topic, and, when
+ * `retrain.onDrift` is on, may start a retraining run. An alarm fires on dataset drift.
  */
 export class DriftMonitor extends Construct {
   public readonly function: MlopsFunction;
@@ -56,7 +59,6 @@ export class DriftMonitor extends Construct {
       logRetention: props.logRetention,
       environment: {
         [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
-        [RUNTIME_ENV.stateMachineArn]: props.workflow.stateMachineArn,
         [RUNTIME_ENV.topicArn]: this.alertTopic.topicArn,
       },
     })
@@ -85,9 +87,7 @@ export class DriftMonitor extends Construct {
     // Metrics leave as CloudWatch embedded metric format in the function's logs, so the role needs
     // no cloudwatch:PutMetricData.
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }));
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.workflow.stateMachineArn] }),
-    );
+    if (model.retrain.onDrift) this.allowRetrain(props.workflow);
 
     new Rule(this, 'Schedule', {
       description: `Checks ${name} for drift on ${model.drift.schedule}`,
@@ -110,5 +110,13 @@ export class DriftMonitor extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /** The workflow's ARN and the right to start it, together: the function may start a run only with both. */
+  private allowRetrain(workflow: IStateMachine): void {
+    this.function.function.addEnvironment(RUNTIME_ENV.stateMachineArn, workflow.stateMachineArn);
+    this.function.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [workflow.stateMachineArn] }),
+    );
   }
 }

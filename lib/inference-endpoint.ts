@@ -25,7 +25,8 @@ export interface InferenceEndpointProps {
 
 /**
  * One model's HTTPS endpoint: the inference function behind a Lambda Function URL (AWS_IAM auth
- * unless the config says NONE), reserved concurrency from the config, alarms on errors, throttles
+ * unless the config says NONE, acknowledged), reserved concurrency only when the config sets one
+ * (a new account's quota of 10 leaves none to reserve: docs/deploy.md), alarms on errors, throttles
  * and p99 duration; reads the model's registry prefix, writes its capture prefix, and may invoke
  * the configured SageMaker endpoint.
  */
@@ -91,13 +92,22 @@ export class InferenceEndpoint extends Construct {
       targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
     });
 
+    const { reservedConcurrency } = model.endpoint;
     const authType = model.endpoint.auth === 'NONE' ? FunctionUrlAuthType.NONE : FunctionUrlAuthType.AWS_IAM;
     this.url = this.function.function.addFunctionUrl({ authType });
     if (authType === FunctionUrlAuthType.NONE) {
-      // AwsSolutions has no rule on Function URL auth, so there is nothing to acknowledge; say it at synth instead.
-      Annotations.of(this.url).addInfo(
-        `endpoint.auth is NONE for ${model.name}: the URL is public; reserved concurrency (${model.endpoint.reservedConcurrency}) caps its cost.`,
-      );
+      // The config already required endpoint.acknowledgePublicAccess; AwsSolutions has no rule on
+      // Function URL auth, so the cost cap (or its absence) is said at synth instead.
+      if (reservedConcurrency === undefined) {
+        Annotations.of(this.url).addWarningV2(
+          '@mlops/public-endpoint-uncapped',
+          `endpoint.auth is NONE for ${model.name}: the URL is public and only the account's concurrency quota caps its cost; set endpoint.reservedConcurrency to cap it (the quota must leave room: docs/deploy.md).`,
+        );
+      } else {
+        Annotations.of(this.url).addInfo(
+          `endpoint.auth is NONE for ${model.name}: the URL is public; reserved concurrency (${reservedConcurrency}) caps its cost.`,
+        );
+      }
     }
 
     const fn = this.function.function;
@@ -112,7 +122,12 @@ export class InferenceEndpoint extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'ThrottlesAlarm', {
-        alarmDescription: `${model.name} endpoint: requests throttled at the reserved concurrency`,
+        // Without a reservation the function shares the account's pool: a throttle then means the
+        // whole account ran out of concurrency, which matters as much.
+        alarmDescription:
+          reservedConcurrency === undefined
+            ? `${model.name} endpoint: requests throttled, the account's concurrency quota is exhausted (no reserved concurrency)`
+            : `${model.name} endpoint: requests throttled at the reserved concurrency (${reservedConcurrency})`,
         metric: fn.metricThrottles({ period, statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,

@@ -156,14 +156,20 @@ const endpointSchema = z
     auth: z
       .enum(ENDPOINT_AUTH, { message: 'endpoint.auth must be "AWS_IAM" (SigV4-signed requests) or "NONE" (public)' })
       .default('AWS_IAM')
-      .describe('Function URL auth: AWS_IAM (SigV4) or NONE (public).'),
+      .describe('Function URL auth: AWS_IAM (SigV4) or NONE (public; needs acknowledgePublicAccess).'),
+    acknowledgePublicAccess: z
+      .boolean()
+      .default(false)
+      .describe('Must be true when auth is NONE: confirms that anyone who finds the URL can call it, on your bill.'),
     reservedConcurrency: z
       .number()
       .int()
       .min(1, { message: 'endpoint.reservedConcurrency must be at least 1' })
       .max(1000, { message: 'endpoint.reservedConcurrency must be at most 1000 (the default account limit)' })
-      .default(10)
-      .describe('Concurrent executions reserved for (and capping) the endpoint.'),
+      .optional()
+      .describe(
+        "Concurrent executions reserved for (and capping) the endpoint. Unset by default: a new account's concurrency quota (often 10) leaves none to reserve and the deploy fails; see docs/deploy.md.",
+      ),
     maxInstances: z
       .number()
       .int()
@@ -322,6 +328,14 @@ export const modelSchema = z
         code: 'custom',
         path: ['features'],
         message: `features lists the target "${model.target}": remove it, the target is never a feature`,
+      });
+    }
+    if (model.endpoint.auth === 'NONE' && !model.endpoint.acknowledgePublicAccess) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint', 'acknowledgePublicAccess'],
+        message:
+          'endpoint.auth is "NONE": the URL is public and anyone who finds it runs the function on your bill; set endpoint.acknowledgePublicAccess to true to confirm, or set endpoint.auth to "AWS_IAM" (SigV4)',
       });
     }
     if (model.training.gpu === 0) {

@@ -4,6 +4,7 @@ import { Pipeline } from '../features/pipeline';
 import { modelFromJson } from '../learners/registry';
 import type { FittedModel } from '../learners/types';
 import { cellToBoolean, cellToNumber } from '../schema/values';
+import { capEchoed, clipText } from '../text/clip';
 
 export interface Prediction {
   /** Probability of the positive class (binary) or the predicted value (regression). */
@@ -80,7 +81,8 @@ export class Scorer {
 
   /**
    * Checks request instances against the model's schema and the policy. Throws InputError naming
-   * the first bad field; returns the warnings to send back (unknown columns ignored, missing imputed).
+   * the first bad field; returns the warnings to send back (unknown columns ignored, missing imputed),
+   * at most MAX_ECHOED and a count of the rest, every name clipped.
    */
   checkRecords(records: ReadonlyArray<Readonly<Record<string, Cell>>>, policy: ScoringPolicy = {}): string[] {
     const unknownCounts = new Map<string, number>();
@@ -94,30 +96,35 @@ export class Scorer {
         if (value === null || value === undefined) {
           if (policy.missingFeatures === 'reject') {
             throw new InputError(
-              `instances[${index}].${name} is missing; the model requires it`,
-              `instances[${index}].${name}`,
+              `instances[${index}].${clipText(name)} is missing; the model requires it`,
+              `instances[${index}].${clipText(name)}`,
             );
           }
           missingCounts.set(name, (missingCounts.get(name) ?? 0) + 1);
           continue;
         }
         const problem = typeProblem(type, value);
-        if (problem) throw new InputError(`instances[${index}].${name} ${problem}`, `instances[${index}].${name}`);
+        if (problem) {
+          const field = `instances[${index}].${clipText(name)}`;
+          throw new InputError(`${field} ${problem}`, field);
+        }
       }
     });
     if (unknownCounts.size > 0 && policy.unknownFeatures === 'reject') {
       const [name] = unknownCounts.keys();
       throw new InputError(
-        `unknown feature "${name}"; the model's features are: ${this.featureNames.join(', ')}`,
-        name,
+        `unknown feature "${clipText(name)}"; the model's features are: ${this.featureNames.join(', ')}`,
+        clipText(name),
       );
     }
+    // Names are client-chosen (unknown ones) and so is their number: both bounded.
     const warnings: string[] = [];
-    for (const [name, count] of unknownCounts)
-      warnings.push(`unknown feature "${name}" ignored in ${count} instance(s)`);
+    for (const [name, count] of unknownCounts) {
+      warnings.push(`unknown feature "${clipText(name)}" ignored in ${count} instance(s)`);
+    }
     for (const [name, count] of missingCounts)
-      warnings.push(`feature "${name}" missing in ${count} instance(s); imputed as in training`);
-    return warnings;
+      warnings.push(`feature "${clipText(name)}" missing in ${count} instance(s); imputed as in training`);
+    return capEchoed(warnings, 'warning(s)');
   }
 
   /** Scores every row of a table (batch scoring, evaluation). */
@@ -147,6 +154,6 @@ function typeProblem(type: 'numeric' | 'categorical' | 'boolean', value: Cell): 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
+  if (typeof value === 'string') return `"${clipText(value, 40)}"`;
   return typeof value === 'object' ? 'an object' : String(value);
 }

@@ -26,7 +26,7 @@ import {
  * Event: an EventBridge "Scheduled Event" (its time ends the window), or `{ "windowHours"?: n,
  * "force"?: bool }` on demand. Result: DriftCheckSummary.
  * Environment: MLOPS_MODEL_CONFIG, MLOPS_ARTIFACTS_BUCKET, MLOPS_MONITORING_BUCKET,
- * MLOPS_STATE_MACHINE_ARN, MLOPS_TOPIC_ARN, POWERTOOLS_METRICS_NAMESPACE (default Mlops),
+ * MLOPS_STATE_MACHINE_ARN (only when retrain.onDrift is on), MLOPS_TOPIC_ARN, POWERTOOLS_METRICS_NAMESPACE (default Mlops),
  * POWERTOOLS_SERVICE_NAME; on the local platform AWS_ENDPOINT_URL_S3 / _SFN / _SNS.
  */
 
@@ -77,10 +77,13 @@ export function driftMonitorDepsFromEnv(
   clients: DriftMonitorClients = {},
 ): DriftMonitorDeps {
   const model = modelConfigFromEnv(env);
-  const stateMachineArn = requiredEnv(env, RUNTIME_ENV.stateMachineArn, "the model's retraining state machine ARN");
+  // Set by the CDK app only when retrain.onDrift is on: without it the monitor never starts a run.
+  const stateMachineArn = env[RUNTIME_ENV.stateMachineArn]?.trim() || undefined;
   const topicArn = requiredEnv(env, RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts');
   const stores = zoneStoresFromEnv(['artifacts', 'monitoring'], clients.s3 ?? createS3Client(), env);
-  const executions = new StepFunctionsExecutions(clients.sfn ?? new SFNClient({}), { [model.name]: stateMachineArn });
+  const executions = stateMachineArn
+    ? new StepFunctionsExecutions(clients.sfn ?? new SFNClient({}), { [model.name]: stateMachineArn })
+    : undefined;
   const alerts = new SnsPublisher(clients.sns ?? new SNSClient({}), topicArn);
   return {
     model,
@@ -90,7 +93,7 @@ export function driftMonitorDepsFromEnv(
       const messageId = await alerts.publish(alert);
       logger.info('drift alert published', { topicArn, messageId, subject: alert.subject });
     },
-    startRetrain: (name, input) => executions.startExecution(model.name, name, input),
+    ...(executions ? { startRetrain: (name, input) => executions.startExecution(model.name, name, input) } : {}),
     log: (level, message, details) => logger[level](message, details ?? {}),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseArtifact } from '../../core/artifact/format';
-import { METRICS } from '../../core/config/runtime-env';
+import { METRICS, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { DRIFT_TESTS, ModelConfig } from '../../core/config/schema';
 import { analyzeDrift, type ColumnDriftOverride, type DriftOptions, P_VALUE_TESTS } from '../../core/drift/detect';
 import { driftStrength, escapeHtml, renderDriftReportHtml } from '../../core/drift/html';
@@ -197,8 +197,11 @@ export interface DriftMonitorDeps {
   readonly monitoring: ObjectStore;
   readonly publishMetrics: (metrics: readonly DriftMetric[]) => void;
   readonly publishAlert: (alert: DriftAlert) => Promise<void>;
-  /** Starts the model's retraining state machine; a repeated name must not start a second run. */
-  readonly startRetrain: (executionName: string, input: ExecutionInput) => Promise<{ executionArn: string }>;
+  /**
+   * Starts the model's retraining state machine; a repeated name must not start a second run.
+   * @default - none configured (the CDK app passes the state machine only when retrain.onDrift is on): no run is started
+   */
+  readonly startRetrain?: (executionName: string, input: ExecutionInput) => Promise<{ executionArn: string }>;
   /** @default - the system clock */
   readonly clock?: () => Date;
   /** Rows of captured traffic read at most (newest first). @default 500000 */
@@ -209,6 +212,8 @@ export interface DriftMonitorDeps {
 export type RetrainOutcome =
   | { readonly status: 'not-needed' }
   | { readonly status: 'disabled'; readonly reason: string }
+  /** retrain.onDrift is on but the function was given no state machine to start (a deployment mismatch). */
+  | { readonly status: 'not-configured'; readonly reason: string }
   | { readonly status: 'started'; readonly executionArn: string; readonly reason: string }
   | { readonly status: 'cooldown'; readonly until: string; readonly lastStartedAt: string; readonly reason: string }
   | { readonly status: 'failed'; readonly error: string; readonly reason: string };
@@ -296,6 +301,8 @@ function describeRetrain(outcome: RetrainOutcome): string {
       return 'not needed';
     case 'disabled':
       return 'not started: retrain.onDrift is off in the model config';
+    case 'not-configured':
+      return `not started: retrain.onDrift is on but this monitor has no state machine (${RUNTIME_ENV.stateMachineArn} is not set); redeploy the stack so the CDK app passes it`;
     case 'started':
       return `started (${outcome.executionArn})`;
     case 'cooldown':
@@ -511,8 +518,11 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
     const reason = retrainReason(report, summaryLine(report));
     if (!model.retrain.onDrift) {
       retrain = { status: 'disabled', reason };
+    } else if (!deps.startRetrain) {
+      retrain = { status: 'not-configured', reason };
+      log('warn', `drift retrain ${describeRetrain(retrain)}`, { reason });
     } else {
-      retrain = await startRetrainWithCooldown(deps, {
+      retrain = await startRetrainWithCooldown(deps, deps.startRetrain, {
         model: name,
         at,
         executionName: `drift-${reportId}`,
@@ -522,7 +532,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
       });
     }
     if (retrain.status === 'failed') log('error', 'drift retrain could not be started', { ...retrain });
-    else log('info', `drift retrain ${retrain.status}`, { ...retrain });
+    else if (retrain.status !== 'not-configured') log('info', `drift retrain ${retrain.status}`, { ...retrain });
   }
 
   await writeLatestPointer(deps.monitoring, {
@@ -581,6 +591,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
 
 async function startRetrainWithCooldown(
   deps: DriftMonitorDeps,
+  startRetrain: NonNullable<DriftMonitorDeps['startRetrain']>,
   request: { model: string; at: Date; executionName: string; reason: string; reportKey: string; force: boolean },
 ): Promise<RetrainOutcome> {
   const { reason } = request;
@@ -601,7 +612,7 @@ async function startRetrainWithCooldown(
     trigger: { kind: 'drift', objects: [], reason },
   });
   try {
-    const { executionArn } = await deps.startRetrain(request.executionName, input);
+    const { executionArn } = await startRetrain(request.executionName, input);
     return { status: 'started', executionArn, reason };
   } catch (error) {
     // The claim would otherwise hold off every retrain for the cooldown though none started.

@@ -1,9 +1,10 @@
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
+import { clipText } from '../../core/text/clip';
 import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
-import { CaptureBuffer } from './capture';
+import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
 import { type CacheLogger, ModelCache, ModelUnavailableError } from './model-cache';
 import { describeModel, predict, type ScoringBackend } from './predict';
@@ -45,6 +46,7 @@ export class InferenceApp {
   private readonly now: () => number;
   private readonly routes: Routes<Route>;
   private scheduledFlush?: Promise<void>;
+  private readonly pendingCaptures: Array<{ readonly record: CaptureRecord; readonly nowMs: number }> = [];
 
   constructor(private readonly options: InferenceAppOptions) {
     const { config } = options;
@@ -82,15 +84,17 @@ export class InferenceApp {
   }
 
   /**
-   * Schedules a capture flush for just after the response is handed back (setImmediate), when one
-   * is due: even the flush's synchronous part (serialising the buffer) stays off the response
-   * path. The PUT then runs while the runtime returns the response; if Lambda freezes the
-   * container first, it completes when the container thaws for the next request.
+   * Schedules, for just after the response is handed back (setImmediate), the buffering of the
+   * request just sampled and a capture flush when one is due: serialising a multi-MB request (tens
+   * of ms) and the flush stay off the response path. The PUT then runs while the runtime returns
+   * the response; if Lambda freezes the container first, it completes when the container thaws
+   * for the next request.
    */
   startDueFlush(): void {
-    if (this.scheduledFlush || !this.capture.isDue(this.now())) return;
+    if (this.scheduledFlush || (this.pendingCaptures.length === 0 && !this.capture.isDue(this.now()))) return;
     this.scheduledFlush = new Promise<void>((resolve) => setImmediate(resolve))
       .then(async () => {
+        this.bufferPendingCaptures();
         await this.capture.flushIfDue(this.now());
       })
       .catch((error: unknown) => this.options.logger?.error('capture flush failed', { error }))
@@ -102,6 +106,7 @@ export class InferenceApp {
   /** Resolves when no capture flush is scheduled or running (tests, the bench, shutdown). */
   async settled(): Promise<void> {
     while (this.scheduledFlush) await this.scheduledFlush;
+    this.bufferPendingCaptures();
     await this.capture.idle();
   }
 
@@ -128,21 +133,14 @@ export class InferenceApp {
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
       backend,
     );
-    const captured = this.capture.sample();
-    if (captured) {
-      this.capture.add(
-        {
-          requestId,
-          time: new Date(this.now()).toISOString(),
-          model: model.name,
-          version: model.version,
-          instances,
-          predictions: result.predictions,
-          warnings: result.warnings,
-        },
-        this.now(),
-      );
-    }
+    const captured = this.captureRequest({
+      requestId,
+      model: model.name,
+      version: model.version,
+      instances,
+      predictions: result.predictions,
+      warnings: result.warnings,
+    });
     return {
       response: jsonResponse(200, result),
       rows: instances.length,
@@ -150,6 +148,32 @@ export class InferenceApp {
       captured,
       modelVersion: model.version,
     };
+  }
+
+  /**
+   * Samples one answered request and keeps it for startDueFlush to buffer after the response.
+   * Capture is best effort: nothing it does fails the response.
+   */
+  private captureRequest(record: Omit<CaptureRecord, 'time'>): boolean {
+    try {
+      if (!this.capture.sample()) return false;
+      // At most one parsed request waits: one left over (startDueFlush not called, or not yet run)
+      // is buffered now, so memory stays within the capture buffer's byte bound plus one request.
+      this.bufferPendingCaptures();
+      const nowMs = this.now();
+      this.pendingCaptures.push({ record: { ...record, time: new Date(nowMs).toISOString() }, nowMs });
+      return true;
+    } catch (error) {
+      this.options.logger?.error('capture failed; the response is sent without it', {
+        error: clipText(error instanceof Error ? error.message : String(error)),
+      });
+      return false;
+    }
+  }
+
+  /** Serialises the sampled requests into the capture buffer (CaptureBuffer.add never throws). */
+  private bufferPendingCaptures(): void {
+    for (const { record, nowMs } of this.pendingCaptures.splice(0)) this.capture.add(record, nowMs);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Cell } from '../../core/data/table';
+import { clipText } from '../../core/text/clip';
 import { badRequest } from '../shared/http';
 
 /** One row to score: feature name -> scalar. */
@@ -16,7 +17,7 @@ export function parsePredictRequest(body: unknown, maxInstances: number): Instan
   }
   for (const key of Object.keys(body)) {
     if (key !== 'instances') {
-      throw badRequest(`unknown field "${clip(key)}"; the body holds only "instances"`, clip(key));
+      throw badRequest(`unknown field "${clipText(key)}"; the body holds only "instances"`, clipText(key));
     }
   }
   const instances = (body as { instances?: unknown }).instances;
@@ -44,11 +45,11 @@ function checkInstance(instance: unknown, index: number): void {
     if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
     if (typeof value === 'number') {
       if (Number.isFinite(value)) continue;
-      throw badRequest(`${field}.${clip(name)} must be a finite number`, `${field}.${clip(name)}`);
+      throw badRequest(`${field}.${clipText(name)} must be a finite number`, `${field}.${clipText(name)}`);
     }
     throw badRequest(
-      `${field}.${clip(name)} must be a string, number, boolean or null, got ${kindOf(value)}`,
-      `${field}.${clip(name)}`,
+      `${field}.${clipText(name)} must be a string, number, boolean or null, got ${kindOf(value)}`,
+      `${field}.${clipText(name)}`,
     );
   }
 }
@@ -58,9 +59,4 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
-}
-
-/** Client-chosen names echoed in a message stay short. */
-function clip(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }

@@ -1,3 +1,4 @@
+import { clipText } from '../../core/text/clip';
 import { HttpError } from '../shared/http';
 import type { ScoringBackend } from './predict';
 
@@ -56,11 +57,11 @@ export function parseSageMakerScores(text: string, expected: number, contentType
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      throw upstream(`the SageMaker endpoint answered invalid JSON: ${clip(trimmed)}`);
+      throw upstream(`the SageMaker endpoint answered invalid JSON: ${clipText(trimmed)}`);
     }
     const list = Array.isArray(parsed) ? parsed : (parsed as { predictions?: unknown } | null)?.predictions;
     if (!Array.isArray(list))
-      throw upstream(`the SageMaker endpoint answered JSON without a predictions list: ${clip(trimmed)}`);
+      throw upstream(`the SageMaker endpoint answered JSON without a predictions list: ${clipText(trimmed)}`);
     scores = list.map((item) =>
       typeof item === 'object' && item !== null ? (item as { score?: unknown }).score : item,
     );
@@ -83,8 +84,4 @@ export function parseSageMakerScores(text: string, expected: number, contentType
 
 function upstream(message: string): HttpError {
   return new HttpError(502, message);
-}
-
-function clip(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}...` : text;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
-import { errorResponse, HttpError, type HttpResponse } from './http';
+import { clipText } from '../../core/text/clip';
+import { errorResponse, HttpError, type HttpResponse, MAX_ERROR_FIELD_CHARS, MAX_ERROR_MESSAGE_CHARS } from './http';
 
 /** The slice of a logger the middleware needs (Powertools' Logger fits). */
 export interface ErrorLogger {
@@ -38,7 +39,11 @@ export function toHttpResponse(error: unknown, options: HttpErrorOptions = {}): 
     }
   }
   if (known && known.statusCode < 500) {
-    logger.warn('request rejected', { statusCode: known.statusCode, message: known.message, field: known.field });
+    logger.warn('request rejected', {
+      statusCode: known.statusCode,
+      message: clipText(known.message, MAX_ERROR_MESSAGE_CHARS),
+      field: known.field === undefined ? undefined : clipText(known.field, MAX_ERROR_FIELD_CHARS),
+    });
     return errorResponse(known);
   }
   if (known) {

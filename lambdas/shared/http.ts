@@ -1,3 +1,5 @@
+import { clipText } from '../../core/text/clip';
+
 /**
  * HTTP vocabulary shared by the functions behind a Function URL (payload format 2.0): the typed
  * error a logic function throws, and the one JSON shape every error response has.
@@ -45,9 +47,14 @@ export function jsonResponse(
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** Longest message and field an error response carries: the callers clip what they echo, this bounds whatever they missed. */
+export const MAX_ERROR_MESSAGE_CHARS = 2000;
+export const MAX_ERROR_FIELD_CHARS = 400;
+
 export function errorResponse(error: HttpError): HttpResponse {
+  const message = clipText(error.message, MAX_ERROR_MESSAGE_CHARS);
   const body: ErrorBody = {
-    error: error.field === undefined ? { message: error.message } : { message: error.message, field: error.field },
+    error: error.field === undefined ? { message } : { message, field: clipText(error.field, MAX_ERROR_FIELD_CHARS) },
   };
   return jsonResponse(error.statusCode, body, error.headers);
 }

@@ -1,3 +1,4 @@
+import { CLIP_CHARS, clipText } from '../../core/text/clip';
 import { badRequest, HttpError } from './http';
 
 /**
@@ -29,7 +30,9 @@ export function readJsonBody(event: RawBody, options: JsonBodyOptions): unknown 
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw badRequest(`the request body is not valid JSON (${(error as Error).message}); NaN and Infinity are not JSON`);
+    throw badRequest(
+      `the request body is not valid JSON (${clipText((error as Error).message, 200)}); NaN and Infinity are not JSON`,
+    );
   }
   checkJsonValue(value, options.maxDepth ?? 32);
   return value;
@@ -64,13 +67,19 @@ function checkJsonValue(root: unknown, maxDepth: number): void {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        throw badRequest(`${path || 'the body'} is a number too large to represent; send a finite number`, path);
+        throw badRequest(
+          `${clipPath(path) || 'the body'} is a number too large to represent; send a finite number`,
+          clipPath(path),
+        );
       }
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= maxDepth) {
-      throw badRequest(`${path || 'the body'} is nested more than ${maxDepth} levels deep`, path || undefined);
+      throw badRequest(
+        `${clipPath(path) || 'the body'} is nested more than ${maxDepth} levels deep`,
+        clipPath(path) || undefined,
+      );
     }
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--)
@@ -82,9 +91,17 @@ function checkJsonValue(root: unknown, maxDepth: number): void {
       const key = keys[i]!;
       const childPath = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) {
-        throw badRequest(`${childPath}: the key "${key}" is not allowed in a request body`, childPath);
+        throw badRequest(
+          `${clipPath(childPath)}: the key "${key}" is not allowed in a request body`,
+          clipPath(childPath),
+        );
       }
       stack.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
     }
   }
+}
+
+/** A key path echoed in an error: its keys are client-chosen, so its length is too. */
+function clipPath(path: string): string {
+  return clipText(path, CLIP_CHARS * 3);
 }

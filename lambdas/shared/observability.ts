@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
+import { clipText } from '../../core/text/clip';
 import { type HttpErrorOptions, httpErrors } from './error-middleware';
 import type { HttpResponse } from './http';
 import { requestLineOf } from './routing';
@@ -60,7 +61,7 @@ export function accessLog(
     const startedAt = started.get(request.context);
     logger.info('request', {
       method,
-      path: path.length > 100 ? `${path.slice(0, 100)}...` : path,
+      path: clipText(path),
       statusCode: request.response?.statusCode,
       durationMs: startedAt === undefined ? undefined : Math.round((now() - startedAt) * 1000) / 1000,
     });

@@ -1,3 +1,4 @@
+import { clipText } from '../../core/text/clip';
 import { HttpError } from './http';
 
 /** What a Function URL event (payload format 2.0) says about the request line. */
@@ -35,19 +36,19 @@ export type Routes<T> = Readonly<Record<string, Readonly<Partial<Record<string, 
 export function matchRoute<T>(routes: Routes<T>, line: RequestLine): T {
   const methods = Object.hasOwn(routes, line.path) ? routes[line.path] : undefined;
   if (!methods) {
-    throw new HttpError(404, `no route for ${clip(line.path)}; routes: ${Object.keys(routes).join(', ')}`, 'path');
+    throw new HttpError(404, `no route for ${clipText(line.path)}; routes: ${Object.keys(routes).join(', ')}`, 'path');
   }
   const handler = Object.hasOwn(methods, line.method) ? methods[line.method] : undefined;
   if (handler === undefined) {
     const allowed = Object.keys(methods).join(', ');
-    throw new HttpError(405, `${clip(line.method)} is not allowed on ${line.path}; use ${allowed}`, 'method', {
-      allow: allowed,
-    });
+    throw new HttpError(
+      405,
+      `${clipText(line.method)} is not allowed on ${clipText(line.path)}; use ${allowed}`,
+      'method',
+      {
+        allow: allowed,
+      },
+    );
   }
   return handler;
-}
-
-/** Client-chosen text echoed in a message stays short. */
-function clip(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}...` : text;
 }

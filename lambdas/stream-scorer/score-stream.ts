@@ -1,6 +1,7 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Cell } from '../../core/data/table';
 import { InputError, type Prediction, type ScoringPolicy } from '../../core/score/scorer';
+import { clipText } from '../../core/text/clip';
 import type { ServingModel } from '../inference/model-cache';
 
 /**
@@ -81,7 +82,7 @@ export function decodeRecord(
   try {
     value = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
   } catch (error) {
-    return { reason: `data is not JSON: ${(error as Error).message}` };
+    return { reason: `data is not JSON: ${clipText((error as Error).message, 200)}` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { reason: 'data must be a JSON object of features, or {"instances": [{...}, ...]}' };
@@ -100,7 +101,7 @@ export function decodeRecord(
     }
     for (const [field, cell] of Object.entries(instance)) {
       if (cell !== null && typeof cell === 'object') {
-        return { reason: `instances[${index}].${field} must be a number, string, boolean or null` };
+        return { reason: `instances[${index}].${clipText(field)} must be a number, string, boolean or null` };
       }
     }
   }
@@ -170,7 +171,8 @@ function deadLetter(model: string, record: KinesisStreamRecord, reason: string, 
   return {
     kind: 'mlops-stream-bad-record',
     model,
-    reason,
+    // Reasons clip what they echo; this bound keeps any other within the SQS message too.
+    reason: clipText(reason, 1000),
     eventSourceARN: record.eventSourceARN ?? event.Records[0]?.eventSourceARN,
     shardId: record.eventID?.split(':')[0] ?? '',
     sequenceNumber: record.kinesis.sequenceNumber,

@@ -45,7 +45,7 @@ describe('parseConfig applies documented defaults', () => {
       drift: { schedule: 'rate(1 day)', windowHours: 24, driftShare: 0.5, minRows: 100, cooldownHours: 24 },
       endpoint: {
         auth: 'AWS_IAM',
-        reservedConcurrency: 10,
+        acknowledgePublicAccess: false,
         maxInstances: 1000,
         unknownFeatures: 'warn',
         missingFeatures: 'impute',
@@ -53,6 +53,18 @@ describe('parseConfig applies documented defaults', () => {
       },
     });
     expect(model.streaming).toBeUndefined();
+  });
+
+  test('the endpoint reserves no concurrency unless the config asks for it', () => {
+    // given a model without endpoint settings, when parsed, then no reservation is made
+    // (a new account's quota of 10 leaves none to reserve; docs/deploy.md)
+    const [model] = parseConfig({ models: [churn] }, 'test.json').models;
+    expect(model!.endpoint.reservedConcurrency).toBeUndefined();
+  });
+
+  test('a public endpoint is accepted once acknowledged', () => {
+    const [model] = parseConfig(withModel({ endpoint: { auth: 'NONE', acknowledgePublicAccess: true } }), 't').models;
+    expect(model!.endpoint).toMatchObject({ auth: 'NONE', acknowledgePublicAccess: true });
   });
 
   test('a model without positiveLabel is a regression gated on rmse with no floor', () => {
@@ -176,6 +188,12 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       /"AWS_IAM".*"NONE".*received "IAM"/,
     ],
     [
+      'a public endpoint without the acknowledgement',
+      withModel({ endpoint: { auth: 'NONE' } }),
+      'models[0].endpoint.acknowledgePublicAccess',
+      /endpoint\.auth is "NONE".*set endpoint\.acknowledgePublicAccess to true.*"AWS_IAM"/,
+    ],
+    [
       'a reserved concurrency of 0',
       withModel({ endpoint: { reservedConcurrency: 0 } }),
       'models[0].endpoint.reservedConcurrency',
@@ -283,7 +301,7 @@ describe('runtime environment', () => {
   });
 
   test('a model config survives the trip through the function environment', () => {
-    const model = defaultsFor({ ...churn, endpoint: { auth: 'NONE' } });
+    const model = defaultsFor({ ...churn, endpoint: { auth: 'NONE', acknowledgePublicAccess: true } });
     const env = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };
     expect(modelConfigFromEnv(env)).toEqual(model);
   });

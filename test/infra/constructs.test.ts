@@ -1,4 +1,6 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '../../core/config/parse';
+import { RUNTIME_ENV } from '../../core/config/runtime-env';
 import { TRAINER_ENV } from '../../core/workflow/contract';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import {
@@ -14,11 +16,30 @@ import {
   twoModels,
 } from './helpers';
 
+/** The opt-outs the defaults do not show: no drift-triggered retrain, a public endpoint without reserved concurrency. */
+const optOuts = parseConfig(
+  {
+    project: 'optouts',
+    models: [
+      {
+        name: 'churn',
+        target: 'churned',
+        positiveLabel: 'yes',
+        retrain: { onDrift: false },
+        endpoint: { auth: 'NONE', acknowledgePublicAccess: true },
+      },
+    ],
+  },
+  'test: opt-outs',
+);
+
 let churn: Synthesized;
 let variants: Synthesized;
+let optedOut: Synthesized;
 beforeAll(() => {
   churn = synth(churnOnly);
   variants = synth(everyVariant);
+  optedOut = synth(optOuts);
 });
 
 const model = (synthesized: Synthesized, name: string) => synthesized.stack.models.get(name)!;
@@ -490,9 +511,37 @@ describe('InferenceEndpoint', () => {
     });
   });
 
-  test('reserves the configured concurrency', () => {
+  test('reserves no concurrency on the inference function by default', () => {
+    // a new account's quota of 10 leaves nothing to reserve: any reservation would fail the first deploy
     const fn = churn.logicalId(model(churn, 'churn').endpoint.function.function);
-    expect(churn.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBe(10);
+    expect(churn.template.toJSON().Resources[fn].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  test('reserves the concurrency the config sets', () => {
+    const fn = variants.logicalId(model(variants, 'price').endpoint.function.function);
+    expect(variants.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBe(3);
+  });
+
+  test('describes its throttle alarm by the account quota when nothing is reserved', () => {
+    churn.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      AlarmDescription: Match.stringLikeRegexp("account's concurrency quota is exhausted"),
+    });
+    variants.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      AlarmDescription: Match.stringLikeRegexp('at the reserved concurrency \\(3\\)'),
+    });
+  });
+
+  test('warns at synth that a public endpoint without reserved concurrency is capped only by the account quota', () => {
+    Annotations.fromStack(optedOut.stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('endpoint.auth is NONE for churn.*only the account.*set endpoint.reservedConcurrency'),
+    );
+    Annotations.fromStack(variants.stack).hasInfo(
+      '*',
+      Match.stringLikeRegexp('reserved concurrency \\(3\\) caps its cost'),
+    );
   });
 
   test('alarms on errors, throttles and p99 duration', () => {
@@ -569,6 +618,23 @@ describe('DriftMonitor', () => {
       `sns:Publish on ${churn.logicalId(driftMonitor.alertTopic)}`,
       `states:StartExecution on ${churn.logicalId(workflow.stateMachine)}`,
     ]);
+    const fn = churn.logicalId(driftMonitor.function.function);
+    expect(churn.template.toJSON().Resources[fn].Properties.Environment.Variables[RUNTIME_ENV.stateMachineArn]).toEqual(
+      {
+        Ref: churn.logicalId(workflow.stateMachine),
+      },
+    );
+  });
+
+  test('neither knows nor may start the workflow when retrain.onDrift is off', () => {
+    const { driftMonitor } = model(optedOut, 'churn');
+    const role = optedOut.logicalId(driftMonitor.function.role);
+    const actions = statementsOf(optedOut.template, role).flatMap(actionsOf);
+    expect(actions.filter((action) => action.startsWith('states:'))).toEqual([]);
+    const fn = optedOut.logicalId(driftMonitor.function.function);
+    expect(optedOut.template.toJSON().Resources[fn].Properties.Environment.Variables).not.toHaveProperty(
+      RUNTIME_ENV.stateMachineArn,
+    );
   });
 });
 

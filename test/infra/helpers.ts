@@ -35,7 +35,12 @@ export const everyVariant: PlatformConfig = parseConfig(
         name: 'price',
         target: 'amount',
         training: { gpu: 1, spot: true, vcpu: 4, memoryMiB: 16384, timeoutMinutes: 120 },
-        endpoint: { auth: 'NONE', reservedConcurrency: 3, sagemakerEndpointName: 'Price-Endpoint' },
+        endpoint: {
+          auth: 'NONE',
+          acknowledgePublicAccess: true,
+          reservedConcurrency: 3,
+          sagemakerEndpointName: 'Price-Endpoint',
+        },
       },
       { name: 'fraud', target: 'fraud', positiveLabel: '1', training: { spot: true }, retrain: { onUpload: false } },
     ],

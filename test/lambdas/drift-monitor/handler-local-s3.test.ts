@@ -145,6 +145,20 @@ describe('drift-monitor handler over the local S3 endpoint', () => {
     expect(typeof age.ColumnDriftScore).toBe('number');
   });
 
+  it('checks and alerts without a state machine when retrain.onDrift is off, never calling Step Functions', async () => {
+    // given the deployment the CDK app makes with retrain.onDrift off: no MLOPS_STATE_MACHINE_ARN
+    const { handler, published, started } = deployed({
+      [RUNTIME_ENV.modelConfig]: modelConfigToEnv(driftModel({ retrain: { onDrift: false } })),
+      [RUNTIME_ENV.stateMachineArn]: undefined,
+    });
+    // when the schedule fires on drifted traffic
+    const { result } = await invokeCapturingEmf(handler, scheduledEvent);
+    // then the check runs and alerts, and no execution is started
+    expect(result).toMatchObject({ status: 'checked', datasetDrift: true, retrain: { status: 'disabled' } });
+    expect(published).toHaveLength(1);
+    expect(started).toEqual([]);
+  });
+
   it('fails naming the variable when the alert topic is not configured', async () => {
     // given a deployment without MLOPS_TOPIC_ARN
     const { handler } = deployed({ [RUNTIME_ENV.topicArn]: undefined });

@@ -314,6 +314,33 @@ describe('drift-triggered retraining policy', () => {
     expect(await w.monitoring.get(driftStateKey(MODEL))).toBeNull();
   });
 
+  it('does not try to start a retrain when it has no state machine, and logs why', async () => {
+    // given retrain.onDrift on but no state machine given to the monitor (deployed before the flag was turned on)
+    const w = await world();
+    await shiftedTraffic(w);
+    const { startRetrain: _none, ...ports } = w.recorded.ports;
+    const lines: Array<{ level: string; message: string }> = [];
+    const deps: DriftMonitorDeps = {
+      ...w.deps(driftModel({ retrain: { onDrift: true } })),
+      ...ports,
+      startRetrain: undefined,
+      log: (level, message) => lines.push({ level, message }),
+    };
+    // when drift is found
+    const summary = await runDriftCheck(scheduledAt(NOW), deps);
+    // then no run is attempted, no cooldown is claimed, and a warning names the missing variable and the fix
+    expect(summary.retrain.status).toBe('not-configured');
+    expect(w.recorded.starts).toEqual([]);
+    expect(await w.monitoring.get(driftStateKey(MODEL))).toBeNull();
+    expect(lines).toContainEqual({
+      level: 'warn',
+      message: expect.stringMatching(
+        /not started: retrain\.onDrift is on but .*MLOPS_STATE_MACHINE_ARN is not set.*redeploy/,
+      ),
+    });
+    expect(w.recorded.alerts[0]!.message).toContain('MLOPS_STATE_MACHINE_ARN is not set');
+  });
+
   it('releases the cooldown claim when the execution cannot be started, so the next check tries again', async () => {
     // given Step Functions failing once
     let failures = 1;

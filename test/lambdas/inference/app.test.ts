@@ -1,7 +1,9 @@
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
+import type { ObjectStore } from '../../../core/storage/object-store';
 import { classifyInferenceError, InferenceApp, type RequestOutcome } from '../../../lambdas/inference/app';
-import type { CaptureRecord } from '../../../lambdas/inference/capture';
+import { CAPTURE_BYTE_DEFAULTS, type CaptureRecord } from '../../../lambdas/inference/capture';
 import type { InferenceConfig } from '../../../lambdas/inference/config';
+import type { CacheLogger } from '../../../lambdas/inference/model-cache';
 import { inProcessBackend } from '../../../lambdas/inference/predict';
 import { toHttpResponse } from '../../../lambdas/shared/error-middleware';
 import type { HttpResponse } from '../../../lambdas/shared/http';
@@ -10,7 +12,10 @@ import { publish, testConfig, trainChurnArtifact, urlEvent } from './fixtures';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const artifact = trainChurnArtifact();
 
-async function setup(config: Partial<InferenceConfig> = {}, options: { publish?: boolean } = {}) {
+async function setup(
+  config: Partial<InferenceConfig> = {},
+  options: { publish?: boolean; monitoring?: ObjectStore; logger?: CacheLogger } = {},
+) {
   const artifacts = new MemoryObjectStore('artifacts');
   const monitoring = new MemoryObjectStore('monitoring');
   if (options.publish ?? true) await publish(artifacts, artifact);
@@ -18,10 +23,10 @@ async function setup(config: Partial<InferenceConfig> = {}, options: { publish?:
   const app = new InferenceApp({
     config: testConfig(config),
     artifacts,
-    monitoring,
+    monitoring: options.monitoring ?? monitoring,
     backend: inProcessBackend,
     now: () => nowMs,
-    logger: silent,
+    logger: options.logger ?? silent,
   });
   /** What the handler does: the outcome's response, or the error mapped to one. */
   const call = async (method: string, path: string, body?: unknown): Promise<HttpResponse> => {
@@ -172,6 +177,45 @@ describe('GET /', () => {
   });
 });
 
+describe('echoed names', () => {
+  const hugeName = `feature_${'x'.repeat(3 * 1024 * 1024)}`;
+
+  it('answers a small 400 naming the clipped field when a 3 MB unknown field name is rejected', async () => {
+    // given unknown features rejected
+    const { call } = await setup({ unknownFeatures: 'reject' });
+    // when an instance carries a 3 MB field name
+    const response = await call('POST', '/predict', {
+      instances: [{ age: 30, plan: 'pro', active: true, [hugeName]: 1 }],
+    });
+    // then the 400 is a few hundred bytes and names the field by its clipped start and length
+    expect(response.statusCode).toBe(400);
+    expect(response.body.length).toBeLessThan(2048);
+    const { error } = json(response);
+    expect(error.field).toBe(`${hugeName.slice(0, 100)}…(${hugeName.length} chars)`);
+    expect(error.message).toContain(error.field);
+  });
+
+  it('answers a small 400 naming the clipped field when a 3 MB field name holds a number too large', async () => {
+    const { call } = await setup();
+    const response = await call('POST', '/predict', `{"instances":[{"${hugeName}":1e400}]}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.body.length).toBeLessThan(2048);
+    expect(json(response).error.field).toMatch(/^instances\[0\]\.feature_x+…\(\d+ chars\)$/);
+  });
+
+  it('warns about a 3 MB unknown field name by its clipped start, in a small response', async () => {
+    const { call } = await setup();
+    const response = await call('POST', '/predict', {
+      instances: [{ age: 30, plan: 'pro', active: true, [hugeName]: 1 }],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body.length).toBeLessThan(2048);
+    expect(json(response).warnings).toEqual([
+      `unknown feature "${hugeName.slice(0, 100)}…(${hugeName.length} chars)" ignored in 1 instance(s)`,
+    ]);
+  });
+});
+
 describe('capture', () => {
   it('buffers sampled requests and writes them once the buffer is due', async () => {
     // given every request sampled and a flush due after 3 rows
@@ -210,5 +254,70 @@ describe('capture', () => {
     await call('POST', '/predict', { instances: [{ age: 1 }] });
     expect(outcome.captured).toBe(false);
     expect(app.capture.bufferedRecords).toBe(0);
+  });
+
+  it('serialises a sampled request into the buffer only after its response, in startDueFlush', async () => {
+    // given every request sampled
+    const { app, call } = await setup({ captureSampleRate: 1 });
+    const add = jest.spyOn(app.capture, 'add');
+    // when a request is answered, nothing is serialised yet
+    await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true }] });
+    expect(add).not.toHaveBeenCalled();
+    // then the step scheduled after the response buffers it
+    app.startDueFlush();
+    await app.settled();
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(app.capture.bufferedRecords).toBe(1);
+  });
+
+  it('answers 200 when capture throws', async () => {
+    // given every request sampled, and a capture buffer that throws
+    const { app, call } = await setup({ captureSampleRate: 1 });
+    jest.spyOn(app.capture, 'sample').mockImplementation(() => {
+      throw new Error('capture broke');
+    });
+    // when a request is answered
+    const response = await call('POST', '/predict', { instances: [{ age: 30, plan: 'pro', active: true }] });
+    // then it is scored as if capture were off
+    expect(response.statusCode).toBe(200);
+    expect(json(response).predictions).toHaveLength(1);
+  });
+
+  it('keeps the capture buffer within its byte bound when multi-MB requests are sampled and S3 fails, and logs the drops', async () => {
+    // given every request sampled, a monitoring zone that always fails, and a logger that keeps warnings
+    const failing: ObjectStore = Object.assign(Object.create(new MemoryObjectStore('monitoring')), {
+      put: async () => {
+        throw new Error('S3 unavailable');
+      },
+    });
+    const warnings: string[] = [];
+    const logger: CacheLogger = {
+      ...silent,
+      warn: (message: string) => {
+        warnings.push(message);
+      },
+    };
+    const { app, call } = await setup({ captureSampleRate: 1 }, { monitoring: failing, logger });
+    // when 8 requests of 1,000 rows and about 5.5 MB each are answered, each followed by its flush
+    const instances = Array.from({ length: 1000 }, (_, i) => ({
+      age: i % 80,
+      plan: 'pro',
+      active: true,
+      note: 'x'.repeat(5400),
+    }));
+    const body = JSON.stringify({ instances });
+    expect(body.length).toBeGreaterThan(5_400_000);
+    let largest = 0;
+    for (let i = 0; i < 8; i++) {
+      const response = await call('POST', '/predict', body);
+      expect(response.statusCode).toBe(200);
+      app.startDueFlush();
+      await app.settled();
+      largest = Math.max(largest, app.capture.bufferedBytes);
+    }
+    // then capture never held more than its bound (44 MB were sampled), and the drops were counted and logged
+    expect(largest).toBeLessThanOrEqual(CAPTURE_BYTE_DEFAULTS.maxBufferedBytes);
+    expect(app.capture.drops.bufferFull).toBeGreaterThan(0);
+    expect(warnings).toContain('capture buffer full; oldest records dropped');
   });
 });

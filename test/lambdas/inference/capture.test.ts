@@ -1,6 +1,7 @@
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import type { ObjectStore } from '../../../core/storage/object-store';
-import { CaptureBuffer, type CaptureRecord } from '../../../lambdas/inference/capture';
+import { CAPTURE_BYTE_DEFAULTS, CaptureBuffer, type CaptureRecord } from '../../../lambdas/inference/capture';
+import type { Instance } from '../../../lambdas/inference/request';
 
 function record(time: string, rows = 1, requestId = 'r1'): CaptureRecord {
   return {
@@ -113,7 +114,7 @@ describe('CaptureBuffer', () => {
     // when 5 one-row requests are added
     for (let i = 0; i < 5; i++) capture.add(record('2026-11-29T10:00:00.000Z', 1, `r${i}`), i);
     // then 2 were dropped and 3 remain
-    expect(capture.droppedRecords).toBe(2);
+    expect(capture.drops.bufferFull).toBe(2);
     expect(capture.bufferedRows).toBe(3);
   });
 
@@ -129,4 +130,140 @@ describe('CaptureBuffer', () => {
     await capture.flushIfDue(0);
     expect(store.keys()).toHaveLength(2);
   });
+
+  it('is due as soon as the buffered JSON reaches the object size limit', () => {
+    // given a 2 KiB object limit and a row limit far away
+    const capture = buffer(new MemoryObjectStore(), { maxObjectBytes: 2048, maxLineBytes: 1024, maxRows: 1000 });
+    // when requests of about 600 bytes each are added
+    capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, 'a'), 0);
+    capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, 'b'), 0);
+    expect(capture.isDue(0)).toBe(false);
+    capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, 'c'), 0);
+    capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, 'd'), 0);
+    // then it is due by bytes alone
+    expect(capture.bufferedBytes).toBeGreaterThanOrEqual(2048);
+    expect(capture.isDue(0)).toBe(true);
+  });
+
+  it('holds at most its byte bound of multi-MB requests while S3 fails, counting and reporting every dropped line', async () => {
+    // given a monitoring store that always fails, and the default byte bounds
+    const failing: ObjectStore = Object.assign(Object.create(new MemoryObjectStore('monitoring')), {
+      put: async () => {
+        throw new Error('S3 unavailable');
+      },
+    });
+    const problems: Array<{ message: string; details: Record<string, unknown> }> = [];
+    const capture = buffer(failing, {
+      maxRows: 1000,
+      onProblem: (message, details) => problems.push({ message, details }),
+    });
+    // when 10 sampled requests of 1,000 rows and about 5.5 MB each arrive, each followed by its due flush
+    const instances = Array.from({ length: 1000 }, (_, i) => ({ age: i, note: 'x'.repeat(5500) }));
+    let largest = 0;
+    let linesPerRequest = 0;
+    for (let i = 0; i < 10; i++) {
+      capture.add({ ...record('2026-11-29T10:00:00.000Z', 0, `r${i}`), instances, predictions: scores(1000) }, i);
+      if (i === 0) linesPerRequest = capture.bufferedRecords;
+      largest = Math.max(largest, capture.bufferedBytes);
+      await capture.flushIfDue(i);
+      largest = Math.max(largest, capture.bufferedBytes);
+    }
+    // then the memory held never went above 32 MiB, though 55 MB were captured
+    expect(largest).toBeLessThanOrEqual(CAPTURE_BYTE_DEFAULTS.maxBufferedBytes);
+    expect(largest).toBeGreaterThan(CAPTURE_BYTE_DEFAULTS.maxBufferedBytes * 0.8);
+    // and every line not held was counted as dropped and reported
+    expect(linesPerRequest).toBeGreaterThan(1);
+    expect(capture.drops.bufferFull + capture.bufferedRecords).toBe(10 * linesPerRequest);
+    expect(capture.drops.bufferFull).toBeGreaterThan(0);
+    const reported = problems
+      .filter((problem) => problem.message === 'capture buffer full; oldest records dropped')
+      .reduce((sum, problem) => sum + (problem.details.dropped as number), 0);
+    expect(reported).toBe(capture.drops.bufferFull);
+  });
+
+  it('splits a request larger than the line limit into parts whose rows add up to the request', async () => {
+    // given a 1 KiB line limit and a request of 20 rows of about 200 bytes each
+    const store = new MemoryObjectStore('monitoring');
+    const capture = buffer(store, { maxLineBytes: 1024, maxObjectBytes: 4096, maxRows: 1000 });
+    const big = bigRecord('2026-11-29T10:00:00.000Z', 20, 150, 'big');
+    // when it is added and flushed
+    capture.add(big, 0);
+    const result = await capture.flush();
+    // then every line is within the limit, numbered, and together they hold every row in order
+    const texts = await Promise.all(
+      result.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body)),
+    );
+    const rawLines = texts.flatMap((text) => text.trim().split('\n'));
+    for (const line of rawLines) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(1024);
+    const parsed = rawLines.map((line) => JSON.parse(line) as CaptureRecord);
+    expect(parsed.length).toBeGreaterThan(1);
+    expect(parsed.map((line) => line.part)).toEqual(parsed.map((_, i) => i + 1));
+    expect(parsed.every((line) => line.parts === parsed.length && line.requestId === 'big')).toBe(true);
+    expect(parsed.flatMap((line) => line.instances)).toEqual(big.instances);
+    expect(parsed.flatMap((line) => line.predictions)).toEqual(big.predictions);
+    expect(parsed.every((line) => line.model === 'churn' && line.version === 3 && line.time === big.time)).toBe(true);
+  });
+
+  it('writes no object larger than the object size limit', async () => {
+    // given a 2 KiB object limit and 10 requests of about 600 bytes in one hour
+    const store = new MemoryObjectStore('monitoring');
+    const capture = buffer(store, { maxLineBytes: 1024, maxObjectBytes: 2048, maxRows: 1000 });
+    for (let i = 0; i < 10; i++) capture.add(bigRecord('2026-11-29T10:00:00.000Z', 1, 500, `r${i}`), 0);
+    const counted = capture.bufferedBytes;
+    // when flushed
+    const result = await capture.flush();
+    // then they went into several objects, each within the limit, all lines kept
+    expect(result.keys.length).toBeGreaterThan(1);
+    const sizes = await Promise.all(result.keys.map(async (key) => (await store.get(key))!.body.byteLength));
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(2048);
+    expect(result.records).toBe(10);
+    // and the bytes the buffer counted are exactly the bytes written
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(counted);
+  });
+
+  it('drops and reports a single row larger than the line limit, keeping the rest of its request', async () => {
+    // given a 1 KiB line limit and a request whose second row alone is 5 KB
+    const store = new MemoryObjectStore('monitoring');
+    const problems: string[] = [];
+    const capture = buffer(store, { maxLineBytes: 1024, maxObjectBytes: 4096, onProblem: (m) => problems.push(m) });
+    const request = record('2026-11-29T10:00:00.000Z', 3, 'odd');
+    const instances: Instance[] = [{ age: 1 }, { age: 2, note: 'y'.repeat(5000) }, { age: 3 }];
+    // when it is added and flushed
+    capture.add({ ...request, instances }, 0);
+    const result = await capture.flush();
+    // then the oversized row is counted and reported, and the other two rows are written
+    expect(capture.drops.rowTooLarge).toBe(1);
+    expect(problems).toContain('capture row larger than the line limit; row not captured');
+    const written = (await Promise.all(result.keys.map((key) => lines(store, key)))).flat();
+    expect(written.flatMap((line) => line.instances)).toEqual([{ age: 1 }, { age: 3 }]);
+  });
+
+  it('counts and reports a record whose serialisation throws, without throwing, and still writes the others', async () => {
+    // given a record holding a value JSON cannot serialise (a BigInt) between two ordinary ones
+    const store = new MemoryObjectStore('monitoring');
+    const problems: string[] = [];
+    const capture = buffer(store, { onProblem: (message) => problems.push(message) });
+    const odd = { ...record('2026-11-29T10:00:00.000Z', 1, 'odd'), instances: [{ age: 10n as unknown as number }] };
+    // when all three are added and flushed
+    capture.add(record('2026-11-29T10:00:00.000Z', 1, 'a'), 0);
+    expect(() => capture.add(odd, 0)).not.toThrow();
+    capture.add(record('2026-11-29T10:00:00.000Z', 1, 'b'), 0);
+    const result = await capture.flush();
+    // then the odd one is counted and reported, and the others are written
+    expect(capture.drops.unserializable).toBe(1);
+    expect(problems).toEqual(['capture record could not be serialised; request not captured']);
+    expect((await lines(store, result.keys[0]!)).map((line) => line.requestId)).toEqual(['a', 'b']);
+  });
 });
+
+function scores(rows: number) {
+  return Array.from({ length: rows }, () => ({ score: 0.5, label: 'yes' }));
+}
+
+/** A request of `rows` rows, each with a `note` of `noteChars` characters. */
+function bigRecord(time: string, rows: number, noteChars: number, requestId: string): CaptureRecord {
+  return {
+    ...record(time, rows, requestId),
+    instances: Array.from({ length: rows }, (_, i) => ({ age: i, note: `${i}`.padEnd(noteChars, 'z') })),
+  };
+}

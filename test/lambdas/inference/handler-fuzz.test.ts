@@ -197,6 +197,22 @@ describe('inference handler under malformed input', () => {
     );
   });
 
+  it('keeps every response body under 1 KB however long the field names are', async () => {
+    // Field names of 1,000 to 3,900 characters: any one echoed whole would pass the bound.
+    const longName = fc.string({ minLength: 1000, maxLength: 3900 });
+    const value = fc.oneof(scalar, fc.constant({}), fc.constant([1]));
+    await fc.assert(
+      fc.asyncProperty(longName, value, fc.boolean(), async (name, cell, raw) => {
+        const text = raw
+          ? `{"instances":[{${JSON.stringify(name)}:1e400}]}`
+          : JSON.stringify({ instances: [{ age: 30, [name]: cell }] });
+        const response = await handler(post(text), context);
+        check(response.body.length < 1024, `${response.body.length} bytes: ${response.body.slice(0, 300)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('answers 4xx to events that are not Function URL requests', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined)), async (event) => {

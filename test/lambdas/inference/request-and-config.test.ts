@@ -115,6 +115,7 @@ describe('inferenceConfigFromEnv', () => {
     // given a model's endpoint settings as the CDK app has them
     const endpoint = {
       auth: 'AWS_IAM' as const,
+      acknowledgePublicAccess: false,
       reservedConcurrency: 10,
       maxInstances: 50,
       unknownFeatures: 'reject' as const,

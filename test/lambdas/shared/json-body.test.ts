@@ -74,6 +74,15 @@ describe('readJsonBody', () => {
     expect(error.field).toBe(`instances[1].${key}`);
   });
 
+  it('clips a 3 MB key path in the error of a number that overflows to Infinity', () => {
+    // given a 3 MB key holding 1e400
+    const key = 'k'.repeat(3 * 1024 * 1024);
+    const error = rejection(`{"a":{"${key}":1e400}}`, { maxBytes: 4 * 1024 * 1024 });
+    // then the message and the field hold the start of the path and its length, not the path
+    expect(error.field).toBe(`a.${'k'.repeat(298)}…(${key.length + 2} chars)`);
+    expect(error.message.length).toBeLessThan(500);
+  });
+
   it('answers 400 for nesting deeper than the limit without overflowing the stack', () => {
     // given 100,000 nested arrays
     const body = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;

@@ -62,6 +62,33 @@ describe('stream scorer', () => {
     expect(outcome).toMatchObject({ batchItemFailures: [], scored: 100, deadLettered: 0 });
   });
 
+  test('a record whose 900 KB field name holds an object is dead-lettered with a reason that fits an SQS message', async () => {
+    // given a record (Kinesis allows 1 MiB) with a 900 KB field name
+    const name = 'f'.repeat(900_000);
+    const { deps, letters } = recordingDeps();
+    // when scored
+    await scoreStreamBatch(event([JSON.stringify({ [name]: { nested: true } })]), deps);
+    // then the reason names the clipped field, and stays small
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toBe(
+      `instances[0].${'f'.repeat(100)}…(900000 chars) must be a number, string, boolean or null`,
+    );
+  });
+
+  test('warnings about made-up fields are clipped and capped in a scored result', async () => {
+    // given a record whose instance carries 50 long unknown fields
+    const [row] = features(1);
+    const extra = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${i}_${'u'.repeat(10_000)}`, 1]));
+    const { deps, results } = recordingDeps();
+    // when scored
+    await scoreStreamBatch(event([JSON.stringify({ ...row, ...extra })]), deps);
+    // then 20 clipped warnings and a count of the rest come back
+    const { warnings } = results[0]!;
+    expect(warnings).toHaveLength(21);
+    expect(warnings[20]).toBe('... and 30 more warning(s)');
+    expect(warnings.join('').length).toBeLessThan(5000);
+  });
+
   test('a poison record goes to the dead letters with its reason and does not hold back its shard', async () => {
     // given a batch with non-JSON data and a record with a wrong type between good ones
     const [a, b] = features(2);
