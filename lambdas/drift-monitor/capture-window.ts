@@ -68,6 +68,8 @@ interface ParsedLine {
   readonly time: number;
   readonly version: number | null;
   readonly instances: ReadonlyArray<Readonly<Record<string, Cell>>>;
+  /** False for the second and later parts of a request split over several lines. */
+  readonly startsRequest: boolean;
 }
 
 /** One capture line, or null when it is not a capture record (a truncated write, a foreign file). */
@@ -79,14 +81,20 @@ export function parseCaptureLine(line: string): ParsedLine | null {
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const record = raw as { time?: unknown; version?: unknown; instances?: unknown };
+  const record = raw as { time?: unknown; version?: unknown; instances?: unknown; part?: unknown };
   const time = typeof record.time === 'string' ? Date.parse(record.time) : Number.NaN;
   if (Number.isNaN(time) || !Array.isArray(record.instances)) return null;
   const instances = record.instances.filter(
     (instance): instance is Record<string, Cell> =>
       typeof instance === 'object' && instance !== null && !Array.isArray(instance),
   );
-  return { time, version: typeof record.version === 'number' ? record.version : null, instances };
+  return {
+    time,
+    version: typeof record.version === 'number' ? record.version : null,
+    instances,
+    // A request too large for one line is written as parts (lambdas/inference/capture.ts); it counts once.
+    startsRequest: record.part === undefined || record.part === 1,
+  };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
@@ -144,7 +152,7 @@ export async function readCapturedTraffic(
           continue;
         }
         if (parsed.time < startMs || parsed.time >= endMs) continue;
-        requests++;
+        if (parsed.startsRequest) requests++;
         if (parsed.version !== null) versions.add(parsed.version);
         for (const instance of parsed.instances) records.push(instance);
         if (records.length >= maxRows) {

@@ -48,6 +48,27 @@ describe('capture window', () => {
     expect(traffic.table).toEqual({ columnNames: ['age'], columns: [[30]], rowCount: 1 });
   });
 
+  it('counts a request split over several lines once, with all its rows', async () => {
+    // given one request written as three parts (the endpoint splits a request larger than a line)
+    const store = new MemoryObjectStore('monitoring');
+    const part = (index: number) =>
+      JSON.stringify({
+        requestId: 'r',
+        time: '2026-11-29T11:10:00.000Z',
+        model: MODEL,
+        version: 3,
+        part: index,
+        parts: 3,
+        instances: [{ age: index }],
+      });
+    await store.put('capture/churn/dt=2026-11-29/hour=11/a.jsonl', `${part(1)}\n${part(2)}\n${part(3)}\n`);
+    // when
+    const traffic = await readCapturedTraffic(store, MODEL, windowEndingAt(NOW, 1));
+    // then
+    expect(traffic.requests).toBe(1);
+    expect(traffic.table.rowCount).toBe(3);
+  });
+
   it('stops at maxRows, keeping the newest requests', async () => {
     // given two hours of one-row requests
     const store = new MemoryObjectStore('monitoring');
