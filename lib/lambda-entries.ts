@@ -24,7 +24,3 @@ export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
   'stream-scorer': join(REPO_ROOT, 'lambdas/stream-scorer/handler.ts'),
 };
-
-/** The default training image: the trainer contract implemented with the platform's core. */
-export const DEFAULT_TRAINER_IMAGE_DIRECTORY = REPO_ROOT;
-export const DEFAULT_TRAINER_DOCKERFILE = 'containers/trainer/Dockerfile';
