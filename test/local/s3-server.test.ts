@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { type LocalS3, type LocalS3ObjectEvent, startLocalS3 } from '../../local/s3-server';
+import { requireTool, TOOLS } from '../support/tools';
 
 const BUCKET = 'raw-zone';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -248,8 +248,8 @@ describe('local S3 conditional writes', () => {
   });
 });
 
-const AWS_CLI = '/usr/bin/aws';
-const describeWithCli = existsSync(AWS_CLI) ? describe : describe.skip;
+const AWS_CLI = requireTool(TOOLS.aws, 'local S3 with the AWS CLI') ?? '';
+const describeWithCli = AWS_CLI ? describe : describe.skip;
 
 describeWithCli('local S3 with the AWS CLI', () => {
   const run = promisify(execFile);
