@@ -52,6 +52,29 @@ export const FORWARDED_ENVIRONMENT = [
   'AWS_REGION',
 ] as const;
 
+/** What the check gives the trainer for one run: the contract's variables and the SDK's. */
+export function contractEnvironment(run: {
+  readonly endpoint: string;
+  readonly credentials: ContractCheckOptions['credentials'];
+  readonly bucket: string;
+  readonly inputKey: string;
+  readonly runId: string;
+}): Record<(typeof FORWARDED_ENVIRONMENT)[number], string> {
+  return {
+    [TRAINER_ENV.model]: 'churn',
+    [TRAINER_ENV.runId]: run.runId,
+    [TRAINER_ENV.input]: `s3://${run.bucket}/${run.inputKey}`,
+    [TRAINER_ENV.output]: `s3://${run.bucket}/runs/churn/${run.runId}/candidate/`,
+    [TRAINER_ENV.target]: 'churned',
+    [TRAINER_ENV.positiveLabel]: 'yes',
+    [TRAINER_ENV.params]: JSON.stringify({ learner: 'gbdt', learnerParams: { gbdt: { nEstimators: 30, threads: 2 } } }),
+    AWS_ENDPOINT_URL_S3: run.endpoint,
+    AWS_ACCESS_KEY_ID: run.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: run.credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
+}
+
 /** `docker run` of an image with the host's network and the forwarded variables. */
 export function dockerCommand(image: string): string[] {
   return [
@@ -104,20 +127,7 @@ export async function checkTrainerContract(options: ContractCheckOptions): Promi
     log(`uploaded ${rows} rows to s3://${bucket}/${inputKey}`);
 
     const environment = (runId: string, overrides: Record<string, string> = {}) => ({
-      [TRAINER_ENV.model]: 'churn',
-      [TRAINER_ENV.runId]: runId,
-      [TRAINER_ENV.input]: `s3://${bucket}/${inputKey}`,
-      [TRAINER_ENV.output]: `s3://${bucket}/runs/churn/${runId}/candidate/`,
-      [TRAINER_ENV.target]: 'churned',
-      [TRAINER_ENV.positiveLabel]: 'yes',
-      [TRAINER_ENV.params]: JSON.stringify({
-        learner: 'gbdt',
-        learnerParams: { gbdt: { nEstimators: 30, threads: 2 } },
-      }),
-      AWS_ENDPOINT_URL_S3: options.endpoint,
-      AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
-      AWS_REGION: 'us-east-1',
+      ...contractEnvironment({ endpoint: options.endpoint, credentials: options.credentials, bucket, inputKey, runId }),
       ...overrides,
     });
     const outputs = async (runId: string) => {
@@ -145,21 +155,27 @@ export async function checkTrainerContract(options: ContractCheckOptions): Promi
       cases.push({ name, exitCode, problems });
     };
 
-    await check(`trains on ${rows} rows with 2 threads`, 'contract-ok', {}, TRAINER_EXIT.ok, (files, problems) => {
-      for (const name of [TRAINER_OUTPUTS.artifact, TRAINER_OUTPUTS.metrics, TRAINER_OUTPUTS.profile]) {
-        if (!files.has(name)) problems.push(`${name} missing`);
-      }
-      if (files.has(TRAINER_OUTPUTS.error)) problems.push(`${TRAINER_OUTPUTS.error} written on success`);
-      const artifact = files.get(TRAINER_OUTPUTS.artifact);
-      if (artifact) {
-        try {
-          const parsed = parseArtifact(artifact);
-          if (parsed.model.kind !== 'gbdt') problems.push(`model kind ${parsed.model.kind}, expected gbdt`);
-        } catch (error) {
-          problems.push(`model.json does not parse: ${(error as Error).message}`);
+    await check(
+      `trains with 2 threads on ${rows} uploaded rows`,
+      'contract-ok',
+      {},
+      TRAINER_EXIT.ok,
+      (files, problems) => {
+        for (const name of [TRAINER_OUTPUTS.artifact, TRAINER_OUTPUTS.metrics, TRAINER_OUTPUTS.profile]) {
+          if (!files.has(name)) problems.push(`${name} missing`);
         }
-      }
-    });
+        if (files.has(TRAINER_OUTPUTS.error)) problems.push(`${TRAINER_OUTPUTS.error} written on success`);
+        const artifact = files.get(TRAINER_OUTPUTS.artifact);
+        if (artifact) {
+          try {
+            const parsed = parseArtifact(artifact);
+            if (parsed.model.kind !== 'gbdt') problems.push(`model kind ${parsed.model.kind}, expected gbdt`);
+          } catch (error) {
+            problems.push(`model.json does not parse: ${(error as Error).message}`);
+          }
+        }
+      },
+    );
     await check(
       'bad input: the target column does not exist',
       'contract-bad-input',

@@ -1,7 +1,12 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ContractCase, checkTrainerContract } from '../../../containers/trainer/contract-check';
+import {
+  type ContractCase,
+  checkTrainerContract,
+  contractEnvironment,
+  dockerCommand,
+} from '../../../containers/trainer/contract-check';
 import { buildTrainerImage, TRAINER_BUNDLE_FILE } from '../../../lib/bundles';
 import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
 
@@ -49,4 +54,18 @@ test('the bundle exits 2 on bad input and writes error.json instead of a model',
 
 test('the bundle exits 75 (retried by AWS Batch) when S3 does not answer', () => {
   expect(caseNamed('transient')).toEqual(expect.objectContaining({ exitCode: 75, problems: [] }));
+});
+
+test('the image runs on the host network with every variable the check sets', () => {
+  const environment = contractEnvironment({
+    endpoint: 'http://127.0.0.1:9000',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    bucket: 'bucket',
+    inputKey: 'churn/x.csv',
+    runId: 'r1',
+  });
+  const command = dockerCommand('mlops-trainer:ci');
+  expect(command.slice(0, 5)).toEqual(['docker', 'run', '--rm', '--network', 'host']);
+  for (const name of Object.keys(environment)) expect(command).toContain(name);
+  expect(command.at(-1)).toBe('mlops-trainer:ci');
 });
