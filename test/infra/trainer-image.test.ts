@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config/parse';
 import { buildApp } from '../../lib/app';
+import { synthesizeTemplates } from '../../lib/synthesize';
 
 const withBatchScoring = parseConfig(
   {
@@ -72,4 +73,13 @@ test('the bundle in the image asset runs the trainer and the scorer with no node
   });
   expect(help).toMatch(/^ {2}trainer /m);
   expect(help).toMatch(/^ {2}score /m);
+});
+
+test('the local platform runs the trainer bundle of the image asset staged in cdk.out', () => {
+  // given the app synthesized for the local platform
+  const localOutdir = mkdtempSync(join(tmpdir(), 'mlops-local-image-'));
+  const platform = synthesizeTemplates(withBatchScoring, { outdir: localOutdir });
+  // then the model's trainer is the index.js of its image asset
+  const [image] = Object.values(images);
+  expect(platform.workflows.churn.trainerBundle).toBe(join(localOutdir, image.source.directory, 'index.js'));
 });
