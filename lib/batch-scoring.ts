@@ -7,8 +7,7 @@ import {
   Reason,
   RetryStrategy,
 } from 'aws-cdk-lib/aws-batch';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { ContainerImage, FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
+import { FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { BatchJob } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -21,8 +20,8 @@ import { TRAINER_EXIT } from '../core/workflow/contract';
 import { registryPrefix, ZONE_ENV } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { grantObjects } from './grants';
-import { DEFAULT_TRAINER_DOCKERFILE, DEFAULT_TRAINER_IMAGE_DIRECTORY } from './lambda-entries';
 import { acknowledgeWildcardResource } from './nag';
+import { trainerContainerImage } from './trainer-image';
 
 export interface BatchScoringProps {
   /** The model to score with; its `batchScoring` section must be set. */
@@ -100,17 +99,12 @@ export class BatchScoring extends Construct {
       'ecr:GetAuthorizationToken does not support resource-level permissions: AWS requires Resource "*" to pull the image.',
     );
 
-    const image = model.training.image
-      ? ContainerImage.fromAsset(model.training.image, { platform: Platform.LINUX_AMD64 })
-      : ContainerImage.fromAsset(DEFAULT_TRAINER_IMAGE_DIRECTORY, {
-          file: DEFAULT_TRAINER_DOCKERFILE,
-          platform: Platform.LINUX_AMD64,
-        });
+    const image = trainerContainerImage(model.training.image);
     const container = new EcsFargateContainerDefinition(this, 'Container', {
       image,
       cpu: settings.vcpu,
       memory: Size.mebibytes(settings.memoryMiB),
-      // Arguments of the image's `node bin/mlops.js` entry point; Ref:: values are the job parameters.
+      // Arguments of the image's entry point (containers/trainer/main.ts); Ref:: values are the job parameters.
       command: [
         'score',
         '--model',

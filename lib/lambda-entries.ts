@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** The Lambda functions the app deploys. */
 export type FunctionKind =
@@ -11,7 +12,18 @@ export type FunctionKind =
   | 'drift-monitor'
   | 'stream-scorer';
 
-export const REPO_ROOT = join(__dirname, '..');
+/**
+ * The folder holding package.json, found upwards from this module: lib/ when run from sources,
+ * dist/cli/ when bundled into the compiled CLI.
+ */
+function repositoryRoot(from: string): string {
+  for (let directory = from; ; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'package.json'))) return directory;
+    if (dirname(directory) === directory) throw new Error(`no package.json in ${from} or any folder above it`);
+  }
+}
+
+export const REPO_ROOT = repositoryRoot(__dirname);
 
 /** The one mapping from function to its entry file (each exports `handler`). */
 export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
@@ -24,7 +36,3 @@ export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
   'stream-scorer': join(REPO_ROOT, 'lambdas/stream-scorer/handler.ts'),
 };
-
-/** The default training image: the trainer contract implemented with the platform's core. */
-export const DEFAULT_TRAINER_IMAGE_DIRECTORY = REPO_ROOT;
-export const DEFAULT_TRAINER_DOCKERFILE = 'containers/trainer/Dockerfile';

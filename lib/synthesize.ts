@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformConfig } from '../core/config/schema';
 import type { Zone } from '../core/workflow/layout';
 import { ZONES } from '../core/workflow/layout';
 import { buildApp } from './app';
+import { TRAINER_BUNDLE_FILE } from './bundles';
 import type { FunctionKind } from './lambda-entries';
 import type { MlopsFunction } from './mlops-function';
 import { WORKFLOW_BATCH_STATE, WORKFLOW_LAMBDA_STATES } from './retraining-workflow';
+import { defaultTrainerImageDirectory } from './trainer-image';
 
 type Template = {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
@@ -33,6 +36,11 @@ export interface SynthesizedWorkflow {
   readonly batchState: string;
   /** Environment of the model's Batch job definition (run id, input and output come from the state). */
   readonly trainerEnvironment: Readonly<Record<string, string>>;
+  /**
+   * The trainer bundle the job's image runs (index.js), in the image asset cdk.out staged. A model
+   * with its own image cannot run without Docker: the platform's trainer bundle stands in for it.
+   */
+  readonly trainerBundle: string;
 }
 
 /** One deployed Lambda function, as the local platform hosts it. */
@@ -106,6 +114,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
     ) as string;
     const container = template.Resources[jobDefinitionId].Properties?.ContainerProperties as {
       Environment: { Name: string; Value: unknown }[];
+      Image: unknown;
     };
     workflows[name] = {
       definition: JSON.parse(definitionString),
@@ -119,6 +128,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       trainerEnvironment: Object.fromEntries(
         container.Environment.map(({ Name, Value }) => [Name, String(resolve(Value))]),
       ),
+      trainerBundle: stagedTrainerBundle(app.outdir, container.Image),
     };
   }
   const hosted: Array<{ kind: FunctionKind; model?: string; fn: MlopsFunction }> = [
@@ -152,6 +162,14 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
     };
   });
   return { stackName: stack.stackName, template, bucketLogicalIds, workflows, functions };
+}
+
+/** An image asset's URI ends in its hash, and cdk.out stages the asset's folder as `asset.<hash>`. */
+function stagedTrainerBundle(outdir: string, image: unknown): string {
+  const uri = JSON.stringify(image);
+  const hash = /:([0-9a-f]{64})"/.exec(uri)?.[1];
+  const staged = hash ? join(outdir, `asset.${hash}`, TRAINER_BUNDLE_FILE) : undefined;
+  return staged && existsSync(staged) ? staged : join(defaultTrainerImageDirectory(), TRAINER_BUNDLE_FILE);
 }
 
 const FAKE_REGION = 'us-east-1';

@@ -8,8 +8,7 @@ import {
   Reason,
   RetryStrategy,
 } from 'aws-cdk-lib/aws-batch';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { ContainerImage, FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
+import { FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -19,8 +18,8 @@ import { TRAINER_ENV, TRAINER_EXIT } from '../core/workflow/contract';
 import { candidateArtifactKey, ZONE_ENV } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { grantObjects } from './grants';
-import { DEFAULT_TRAINER_DOCKERFILE, DEFAULT_TRAINER_IMAGE_DIRECTORY } from './lambda-entries';
 import { acknowledgeWildcardResource } from './nag';
+import { trainerContainerImage } from './trainer-image';
 
 export interface TrainingJobProps {
   /** The model this job trains. */
@@ -100,12 +99,7 @@ export class TrainingJob extends Construct {
       [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
     };
 
-    const image = model.training.image
-      ? ContainerImage.fromAsset(model.training.image, { platform: Platform.LINUX_AMD64 })
-      : ContainerImage.fromAsset(DEFAULT_TRAINER_IMAGE_DIRECTORY, {
-          file: DEFAULT_TRAINER_DOCKERFILE,
-          platform: Platform.LINUX_AMD64,
-        });
+    const image = trainerContainerImage(model.training.image);
     const containerProps = {
       image,
       cpu: model.training.vcpu,

@@ -7,9 +7,11 @@ import { loadConfig } from '../core/config/load';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
-import { LAMBDA_ENTRIES } from '../lib/lambda-entries';
+import { TRAINER_ENTRY } from '../lib/bundles';
+import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
 import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize';
+import { ADMIN_ROUTE } from './admin-route';
 import { startAwsEndpoint } from './aws-endpoint';
 import { writeBuiltInData } from './built-in-data';
 import { BatchingQueue } from './event-queue';
@@ -74,8 +76,6 @@ export interface Platform {
 }
 
 const LOCAL_REGION = 'us-east-1';
-/** Path prefix of the local admin routes on the HTTP port (not a model name: model names cannot start with _). */
-export const ADMIN_ROUTE = '_local';
 const LOCAL_ACCOUNT = '123456789012';
 
 /** `rate(5 minutes)` in milliseconds; cron expressions return undefined (scheduled only on AWS). */
@@ -216,6 +216,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       for (const [state, kind] of Object.entries(workflow.lambdaStates))
         handlers[state] = lambdaInvokeTask(fn(kind, model));
       handlers[workflow.batchState] = batchSubmitJobTask({
+        // The bundle the image runs, from cdk.out (as the functions run); --from-source runs the TypeScript entry.
+        command:
+          code === 'bundles'
+            ? [process.execPath, workflow.trainerBundle, 'trainer']
+            : [process.execPath, join(REPO_ROOT, 'bin', 'run-ts.js'), TRAINER_ENTRY, 'trainer'],
         environment: workflow.trainerEnvironment,
         awsEnvironment,
         onLog: (line) => {

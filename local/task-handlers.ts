@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { TRAINER_EXIT } from '../core/workflow/contract';
 import { FunctionError, type LocalFunction } from './lambda-host';
 import { inheritedEnvironment } from './loopback';
@@ -38,8 +37,8 @@ export interface BatchJobOptions {
   /** Attempts, as the job definition's retry strategy (retries only the retryable exit code). @default 3 */
   readonly attempts?: number;
   readonly onLog?: (line: string) => void;
-  /** The command the container runs. @default node bin/mlops.js trainer */
-  readonly command?: readonly string[];
+  /** The command the container runs: the trainer bundle (or sources) with `trainer`, e.g. `node index.js trainer`. */
+  readonly command: readonly string[];
 }
 
 function runContainer(
@@ -69,7 +68,7 @@ function runContainer(
  * job description.
  */
 export function batchSubmitJobTask(options: BatchJobOptions): TaskHandler {
-  const command = options.command ?? [process.execPath, join(__dirname, '..', 'bin', 'mlops.js'), 'trainer'];
+  const { command } = options;
   const maxAttempts = options.attempts ?? 3;
   return async (input) => {
     const request = (input ?? {}) as {

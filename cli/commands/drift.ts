@@ -7,7 +7,7 @@ import { renderDriftReportHtml } from '../../core/drift/html';
 import { type DriftReport, type DriftTestName, driftTestNames } from '../../core/drift/report';
 import { type DataProfile, parseProfile } from '../../core/profile/profile';
 import type { DataSchema } from '../../core/schema/types';
-import { ADMIN_ROUTE } from '../../local/platform';
+import { ADMIN_ROUTE } from '../../local/admin-route';
 import type { CommandSpec } from '../args';
 import { intFlag, listFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';

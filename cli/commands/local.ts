@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type PlatformInfo, parsePlatformInfo } from '../../core/local/platform-info';
-import { startPlatform } from '../../local/platform';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 
@@ -97,6 +96,8 @@ export const localCommand: Command = {
     }
     if (action !== 'start')
       throw new UsageError(`expected 'start' or 'info', got ${action === undefined ? 'nothing' : `"${action}"`}`);
+    // Loaded here, not at the top: the platform pulls in aws-cdk-lib (seconds to load), which no other command needs.
+    const { startPlatform } = require('../../local/platform') as typeof import('../../local/platform');
     const platform = await startPlatform({
       configPath: stringFlag(flags, 'config'),
       dataDir,

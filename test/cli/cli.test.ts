@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
 import { parseCsv } from '../../core/data/csv';
 import { churnCsv } from '../../core/datasets/churn';
+import { buildCli } from '../../lib/bundles';
 
 function capture() {
   const out: string[] = [];
@@ -58,11 +59,48 @@ describe('mlops command line', () => {
     expect(await main([verb, '--help'], run.io)).toBe(0);
     expect(run.out.join('')).toContain(`usage: mlops ${verb}`);
   });
+});
+
+describe('bin/mlops.js', () => {
+  const BIN = join(__dirname, '../../bin/mlops.js');
+  beforeAll(() => {
+    // as `npm ci` leaves it: prepare built dist/cli
+    buildCli();
+  });
 
   it('runs as an installed bin', () => {
-    const text = execFileSync(process.execPath, [join(__dirname, '../../bin/mlops.js'), '--help'], {
+    const text = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+    expect(text).toContain('usage: mlops <command> [options]');
+  });
+
+  it('runs the compiled CLI: --help loads neither the TypeScript loader nor aws-cdk-lib', () => {
+    const text = execFileSync(
+      process.execPath,
+      ['--require', join(__dirname, 'fixtures/forbid-modules.js'), BIN, '--help'],
+      { encoding: 'utf8' },
+    );
+    expect(text).toContain('usage: mlops <command> [options]');
+  });
+
+  it('without dist/cli says how to build it, then runs the TypeScript sources', () => {
+    // given a checkout where the build has not run: the repository's files, no dist/
+    const checkout = mkdtempSync(join(tmpdir(), 'mlops-unbuilt-'));
+    const root = join(__dirname, '../..');
+    for (const entry of ['cli', 'core', 'adapters', 'local', 'lib', 'containers', 'node_modules', 'package.json']) {
+      symlinkSync(join(root, entry), join(checkout, entry));
+    }
+    mkdirSync(join(checkout, 'bin'));
+    copyFileSync(BIN, join(checkout, 'bin/mlops.js'));
+    // when
+    const run = spawnSync(process.execPath, [join(checkout, 'bin/mlops.js'), '--help'], {
+      cwd: checkout,
       encoding: 'utf8',
     });
-    expect(text).toContain('usage: mlops <command> [options]');
+    // then
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(
+      "mlops: dist/cli/mlops.js is missing; build it with 'npm run build' (npm ci does this). Running the TypeScript sources instead (slower start).\n",
+    );
+    expect(run.stdout).toContain('usage: mlops <command> [options]');
   });
 });

@@ -5,16 +5,20 @@
  * free loopback ports, with its data in a temporary folder.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCsv } from '../../core/data/csv';
+import { buildCli } from '../../lib/bundles';
 import type { PlatformInfo } from '../../local/platform';
+import { requireTool, TOOLS } from '../support/tools';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const AWS_CLI = '/usr/bin/aws';
+const AWS_CLI = requireTool(TOOLS.aws, 'the end-to-end tests') ?? '';
+const CURL = requireTool(TOOLS.curl, 'the end-to-end tests') ?? '';
+const describeWithTools = AWS_CLI && CURL ? describe : describe.skip;
 const dataDir = mkdtempSync(join(tmpdir(), 'mlops-e2e-'));
 const configPath = join(dataDir, 'mlops.config.json');
 
@@ -107,7 +111,7 @@ async function aws(...args: string[]): Promise<string> {
 }
 
 async function curl(...args: string[]): Promise<string> {
-  const { stdout } = await run('curl', ['-sS', '--max-time', '30', ...args]);
+  const { stdout } = await run(CURL, ['-sS', '--max-time', '30', ...args]);
   return stdout;
 }
 
@@ -128,32 +132,32 @@ async function settledRuns(count: number): Promise<RunRecord[]> {
   });
 }
 
-beforeAll(async () => {
-  if (!existsSync(AWS_CLI))
-    throw new Error(`${AWS_CLI} not found: install the AWS CLI with 'apt-get install -y awscli' (.ci/run does)`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      project: 'e2e',
-      models: [
-        {
-          name: 'churn',
-          target: 'churned',
-          positiveLabel: 'yes',
-          endpoint: { captureSampleRate: 1, modelRefreshSeconds: 1 },
-          streaming: {},
-        },
-      ],
-    }),
-  );
-  await startPlatform();
-}, 180_000);
+describeWithTools('the local platform, end to end', () => {
+  beforeAll(async () => {
+    // The platform runs as `npm start` runs it: bin/mlops.js on the compiled CLI (npm ci builds it).
+    buildCli();
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        project: 'e2e',
+        models: [
+          {
+            name: 'churn',
+            target: 'churned',
+            positiveLabel: 'yes',
+            endpoint: { captureSampleRate: 1, modelRefreshSeconds: 1 },
+            streaming: {},
+          },
+        ],
+      }),
+    );
+    await startPlatform();
+  }, 180_000);
 
-afterAll(async () => {
-  await stopPlatform();
-});
+  afterAll(async () => {
+    await stopPlatform();
+  });
 
-describe('the local platform, end to end', () => {
   let productionBefore: number;
 
   it('serves version 1 after the built-in v1 data is uploaded with the AWS CLI, and answers curl', async () => {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { type LocalS3, type LocalS3ObjectEvent, startLocalS3 } from '../../local/s3-server';
+import { requireTool, TOOLS } from '../support/tools';
 
 const BUCKET = 'raw-zone';
 const ARTIFACTS = 'artifacts';
@@ -650,8 +650,8 @@ describe('local S3 access', () => {
   });
 });
 
-const AWS_CLI = '/usr/bin/aws';
-const describeWithCli = existsSync(AWS_CLI) ? describe : describe.skip;
+const AWS_CLI = requireTool(TOOLS.aws, 'local S3 with the AWS CLI') ?? '';
+const describeWithCli = AWS_CLI ? describe : describe.skip;
 
 describeWithCli('local S3 with the AWS CLI', () => {
   const run = promisify(execFile);
