@@ -22,6 +22,7 @@ if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !==
 }
 
 import { StateMachine } from 'aws-local-stepfunctions';
+import { STATES_PAYLOAD_LIMIT_BYTES } from '../core/workflow/contract';
 
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
@@ -30,7 +31,7 @@ export type TaskHandler = (input: unknown) => Promise<unknown>;
  * output: 256 KiB of UTF-8 JSON. Going over fails the execution with States.DataLimitExceeded,
  * which no Catch (not even States.ALL) catches, so the local runner enforces it the same way.
  */
-export const STATES_PAYLOAD_LIMIT_BYTES = 262_144;
+export { STATES_PAYLOAD_LIMIT_BYTES };
 export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
 
 export function payloadBytes(value: unknown): number {

@@ -8,7 +8,7 @@ import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types
 import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, rawPrefix, snapshotKey } from '../../core/workflow/layout';
-import { validateTrainingData } from '../../core/workflow/validate';
+import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/validate';
 import { assertSameModel, newRunId, RUN_ID_PATTERN, StepInputError } from './workflow-step';
 
 /**
@@ -87,7 +87,7 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     dataSha256: validated.sha256,
     rowCount: validated.table.rowCount,
     columnCount: validated.table.columnNames.length,
-    schemaChanges: validated.schemaChanges,
+    schemaChanges: summarizeSchemaChanges(validated.schemaChanges),
     championVersion: production?.version ?? null,
     startedAt: startedAt.toISOString(),
   };

@@ -1,4 +1,5 @@
 import { MemoryObjectStore } from '../../core/storage/memory-store';
+import { ObjectStoreTriggerManifests } from '../../core/trigger/manifests';
 import { ObjectStorePendingMarkers } from '../../core/trigger/pending-markers';
 import { handleRetrainEvents, type RetrainTriggerPorts } from '../../core/trigger/run-trigger';
 import type { ExecutionInput } from '../../core/workflow/contract';
@@ -25,6 +26,7 @@ function fakePorts() {
       return { executionArn };
     },
     markers: new ObjectStorePendingMarkers(store),
+    manifests: new ObjectStoreTriggerManifests(store),
   };
   return {
     ports,
@@ -77,7 +79,7 @@ describe('handling trigger batches', () => {
     );
     // then
     await expect(attempt).rejects.toThrow('StartExecution throttled');
-    expect(host.store.keys().filter((key) => key.startsWith('runs/churn/pending/'))).toHaveLength(1);
+    expect(host.store.keys().filter((key) => key.startsWith('triggers/churn/pending/'))).toHaveLength(1);
   });
 
   it('starts the follow-up itself when the run finished while the marker was being written', async () => {
@@ -94,7 +96,7 @@ describe('handling trigger batches', () => {
     const outcome = await handleRetrainEvents([objectCreated('churn/b.csv', at(2))], config, host.ports);
     // then
     expect(outcome.started.map((start) => start.input.dataKey)).toEqual(['churn/b.csv']);
-    expect(host.store.keys().filter((key) => key.startsWith('runs/churn/pending/'))).toEqual([]);
+    expect(host.store.keys().filter((key) => key.startsWith('triggers/churn/pending/'))).toEqual([]);
   });
 
   it('returns ignored events with their reasons for the log', async () => {

@@ -3,6 +3,7 @@ import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { inferSchema } from '../../../core/schema/infer';
+import { NAMES_IN_STATE } from '../../../core/workflow/contract';
 import { snapshotKey } from '../../../core/workflow/layout';
 import { validateStep } from '../../../lambdas/validate-data/validate';
 import { churnData, churnModel, memoryZones, sequentialRunIds, steppingClock, uploadInput } from './fixtures';
@@ -105,6 +106,38 @@ describe('validate step', () => {
     expect((await readRunRecord(step.artifacts, 'churn', result.runId))?.schemaChanges?.newColumns).toHaveLength(1);
   });
 
+  it('returns counts and the first 20 of 20,000 new columns, and keeps all of them in the run record', async () => {
+    // given a production version, then data with 20,000 columns it never saw
+    const step = deps();
+    const registry = new ModelRegistry({ store: step.artifacts });
+    const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
+    const version = await registry.register({
+      model: 'churn',
+      artifact: '{}',
+      lineage: {
+        runId: 'earlier',
+        dataSha256: 'a'.repeat(64),
+        dataKey: 'churn/v1.csv',
+        codeVersion: 'test',
+        parameters: {},
+        metrics: {},
+        schema: summarizeSchema(v1),
+      },
+    });
+    await registry.promote('churn', version.version);
+    await step.raw.put('churn/wide.csv', withExtraColumns(churnCsv({ rows: 40, seed: 3 }), 20_000));
+    // when
+    const result = await validateStep(uploadInput('churn/wide.csv'), step);
+    // then
+    expect(result.schemaChanges.newColumnCount).toBe(20_000);
+    expect(result.schemaChanges.newColumns.map((column) => column.name)).toEqual(
+      Array.from({ length: NAMES_IN_STATE }, (_, index) => `extra_${index}`),
+    );
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(16_384);
+    const record = await readRunRecord(step.artifacts, 'churn', result.runId);
+    expect(record?.schemaChanges?.newColumns).toHaveLength(20_000);
+  });
+
   it('rejects a header-only file with a DataError naming it, and writes nothing', async () => {
     // given
     const step = deps();
@@ -161,3 +194,14 @@ describe('validate step', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'StepInputError' });
   });
 });
+
+/** The CSV with `count` more numeric columns (extra_0, extra_1, ...) on every line. */
+function withExtraColumns(csv: string, count: number): string {
+  const extra = (line: number) =>
+    Array.from({ length: count }, (_, index) => (line === 0 ? `extra_${index}` : String(index % 7))).join(',');
+  return csv
+    .trimEnd()
+    .split('\n')
+    .map((text, line) => `${text},${extra(line)}`)
+    .join('\n');
+}
