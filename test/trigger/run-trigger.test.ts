@@ -64,6 +64,18 @@ describe('handling trigger batches', () => {
     expect(host.store.keys().filter((key) => key.includes('/pending/'))).toEqual([]);
   });
 
+  it('writes the manifest of a long burst before the start, at the key the input names', async () => {
+    // given
+    const host = fakePorts();
+    const events = Array.from({ length: 50 }, (_, index) => objectCreated(`churn/p${index}.csv`, at(index)));
+    // when
+    const outcome = await handleRetrainEvents(events, config, host.ports);
+    // then
+    const manifestKey = outcome.started[0]!.input.trigger.manifestKey!;
+    const manifest = JSON.parse(new TextDecoder().decode((await host.store.get(manifestKey))!.body));
+    expect(manifest.objects).toHaveLength(50);
+  });
+
   it('keeps pending markers when the follow-up start fails, for the next attempt', async () => {
     // given a marker held during a run
     const host = fakePorts();
