@@ -13,6 +13,8 @@ export interface ValidateOptions {
   readonly features?: readonly string[];
   /** The serving model's schema, to report what changed. */
   readonly previousSchema?: DataSchema;
+  /** The bytes' SHA-256 when the reader already hashed them while streaming. @default - computed here */
+  readonly sha256?: string;
 }
 
 export interface ValidatedData {
@@ -50,7 +52,7 @@ export async function validateTrainingData(
   }
   return {
     table,
-    sha256: sha256Hex(bytes),
+    sha256: options.sha256 ?? sha256Hex(bytes),
     schemaChanges: compareSchemas(options.previousSchema, schema, table),
     notes: [...notes, ...target.notes],
   };

@@ -138,6 +138,45 @@ describe('validate step', () => {
     expect(record?.schemaChanges?.newColumns).toHaveLength(20_000);
   });
 
+  it('refuses a file over training.maxDataMiB from its HEAD, without reading it, naming size, limit and fix', async () => {
+    // given a limit of 1 KiB and a larger file
+    const step = {
+      ...deps(),
+      model: { ...churnModel(), training: { ...churnModel().training, maxDataMiB: 1 / 1024 } },
+    };
+    await step.raw.put('churn/big.csv', churnData());
+    const size = (await step.raw.head('churn/big.csv'))!.size;
+    const reads: string[] = [];
+    const raw = Object.assign(Object.create(step.raw), {
+      get: async (key: string) => reads.push(key) && step.raw.get(key),
+      getStream: async (key: string) => reads.push(key) && step.raw.getStream(key),
+    });
+    // when
+    const attempt = validateStep(uploadInput('churn/big.csv'), { ...step, raw });
+    // then
+    await expect(attempt).rejects.toThrow(
+      `s3://raw/churn/big.csv is ${size} bytes, over the limit of 0.0009765625 MiB (1024 bytes) for model churn; split the data into smaller files, or raise training.maxDataMiB in the config`,
+    );
+    expect(reads).toEqual([]);
+  });
+
+  it('stops reading a file that grew past the limit after its HEAD', async () => {
+    // given a HEAD that still reports the small size the file had
+    const step = {
+      ...deps(),
+      model: { ...churnModel(), training: { ...churnModel().training, maxDataMiB: 1 / 1024 } },
+    };
+    await step.raw.put('churn/grows.csv', churnData());
+    const raw = Object.assign(Object.create(step.raw), {
+      head: async (key: string) => ({ ...(await step.raw.head(key))!, size: 10 }),
+    });
+    // when
+    const attempt = validateStep(uploadInput('churn/grows.csv'), { ...step, raw });
+    // then
+    await expect(attempt).rejects.toThrow('is more than 1024 bytes (it grew after the size check)');
+    await expect(attempt).rejects.toMatchObject({ name: 'DataError' });
+  });
+
   it('rejects a header-only file with a DataError naming it, and writes nothing', async () => {
     // given
     const step = deps();
