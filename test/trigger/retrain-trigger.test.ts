@@ -74,6 +74,18 @@ describe('classifying a batch', () => {
   });
 });
 
+describe('object keys from EventBridge', () => {
+  it.each(['churn/new data.csv', 'churn/c++ batch+1.csv', 'churn/100% done %20.csv', 'churn/données-日本.csv'])(
+    'takes %s literally: EventBridge carries the key itself, not form-encoded',
+    (key) => {
+      // when
+      const { starts } = plan([objectCreated(key, at(1))], { churn: idle });
+      // then
+      expect(starts[0]?.input).toMatchObject({ dataKey: key, trigger: { objects: [key] } });
+    },
+  );
+});
+
 describe('planning starts', () => {
   it('starts one run for a burst of 50 uploads, training on the newest', () => {
     // given
