@@ -75,8 +75,10 @@ export async function processTriggerRecords(
   for (const [model, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     try {
       const handle = () => handleRetrainEvents(group.events, deps.config, deps.ports, clock);
-      // Events of no model only produce ignore lines: no lease needed.
-      const held = model ? await deps.leases.withLease(model, owner, handle) : { value: await handle() };
+      // Events of no configured model only produce ignore lines: no lease needed (nor granted in IAM).
+      const held = deps.config.models.includes(model)
+        ? await deps.leases.withLease(model, owner, handle)
+        : { value: await handle() };
       if (!held) {
         log.info('another invocation is handling this model; its messages return to the queue', {
           model,

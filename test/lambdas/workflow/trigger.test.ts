@@ -58,6 +58,21 @@ describe('retrain trigger batch', () => {
     expect(result.batchItemFailures).toEqual([]);
   });
 
+  it('takes no lease for events of a model that is not configured', async () => {
+    // given a lease store that refuses every model
+    const { ports } = memoryPorts();
+    const refusing = { withLease: async () => null };
+    // when
+    const result = await processTriggerRecords([record(objectCreated('other/a.csv', at(1)))], {
+      config,
+      ports,
+      leases: refusing,
+    });
+    // then the event is ignored with its reason, not returned to the queue
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.ignored).toHaveLength(1);
+  });
+
   it('returns a message that is not JSON to the queue on its own', async () => {
     // given
     const { ports, leases, starts } = memoryPorts();
