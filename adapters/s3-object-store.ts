@@ -67,6 +67,18 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async getStream(key: string): Promise<{ body: AsyncIterable<Uint8Array>; etag: string } | null> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      // In Node the SDK's body is a Readable, which is an async iterable of Buffers.
+      const body = (response.Body ?? (async function* () {})()) as AsyncIterable<Uint8Array>;
+      return { body, etag: response.ETag ?? '' };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     try {
       const response = await this.client.send(

@@ -9,8 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
-import { pendingMarkersPrefix } from '../core/trigger/pending-markers';
-import { rawPrefix, ZONE_ENV } from '../core/workflow/layout';
+import { rawPrefix, triggerPrefix, ZONE_ENV } from '../core/workflow/layout';
 import { MlopsFunction } from './mlops-function';
 
 /** One model the trigger starts. */
@@ -23,7 +22,7 @@ export interface TriggeredWorkflow {
 
 export interface RetrainTriggerProps {
   readonly rawBucket: IBucket;
-  /** The retrain trigger keeps its pending-upload markers under `runs/<model>/pending/` here. */
+  /** The retrain trigger keeps its pending-upload markers, manifests and per-model lease under `triggers/<model>/` here. */
   readonly artifactsBucket: IBucket;
   readonly workflows: readonly TriggeredWorkflow[];
   /** Messages are gathered this long before the trigger runs, so a burst becomes one batch. @default Duration.seconds(60) */
@@ -32,6 +31,13 @@ export interface RetrainTriggerProps {
   readonly batchSize?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * Reserved concurrency of the trigger function. Not needed for correctness: a per-model lease in S3
+   * serializes invocations. A new account's Lambda quota is often 10 (or 50) and Lambda keeps a minimum
+   * unreserved pool, so any reservation can fail the first deploy; set it only where the quota allows.
+   * @default - none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -65,7 +71,7 @@ export class RetrainTrigger extends Construct {
       enforceSSL: true,
       // AWS's guidance: at least six times the function timeout plus the batching window.
       visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6 + maxBatchingWindow.toSeconds()),
-      // Throttled batches (reserved concurrency 1) come back after the visibility timeout: allow several receives.
+      // Batches whose model is leased by another invocation come back after the visibility timeout: allow several receives.
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 10 },
     });
 
@@ -102,8 +108,7 @@ export class RetrainTrigger extends Construct {
       description: 'Starts one retraining run per burst of uploads',
       timeout: functionTimeout,
       memorySize: 256,
-      // One instance at a time: the run/follow-up decision reads and writes markers without a lock.
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logRetention: props.logRetention,
       environment: {
         [RUNTIME_ENV.stateMachines]: Stack.of(this).toJsonString(
@@ -114,13 +119,13 @@ export class RetrainTrigger extends Construct {
       },
     });
     for (const workflow of props.workflows) {
-      const markers = pendingMarkersPrefix(workflow.model);
+      const own = triggerPrefix(workflow.model);
       this.function.useZone(
         'artifacts',
         props.artifactsBucket,
-        markers,
+        own,
         'read-write-delete',
-        `Keeps one marker per upload that arrived during a run under ${markers} and deletes it once a follow-up run consumed it.`,
+        `Keeps its per-model lease, pending-upload markers and trigger manifests under ${own}; deletes a marker once a follow-up run consumed it.`,
       );
     }
     // Only to ignore events of other buckets: the trigger never reads the raw zone.

@@ -72,12 +72,15 @@ export class TrainingJob extends Construct {
       'read',
       `The trainer reads the curated snapshot a run names; snapshots are content-addressed keys under ${model.name}/.`,
     );
+    // IAM cannot know the run id at deploy time: the job may write the trainer output folder of any of
+    // its model's runs and nothing else (not run records, not the trigger's objects).
+    const outputs = TrainingJob.outputPrefix(model.name, '*');
     grantObjects(
       this.jobRole,
       dataLake.artifacts,
-      `runs/${model.name}/`,
+      outputs,
       'write',
-      `The trainer writes a run's model, metrics and profile under runs/${model.name}/<runId>/, a key known only at run time.`,
+      `The trainer writes a run's model, metrics and profile under ${outputs}; the run id is known only at run time.`,
     );
     const executionRole = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),

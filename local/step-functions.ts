@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { AwsServiceError } from './aws-endpoint';
-import { type ExecutionResult, runStateMachine, type TaskHandler } from './state-machine-runner';
+import {
+  type ExecutionResult,
+  runStateMachine,
+  STATES_PAYLOAD_LIMIT_BYTES,
+  type TaskHandler,
+} from './state-machine-runner';
 
 /**
  * A local Step Functions service: state machines registered by ARN, executions started by the
@@ -75,6 +80,13 @@ export class LocalStepFunctions {
       throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     const name = typeof request.name === 'string' && request.name ? request.name : randomUUID();
     const input = typeof request.input === 'string' ? request.input : '{}';
+    // The API's length constraint on `input` (UTF-8 bytes), checked before anything else about the execution.
+    if (Buffer.byteLength(input, 'utf8') > STATES_PAYLOAD_LIMIT_BYTES) {
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${STATES_PAYLOAD_LIMIT_BYTES}`,
+      );
+    }
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {

@@ -78,6 +78,13 @@ const trainingSchema = z
       .describe(
         'Folder (relative to the config file) with a Dockerfile following the trainer contract; default: containers/trainer.',
       ),
+    maxDataMiB: z
+      .number()
+      .positive()
+      .default(256)
+      .describe(
+        'Largest data file a run accepts, in MiB. Validate checks the size before reading and holds the file in memory (its function has 1769 MB), so raise it only with care; split larger data into several files.',
+      ),
   })
   .describe('Compute for the training job on AWS Batch.');
 

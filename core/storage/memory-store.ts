@@ -9,6 +9,9 @@ import {
   toBytes,
 } from './object-store';
 
+/** Chunk size of getStream, like a network read's. */
+const MEMORY_CHUNK_BYTES = 64 * 1024;
+
 interface MemoryObject {
   readonly body: Uint8Array;
   readonly etag: string;
@@ -49,6 +52,17 @@ export class MemoryObjectStore implements ObjectStore {
     const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
     this.objects.set(key, { body: bytes, etag, lastModified: this.clock(), contentType: options.contentType });
     return { etag };
+  }
+
+  async getStream(key: string): Promise<{ body: AsyncIterable<Uint8Array>; etag: string } | null> {
+    const object = await this.get(key);
+    if (!object) return null;
+    const { body } = object;
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      for (let start = 0; start < body.byteLength; start += MEMORY_CHUNK_BYTES)
+        yield body.subarray(start, start + MEMORY_CHUNK_BYTES);
+    }
+    return { body: chunks(), etag: object.etag };
   }
 
   async head(key: string): Promise<ObjectSummary | null> {

@@ -33,6 +33,8 @@ export interface ObjectStore {
   /** Throws PreconditionFailedError when `ifNoneMatch` or `ifMatch` does not hold. */
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }>;
   head(key: string): Promise<ObjectSummary | null>;
+  /** The body as a stream of chunks, for reads that must not hold more than they check; null when absent. */
+  getStream(key: string): Promise<{ readonly body: AsyncIterable<Uint8Array>; readonly etag: string } | null>;
   /** Every object whose key starts with `prefix`, in key order (paginated underneath). */
   list(prefix: string): Promise<ObjectSummary[]>;
   /** Deleting a missing key is not an error (as on S3). */

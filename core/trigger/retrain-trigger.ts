@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ExecutionInput, executionInputSchema } from '../workflow/contract';
-import { DATA_FILE_EXTENSIONS, modelOfRawKey } from '../workflow/layout';
+import { type ExecutionInput, executionInputSchema, NAMES_IN_STATE, type TriggerManifest } from '../workflow/contract';
+import { DATA_FILE_EXTENSIONS, modelOfRawKey, triggerManifestKey } from '../workflow/layout';
 
 /**
  * The retrain trigger's decision, pure: a batch of EventBridge events (delivered through SQS)
@@ -143,6 +143,8 @@ export interface PlannedStart {
   /** Deterministic from the events consumed, so a redelivered batch starts the same execution (idempotent). */
   readonly executionName: string;
   readonly input: ExecutionInput;
+  /** Every key, written to S3 before the start when the input holds only the first NAMES_IN_STATE. */
+  readonly manifest?: TriggerManifest;
   /** Marker ids to delete once the start succeeded. */
   readonly consumesMarkers: readonly string[];
 }
@@ -209,16 +211,26 @@ function startFor(
     pending.length > 0
       ? `follow-up run: ${objects.length} upload(s) arrived while ${followsFinishedRun ? 'the previous run' : 'a run'} was in progress`
       : `${objects.length} upload(s) under ${model}/`;
+  const identity = [...pending.map((marker) => marker.id), ...uploads.map((upload) => upload.eventId)];
+  const executionName = `${model}-upload-${digest(identity).slice(0, 24)}`;
+  // The input stays small by construction (see NAMES_IN_STATE): a long burst's keys go to a manifest.
+  const listed = objects.length > NAMES_IN_STATE;
   const input = executionInputSchema.parse({
     model,
-    trigger: { kind: 'upload', objects, reason },
+    trigger: {
+      kind: 'upload',
+      objects: objects.slice(0, NAMES_IN_STATE),
+      objectCount: objects.length,
+      ...(listed ? { manifestKey: triggerManifestKey(model, executionName) } : {}),
+      reason,
+    },
     dataKey: newest.key,
   });
-  const identity = [...pending.map((marker) => marker.id), ...uploads.map((upload) => upload.eventId)];
   return {
     model,
-    executionName: `${model}-upload-${digest(identity).slice(0, 24)}`,
+    executionName,
     input,
+    ...(listed ? { manifest: { model, executionName, objects, createdAt: newest.at } } : {}),
     consumesMarkers: pending.map((marker) => marker.id),
   };
 }

@@ -1,4 +1,5 @@
 import type { ExecutionInput } from '../workflow/contract';
+import type { TriggerManifestStore } from './manifests';
 import type { PendingMarkerStore } from './pending-markers';
 import {
   type ClassifiedEvents,
@@ -21,6 +22,7 @@ export interface RetrainTriggerPorts {
    */
   startExecution(model: string, name: string, input: ExecutionInput): Promise<{ executionArn: string }>;
   readonly markers: PendingMarkerStore;
+  readonly manifests: TriggerManifestStore;
 }
 
 export interface TriggerOutcome {
@@ -33,8 +35,8 @@ export interface TriggerOutcome {
  * Handles one batch: classify, look up running executions and pending markers for the models
  * involved, plan, then act. After writing a marker it checks once more whether the run is still
  * going, so an upload that lands just as the run finishes is not stranded until the next event.
- * Run it with a concurrency of one per deployment (reserved concurrency 1 on the Lambda): two
- * concurrent batches could otherwise both see "not running" and start two runs.
+ * Call it holding the model's lease (model-lease.ts): two concurrent batches for one model could
+ * otherwise both see "not running" and start two runs.
  */
 export async function handleRetrainEvents(
   events: readonly unknown[],
@@ -77,6 +79,8 @@ async function startAndConsume(
   start: PlannedStart,
   ports: RetrainTriggerPorts,
 ): Promise<PlannedStart & { executionArn: string }> {
+  // Before the start, so the manifest the input names exists by the time any step reads it.
+  if (start.manifest) await ports.manifests.write(start.manifest);
   const { executionArn } = await ports.startExecution(start.model, start.executionName, start.input);
   // Only after a successful start: a failed start leaves the markers for the next attempt.
   if (start.consumesMarkers.length > 0) await ports.markers.delete(start.model, start.consumesMarkers);

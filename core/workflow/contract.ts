@@ -7,12 +7,37 @@ import { z } from 'zod';
  * key of the state (`$.validation`, `$.training`, `$.evaluation`, `$.registration`).
  */
 
+/**
+ * Every state's input and output counts against Step Functions' 256 KiB limit, which fails a run
+ * past every Catch (States.DataLimitExceeded). Lists that grow with the data (uploaded keys, new
+ * columns) therefore travel as a count plus at most this many names; the full lists go to S3.
+ */
+export const NAMES_IN_STATE = 20;
+/** Step Functions' limit on an execution input and each state's input, output and task result: UTF-8 JSON bytes. */
+export const STATES_PAYLOAD_LIMIT_BYTES = 262_144;
+/** Longer names (a CSV header can hold anything) are cut to this many characters in a state. */
+export const NAME_CHARS_IN_STATE = 128;
+
 export const triggerSchema = z.object({
   kind: z.enum(['upload', 'drift', 'schedule', 'manual']),
-  /** Raw-zone keys that caused an upload trigger (de-duplicated burst). */
-  objects: z.array(z.string()).default([]),
+  /** Raw-zone keys that caused an upload trigger (de-duplicated burst): at most NAMES_IN_STATE, oldest first. */
+  objects: z.array(z.string()).max(NAMES_IN_STATE).default([]),
+  /** How many keys the burst had in all. @default - objects.length */
+  objectCount: z.number().int().nonnegative().optional(),
+  /** Artifacts-zone key of the trigger manifest that lists every key, when `objects` is not all of them. */
+  manifestKey: z.string().optional(),
   reason: z.string().optional(),
 });
+export type Trigger = z.infer<typeof triggerSchema>;
+
+/** The trigger manifest: every raw-zone key of an upload trigger, kept in S3 because a state cannot hold them. */
+export const triggerManifestSchema = z.object({
+  model: z.string(),
+  executionName: z.string(),
+  objects: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type TriggerManifest = z.infer<typeof triggerManifestSchema>;
 
 /** Execution input: what EventBridge, the drift monitor, a cron rule or `mlops retrain` start the state machine with. */
 export const executionInputSchema = z.object({
@@ -30,6 +55,20 @@ export const schemaChangesSchema = z.object({
 });
 export type SchemaChanges = z.infer<typeof schemaChangesSchema>;
 
+/**
+ * What the state carries of SchemaChanges: each list's count and its first NAMES_IN_STATE entries
+ * (names cut to NAME_CHARS_IN_STATE). The run record holds the full lists.
+ */
+export const schemaChangeSummarySchema = z.object({
+  newColumnCount: z.number().int().nonnegative(),
+  missingColumnCount: z.number().int().nonnegative(),
+  typeChangeCount: z.number().int().nonnegative(),
+  newColumns: schemaChangesSchema.shape.newColumns.max(NAMES_IN_STATE),
+  missingColumns: schemaChangesSchema.shape.missingColumns.max(NAMES_IN_STATE),
+  typeChanges: schemaChangesSchema.shape.typeChanges.max(NAMES_IN_STATE),
+});
+export type SchemaChangeSummary = z.infer<typeof schemaChangeSummarySchema>;
+
 /** Output of the validate step, stored at `$.validation`. */
 export const validationResultSchema = z.object({
   runId: z.string(),
@@ -39,7 +78,8 @@ export const validationResultSchema = z.object({
   dataSha256: z.string(),
   rowCount: z.number().int(),
   columnCount: z.number().int(),
-  schemaChanges: schemaChangesSchema,
+  /** Counts and the first names; the run record has every change. */
+  schemaChanges: schemaChangeSummarySchema,
   /** Production version when the run started, if any. */
   championVersion: z.number().int().nullable(),
   startedAt: z.string(),

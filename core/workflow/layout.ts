@@ -7,6 +7,7 @@
  *   curated:    <model>/snapshots/<sha256>.<ext>       validated, content-addressed training snapshots
  *   artifacts:  registry/<model>/...                   the model registry (versions, aliases, history)
  *               runs/<model>/<runId>/...               per-run candidate artifacts and run records
+ *               triggers/<model>/pending|manifests/... the retrain trigger's pending markers and manifests
  *   monitoring: capture/<model>/dt=YYYY-MM-DD/hour=HH/<id>.jsonl   sampled inference traffic
  *               drift/<model>/<timestamp>/report.json|report.html  drift reports
  */
@@ -35,6 +36,10 @@ export const runPrefix = (model: string, runId: string): string => `runs/${model
 export const runRecordKey = (model: string, runId: string): string => `${runPrefix(model, runId)}record.json`;
 export const candidateArtifactKey = (model: string, runId: string): string =>
   `${runPrefix(model, runId)}candidate/model.json`;
+/** The retrain trigger's own objects (pending markers, manifests); no other role writes here. */
+export const triggerPrefix = (model: string): string => `triggers/${model}/`;
+export const triggerManifestKey = (model: string, executionName: string): string =>
+  `${triggerPrefix(model)}manifests/${executionName}.json`;
 export const capturePrefix = (model: string): string => `capture/${model}/`;
 export const driftReportPrefix = (model: string): string => `drift/${model}/`;
 

@@ -4,7 +4,7 @@ import { inferSchema } from '../schema/infer';
 import { encodeTarget } from '../schema/target';
 import type { DataSchema } from '../schema/types';
 import { MIN_TRAINING_ROWS } from '../train/train';
-import type { SchemaChanges } from './contract';
+import { NAME_CHARS_IN_STATE, NAMES_IN_STATE, type SchemaChangeSummary, type SchemaChanges } from './contract';
 
 export interface ValidateOptions {
   readonly target: string;
@@ -13,6 +13,8 @@ export interface ValidateOptions {
   readonly features?: readonly string[];
   /** The serving model's schema, to report what changed. */
   readonly previousSchema?: DataSchema;
+  /** The bytes' SHA-256 when the reader already hashed them while streaming. @default - computed here */
+  readonly sha256?: string;
 }
 
 export interface ValidatedData {
@@ -50,7 +52,7 @@ export async function validateTrainingData(
   }
   return {
     table,
-    sha256: sha256Hex(bytes),
+    sha256: options.sha256 ?? sha256Hex(bytes),
     schemaChanges: compareSchemas(options.previousSchema, schema, table),
     notes: [...notes, ...target.notes],
   };
@@ -71,4 +73,26 @@ export function compareSchemas(previous: DataSchema | undefined, current: DataSc
     .filter((column) => before.has(column.name) && before.get(column.name)!.type !== column.type)
     .map((column) => ({ name: column.name, from: before.get(column.name)!.type, to: column.type }));
   return { newColumns, missingColumns, typeChanges };
+}
+
+/** The state's share of SchemaChanges: counts and the first NAMES_IN_STATE entries of each list, names cut short. */
+export function summarizeSchemaChanges(changes: SchemaChanges): SchemaChangeSummary {
+  return {
+    newColumnCount: changes.newColumns.length,
+    missingColumnCount: changes.missingColumns.length,
+    typeChangeCount: changes.typeChanges.length,
+    newColumns: changes.newColumns
+      .slice(0, NAMES_IN_STATE)
+      .map((column) => ({ ...column, name: nameInState(column.name) })),
+    missingColumns: changes.missingColumns.slice(0, NAMES_IN_STATE).map(nameInState),
+    typeChanges: changes.typeChanges
+      .slice(0, NAMES_IN_STATE)
+      .map((change) => ({ ...change, name: nameInState(change.name) })),
+  };
+}
+
+/** A name cut to NAME_CHARS_IN_STATE characters (whole code points), marked with an ellipsis when cut. */
+export function nameInState(name: string): string {
+  const chars = Array.from(name);
+  return chars.length <= NAME_CHARS_IN_STATE ? name : `${chars.slice(0, NAME_CHARS_IN_STATE - 1).join('')}…`;
 }

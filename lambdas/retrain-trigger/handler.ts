@@ -6,6 +6,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { StepFunctionsExecutions } from '../../adapters/step-functions';
 import { stateMachinesFromEnv } from '../../core/config/runtime-env';
+import { ObjectStoreTriggerManifests } from '../../core/trigger/manifests';
+import { ObjectStoreModelLeases } from '../../core/trigger/model-lease';
 import { ObjectStorePendingMarkers } from '../../core/trigger/pending-markers';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { once, zoneBucketFromEnv } from '../validate-data/workflow-step';
@@ -16,8 +18,13 @@ import { processTriggerRecords, type TriggerDeps } from './trigger';
  * Created" under a model's raw prefix, and the workflows' "Execution Status Change"). Result: the
  * SQS partial batch response. Environment: MLOPS_STATE_MACHINES (model -> state machine ARN),
  * MLOPS_ARTIFACTS_BUCKET (pending-upload markers), optionally MLOPS_RAW_BUCKET (uploads from
- * other buckets are then ignored). Run it with reserved concurrency 1 (see handleRetrainEvents).
+ * other buckets are then ignored). Concurrent invocations are serialized per model by a lease in
+ * the artifacts zone (core/trigger/model-lease.ts), not by reserved concurrency.
  */
+
+/** Longer than the function's 60 s timeout, so only a crashed holder's lease ever expires. */
+export const TRIGGER_LEASE_TTL_MS = 5 * 60_000;
+
 export function triggerDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): TriggerDeps {
   const stateMachines = stateMachinesFromEnv(env);
   const artifacts = new S3ObjectStore(createS3Client(), zoneBucketFromEnv('artifacts', env));
@@ -28,8 +35,12 @@ export function triggerDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = proc
     ports: {
       listRunningExecutions: (model) => executions.listRunningExecutions(model),
       startExecution: (model, name, input) => executions.startExecution(model, name, input),
-      markers: new ObjectStorePendingMarkers(artifacts),
+      markers: new ObjectStorePendingMarkers(artifacts, (key, reason) =>
+        logger.warn('pending marker skipped: not a valid marker', { key, reason }),
+      ),
+      manifests: new ObjectStoreTriggerManifests(artifacts),
     },
+    leases: new ObjectStoreModelLeases(artifacts, { ttlMs: TRIGGER_LEASE_TTL_MS }),
     log: {
       info: (message, extra) => logger.info(message, extra ?? {}),
       error: (message, extra) => logger.error(message, extra ?? {}),

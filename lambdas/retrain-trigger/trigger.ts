@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { ObjectStoreModelLeases } from '../../core/trigger/model-lease';
 import type { TriggerConfig } from '../../core/trigger/retrain-trigger';
 import { handleRetrainEvents, type RetrainTriggerPorts, type TriggerOutcome } from '../../core/trigger/run-trigger';
 import { modelOfRawKey } from '../../core/workflow/layout';
@@ -16,6 +18,8 @@ export interface TriggerLog {
 export interface TriggerDeps {
   readonly config: TriggerConfig;
   readonly ports: RetrainTriggerPorts;
+  /** One invocation at a time per model: a batch whose model is held elsewhere returns to the queue. */
+  readonly leases: Pick<ObjectStoreModelLeases, 'withLease'>;
   /** @default - the system clock */
   readonly clock?: () => Date;
   /** @default - silent */
@@ -67,9 +71,23 @@ export async function processTriggerRecords(
   }
 
   const result: TriggerBatchResult = { batchItemFailures: [], started: [], markersWritten: [], ignored: [] };
+  const owner = randomUUID();
   for (const [model, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     try {
-      const outcome = await handleRetrainEvents(group.events, deps.config, deps.ports, clock);
+      const handle = () => handleRetrainEvents(group.events, deps.config, deps.ports, clock);
+      // Events of no configured model only produce ignore lines: no lease needed (nor granted in IAM).
+      const held = deps.config.models.includes(model)
+        ? await deps.leases.withLease(model, owner, handle)
+        : { value: await handle() };
+      if (!held) {
+        log.info('another invocation is handling this model; its messages return to the queue', {
+          model,
+          messages: group.messageIds.length,
+        });
+        failures.push(...group.messageIds);
+        continue;
+      }
+      const outcome = held.value;
       result.started.push(...outcome.started);
       result.markersWritten.push(...outcome.markersWritten);
       result.ignored.push(...outcome.ignored);

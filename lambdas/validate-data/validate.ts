@@ -6,9 +6,10 @@ import { ModelRegistry } from '../../core/registry/registry';
 import { listRuns, type RunRecord, stepTiming, writeRunRecord } from '../../core/runs/run-record';
 import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types';
 import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
+import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, rawPrefix, snapshotKey } from '../../core/workflow/layout';
-import { validateTrainingData } from '../../core/workflow/validate';
+import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/validate';
 import { assertSameModel, newRunId, RUN_ID_PATTERN, StepInputError } from './workflow-step';
 
 /**
@@ -57,17 +58,13 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
       `dataKey ${dataKey} is not under ${rawPrefix(model.name)}: model ${model.name} trains only on its own raw prefix`,
     );
   }
-  const object = await deps.raw.get(dataKey);
-  if (!object) {
-    throw new DataError(
-      `s3://${deps.raw.bucket}/${dataKey} does not exist; upload it, or start the run without dataKey to train on the newest file under ${rawPrefix(model.name)}`,
-    );
-  }
+  const object = await readDataFile(deps.raw, dataKey, model);
 
   const registry = new ModelRegistry({ store: deps.artifacts });
   const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
   const serving = production ? await registry.getVersion(model.name, production.version) : null;
   const validated = await validateTrainingData(object.body, dataKey, {
+    sha256: object.sha256,
     target: model.target,
     positiveLabel: model.positiveLabel,
     task: model.problemType,
@@ -87,7 +84,7 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     dataSha256: validated.sha256,
     rowCount: validated.table.rowCount,
     columnCount: validated.table.columnNames.length,
-    schemaChanges: validated.schemaChanges,
+    schemaChanges: summarizeSchemaChanges(validated.schemaChanges),
     championVersion: production?.version ?? null,
     startedAt: startedAt.toISOString(),
   };
@@ -110,6 +107,36 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   });
   return result;
 }
+
+/**
+ * The data file's bytes and hash. The size is checked with HEAD before any byte is read, and the
+ * read itself stops at the same cap: the object can be replaced by a larger one between the two.
+ */
+export async function readDataFile(raw: ObjectStore, dataKey: string, model: ModelConfig): Promise<CappedRead> {
+  const missing = () =>
+    new DataError(
+      `s3://${raw.bucket}/${dataKey} does not exist; upload it, or start the run without dataKey to train on the newest file under ${rawPrefix(model.name)}`,
+    );
+  const maxBytes = Math.floor(model.training.maxDataMiB * MIB);
+  const tooLarge = (size: string) =>
+    new DataError(
+      `s3://${raw.bucket}/${dataKey} is ${size}, over the limit of ${model.training.maxDataMiB} MiB (${maxBytes} bytes) for model ${model.name}; split the data into smaller files, or raise training.maxDataMiB in the config`,
+    );
+  const summary = await raw.head(dataKey);
+  if (!summary) throw missing();
+  if (summary.size > maxBytes) throw tooLarge(`${summary.size} bytes`);
+  try {
+    const read = await readCapped(raw, dataKey, maxBytes);
+    if (!read) throw missing();
+    return read;
+  } catch (error) {
+    if (error instanceof ObjectTooLargeError)
+      throw tooLarge(`more than ${maxBytes} bytes (it grew after the size check)`);
+    throw error;
+  }
+}
+
+const MIB = 1024 * 1024;
 
 /**
  * The newest data file under the model's raw prefix (by upload time, then key), skipping files

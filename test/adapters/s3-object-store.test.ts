@@ -34,7 +34,7 @@ function prefixed(store: S3ObjectStore, prefix: string): S3ObjectStore {
         return async (listPrefix: string) =>
           (await target.list(prefix + listPrefix)).map((item) => ({ ...item, key: item.key.slice(prefix.length) }));
       }
-      if (typeof value === 'function' && ['get', 'put', 'delete'].includes(String(property))) {
+      if (typeof value === 'function' && ['get', 'getStream', 'put', 'delete'].includes(String(property))) {
         return (key: string, ...rest: unknown[]) => value.call(target, prefix + key, ...rest);
       }
       return value;

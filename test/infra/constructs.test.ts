@@ -1,8 +1,11 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../core/config/parse';
 import { RUNTIME_ENV } from '../../core/config/runtime-env';
+import { leaseKey } from '../../core/trigger/model-lease';
+import { pendingMarkerKey } from '../../core/trigger/pending-markers';
 import { TRAINER_ENV } from '../../core/workflow/contract';
-import { ZONE_ENV } from '../../core/workflow/layout';
+import { candidateArtifactKey, runRecordKey, triggerManifestKey, ZONE_ENV } from '../../core/workflow/layout';
+import { TrainingJob } from '../../lib/training-job';
 import {
   actionsOf,
   churnOnly,
@@ -235,15 +238,25 @@ describe('TrainingJob', () => {
     expect(jobDefinition(variants, 'price').PlatformCapabilities).toEqual(['EC2']);
   });
 
-  test('lets the job read only its curated data and write only its run outputs', () => {
+  test('lets the job read only its curated data and write only the trainer output folders of its runs', () => {
     const job = model(churn, 'churn').trainingJob;
     const curated = churn.logicalId(churn.stack.dataLake.curated);
     const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
     expect(objectGrants(churn.template, churn.logicalId(job.jobRole))).toEqual([
       `s3:GetObject on ${curated}.Arn/churn/*`,
       `s3:ListBucket on ${curated}.Arn`,
-      `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/*/candidate/*`,
     ]);
+  });
+
+  test("grants the job no key that a run record or the trigger's objects live at", () => {
+    // The granted pattern, as IAM matches it ('*' spans '/'), against the keys other writers own.
+    const granted = new RegExp(`^${TrainingJob.outputPrefix('churn', '*').replace(/\*/g, '.*')}.*$`);
+    expect(granted.test(candidateArtifactKey('churn', 'run-1'))).toBe(true);
+    expect(granted.test(runRecordKey('churn', 'run-1'))).toBe(false);
+    expect(granted.test(pendingMarkerKey('churn', 'marker'))).toBe(false);
+    expect(granted.test(triggerManifestKey('churn', 'churn-upload-1'))).toBe(false);
+    expect(granted.test(leaseKey('churn'))).toBe(false);
   });
 });
 
@@ -472,12 +485,12 @@ describe('RetrainTrigger', () => {
     });
   });
 
-  test('runs one trigger instance at a time', () => {
+  test('reserves no concurrency, so a new account with a Lambda quota of 10 can deploy', () => {
     const fn = churn.logicalId(churn.stack.trigger.function.function);
-    expect(churn.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(churn.template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  test('may start and list executions of the workflows only, and keep markers under runs/<model>/pending/', () => {
+  test('may start and list executions of the workflows only, and keep its objects under triggers/<model>/', () => {
     const role = churn.logicalId(churn.stack.trigger.function.role);
     const states = statementsOf(churn.template, role).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('states:')),
@@ -490,10 +503,10 @@ describe('RetrainTrigger', () => {
     ]);
     const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
     expect(objectGrants(churn.template, role)).toEqual([
-      `s3:DeleteObject on ${artifacts}.Arn/runs/churn/pending/*`,
-      `s3:GetObject on ${artifacts}.Arn/runs/churn/pending/*`,
+      `s3:DeleteObject on ${artifacts}.Arn/triggers/churn/*`,
+      `s3:GetObject on ${artifacts}.Arn/triggers/churn/*`,
       `s3:ListBucket on ${artifacts}.Arn`,
-      `s3:PutObject on ${artifacts}.Arn/runs/churn/pending/*`,
+      `s3:PutObject on ${artifacts}.Arn/triggers/churn/*`,
     ]);
   });
 });

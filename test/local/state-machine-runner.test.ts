@@ -1,4 +1,9 @@
-import { runStateMachine, taskStateNames } from '../../local/state-machine-runner';
+import {
+  DATA_LIMIT_EXCEEDED,
+  runStateMachine,
+  STATES_PAYLOAD_LIMIT_BYTES,
+  taskStateNames,
+} from '../../local/state-machine-runner';
 
 const definition = {
   StartAt: 'Validate',
@@ -69,5 +74,76 @@ describe('runStateMachine', () => {
     await expect(runStateMachine(definition, {}, { Validate: async () => ({}) })).rejects.toThrow(
       'no local handler for Task state(s): RecordFailure',
     );
+  });
+});
+
+describe('runStateMachine payload limit (256 KiB)', () => {
+  const overLimit = 'x'.repeat(STATES_PAYLOAD_LIMIT_BYTES);
+
+  it('fails with States.DataLimitExceeded past a States.ALL Catch when a task result is over the limit', async () => {
+    let recordFailureRan = false;
+    const result = await runStateMachine(
+      definition,
+      {},
+      {
+        Validate: async () => ({ Payload: { ok: true, names: overLimit }, StatusCode: 200 }),
+        RecordFailure: async () => {
+          recordFailureRan = true;
+          return {};
+        },
+      },
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: DATA_LIMIT_EXCEEDED });
+    expect(result.cause).toContain("'Validate' returned a result with a size exceeding");
+    expect(recordFailureRan).toBe(false);
+  });
+
+  it('fails with States.DataLimitExceeded when a state output grows over the limit', async () => {
+    let recordFailureRan = false;
+    const chained = {
+      StartAt: 'Grow',
+      States: {
+        Grow: { Type: 'Pass', Result: overLimit, ResultPath: '$.big', Next: 'RecordFailure' },
+        RecordFailure: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { 'Payload.$': '$' },
+          End: true,
+        },
+      },
+    };
+    const result = await runStateMachine(
+      chained as never,
+      {},
+      {
+        RecordFailure: async () => {
+          recordFailureRan = true;
+          return {};
+        },
+      },
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: DATA_LIMIT_EXCEEDED });
+    expect(result.cause).toContain("'Grow' has an output exceeding");
+    expect(recordFailureRan).toBe(false);
+  });
+
+  it('fails with States.DataLimitExceeded when the execution input is over the limit', async () => {
+    const result = await runStateMachine(
+      definition,
+      { big: overLimit },
+      { Validate: async () => ({ Payload: { ok: true }, StatusCode: 200 }), RecordFailure: async () => ({}) },
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: DATA_LIMIT_EXCEEDED, path: [] });
+  });
+
+  it('accepts a task result just under the limit', async () => {
+    const payload = { Payload: { ok: true }, StatusCode: 200 };
+    const filler = 'x'.repeat(STATES_PAYLOAD_LIMIT_BYTES - JSON.stringify({ ...payload, f: '' }).length - 200);
+    const result = await runStateMachine(
+      definition,
+      {},
+      { Validate: async () => ({ ...payload, f: filler }), RecordFailure: async () => ({}) },
+    );
+    expect(result.status).toBe('SUCCEEDED');
   });
 });

@@ -66,6 +66,10 @@ export class FaultyStore implements ObjectStore {
     return this.inner.get(key);
   }
 
+  getStream(key: string): ReturnType<ObjectStore['getStream']> {
+    return this.inner.getStream(key);
+  }
+
   head(key: string): Promise<ObjectSummary | null> {
     return this.inner.head(key);
   }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isPreconditionFailed, type ObjectStore, PreconditionFailedError } from '../../core/storage/object-store';
+import { ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
 
 /** The behaviours every ObjectStore must share; run against memory and against the local S3 endpoint. */
 export function describeObjectStoreContract(name: string, createStore: () => ObjectStore): void {
@@ -29,6 +31,29 @@ export function describeObjectStoreContract(name: string, createStore: () => Obj
       // then
       expect(summary).toMatchObject({ key: 'a.txt', size: 5, etag });
       expect(await store.head('b.txt')).toBeNull();
+    });
+
+    it('streams a body in chunks that readCapped joins and hashes', async () => {
+      // given a body of several chunks
+      const store = createStore();
+      const body = new Uint8Array(300_000).map((_, i) => i % 251);
+      await store.put('big.bin', body);
+      // when
+      const read = await readCapped(store, 'big.bin', body.byteLength);
+      // then
+      expect(Buffer.from(read!.body).equals(Buffer.from(body))).toBe(true);
+      expect(read!.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(await readCapped(store, 'absent.bin', 10)).toBeNull();
+    });
+
+    it('stops a capped read with ObjectTooLargeError once the body passes the cap', async () => {
+      // given
+      const store = createStore();
+      await store.put('big.bin', new Uint8Array(300_000));
+      // when
+      const attempt = readCapped(store, 'big.bin', 100_000);
+      // then
+      await expect(attempt).rejects.toBeInstanceOf(ObjectTooLargeError);
     });
 
     it('lists every key under a prefix in key order', async () => {

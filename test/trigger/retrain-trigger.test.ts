@@ -1,4 +1,5 @@
 import { classifyEvents, type ModelView, planRetrains } from '../../core/trigger/retrain-trigger';
+import { NAMES_IN_STATE, STATES_PAYLOAD_LIMIT_BYTES } from '../../core/workflow/contract';
 import { at, executionFinished, objectCreated } from './events';
 
 const config = { models: ['churn', 'fraud'], rawBucket: 'raw' };
@@ -73,6 +74,18 @@ describe('classifying a batch', () => {
   });
 });
 
+describe('object keys from EventBridge', () => {
+  it.each(['churn/new data.csv', 'churn/c++ batch+1.csv', 'churn/100% done %20.csv', 'churn/données-日本.csv'])(
+    'takes %s literally: EventBridge carries the key itself, not form-encoded',
+    (key) => {
+      // when
+      const { starts } = plan([objectCreated(key, at(1))], { churn: idle });
+      // then
+      expect(starts[0]?.input).toMatchObject({ dataKey: key, trigger: { objects: [key] } });
+    },
+  );
+});
+
 describe('planning starts', () => {
   it('starts one run for a burst of 50 uploads, training on the newest', () => {
     // given
@@ -83,8 +96,53 @@ describe('planning starts', () => {
     expect(starts).toHaveLength(1);
     expect(markers).toHaveLength(0);
     expect(starts[0]?.input.trigger.kind).toBe('upload');
-    expect(starts[0]?.input.trigger.objects).toHaveLength(50);
     expect(starts[0]?.input.dataKey).toBe('churn/part-49.csv');
+  });
+
+  it('puts the first 20 keys and the count of a 50-upload burst in the input, and all 50 in the manifest', () => {
+    // given
+    const events = Array.from({ length: 50 }, (_, index) => objectCreated(`churn/part-${index}.csv`, at(index)));
+    // when
+    const { starts } = plan(events, { churn: idle });
+    // then
+    const start = starts[0]!;
+    expect(start.input.trigger.objects).toEqual(
+      Array.from({ length: NAMES_IN_STATE }, (_, i) => `churn/part-${i}.csv`),
+    );
+    expect(start.input.trigger.objectCount).toBe(50);
+    expect(start.input.trigger.manifestKey).toBe(`triggers/churn/manifests/${start.executionName}.json`);
+    expect(start.manifest?.objects).toHaveLength(50);
+  });
+
+  it('writes no manifest when every key fits in the input', () => {
+    // when
+    const { starts } = plan([objectCreated('churn/a.csv', at(1))], { churn: idle });
+    // then
+    expect(starts[0]?.input.trigger).toMatchObject({ objects: ['churn/a.csv'], objectCount: 1 });
+    expect(starts[0]?.input.trigger.manifestKey).toBeUndefined();
+    expect(starts[0]?.manifest).toBeUndefined();
+  });
+
+  it('keeps the input of 1,000 queued uploads with 1,024-byte keys far under 256 KiB', () => {
+    // given the worst key: 1,024 bytes, each a control character JSON escapes to six bytes
+    const key = (i: number) => `churn/${String(i).padStart(4, '0')}${'\u0001'.repeat(1024 - 14)}.csv`;
+    const markers = Array.from({ length: 50 }, (_, m) => ({
+      id: `marker-${m}`,
+      model: 'churn',
+      objects: Array.from({ length: 20 }, (_, i) => key(m * 20 + i)),
+      newestKey: key(m * 20 + 19),
+      newestAt: at(m),
+      createdAt: at(m),
+    }));
+    expect(Buffer.byteLength(key(0))).toBe(1024);
+    // when the run ends and the follow-up starts over all of them
+    const { starts } = plan([executionFinished('churn', 'arn:run-1')], {
+      churn: { running: ['arn:run-1'], pending: markers },
+    });
+    // then
+    const input = starts[0]!.input;
+    expect(input.trigger.objectCount).toBe(1000);
+    expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(STATES_PAYLOAD_LIMIT_BYTES / 2);
   });
 
   it('starts one run per model when two models receive uploads', () => {

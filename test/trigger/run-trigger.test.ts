@@ -1,4 +1,5 @@
 import { MemoryObjectStore } from '../../core/storage/memory-store';
+import { ObjectStoreTriggerManifests } from '../../core/trigger/manifests';
 import { ObjectStorePendingMarkers } from '../../core/trigger/pending-markers';
 import { handleRetrainEvents, type RetrainTriggerPorts } from '../../core/trigger/run-trigger';
 import type { ExecutionInput } from '../../core/workflow/contract';
@@ -25,6 +26,7 @@ function fakePorts() {
       return { executionArn };
     },
     markers: new ObjectStorePendingMarkers(store),
+    manifests: new ObjectStoreTriggerManifests(store),
   };
   return {
     ports,
@@ -62,6 +64,18 @@ describe('handling trigger batches', () => {
     expect(host.store.keys().filter((key) => key.includes('/pending/'))).toEqual([]);
   });
 
+  it('writes the manifest of a long burst before the start, at the key the input names', async () => {
+    // given
+    const host = fakePorts();
+    const events = Array.from({ length: 50 }, (_, index) => objectCreated(`churn/p${index}.csv`, at(index)));
+    // when
+    const outcome = await handleRetrainEvents(events, config, host.ports);
+    // then
+    const manifestKey = outcome.started[0]!.input.trigger.manifestKey!;
+    const manifest = JSON.parse(new TextDecoder().decode((await host.store.get(manifestKey))!.body));
+    expect(manifest.objects).toHaveLength(50);
+  });
+
   it('keeps pending markers when the follow-up start fails, for the next attempt', async () => {
     // given a marker held during a run
     const host = fakePorts();
@@ -77,7 +91,7 @@ describe('handling trigger batches', () => {
     );
     // then
     await expect(attempt).rejects.toThrow('StartExecution throttled');
-    expect(host.store.keys().filter((key) => key.startsWith('runs/churn/pending/'))).toHaveLength(1);
+    expect(host.store.keys().filter((key) => key.startsWith('triggers/churn/pending/'))).toHaveLength(1);
   });
 
   it('starts the follow-up itself when the run finished while the marker was being written', async () => {
@@ -94,7 +108,7 @@ describe('handling trigger batches', () => {
     const outcome = await handleRetrainEvents([objectCreated('churn/b.csv', at(2))], config, host.ports);
     // then
     expect(outcome.started.map((start) => start.input.dataKey)).toEqual(['churn/b.csv']);
-    expect(host.store.keys().filter((key) => key.startsWith('runs/churn/pending/'))).toEqual([]);
+    expect(host.store.keys().filter((key) => key.startsWith('triggers/churn/pending/'))).toEqual([]);
   });
 
   it('returns ignored events with their reasons for the log', async () => {

@@ -136,6 +136,12 @@ export class CountingStore implements ObjectStore {
     return this.inner.head(key);
   }
 
+  async getStream(key: string) {
+    this.reads++;
+    this.check();
+    return this.inner.getStream(key);
+  }
+
   async list(prefix: string) {
     this.reads++;
     this.check();

@@ -1,6 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { executionArnFor, StepFunctionsExecutions } from '../../../adapters/step-functions';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
+import { ObjectStoreTriggerManifests } from '../../../core/trigger/manifests';
+import { ObjectStoreModelLeases } from '../../../core/trigger/model-lease';
 import { ObjectStorePendingMarkers } from '../../../core/trigger/pending-markers';
 import type { RetrainTriggerPorts } from '../../../core/trigger/run-trigger';
 import { processTriggerRecords, type QueueRecord } from '../../../lambdas/retrain-trigger/trigger';
@@ -17,6 +19,7 @@ const record = (event: unknown): QueueRecord => ({ messageId: `m${++messages}`, 
 
 /** Ports over in-memory state: starts are recorded, and a model listed in `failing` cannot start. */
 function memoryPorts(failing: string[] = []) {
+  const store = new MemoryObjectStore('artifacts');
   const running = new Map<string, string[]>();
   const starts: { model: string; name: string }[] = [];
   const ports: RetrainTriggerPorts = {
@@ -28,9 +31,11 @@ function memoryPorts(failing: string[] = []) {
       running.set(model, [...(running.get(model) ?? []), arn]);
       return { executionArn: arn };
     },
-    markers: new ObjectStorePendingMarkers(new MemoryObjectStore('artifacts')),
+    markers: new ObjectStorePendingMarkers(store),
+    manifests: new ObjectStoreTriggerManifests(store),
   };
-  return { ports, starts, running };
+  const leases = new ObjectStoreModelLeases(store, { ttlMs: 60_000 });
+  return { ports, leases, starts, running, store };
 }
 
 const config = { models: ['churn', 'fraud'], rawBucket: 'raw' };
@@ -38,14 +43,14 @@ const config = { models: ['churn', 'fraud'], rawBucket: 'raw' };
 describe('retrain trigger batch', () => {
   it('starts one run for a burst of uploads and ignores what is not data of a configured model', async () => {
     // given
-    const { ports, starts } = memoryPorts();
+    const { ports, leases, starts } = memoryPorts();
     const records = [
       ...Array.from({ length: 50 }, (_, index) => record(objectCreated(`churn/part-${index}.csv`, at(index)))),
       record(objectCreated('churn/readme.md', at(51))),
       record(objectCreated('other/data.csv', at(52))),
     ];
     // when
-    const result = await processTriggerRecords(records, { config, ports });
+    const result = await processTriggerRecords(records, { config, ports, leases });
     // then
     expect(starts).toHaveLength(1);
     expect(result.started[0]?.input.dataKey).toBe('churn/part-49.csv');
@@ -53,13 +58,28 @@ describe('retrain trigger batch', () => {
     expect(result.batchItemFailures).toEqual([]);
   });
 
+  it('takes no lease for events of a model that is not configured', async () => {
+    // given a lease store that refuses every model
+    const { ports } = memoryPorts();
+    const refusing = { withLease: async () => null };
+    // when
+    const result = await processTriggerRecords([record(objectCreated('other/a.csv', at(1)))], {
+      config,
+      ports,
+      leases: refusing,
+    });
+    // then the event is ignored with its reason, not returned to the queue
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.ignored).toHaveLength(1);
+  });
+
   it('returns a message that is not JSON to the queue on its own', async () => {
     // given
-    const { ports, starts } = memoryPorts();
+    const { ports, leases, starts } = memoryPorts();
     const good = record(objectCreated('churn/a.csv', at(1)));
     const bad: QueueRecord = { messageId: 'broken', body: '{"source": "aws.s3", ' };
     // when
-    const result = await processTriggerRecords([good, bad], { config, ports });
+    const result = await processTriggerRecords([good, bad], { config, ports, leases });
     // then
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'broken' }]);
     expect(starts).toHaveLength(1);
@@ -67,7 +87,7 @@ describe('retrain trigger batch', () => {
 
   it("returns only the failing model's messages when its start fails", async () => {
     // given
-    const { ports, starts } = memoryPorts(['fraud']);
+    const { ports, leases, starts } = memoryPorts(['fraud']);
     const churn = record(objectCreated('churn/a.csv', at(1)));
     const fraud = [record(objectCreated('fraud/a.csv', at(2))), record(objectCreated('fraud/b.csv', at(3)))];
     const logged: string[] = [];
@@ -75,6 +95,7 @@ describe('retrain trigger batch', () => {
     const result = await processTriggerRecords([churn, ...fraud], {
       config,
       ports,
+      leases,
       log: { info: () => undefined, error: (message) => logged.push(message) },
     });
     // then
@@ -85,13 +106,21 @@ describe('retrain trigger batch', () => {
 
   it('keeps uploads during a run as a marker and starts the follow-up when the run ends', async () => {
     // given
-    const { ports, starts, running } = memoryPorts();
-    await processTriggerRecords([record(objectCreated('churn/a.csv', at(1)))], { config, ports });
-    const during = await processTriggerRecords([record(objectCreated('churn/b.csv', at(2)))], { config, ports });
+    const { ports, leases, starts, running } = memoryPorts();
+    await processTriggerRecords([record(objectCreated('churn/a.csv', at(1)))], { config, ports, leases });
+    const during = await processTriggerRecords([record(objectCreated('churn/b.csv', at(2)))], {
+      config,
+      ports,
+      leases,
+    });
     const firstRun = running.get('churn')![0]!;
     running.set('churn', []);
     // when
-    const after = await processTriggerRecords([record(executionFinished('churn', firstRun))], { config, ports });
+    const after = await processTriggerRecords([record(executionFinished('churn', firstRun))], {
+      config,
+      ports,
+      leases,
+    });
     // then
     expect(during.markersWritten).toHaveLength(1);
     expect(starts).toHaveLength(2);

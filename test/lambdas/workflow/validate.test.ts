@@ -3,6 +3,7 @@ import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { inferSchema } from '../../../core/schema/infer';
+import { NAMES_IN_STATE } from '../../../core/workflow/contract';
 import { snapshotKey } from '../../../core/workflow/layout';
 import { validateStep } from '../../../lambdas/validate-data/validate';
 import { churnData, churnModel, memoryZones, sequentialRunIds, steppingClock, uploadInput } from './fixtures';
@@ -105,6 +106,77 @@ describe('validate step', () => {
     expect((await readRunRecord(step.artifacts, 'churn', result.runId))?.schemaChanges?.newColumns).toHaveLength(1);
   });
 
+  it('returns counts and the first 20 of 20,000 new columns, and keeps all of them in the run record', async () => {
+    // given a production version, then data with 20,000 columns it never saw
+    const step = deps();
+    const registry = new ModelRegistry({ store: step.artifacts });
+    const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
+    const version = await registry.register({
+      model: 'churn',
+      artifact: '{}',
+      lineage: {
+        runId: 'earlier',
+        dataSha256: 'a'.repeat(64),
+        dataKey: 'churn/v1.csv',
+        codeVersion: 'test',
+        parameters: {},
+        metrics: {},
+        schema: summarizeSchema(v1),
+      },
+    });
+    await registry.promote('churn', version.version);
+    await step.raw.put('churn/wide.csv', withExtraColumns(churnCsv({ rows: 40, seed: 3 }), 20_000));
+    // when
+    const result = await validateStep(uploadInput('churn/wide.csv'), step);
+    // then
+    expect(result.schemaChanges.newColumnCount).toBe(20_000);
+    expect(result.schemaChanges.newColumns.map((column) => column.name)).toEqual(
+      Array.from({ length: NAMES_IN_STATE }, (_, index) => `extra_${index}`),
+    );
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(16_384);
+    const record = await readRunRecord(step.artifacts, 'churn', result.runId);
+    expect(record?.schemaChanges?.newColumns).toHaveLength(20_000);
+  });
+
+  it('refuses a file over training.maxDataMiB from its HEAD, without reading it, naming size, limit and fix', async () => {
+    // given a limit of 1 KiB and a larger file
+    const step = {
+      ...deps(),
+      model: { ...churnModel(), training: { ...churnModel().training, maxDataMiB: 1 / 1024 } },
+    };
+    await step.raw.put('churn/big.csv', churnData());
+    const size = (await step.raw.head('churn/big.csv'))!.size;
+    const reads: string[] = [];
+    const raw = Object.assign(Object.create(step.raw), {
+      get: async (key: string) => reads.push(key) && step.raw.get(key),
+      getStream: async (key: string) => reads.push(key) && step.raw.getStream(key),
+    });
+    // when
+    const attempt = validateStep(uploadInput('churn/big.csv'), { ...step, raw });
+    // then
+    await expect(attempt).rejects.toThrow(
+      `s3://raw/churn/big.csv is ${size} bytes, over the limit of 0.0009765625 MiB (1024 bytes) for model churn; split the data into smaller files, or raise training.maxDataMiB in the config`,
+    );
+    expect(reads).toEqual([]);
+  });
+
+  it('stops reading a file that grew past the limit after its HEAD', async () => {
+    // given a HEAD that still reports the small size the file had
+    const step = {
+      ...deps(),
+      model: { ...churnModel(), training: { ...churnModel().training, maxDataMiB: 1 / 1024 } },
+    };
+    await step.raw.put('churn/grows.csv', churnData());
+    const raw = Object.assign(Object.create(step.raw), {
+      head: async (key: string) => ({ ...(await step.raw.head(key))!, size: 10 }),
+    });
+    // when
+    const attempt = validateStep(uploadInput('churn/grows.csv'), { ...step, raw });
+    // then
+    await expect(attempt).rejects.toThrow('is more than 1024 bytes (it grew after the size check)');
+    await expect(attempt).rejects.toMatchObject({ name: 'DataError' });
+  });
+
   it('rejects a header-only file with a DataError naming it, and writes nothing', async () => {
     // given
     const step = deps();
@@ -161,3 +233,14 @@ describe('validate step', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'StepInputError' });
   });
 });
+
+/** The CSV with `count` more numeric columns (extra_0, extra_1, ...) on every line. */
+function withExtraColumns(csv: string, count: number): string {
+  const extra = (line: number) =>
+    Array.from({ length: count }, (_, index) => (line === 0 ? `extra_${index}` : String(index % 7))).join(',');
+  return csv
+    .trimEnd()
+    .split('\n')
+    .map((text, line) => `${text},${extra(line)}`)
+    .join('\n');
+}
