@@ -56,3 +56,18 @@ export function modelOfRawKey(key: string): string | null {
   const model = key.slice(0, slash);
   return MODEL_NAME_PATTERN.test(model) ? model : null;
 }
+
+/**
+ * The key S3's own event notifications would mean by `key` ("red+flower.jpg" for "red flower.jpg":
+ * form-encoded), or null when decoding changes nothing or is not valid. S3 events reaching us
+ * through EventBridge are taken to carry the raw key, but no AWS document states it; a key that
+ * does not exist as given is looked up once more in its decoded form (see validate).
+ */
+export function formDecodedKey(key: string): string | null {
+  try {
+    const decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+    return decoded === key ? null : decoded;
+  } catch {
+    return null;
+  }
+}

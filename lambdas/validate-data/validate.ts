@@ -8,7 +8,7 @@ import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types
 import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
 import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
-import { DATA_FILE_EXTENSIONS, rawPrefix, snapshotKey } from '../../core/workflow/layout';
+import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
 import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/validate';
 import { assertSameModel, newRunId, RUN_ID_PATTERN, StepInputError } from './workflow-step';
 
@@ -51,8 +51,9 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   assertSameModel(input.model, model.name, 'validate-data');
   const runId = input.runId ?? (deps.newRunId ?? newRunId)(startedAt);
 
-  const dataKey =
-    input.dataKey ?? (await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50)));
+  const dataKey = input.dataKey
+    ? await existingDataKey(deps.raw, input.dataKey)
+    : await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50));
   if (!dataKey.startsWith(rawPrefix(model.name))) {
     throw new StepInputError(
       `dataKey ${dataKey} is not under ${rawPrefix(model.name)}: model ${model.name} trains only on its own raw prefix`,
@@ -106,6 +107,17 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     outcome: 'running',
   });
   return result;
+}
+
+/**
+ * The key as given when it exists; otherwise its form-decoded reading when that exists (an
+ * event that URL-encoded the key, as S3's own notifications do). Else the key as given, whose
+ * absence the read reports.
+ */
+export async function existingDataKey(raw: ObjectStore, key: string): Promise<string> {
+  if (await raw.head(key)) return key;
+  const decoded = formDecodedKey(key);
+  return decoded !== null && (await raw.head(decoded)) ? decoded : key;
 }
 
 /**

@@ -52,6 +52,34 @@ describe('validate step', () => {
     expect(await readRunRecord(step.artifacts, 'churn', 'exec-42')).not.toBeNull();
   });
 
+  it.each([
+    ['a space', 'churn/march data.csv', 'churn/march+data.csv'],
+    ['a plus', 'churn/c++.csv', 'churn/c%2B%2B.csv'],
+    ['a percent', 'churn/100%.csv', 'churn/100%25.csv'],
+    ['non-ASCII', 'churn/données-été.csv', 'churn/donn%C3%A9es-%C3%A9t%C3%A9.csv'],
+  ])('trains on a key with %s whether the event carries it raw or form-encoded', async (_what, key, encoded) => {
+    for (const eventKey of [key, encoded]) {
+      // given
+      const step = deps();
+      await step.raw.put(key, churnData());
+      // when
+      const result = await validateStep(uploadInput(eventKey), step);
+      // then
+      expect(result.dataKey).toBe(key);
+    }
+  });
+
+  it('prefers a key that exists as given over its decoded reading', async () => {
+    // given: both "a+b.csv" and "a b.csv" exist
+    const step = deps();
+    await step.raw.put('churn/a+b.csv', churnData(600, 1));
+    await step.raw.put('churn/a b.csv', churnData(600, 2));
+    // when
+    const result = await validateStep(uploadInput('churn/a+b.csv'), step);
+    // then
+    expect(result.dataKey).toBe('churn/a+b.csv');
+  });
+
   it('trains on the newest data file under the raw prefix when the input names none', async () => {
     // given
     const zones = memoryZones(steppingClock());
