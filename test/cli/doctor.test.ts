@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -286,11 +286,28 @@ describe('mlops doctor', () => {
     ]);
   });
 
-  test('exits 1 and prints each failure with its fix', async () => {
+  test('deploys with the default config on a new account whose quota is 10 (nothing reserved), with a warning', async () => {
     lambda
       .on(GetAccountSettingsCommand)
       .resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
     const run = await doctor();
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^warn\s+lambda-concurrency/m);
+  });
+
+  test('exits 1 and prints each failure with its fix', async () => {
+    lambda
+      .on(GetAccountSettingsCommand)
+      .resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
+    const config = join(project, 'mlops.config.json');
+    const defaults = readFileSync(config, 'utf8');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', endpoint: { reservedConcurrency: 10 } }],
+      }),
+    );
+    const run = await doctor().finally(() => writeFileSync(config, defaults));
     expect(run.code).toBe(1);
     expect(run.out).toMatch(
       /^FAIL {2}lambda-concurrency {2}the config reserves 10 .*; fix: remove endpoint\.reservedConcurrency/m,

@@ -162,7 +162,7 @@ describe('retraining handlers against the local S3 endpoint', () => {
     const run = await runWorkflow('churn/2026-11-01.csv', csv, WEAK_FEATURES);
     // then
     expect(run.evaluation).toMatchObject({ decision: 'promote', championVersion: null });
-    expect(run.registration).toEqual({ version: 1, promoted: true, productionVersion: 1 });
+    expect(run.registration).toEqual({ version: 1, promoted: true, productionVersion: 1, outcome: 'promoted' });
     expect((await registry().resolveAlias(MODEL, 'production'))?.version).toBe(1);
     expect(await readRunRecord(zones.artifacts, MODEL, run.validation.runId)).toMatchObject({
       outcome: 'succeeded',
@@ -184,7 +184,7 @@ describe('retraining handlers against the local S3 endpoint', () => {
     expect(run.validation.championVersion).toBe(1);
     expect(run.evaluation.decision).toBe('promote');
     expect(run.evaluation.candidateScore - run.evaluation.championScore!).toBeGreaterThanOrEqual(0.005);
-    expect(run.registration).toEqual({ version: 2, promoted: true, productionVersion: 2 });
+    expect(run.registration).toEqual({ version: 2, promoted: true, productionVersion: 2, outcome: 'promoted' });
   });
 
   it('registers a worse candidate without moving production', async () => {
@@ -194,7 +194,7 @@ describe('retraining handlers against the local S3 endpoint', () => {
     const run = await runWorkflow('churn/2026-11-03.csv', csv, USELESS_FEATURES);
     // then
     expect(run.evaluation).toMatchObject({ decision: 'reject', championVersion: 2 });
-    expect(run.registration).toEqual({ version: 3, promoted: false, productionVersion: 2 });
+    expect(run.registration).toEqual({ version: 3, promoted: false, productionVersion: 2, outcome: 'rejected' });
     expect((await registry().getVersion(MODEL, 3))?.approval.status).toBe('pending');
     expect((await readRunRecord(zones.artifacts, MODEL, run.validation.runId))?.outcome).toBe('rejected');
   });
