@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import {
+  type ConditionalUpdateOptions,
+  jitteredBackoff,
+  type UpdateDecision,
+  updateJsonObject,
+} from '../storage/conditional-update';
 import { readJson, writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore, toBytes } from '../storage/object-store';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
@@ -362,57 +368,49 @@ export class ModelRegistry {
   ): Promise<AliasMoveResult> {
     assertAliasName(alias);
     await this.requireVersion(model, version);
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const current = await readJson(this.store, aliasKey(model, alias), aliasRecordSchema);
-      // Heals the history of a mover that died between its alias write and its history write.
-      if (current && attempt === 0) await this.appendHistory(current.value);
-      // Already there (a retried move whose first attempt wrote the alias): only the check below is left.
-      if (current?.value.version === version) {
-        await this.undoIfRejected(model, alias, version, current.value.previousVersion, options);
-        return { moved: false, record: current.value };
-      }
-      const currentVersion = current?.value.version ?? null;
-      if (options.expectedVersion !== undefined && currentVersion !== options.expectedVersion) {
-        throw new RegistryError(
-          'superseded',
-          `${alias} of ${model} moved from version ${options.expectedVersion ?? 'none'} to ${currentVersion ?? 'none'} ` +
-            `since the decision to move it to version ${version}; version ${version} was not compared with version ` +
-            `${currentVersion ?? 'none'}: retrain, or promote it by hand if it should serve`,
-        );
-      }
-      // Re-read on every attempt: a rejection that landed while this move waited is honoured.
-      if ((await this.getApproval(model, version)).status === 'rejected') throw rejectedError(model, version, alias);
-      const now = this.clock().toISOString();
-      const record: AliasRecord = {
-        model,
-        alias,
-        version,
-        previousVersion: current?.value.version ?? null,
-        sequence: (current?.value.sequence ?? 0) + 1,
-        movedAt: current && current.value.movedAt > now ? current.value.movedAt : now,
-        kind,
-        reason: options.reason,
-        actor: options.actor,
-        runId: options.runId,
-      };
-      try {
-        await writeJson(
-          this.store,
-          aliasKey(model, alias),
-          record,
-          current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
-        );
-      } catch (error) {
-        if (!isPreconditionFailed(error)) throw error;
-        await this.backoff(attempt);
-        continue;
-      }
-      await this.appendHistory(record);
-      await this.publish('ModelAliasMoved', { ...record });
-      await this.undoIfRejected(model, alias, version, currentVersion, options);
-      return { moved: true, record };
+    const result = await updateJsonObject(
+      this.store,
+      aliasKey(model, alias),
+      aliasRecordSchema,
+      async (current, attempt): Promise<UpdateDecision<AliasRecord, AliasMoveResult>> => {
+        // Heals the history of a mover that died between its alias write and its history write.
+        if (current && attempt === 0) await this.appendHistory(current.value);
+        // Already there (a retried move whose first attempt wrote the alias): only the check below is left.
+        if (current?.value.version === version) return { done: { moved: false, record: current.value } };
+        const currentVersion = current?.value.version ?? null;
+        if (options.expectedVersion !== undefined && currentVersion !== options.expectedVersion) {
+          throw new RegistryError(
+            'superseded',
+            `${alias} of ${model} moved from version ${options.expectedVersion ?? 'none'} to ${currentVersion ?? 'none'} ` +
+              `since the decision to move it to version ${version}; version ${version} was not compared with version ` +
+              `${currentVersion ?? 'none'}: retrain, or promote it by hand if it should serve`,
+          );
+        }
+        // Re-read on every attempt: a rejection that landed while this move waited is honoured.
+        if ((await this.getApproval(model, version)).status === 'rejected') throw rejectedError(model, version, alias);
+        const now = this.clock().toISOString();
+        const record: AliasRecord = {
+          model,
+          alias,
+          version,
+          previousVersion: currentVersion,
+          sequence: (current?.value.sequence ?? 0) + 1,
+          movedAt: current && current.value.movedAt > now ? current.value.movedAt : now,
+          kind,
+          reason: options.reason,
+          actor: options.actor,
+          runId: options.runId,
+        };
+        return { write: record, onWritten: () => ({ moved: true, record }) };
+      },
+      this.casOptions(`moving alias ${alias} of ${model} to version ${version}`),
+    );
+    if (result.moved) {
+      await this.appendHistory(result.record);
+      await this.publish('ModelAliasMoved', { ...result.record });
     }
-    throw this.contention(`moving alias ${alias} of ${model} to version ${version}`);
+    await this.undoIfRejected(model, alias, version, result.record.previousVersion, options);
+    return result;
   }
 
   /**
@@ -491,45 +489,51 @@ export class ModelRegistry {
     }
   }
 
-  private async updateApproval(
+  private updateApproval(
     model: string,
     version: number,
     status: ApprovalStatus,
     options: MoveOptions,
   ): Promise<ApprovalRecord> {
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const current = await readJson(this.store, approvalKey(model, version), approvalRecordSchema);
-      const previous = current?.value ?? EMPTY_APPROVAL;
-      const next: ApprovalRecord = {
-        status,
-        history: [
-          ...previous.history,
-          { status, at: this.clock().toISOString(), reason: options.reason, actor: options.actor },
-        ],
-      };
-      try {
-        await writeJson(
-          this.store,
-          approvalKey(model, version),
-          next,
-          current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
-        );
-      } catch (error) {
-        if (!isPreconditionFailed(error)) throw error;
-        await this.backoff(attempt);
-        continue;
-      }
-      await this.publish('ModelApprovalChanged', {
-        model,
-        version,
-        status,
-        previousStatus: previous.status,
-        reason: options.reason,
-        actor: options.actor,
-      });
-      return next;
-    }
-    throw this.contention(`changing the approval of version ${version} of ${model}`);
+    return updateJsonObject(
+      this.store,
+      approvalKey(model, version),
+      approvalRecordSchema,
+      (current): UpdateDecision<ApprovalRecord, ApprovalRecord> => {
+        const previous = current?.value ?? EMPTY_APPROVAL;
+        const next: ApprovalRecord = {
+          status,
+          history: [
+            ...previous.history,
+            { status, at: this.clock().toISOString(), reason: options.reason, actor: options.actor },
+          ],
+        };
+        return {
+          write: next,
+          onWritten: async () => {
+            await this.publish('ModelApprovalChanged', {
+              model,
+              version,
+              status,
+              previousStatus: previous.status,
+              reason: options.reason,
+              actor: options.actor,
+            });
+            return next;
+          },
+        };
+      },
+      this.casOptions(`changing the approval of version ${version} of ${model}`),
+    );
+  }
+
+  private casOptions(what: string): ConditionalUpdateOptions {
+    return {
+      what,
+      maxAttempts: this.maxAttempts,
+      backoff: this.backoff,
+      giveUp: () => this.contention(what),
+    };
   }
 
   /**
@@ -631,12 +635,6 @@ function rejectedError(model: string, version: number, alias: string): RegistryE
     'version-rejected',
     `version ${version} of ${model} is rejected and cannot become ${alias}; set its approval to pending or approved first`,
   );
-}
-
-/** Spreads contending writers out so that each round of compare-and-swap has fewer losers. */
-function jitteredBackoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(100, 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 function assertModelName(model: string): void {

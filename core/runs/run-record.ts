@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { updateJsonObject } from '../storage/conditional-update';
 import { readJson, writeJson } from '../storage/json';
-import { isPreconditionFailed, type ObjectStore } from '../storage/object-store';
+import type { ObjectStore } from '../storage/object-store';
 import { schemaChangesSchema, triggerSchema } from '../workflow/contract';
 import { runRecordKey } from '../workflow/layout';
 
@@ -75,29 +76,29 @@ export async function readRunRecord(store: ObjectStore, model: string, runId: st
  * Merges `update` into the stored record with a compare-and-swap on its ETag, so two steps
  * updating one run (or a retried step) cannot drop each other's fields.
  */
-export async function updateRunRecord(
+export function updateRunRecord(
   store: ObjectStore,
   model: string,
   runId: string,
   update: RunRecordUpdate,
   maxAttempts = 16,
 ): Promise<RunRecord> {
-  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-    const current = await readJson(store, runRecordKey(model, runId), runRecordSchema);
-    if (!current) {
-      throw new Error(
-        `no run record for run ${runId} of ${model} at s3://${store.bucket}/${runRecordKey(model, runId)}; write it with writeRunRecord first`,
-      );
-    }
-    const merged = parseRecord(mergeRecord(current.value, update));
-    try {
-      await writeJson(store, runRecordKey(model, runId), merged, { ifMatch: current.etag });
-      return merged;
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
-    }
-  }
-  throw new Error(`gave up updating run ${runId} of ${model} after ${maxAttempts} concurrent updates; retry`);
+  const key = runRecordKey(model, runId);
+  return updateJsonObject(
+    store,
+    key,
+    runRecordSchema,
+    (current) => {
+      if (!current) {
+        throw new Error(
+          `no run record for run ${runId} of ${model} at s3://${store.bucket}/${key}; write it with writeRunRecord first`,
+        );
+      }
+      const merged = parseRecord(mergeRecord(current.value, update));
+      return { write: merged, onWritten: () => merged };
+    },
+    { what: `updating run ${runId} of ${model}`, maxAttempts },
+  );
 }
 
 export function mergeRecord(current: RunRecord, update: RunRecordUpdate): RunRecordInput {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { readJson, writeJson } from '../../core/storage/json';
+import { type UpdateDecision, updateJsonObject } from '../../core/storage/conditional-update';
+import { writeJson } from '../../core/storage/json';
 import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
 import { driftReportPrefix } from '../../core/workflow/layout';
 
@@ -51,47 +52,46 @@ export type RetrainClaim =
  * Decides, atomically, whether this check may start a drift-triggered retrain, and records it
  * when it may. Losing a conditional write means another run wrote first: re-read and decide again.
  */
-export async function claimDriftRetrain(
-  store: ObjectStore,
-  request: ClaimRequest,
-  maxAttempts = 5,
-): Promise<RetrainClaim> {
+export function claimDriftRetrain(store: ObjectStore, request: ClaimRequest, maxAttempts = 5): Promise<RetrainClaim> {
   const key = driftStateKey(request.model);
-  for (let attempt = 1; ; attempt++) {
-    const current = await readJson(store, key, driftStateSchema);
-    const last = current?.value.lastRetrain ?? null;
-    if (last && last.executionName === request.executionName) return { kind: 'same-check' };
-    if (last && !request.force) {
-      const until = Date.parse(last.startedAt) + request.cooldownHours * HOUR_MS;
-      if (request.now.getTime() < until) {
-        return { kind: 'cooldown', lastStartedAt: last.startedAt, until: new Date(until).toISOString() };
+  return updateJsonObject(
+    store,
+    key,
+    driftStateSchema,
+    (current): UpdateDecision<DriftState, RetrainClaim> => {
+      const last = current?.value.lastRetrain ?? null;
+      if (last && last.executionName === request.executionName) return { done: { kind: 'same-check' } };
+      if (last && !request.force) {
+        const until = Date.parse(last.startedAt) + request.cooldownHours * HOUR_MS;
+        if (request.now.getTime() < until) {
+          return { done: { kind: 'cooldown', lastStartedAt: last.startedAt, until: new Date(until).toISOString() } };
+        }
       }
-    }
-    const next: DriftState = {
-      model: request.model,
-      lastRetrain: {
-        startedAt: request.now.toISOString(),
-        executionName: request.executionName,
-        reason: request.reason,
-        reportKey: request.reportKey,
-      },
-    };
-    try {
-      const written = await writeJson(store, key, next, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
-      return {
-        kind: 'claimed',
-        release: async () => {
-          const previous: DriftState = { model: request.model, lastRetrain: last };
-          try {
-            await writeJson(store, key, previous, { ifMatch: written.etag });
-          } catch (error) {
-            // Someone wrote after us: their record is newer than ours, keep it.
-            if (!isPreconditionFailed(error)) throw error;
-          }
+      const next: DriftState = {
+        model: request.model,
+        lastRetrain: {
+          startedAt: request.now.toISOString(),
+          executionName: request.executionName,
+          reason: request.reason,
+          reportKey: request.reportKey,
         },
       };
-    } catch (error) {
-      if (!isPreconditionFailed(error) || attempt >= maxAttempts) throw error;
-    }
-  }
+      return {
+        write: next,
+        onWritten: (written) => ({
+          kind: 'claimed',
+          release: async () => {
+            const previous: DriftState = { model: request.model, lastRetrain: last };
+            try {
+              await writeJson(store, key, previous, { ifMatch: written.etag });
+            } catch (error) {
+              // Someone wrote after us: their record is newer than ours, keep it.
+              if (!isPreconditionFailed(error)) throw error;
+            }
+          },
+        }),
+      };
+    },
+    { what: `claiming the drift retrain of ${request.model}`, maxAttempts },
+  );
 }
