@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ModelArtifact, parseArtifact } from '../artifact/format';
 import {
   type ConditionalUpdateOptions,
   jitteredBackoff,
@@ -108,6 +109,13 @@ export interface AliasMoveResult {
 export interface RollbackOptions extends MoveOptions {
   /** Version to roll back to. @default - the production version before the current one */
   readonly to?: number;
+}
+
+export interface AliasedVersion {
+  readonly alias: AliasRecord;
+  readonly version: number;
+  readonly approval: ApprovalStatus;
+  readonly artifact: ModelArtifact;
 }
 
 export interface ApprovalResult {
@@ -235,6 +243,34 @@ export class ModelRegistry {
     const numbers = await this.committedVersionNumbers(model);
     const versions = await Promise.all(numbers.map((version) => this.getVersion(model, version)));
     return versions.filter((version): version is ModelVersion => version !== null);
+  }
+
+  /**
+   * The version an alias points to, ready to use: the alias record, the version's approval and its
+   * parsed artifact (bytes verified against the registered SHA-256). Null when the alias was never
+   * set. The one way serving, evaluation, scoring and drift load "the production model".
+   */
+  async loadAliased(model: string, alias = PRODUCTION_ALIAS): Promise<AliasedVersion | null> {
+    const record = await this.resolveAlias(model, alias);
+    if (!record) return null;
+    const [bytes, approval] = await Promise.all([
+      this.getArtifact(model, record.version),
+      this.getApproval(model, record.version),
+    ]);
+    if (!bytes) {
+      throw new RegistryError(
+        'version-not-found',
+        `${alias} of ${model} points to version ${record.version}, which is not registered; ` +
+          `move ${alias} to a registered version (mlops rollback ${model} --to <version>)`,
+      );
+    }
+    const source = `version ${record.version} of ${model} (s3://${this.store.bucket}/${artifactKey(model, record.version)})`;
+    return {
+      alias: record,
+      version: record.version,
+      approval: approval.status,
+      artifact: parseArtifact(new TextDecoder().decode(bytes), source),
+    };
   }
 
   async getApproval(model: string, version: number): Promise<ApprovalRecord> {

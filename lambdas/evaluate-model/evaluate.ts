@@ -143,19 +143,8 @@ async function loadChampion(
   registry: ModelRegistry,
   model: string,
 ): Promise<{ version: number; artifact: ModelArtifact } | null> {
-  const production = await registry.resolveAlias(model, PRODUCTION_ALIAS);
-  if (!production) return null;
-  const bytes = await registry.getArtifact(model, production.version);
-  if (!bytes) {
-    throw new MissingObjectError(
-      `production points to version ${production.version} of ${model}, but the registry has no artifact for it; ` +
-        `roll production back (mlops rollback ${model}) before retraining`,
-    );
-  }
-  return {
-    version: production.version,
-    artifact: parseArtifact(new TextDecoder().decode(bytes), `version ${production.version} of ${model}`),
-  };
+  const production = await registry.loadAliased(model, PRODUCTION_ALIAS);
+  return production && { version: production.version, artifact: production.artifact };
 }
 
 /** What the trainer chose (seed, split, learner settings), with the learner it kept. */

@@ -3,10 +3,13 @@
  * gated against the same champion, a rejection landing during a promotion (both orders), and an
  * artifact changed after registration. Each interleaving is forced at an exact point with hooks.
  */
+
+import { serializeArtifact } from '../../core/artifact/format';
 import { aliasKey, approvalKey, artifactKey } from '../../core/registry/keys';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry, RegistryError } from '../../core/registry/registry';
 import { MemoryObjectStore } from '../../core/storage/memory-store';
+import { trainChurnArtifact } from '../lambdas/inference/fixtures';
 import { FaultyStore } from '../storage/faulty-store';
 import { lineageFor, steppingClock } from './fixtures';
 
@@ -139,5 +142,35 @@ describe('artifact integrity', () => {
     await inner.delete(artifactKey('churn', 1));
     // when / then
     await expect(registry.getArtifact('churn', 1)).rejects.toThrow('is registered but its artifact');
+  });
+});
+
+describe('loading the version an alias points to', () => {
+  it('returns the alias record, approval and parsed artifact', async () => {
+    // given
+    const store = new MemoryObjectStore('artifacts');
+    const registry = new ModelRegistry({ store });
+    const artifact = serializeArtifact(trainChurnArtifact({ seed: 1 }));
+    await registry.register({ model: 'churn', artifact, lineage: lineageFor('run-1'), approval: 'approved' });
+    await registry.promote('churn', 1);
+    // when
+    const loaded = await registry.loadAliased('churn');
+    // then
+    expect(loaded).toMatchObject({ version: 1, approval: 'approved', alias: { alias: 'production', version: 1 } });
+    expect(loaded?.artifact.target.name).toBe('churned');
+  });
+
+  it('is null for an alias that was never set', async () => {
+    const { registry } = await setup(1);
+    expect(await registry.loadAliased('churn', 'staging')).toBeNull();
+  });
+
+  it('names the version and its object when the artifact is not a model', async () => {
+    // given: registered bytes that verify but do not parse
+    const { registry } = await setup(1);
+    // when / then
+    await expect(registry.loadAliased('churn')).rejects.toThrow(
+      'version 1 of churn (s3://artifacts/registry/churn/versions/1/model.json)',
+    );
   });
 });
