@@ -91,7 +91,9 @@ export class ContainerJobDefinition extends Construct {
       );
     }
     if (!Number.isInteger(gpu) || gpu < 0) {
-      throw new Error(`gpu must be a whole number of 0 or more, received ${gpu}: pass 0 for Fargate or 1 or more for EC2`);
+      throw new Error(
+        `gpu must be a whole number of 0 or more, received ${gpu}: pass 0 for Fargate or 1 or more for EC2`,
+      );
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../core/config/parse';
 import { buildApp, FEATURE_FLAGS } from '../../lib/app';
 import { BatchScoring } from '../../lib/batch-scoring';
@@ -83,6 +84,24 @@ describe('batch scoring', () => {
       's3:ListBucket on DataLakeCurated.Arn',
       's3:PutObject on DataLakeCurated.Arn/churn/score/*',
     ]);
+  });
+
+  test('the scoring job retries exactly as the training job does: exit code 75 and Spot or host interruptions', () => {
+    // given one model with both jobs, when synthesized, then both job definitions carry the same retry strategy
+    const resources = scoring.stack.models.get('churn')!;
+    const retryStrategyOf = (jobDefinition: IConstruct) =>
+      scoring.template.toJSON().Resources[scoring.logicalId(jobDefinition)].Properties.RetryStrategy;
+    const scoringRetries = retryStrategyOf(resources.batchScoring!.jobDefinition);
+    expect(scoringRetries).toEqual(retryStrategyOf(resources.trainingJob.jobDefinition));
+    expect(scoringRetries).toEqual({
+      Attempts: 3,
+      EvaluateOnExit: [
+        { Action: 'RETRY', OnExitCode: '75' },
+        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
+        { Action: 'EXIT', OnReason: '*' },
+      ],
+    });
   });
 
   test('the schedule submits an array job of the configured shards', () => {
