@@ -4,7 +4,7 @@ import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { parseConfig } from '../../core/config/parse';
 import { FEATURE_FLAGS } from '../../lib/app';
 import { ContainerJobDefinition, type ContainerJobDefinitionProps } from '../../lib/batch-job-definition';
-import { synth } from './helpers';
+import { PLATFORM_RETRY_STRATEGY, synth } from './helpers';
 
 function newStack(): Stack {
   return new Stack(new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } }), 'Test');
@@ -66,15 +66,7 @@ describe('ContainerJobDefinition', () => {
     const stack = newStack();
     build(stack);
     Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
-      RetryStrategy: {
-        Attempts: 3,
-        EvaluateOnExit: [
-          { Action: 'RETRY', OnExitCode: '75' },
-          { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
-          { Action: 'EXIT', OnReason: '*' },
-        ],
-      },
+      RetryStrategy: PLATFORM_RETRY_STRATEGY,
     });
   });
 

@@ -10,7 +10,7 @@ import { BatchScoring } from '../../lib/batch-scoring';
 import { DataLake } from '../../lib/data-lake';
 import { StreamingScoring } from '../../lib/streaming-scoring';
 import { Training } from '../../lib/training';
-import { churnOnly, flatten, objectGrants, type Synthesized, synth } from './helpers';
+import { churnOnly, flatten, objectGrants, PLATFORM_RETRY_STRATEGY, type Synthesized, synth } from './helpers';
 
 const scoringConfig = parseConfig(
   {
@@ -93,15 +93,7 @@ describe('batch scoring', () => {
       scoring.template.toJSON().Resources[scoring.logicalId(jobDefinition)].Properties.RetryStrategy;
     const scoringRetries = retryStrategyOf(resources.batchScoring!.jobDefinition);
     expect(scoringRetries).toEqual(retryStrategyOf(resources.trainingJob.jobDefinition));
-    expect(scoringRetries).toEqual({
-      Attempts: 3,
-      EvaluateOnExit: [
-        { Action: 'RETRY', OnExitCode: '75' },
-        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-        { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
-        { Action: 'EXIT', OnReason: '*' },
-      ],
-    });
+    expect(scoringRetries).toEqual(PLATFORM_RETRY_STRATEGY);
   });
 
   test('the schedule submits an array job of the configured shards', () => {
