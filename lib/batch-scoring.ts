@@ -1,26 +1,17 @@
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
-import {
-  Action,
-  EcsFargateContainerDefinition,
-  EcsJobDefinition,
-  type IJobQueue,
-  Reason,
-  RetryStrategy,
-} from 'aws-cdk-lib/aws-batch';
-import { FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
+import { Duration } from 'aws-cdk-lib';
+import type { EcsJobDefinition, IJobQueue } from 'aws-cdk-lib/aws-batch';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { BatchJob } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { scoreInputPrefix, scoreOutputPrefix } from '../core/score/shards';
-import { TRAINER_EXIT } from '../core/workflow/contract';
 import { registryPrefix, ZONE_ENV } from '../core/workflow/layout';
+import { ContainerJobDefinition } from './batch-job-definition';
 import type { DataLake } from './data-lake';
 import { grantObjects } from './grants';
-import { acknowledgeWildcardResource } from './nag';
 import { trainerContainerImage } from './trainer-image';
 
 export interface BatchScoringProps {
@@ -31,12 +22,9 @@ export interface BatchScoringProps {
   readonly jobQueue: IJobQueue;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** Attempts per shard in total, counting retries of exit code 75 and Spot interruptions. @default 3 */
+  /** Attempts per shard in total, counting retries of exit code 75 and Spot or host interruptions. @default 3 */
   readonly attempts?: number;
 }
-
-/** Status reasons AWS Batch reports when Fargate Spot capacity is taken back. */
-const SPOT_INTERRUPTION_REASON = 'Your Spot Task was interrupted*';
 
 /**
  * One model's batch-scoring job on AWS Batch: `mlops score` in the trainer image, reading files
@@ -61,49 +49,17 @@ export class BatchScoring extends Construct {
     if (!settings) {
       throw new Error(`BatchScoring needs models[${model.name}].batchScoring in the config; received none`);
     }
-    const attempts = props.attempts ?? 3;
-    if (attempts < 1 || attempts > 10)
-      throw new Error(`attempts must be between 1 and 10 (AWS Batch), received ${attempts}`);
     this.jobQueue = props.jobQueue;
     this.modelName = model.name;
 
-    const logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.jobRole = new Role(this, 'JobRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Batch scoring job of ${model.name}`,
-    });
-    grantObjects(
-      this.jobRole,
-      dataLake.curated,
-      `${model.name}/score/`,
-      'read-write',
-      `The scorer reads any file uploaded under ${scoreInputPrefix(model.name)} and writes outputs named after them under ${scoreOutputPrefix(model.name)}.`,
-    );
-    grantObjects(
-      this.jobRole,
-      dataLake.artifacts,
-      registryPrefix(model.name),
-      'read',
-      `The scorer resolves the production alias of ${model.name} and reads that version's artifact under ${registryPrefix(model.name)}.`,
-    );
-    const executionRole = new Role(this, 'ExecutionRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Pulls the scoring image and writes the logs of ${model.name}`,
-    });
-    acknowledgeWildcardResource(
-      executionRole,
-      '*',
-      'ecr:GetAuthorizationToken does not support resource-level permissions: AWS requires Resource "*" to pull the image.',
-    );
-
-    const image = trainerContainerImage(model.training.image);
-    const container = new EcsFargateContainerDefinition(this, 'Container', {
-      image,
-      cpu: settings.vcpu,
-      memory: Size.mebibytes(settings.memoryMiB),
+    // 'Default' keeps the logical ids of the roles, log group and job definition this construct
+    // created itself before ContainerJobDefinition existed (docs/deploy.md, "Updating a deployed stack").
+    const job = new ContainerJobDefinition(this, 'Default', {
+      image: trainerContainerImage(model.training.image),
+      vcpu: settings.vcpu,
+      memoryMiB: settings.memoryMiB,
+      timeout: Duration.minutes(settings.timeoutMinutes),
+      attempts: props.attempts,
       // Arguments of the image's entry point (containers/trainer/main.ts); Ref:: values are the job parameters.
       command: [
         'score',
@@ -118,32 +74,37 @@ export class BatchScoring extends Construct {
         // Each upload rescores the whole input prefix and a retried shard rewrites its outputs.
         '--force',
       ],
-      environment: {
-        [ZONE_ENV.curated]: dataLake.curated.bucketName,
-        [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
-        [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
-      },
-      jobRole: this.jobRole,
-      executionRole,
-      logging: LogDriver.awsLogs({ streamPrefix: `${model.name}-score`, logGroup }),
-      assignPublicIp: true,
-      fargatePlatformVersion: FargatePlatformVersion.LATEST,
-    });
-    this.jobDefinition = new EcsJobDefinition(this, 'JobDefinition', {
-      container,
-      timeout: Duration.minutes(settings.timeoutMinutes),
-      retryAttempts: attempts,
       parameters: {
         input: `s3://${dataLake.curated.bucketName}/${scoreInputPrefix(model.name)}`,
         out: `s3://${dataLake.curated.bucketName}/${scoreOutputPrefix(model.name)}`,
         shards: String(settings.shards),
       },
-      retryStrategies: [
-        RetryStrategy.of(Action.RETRY, Reason.custom({ onExitCode: String(TRAINER_EXIT.retryable) })),
-        RetryStrategy.of(Action.RETRY, Reason.custom({ onStatusReason: SPOT_INTERRUPTION_REASON })),
-        RetryStrategy.of(Action.EXIT, Reason.custom({ onReason: '*' })),
-      ],
+      environment: {
+        [ZONE_ENV.curated]: dataLake.curated.bucketName,
+        [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
+        [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
+      },
+      logStreamPrefix: `${model.name}-score`,
+      logRetention: props.logRetention,
+      jobRoleDescription: `Batch scoring job of ${model.name}`,
+      executionRoleDescription: `Pulls the scoring image and writes the logs of ${model.name}`,
     });
+    this.jobDefinition = job.jobDefinition;
+    this.jobRole = job.jobRole;
+    grantObjects(
+      this.jobRole,
+      dataLake.curated,
+      `${model.name}/score/`,
+      'read-write',
+      `The scorer reads any file uploaded under ${scoreInputPrefix(model.name)} and writes outputs named after them under ${scoreOutputPrefix(model.name)}.`,
+    );
+    grantObjects(
+      this.jobRole,
+      dataLake.artifacts,
+      registryPrefix(model.name),
+      'read',
+      `The scorer resolves the production alias of ${model.name} and reads that version's artifact under ${registryPrefix(model.name)}.`,
+    );
 
     if (settings.schedule) {
       this.scheduleRule = new Rule(this, 'Schedule', {

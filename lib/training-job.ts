@@ -1,24 +1,15 @@
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
-import {
-  Action,
-  EcsEc2ContainerDefinition,
-  EcsFargateContainerDefinition,
-  EcsJobDefinition,
-  type IJobQueue,
-  Reason,
-  RetryStrategy,
-} from 'aws-cdk-lib/aws-batch';
-import { FargatePlatformVersion, LogDriver } from 'aws-cdk-lib/aws-ecs';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Duration } from 'aws-cdk-lib';
+import type { EcsJobDefinition, IJobQueue } from 'aws-cdk-lib/aws-batch';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV, trainerParamsFor } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
-import { TRAINER_ENV, TRAINER_EXIT } from '../core/workflow/contract';
+import { TRAINER_ENV } from '../core/workflow/contract';
 import { candidateArtifactKey, ZONE_ENV } from '../core/workflow/layout';
+import { ContainerJobDefinition } from './batch-job-definition';
 import type { DataLake } from './data-lake';
 import { grantObjects } from './grants';
-import { acknowledgeWildcardResource } from './nag';
 import { trainerContainerImage } from './trainer-image';
 
 export interface TrainingJobProps {
@@ -29,18 +20,15 @@ export interface TrainingJobProps {
   readonly jobQueue: IJobQueue;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** Attempts in total, counting retries of exit code 75 and Spot interruptions. @default 3 */
+  /** Attempts in total, counting retries of exit code 75 and Spot or host interruptions. @default 3 */
   readonly attempts?: number;
 }
 
-/** Status reasons AWS Batch reports when Spot capacity is taken back (EC2 Spot and Fargate Spot). */
-const SPOT_INTERRUPTION_REASONS = ['Host EC2*', 'Your Spot Task was interrupted*'];
-
 /**
- * One model's AWS Batch job definition: the trainer image (containers/trainer, or the model's own
+ * One model's AWS Batch training job: the trainer image (containers/trainer, or the model's own
  * image folder) built from a DockerImageAsset at deploy time, the trainer contract's environment,
- * a job role that reads the model's curated data and writes its run outputs, a timeout, and a
- * retry strategy that retries exit code 75 and Spot interruptions and nothing else.
+ * a job role that reads the model's curated data and writes its run outputs, a timeout, and the
+ * platform's retry policy (ContainerJobDefinition).
  */
 export class TrainingJob extends Construct {
   public readonly jobDefinition: EcsJobDefinition;
@@ -52,19 +40,34 @@ export class TrainingJob extends Construct {
   constructor(scope: Construct, id: string, props: TrainingJobProps) {
     super(scope, id);
     const { model, dataLake } = props;
-    const attempts = props.attempts ?? 3;
-    if (attempts < 1 || attempts > 10)
-      throw new Error(`attempts must be between 1 and 10 (AWS Batch), received ${attempts}`);
     this.jobQueue = props.jobQueue;
+    this.environment = {
+      [TRAINER_ENV.model]: model.name,
+      [TRAINER_ENV.target]: model.target,
+      ...(model.positiveLabel === undefined ? {} : { [TRAINER_ENV.positiveLabel]: model.positiveLabel }),
+      [TRAINER_ENV.params]: JSON.stringify(trainerParamsFor(model)),
+      [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
+      [ZONE_ENV.curated]: dataLake.curated.bucketName,
+      [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
+    };
 
-    const logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+    // 'Default' keeps the logical ids of the roles, log group and job definition this construct
+    // created itself before ContainerJobDefinition existed (docs/deploy.md, "Updating a deployed stack").
+    const job = new ContainerJobDefinition(this, 'Default', {
+      image: trainerContainerImage(model.training.image),
+      vcpu: model.training.vcpu,
+      memoryMiB: model.training.memoryMiB,
+      gpu: model.training.gpu,
+      timeout: Duration.minutes(model.training.timeoutMinutes),
+      attempts: props.attempts,
+      environment: this.environment,
+      logStreamPrefix: model.name,
+      logRetention: props.logRetention,
+      jobRoleDescription: `Training job of ${model.name}`,
+      executionRoleDescription: `Pulls the training image and writes the logs of ${model.name}`,
     });
-    this.jobRole = new Role(this, 'JobRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Training job of ${model.name}`,
-    });
+    this.jobDefinition = job.jobDefinition;
+    this.jobRole = job.jobRole;
     grantObjects(
       this.jobRole,
       dataLake.curated,
@@ -82,58 +85,6 @@ export class TrainingJob extends Construct {
       'write',
       `The trainer writes a run's model, metrics and profile under ${outputs}; the run id is known only at run time.`,
     );
-    const executionRole = new Role(this, 'ExecutionRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Pulls the training image and writes the logs of ${model.name}`,
-    });
-    acknowledgeWildcardResource(
-      executionRole,
-      '*',
-      'ecr:GetAuthorizationToken does not support resource-level permissions: AWS requires Resource "*" to pull the image.',
-    );
-
-    this.environment = {
-      [TRAINER_ENV.model]: model.name,
-      [TRAINER_ENV.target]: model.target,
-      ...(model.positiveLabel === undefined ? {} : { [TRAINER_ENV.positiveLabel]: model.positiveLabel }),
-      [TRAINER_ENV.params]: JSON.stringify(trainerParamsFor(model)),
-      [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
-      [ZONE_ENV.curated]: dataLake.curated.bucketName,
-      [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
-    };
-
-    const image = trainerContainerImage(model.training.image);
-    const containerProps = {
-      image,
-      cpu: model.training.vcpu,
-      memory: Size.mebibytes(model.training.memoryMiB),
-      environment: this.environment,
-      jobRole: this.jobRole,
-      executionRole,
-      logging: LogDriver.awsLogs({ streamPrefix: model.name, logGroup }),
-    };
-    const container =
-      model.training.gpu > 0
-        ? new EcsEc2ContainerDefinition(this, 'Container', { ...containerProps, gpu: model.training.gpu })
-        : new EcsFargateContainerDefinition(this, 'Container', {
-            ...containerProps,
-            // Public subnets without a NAT gateway: the task reaches S3 and ECR through its public IP.
-            assignPublicIp: true,
-            fargatePlatformVersion: FargatePlatformVersion.LATEST,
-          });
-
-    this.jobDefinition = new EcsJobDefinition(this, 'JobDefinition', {
-      container,
-      timeout: Duration.minutes(model.training.timeoutMinutes),
-      retryAttempts: attempts,
-      retryStrategies: [
-        RetryStrategy.of(Action.RETRY, Reason.custom({ onExitCode: String(TRAINER_EXIT.retryable) })),
-        ...SPOT_INTERRUPTION_REASONS.map((onStatusReason) =>
-          RetryStrategy.of(Action.RETRY, Reason.custom({ onStatusReason })),
-        ),
-        RetryStrategy.of(Action.EXIT, Reason.custom({ onReason: '*' })),
-      ],
-    });
   }
 
   /** Where a run's outputs go: the folder of the candidate artifact (TRAINER_OUTPUTS names the files in it). */

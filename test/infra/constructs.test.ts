@@ -12,6 +12,7 @@ import {
   everyVariant,
   flatten,
   objectGrants,
+  PLATFORM_RETRY_STRATEGY,
   resourcesOf,
   type Synthesized,
   statementsOf,
@@ -190,15 +191,7 @@ describe('TrainingJob', () => {
 
   test('retries exit code 75 and Spot interruptions, and exits on anything else', () => {
     const { RetryStrategy } = jobDefinition(churn, 'churn');
-    expect(RetryStrategy).toEqual({
-      Attempts: 3,
-      EvaluateOnExit: [
-        { Action: 'RETRY', OnExitCode: '75' },
-        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-        { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
-        { Action: 'EXIT', OnReason: '*' },
-      ],
-    });
+    expect(RetryStrategy).toEqual(PLATFORM_RETRY_STRATEGY);
   });
 
   test('stops a job after the configured timeout', () => {

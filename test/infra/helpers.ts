@@ -112,3 +112,14 @@ export function objectGrants(template: Template, roleLogicalId: string): string[
     )
     .sort();
 }
+
+/** The retry strategy every Batch job of the platform has (ContainerJobDefinition, default attempts). */
+export const PLATFORM_RETRY_STRATEGY = {
+  Attempts: 3,
+  EvaluateOnExit: [
+    { Action: 'RETRY', OnExitCode: '75' },
+    { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+    { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
+    { Action: 'EXIT', OnReason: '*' },
+  ],
+};

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../core/config/parse';
 import { buildApp, FEATURE_FLAGS } from '../../lib/app';
 import { BatchScoring } from '../../lib/batch-scoring';
 import { DataLake } from '../../lib/data-lake';
 import { StreamingScoring } from '../../lib/streaming-scoring';
 import { Training } from '../../lib/training';
-import { churnOnly, flatten, objectGrants, type Synthesized, synth } from './helpers';
+import { churnOnly, flatten, objectGrants, PLATFORM_RETRY_STRATEGY, type Synthesized, synth } from './helpers';
 
 const scoringConfig = parseConfig(
   {
@@ -83,6 +84,16 @@ describe('batch scoring', () => {
       's3:ListBucket on DataLakeCurated.Arn',
       's3:PutObject on DataLakeCurated.Arn/churn/score/*',
     ]);
+  });
+
+  test('the scoring job retries exactly as the training job does: exit code 75 and Spot or host interruptions', () => {
+    // given one model with both jobs, when synthesized, then both job definitions carry the same retry strategy
+    const resources = scoring.stack.models.get('churn')!;
+    const retryStrategyOf = (jobDefinition: IConstruct) =>
+      scoring.template.toJSON().Resources[scoring.logicalId(jobDefinition)].Properties.RetryStrategy;
+    const scoringRetries = retryStrategyOf(resources.batchScoring!.jobDefinition);
+    expect(scoringRetries).toEqual(retryStrategyOf(resources.trainingJob.jobDefinition));
+    expect(scoringRetries).toEqual(PLATFORM_RETRY_STRATEGY);
   });
 
   test('the schedule submits an array job of the configured shards', () => {
