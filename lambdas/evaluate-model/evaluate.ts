@@ -11,12 +11,8 @@ import { type EvaluationResult, TRAINER_OUTPUTS, validationResultSchema } from '
 import { scoreOnHeldOut } from '../../core/workflow/evaluate';
 import { decideGate, type GateRule } from '../../core/workflow/gate';
 import { candidateArtifactKey, runRecordKey } from '../../core/workflow/layout';
-import {
-  assertSameModel,
-  MissingObjectError,
-  trainerOutputKey,
-  WorkflowConfigError,
-} from '../validate-data/workflow-step';
+import { trainerOutputKey } from '../../core/workflow/run-ids';
+import { assertSameModel, MissingObjectError, WorkflowConfigError } from '../shared/step-errors';
 
 /** The evaluate step reads the state after training: the execution input plus `$.validation` (and `$.training`). */
 export const evaluateInputSchema = z.object({

@@ -4,7 +4,9 @@ import { EventBridgeSink } from '../../adapters/eventbridge-sink';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
-import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import { once, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger } from '../shared/observability';
+import { createStepHandler } from '../shared/step-handler';
 import { BestEffortEventSink, type RegisterDeps, registerInputSchema, registerStep } from './register';
 
 /**
@@ -41,5 +43,5 @@ export function createRegisterHandler(options: { readonly deps: () => RegisterDe
   });
 }
 
-const logger = stepLogger('register-model');
+const logger = functionLogger('register-model');
 export const handler = createRegisterHandler({ deps: once(() => registerDepsFromEnv(logger)), logger });

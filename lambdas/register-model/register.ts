@@ -14,7 +14,7 @@ import {
 } from '../../core/workflow/contract';
 import { candidateArtifactKey } from '../../core/workflow/layout';
 import { artifactMetrics, artifactParameters } from '../evaluate-model/evaluate';
-import { assertSameModel, MissingObjectError, StepInputError } from '../validate-data/workflow-step';
+import { assertSameModel, MissingObjectError, StepInputError } from '../shared/step-errors';
 
 /** The register step reads the state after the gate: `$.validation` and `$.evaluation`. */
 export const registerInputSchema = z.object({
