@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArtifactError, type ModelArtifact, parseArtifact } from '../../core/artifact/format';
+import { artifactMetrics, artifactParameters } from '../../core/artifact/registry-fields';
 import type { ModelConfig } from '../../core/config/schema';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
 import { DataError } from '../../core/data/table';
@@ -152,16 +153,4 @@ async function loadChampion(
     version: production.version,
     artifact: parseArtifact(new TextDecoder().decode(bytes), `version ${production.version} of ${model}`),
   };
-}
-
-/** What the trainer chose (seed, split, learner settings), with the learner it kept. */
-export function artifactParameters(artifact: ModelArtifact): Record<string, unknown> {
-  return { ...artifact.params, chosenLearner: artifact.model.kind };
-}
-
-/** The candidate's metrics on its validation split (the same rows the gate scored). */
-export function artifactMetrics(artifact: ModelArtifact): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(artifact.metrics.validation).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
-  );
 }
