@@ -6,7 +6,7 @@ import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
 import { ZONE_ENV } from '../../core/workflow/layout';
-import { ModelCache } from '../inference/model-cache';
+import { ModelCache } from '../shared/model-cache';
 import { functionLogger } from '../shared/observability';
 import { STREAM_SCORER_ENV, streamSinkPrefix } from './config';
 import { type StreamScoringDeps, scoreStreamBatch } from './score-stream';
