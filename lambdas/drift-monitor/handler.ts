@@ -8,9 +8,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { SnsPublisher } from '../../adapters/sns-publisher';
 import { StepFunctionsExecutions } from '../../adapters/step-functions';
-import { ConfigError } from '../../core/config/parse';
 import { MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
-import { once, zoneStoresFromEnv } from '../shared/environment';
+import { once, requiredEnv, zoneStoresFromEnv } from '../shared/environment';
 import { functionLogger, functionMetrics, logContext, logFailures } from '../shared/observability';
 import {
   COLUMN_DIMENSION,
@@ -58,12 +57,6 @@ export function publishDriftMetrics(metrics: Metrics, model: string, list: reado
   }
 }
 
-function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, [{ path: '', message: `is not set: ${what} (the CDK app sets it)` }]);
-  return value;
-}
-
 export interface DriftMonitorClients {
   readonly s3?: S3Client;
   readonly sfn?: SFNClient;
@@ -79,7 +72,7 @@ export function driftMonitorDepsFromEnv(
   const model = modelConfigFromEnv(env);
   // Set by the CDK app only when retrain.onDrift is on: without it the monitor never starts a run.
   const stateMachineArn = env[RUNTIME_ENV.stateMachineArn]?.trim() || undefined;
-  const topicArn = requiredEnv(env, RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts');
+  const topicArn = requiredEnv(RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts (the CDK app sets it)', env);
   const stores = zoneStoresFromEnv(['artifacts', 'monitoring'], clients.s3 ?? createS3Client(), env);
   const executions = stateMachineArn
     ? new StepFunctionsExecutions(clients.sfn ?? new SFNClient({}), { [model.name]: stateMachineArn })

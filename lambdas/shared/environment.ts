@@ -4,16 +4,16 @@ import { ConfigError } from '../../core/config/parse';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { ZONE_ENV, type Zone } from '../../core/workflow/layout';
 
+/** A variable the deploying side must set; fails fast naming it and saying what it is (`is not set: <what>`). */
+export function requiredEnv(name: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, [{ path: '', message: `is not set: ${what}` }]);
+  return value;
+}
+
 /** The bucket of a zone from ZONE_ENV; fails fast naming the variable. */
 export function zoneBucketFromEnv(zone: Zone, env: NodeJS.ProcessEnv = process.env): string {
-  const name = ZONE_ENV[zone];
-  const bucket = env[name]?.trim();
-  if (!bucket) {
-    throw new ConfigError(name, [
-      { path: '', message: `is not set: the ${zone} zone's bucket name (the CDK app and the local platform set it)` },
-    ]);
-  }
-  return bucket;
+  return requiredEnv(ZONE_ENV[zone], `the ${zone} zone's bucket name (the CDK app and the local platform set it)`, env);
 }
 
 /** One ObjectStore per zone the function uses, all over one S3 client. */
