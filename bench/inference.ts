@@ -20,6 +20,8 @@ import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { type ModelArtifact, serializeArtifact } from '../core/artifact/format';
+import { defaultsFor } from '../core/config/parse';
+import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { Cell } from '../core/data/table';
 import { generateSynthetic } from '../core/datasets/synthetic';
 import { summarizeSchema } from '../core/registry/records';
@@ -28,13 +30,20 @@ import { MemoryObjectStore } from '../core/storage/memory-store';
 import type { ObjectStore } from '../core/storage/object-store';
 import { trainModel } from '../core/train/train';
 import { InferenceApp } from '../lambdas/inference/app';
-import { INFERENCE_DEFAULTS, INFERENCE_ENV, type InferenceConfig } from '../lambdas/inference/config';
+import {
+  INFERENCE_ENV,
+  INFERENCE_RUNTIME_DEFAULTS,
+  type InferenceConfig,
+  inferenceConfigFor,
+} from '../lambdas/inference/config';
 import { createInferenceHandler } from '../lambdas/inference/handler';
 import { inProcessBackend } from '../lambdas/inference/predict';
 import { startLocalS3 } from '../local/s3-server';
 
 const run = promisify(execFile);
 const MODEL = 'bench';
+/** The benchmarked model's config, with the schema's endpoint defaults (as a minimal mlops.config entry gets). */
+const MODEL_CONFIG = defaultsFor({ name: MODEL, target: 'churned', positiveLabel: 'yes' });
 const HANDLER_ENTRY = join(__dirname, '..', 'lambdas', 'inference', 'handler.ts');
 
 export interface InferenceBenchOptions {
@@ -170,12 +179,11 @@ async function measureWarm(
 ): Promise<{ latencies: LatencyResult[]; captureObjects: number }> {
   const artifacts = new MemoryObjectStore('artifacts');
   await publish(artifacts, artifact);
-  const config: InferenceConfig = {
-    ...INFERENCE_DEFAULTS,
-    modelName: MODEL,
+  const config: InferenceConfig = inferenceConfigFor(MODEL_CONFIG, {
+    ...INFERENCE_RUNTIME_DEFAULTS,
     artifactsBucket: 'artifacts',
     monitoringBucket: 'monitoring',
-  };
+  });
   const monitoring = new MemoryObjectStore('monitoring');
   const app = new InferenceApp({
     config,
@@ -270,7 +278,7 @@ async function measureColdStart(artifact: ModelArtifact, runs: number): Promise<
       AWS_SECRET_ACCESS_KEY: 'bench',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'WARN',
-      [INFERENCE_ENV.modelName]: MODEL,
+      [RUNTIME_ENV.modelConfig]: modelConfigToEnv(MODEL_CONFIG),
       [INFERENCE_ENV.artifactsBucket]: 'artifacts',
       [INFERENCE_ENV.monitoringBucket]: 'monitoring',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -341,7 +349,7 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
       trainSeconds: round(seconds, 2),
     },
     warm,
-    capture: { sampleRate: INFERENCE_DEFAULTS.captureSampleRate, objectsWritten: captureObjects },
+    capture: { sampleRate: MODEL_CONFIG.endpoint.captureSampleRate, objectsWritten: captureObjects },
     coldStart,
   };
   log(formatTable(result));

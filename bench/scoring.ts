@@ -16,7 +16,7 @@ import { CHURN_TARGET, generateChurn } from '../core/datasets/churn';
 import { scoreCsvStream, type TextSink } from '../core/score/batch';
 import { Scorer } from '../core/score/scorer';
 import { trainModel } from '../core/train/train';
-import type { ServingModel } from '../lambdas/inference/model-cache';
+import type { ServingModel } from '../lambdas/shared/model-cache';
 import { scoreStreamBatch } from '../lambdas/stream-scorer/score-stream';
 import { kinesisRecords } from '../local/stream-shim';
 

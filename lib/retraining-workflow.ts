@@ -41,7 +41,7 @@ import type { FunctionKind } from './lambda-entries';
 import { acknowledgeWildcardResource, XRAY_REASON } from './nag';
 import { TrainingJob } from './training-job';
 
-/** Errors a step throws when a retry cannot help: the event or the config is wrong (see lambdas/validate-data/workflow-step.ts). */
+/** Errors a step throws when a retry cannot help: the event or the config is wrong (see lambdas/shared/step-errors.ts). */
 const DETERMINISTIC_STEP_ERRORS = ['StepInputError', 'WorkflowConfigError'] as const;
 
 /**

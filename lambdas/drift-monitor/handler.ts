@@ -1,6 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -9,9 +8,9 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { SnsPublisher } from '../../adapters/sns-publisher';
 import { StepFunctionsExecutions } from '../../adapters/step-functions';
-import { ConfigError } from '../../core/config/parse';
-import { METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
-import { once, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import { MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
+import { once, requiredEnv, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger, functionMetrics, logContext, logFailures } from '../shared/observability';
 import {
   COLUMN_DIMENSION,
   type DriftCheckSummary,
@@ -58,12 +57,6 @@ export function publishDriftMetrics(metrics: Metrics, model: string, list: reado
   }
 }
 
-function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, [{ path: '', message: `is not set: ${what} (the CDK app sets it)` }]);
-  return value;
-}
-
 export interface DriftMonitorClients {
   readonly s3?: S3Client;
   readonly sfn?: SFNClient;
@@ -79,7 +72,7 @@ export function driftMonitorDepsFromEnv(
   const model = modelConfigFromEnv(env);
   // Set by the CDK app only when retrain.onDrift is on: without it the monitor never starts a run.
   const stateMachineArn = env[RUNTIME_ENV.stateMachineArn]?.trim() || undefined;
-  const topicArn = requiredEnv(env, RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts');
+  const topicArn = requiredEnv(RUNTIME_ENV.topicArn, 'the SNS topic ARN for drift alerts (the CDK app sets it)', env);
   const stores = zoneStoresFromEnv(['artifacts', 'monitoring'], clients.s3 ?? createS3Client(), env);
   const executions = stateMachineArn
     ? new StepFunctionsExecutions(clients.sfn ?? new SFNClient({}), { [model.name]: stateMachineArn })
@@ -107,14 +100,9 @@ export interface DriftMonitorHandlerOptions {
 export function createDriftMonitorHandler(options: DriftMonitorHandlerOptions) {
   const { logger, metrics } = options;
   return middy<unknown, DriftCheckSummary>()
-    .use(injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj<unknown, DriftCheckSummary>)
+    .use(logContext<unknown, DriftCheckSummary>(logger))
     .use(logMetrics(metrics) as MiddlewareObj<unknown, DriftCheckSummary>)
-    .use({
-      onError: (request) => {
-        const error = request.error as Error | null;
-        logger.error('drift check failed', { errorName: error?.name, error: error ?? undefined });
-      },
-    })
+    .use(logFailures<unknown, DriftCheckSummary>(logger, 'drift check failed'))
     .handler(async (event: unknown): Promise<DriftCheckSummary> => {
       const request = parseDriftCheckEvent(event);
       const deps = options.deps();
@@ -125,8 +113,8 @@ export function createDriftMonitorHandler(options: DriftMonitorHandlerOptions) {
     });
 }
 
-const logger = new Logger({ serviceName: process.env[RUNTIME_ENV.serviceName] ?? 'drift-monitor' });
-const metrics = new Metrics({ namespace: process.env[RUNTIME_ENV.metricsNamespace] || METRICS_NAMESPACE });
+const logger = functionLogger('drift-monitor');
+const metrics = functionMetrics('drift-monitor');
 export const handler = createDriftMonitorHandler({
   deps: once(() => driftMonitorDepsFromEnv(logger, metrics)),
   logger,

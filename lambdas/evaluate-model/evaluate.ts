@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArtifactError, type ModelArtifact, parseArtifact } from '../../core/artifact/format';
+import { artifactMetrics, artifactParameters } from '../../core/artifact/registry-fields';
 import type { ModelConfig } from '../../core/config/schema';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
 import { DataError } from '../../core/data/table';
@@ -11,12 +12,8 @@ import { type EvaluationResult, TRAINER_OUTPUTS, validationResultSchema } from '
 import { scoreOnHeldOut } from '../../core/workflow/evaluate';
 import { decideGate, type GateRule } from '../../core/workflow/gate';
 import { candidateArtifactKey, runRecordKey } from '../../core/workflow/layout';
-import {
-  assertSameModel,
-  MissingObjectError,
-  trainerOutputKey,
-  WorkflowConfigError,
-} from '../validate-data/workflow-step';
+import { trainerOutputKey } from '../../core/workflow/run-ids';
+import { assertSameModel, MissingObjectError, WorkflowConfigError } from '../shared/step-errors';
 
 /** The evaluate step reads the state after training: the execution input plus `$.validation` (and `$.training`). */
 export const evaluateInputSchema = z.object({
@@ -145,16 +142,4 @@ async function loadChampion(
 ): Promise<{ version: number; artifact: ModelArtifact } | null> {
   const production = await registry.loadAliased(model, PRODUCTION_ALIAS);
   return production && { version: production.version, artifact: production.artifact };
-}
-
-/** What the trainer chose (seed, split, learner settings), with the learner it kept. */
-export function artifactParameters(artifact: ModelArtifact): Record<string, unknown> {
-  return { ...artifact.params, chosenLearner: artifact.model.kind };
-}
-
-/** The candidate's metrics on its validation split (the same rows the gate scored). */
-export function artifactMetrics(artifact: ModelArtifact): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(artifact.metrics.validation).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
-  );
 }

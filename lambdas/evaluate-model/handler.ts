@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
-import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import { once, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger } from '../shared/observability';
+import { createStepHandler } from '../shared/step-handler';
 import { type EvaluateDeps, evaluateInputSchema, evaluateStep } from './evaluate';
 
 /**
@@ -27,5 +29,5 @@ export function createEvaluateHandler(options: { readonly deps: () => EvaluateDe
   });
 }
 
-const logger = stepLogger('evaluate-model');
+const logger = functionLogger('evaluate-model');
 export const handler = createEvaluateHandler({ deps: once(() => evaluateDepsFromEnv()), logger });

@@ -3,10 +3,10 @@ import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
 import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
+import { type CacheLogger, ModelCache, ModelUnavailableError } from '../shared/model-cache';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
-import { type CacheLogger, ModelCache, ModelUnavailableError } from './model-cache';
 import { describeModel, predict, type ScoringBackend } from './predict';
 import { parsePredictRequest } from './request';
 

@@ -1,12 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
-import { METRICS_NAMESPACE, MODEL_DIMENSION } from '../../core/config/runtime-env';
+import { MODEL_DIMENSION } from '../../core/config/runtime-env';
 import type { HttpResponse } from '../shared/http';
-import { httpMiddlewares } from '../shared/observability';
+import { functionLogger, functionMetrics, httpMiddlewares } from '../shared/observability';
 import { classifyInferenceError, InferenceApp } from './app';
 import { inferenceConfigFromEnv } from './config';
 import { inProcessBackend } from './predict';
@@ -72,8 +72,8 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
   });
 }
 
-const logger = new Logger({ serviceName: 'inference' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'inference' });
+const logger = functionLogger('inference');
+const metrics = functionMetrics('inference');
 let app: InferenceApp | undefined;
 
 const httpHandler = createInferenceHandler({

@@ -1,5 +1,5 @@
 import type { Prediction, ScoringPolicy } from '../../core/score/scorer';
-import type { ServingModel } from './model-cache';
+import type { ServingModel } from '../shared/model-cache';
 import type { Instance } from './request';
 
 /** Where scores come from once the request is validated: this function, or a SageMaker endpoint. */

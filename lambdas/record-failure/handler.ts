@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
-import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import { once, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger } from '../shared/observability';
+import { createStepHandler } from '../shared/step-handler';
 import { type RecordFailureDeps, recordFailureInputSchema, recordFailureStep } from './record-failure';
 
 /**
@@ -30,5 +32,5 @@ export function createRecordFailureHandler(options: {
   });
 }
 
-const logger = stepLogger('record-failure');
+const logger = functionLogger('record-failure');
 export const handler = createRecordFailureHandler({ deps: once(() => recordFailureDepsFromEnv()), logger });

@@ -19,7 +19,8 @@ import {
   TRAINER_OUTPUTS,
   triggerSchema,
 } from '../../core/workflow/contract';
-import { assertSameModel, newRunId, RUN_ID_PATTERN, trainerOutputKey } from '../validate-data/workflow-step';
+import { newRunId, RUN_ID_PATTERN, trainerOutputKey } from '../../core/workflow/run-ids';
+import { assertSameModel } from '../shared/step-errors';
 
 /**
  * The catch path's input: the whole state when a step failed, with Step Functions' `{ Error, Cause }`

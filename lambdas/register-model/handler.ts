@@ -2,9 +2,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeSink } from '../../adapters/eventbridge-sink';
 import { createS3Client } from '../../adapters/s3-object-store';
-import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
-import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from '../validate-data/workflow-step';
+import { once, requiredEnv, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger } from '../shared/observability';
+import { createStepHandler } from '../shared/step-handler';
 import { BestEffortEventSink, type RegisterDeps, registerInputSchema, registerStep } from './register';
 
 /**
@@ -15,12 +16,11 @@ import { BestEffortEventSink, type RegisterDeps, registerInputSchema, registerSt
  */
 export function registerDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): RegisterDeps {
   const model = modelConfigFromEnv(env);
-  const bus = env[RUNTIME_ENV.eventBusName]?.trim();
-  if (!bus) {
-    throw new ConfigError(RUNTIME_ENV.eventBusName, [
-      { path: '', message: 'is not set: the EventBridge bus that receives registry events (for example "default")' },
-    ]);
-  }
+  const bus = requiredEnv(
+    RUNTIME_ENV.eventBusName,
+    'the EventBridge bus that receives registry events (for example "default")',
+    env,
+  );
   const events = new BestEffortEventSink(new EventBridgeSink(new EventBridgeClient({}), bus), (event, error) =>
     logger.error('registry event not published', { detailType: event.detailType, detail: event.detail, error }),
   );
@@ -41,5 +41,5 @@ export function createRegisterHandler(options: { readonly deps: () => RegisterDe
   });
 }
 
-const logger = stepLogger('register-model');
+const logger = functionLogger('register-model');
 export const handler = createRegisterHandler({ deps: once(() => registerDepsFromEnv(logger)), logger });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ModelArtifact, parseArtifact } from '../../core/artifact/format';
+import { artifactMetrics, artifactParameters } from '../../core/artifact/registry-fields';
 import type { ModelConfig } from '../../core/config/schema';
 import type { EventSink, RegistryEvent } from '../../core/registry/events';
 import { type ModelVersion, PRODUCTION_ALIAS, summarizeSchema } from '../../core/registry/records';
@@ -13,8 +14,7 @@ import {
   validationResultSchema,
 } from '../../core/workflow/contract';
 import { candidateArtifactKey } from '../../core/workflow/layout';
-import { artifactMetrics, artifactParameters } from '../evaluate-model/evaluate';
-import { assertSameModel, MissingObjectError, StepInputError } from '../validate-data/workflow-step';
+import { assertSameModel, MissingObjectError, StepInputError } from '../shared/step-errors';
 
 /** The register step reads the state after the gate: `$.validation` and `$.evaluation`. */
 export const registerInputSchema = z.object({

@@ -1,5 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -10,7 +9,8 @@ import { ObjectStoreTriggerManifests } from '../../core/trigger/manifests';
 import { ObjectStoreModelLeases } from '../../core/trigger/model-lease';
 import { ObjectStorePendingMarkers } from '../../core/trigger/pending-markers';
 import { ZONE_ENV } from '../../core/workflow/layout';
-import { once, zoneBucketFromEnv } from '../validate-data/workflow-step';
+import { once, zoneBucketFromEnv } from '../shared/environment';
+import { functionLogger, logContext } from '../shared/observability';
 import { processTriggerRecords, type TriggerDeps } from './trigger';
 
 /**
@@ -50,7 +50,7 @@ export function triggerDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = proc
 
 export function createTriggerHandler(options: { readonly deps: () => TriggerDeps; readonly logger: Logger }) {
   return middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(options.logger, { resetKeys: true }))
+    .use(logContext<SQSEvent, SQSBatchResponse>(options.logger))
     .handler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const records = (event.Records ?? []).map(({ messageId, body }) => ({ messageId, body }));
       const result = await processTriggerRecords(records, options.deps());
@@ -58,5 +58,5 @@ export function createTriggerHandler(options: { readonly deps: () => TriggerDeps
     });
 }
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'retrain-trigger' });
+const logger = functionLogger('retrain-trigger');
 export const handler = createTriggerHandler({ deps: once(() => triggerDepsFromEnv(logger)), logger });

@@ -1,12 +1,53 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
+import { METRICS_NAMESPACE, RUNTIME_ENV } from '../../core/config/runtime-env';
 import { clipText } from '../../core/text/clip';
 import { type HttpErrorOptions, httpErrors } from './error-middleware';
 import type { HttpResponse } from './http';
 import { requestLineOf } from './routing';
+
+/**
+ * The logger of every function, built one way: the service name the CDK app sets
+ * (POWERTOOLS_SERVICE_NAME = the function's kind), else the kind given here.
+ */
+export function functionLogger(defaultService: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  return new Logger({ serviceName: env[RUNTIME_ENV.serviceName] ?? defaultService });
+}
+
+/** The metrics of every function that publishes any, in METRICS_NAMESPACE unless the environment says otherwise. */
+export function functionMetrics(defaultService: string, env: NodeJS.ProcessEnv = process.env): Metrics {
+  return new Metrics({
+    namespace: env[RUNTIME_ENV.metricsNamespace] || METRICS_NAMESPACE,
+    serviceName: env[RUNTIME_ENV.serviceName] ?? defaultService,
+  });
+}
+
+/** The Lambda context (request id, cold start) on every log line; keys appended during a request are dropped after it. */
+export function logContext<E, R>(logger: Logger): MiddlewareObj<E, R> {
+  return injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj<E, R>;
+}
+
+/**
+ * Logs a failed invocation once, with the error's name (what Step Functions' Catch matches on),
+ * then lets the error go on unchanged. `beforeRethrow` may still edit the error (the steps clip it).
+ */
+export function logFailures<E, R>(
+  logger: Pick<Logger, 'error'>,
+  message: string,
+  beforeRethrow?: (error: Error) => void,
+): MiddlewareObj<E, R> {
+  return {
+    name: 'logFailures',
+    onError: (request) => {
+      const error = request.error as Error | null;
+      logger.error(message, { errorName: error?.name, error: error ?? undefined });
+      if (error && beforeRethrow) beforeRethrow(error);
+    },
+  };
+}
 
 export interface HttpMiddlewareOptions {
   readonly logger: Logger;
@@ -27,9 +68,7 @@ export interface HttpMiddlewareOptions {
  * a runtime error.
  */
 export function httpMiddlewares(options: HttpMiddlewareOptions): MiddlewareObj<unknown, HttpResponse>[] {
-  const middlewares: MiddlewareObj<unknown, HttpResponse>[] = [
-    injectLambdaContext(options.logger, { resetKeys: true }) as MiddlewareObj<unknown, HttpResponse>,
-  ];
+  const middlewares: MiddlewareObj<unknown, HttpResponse>[] = [logContext(options.logger)];
   if (options.metrics) {
     middlewares.push(
       logMetrics(options.metrics, { captureColdStartMetric: true }) as MiddlewareObj<unknown, HttpResponse>,

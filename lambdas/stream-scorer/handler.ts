@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -6,7 +6,8 @@ import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
 import { ZONE_ENV } from '../../core/workflow/layout';
-import { ModelCache } from '../inference/model-cache';
+import { ModelCache } from '../shared/model-cache';
+import { functionLogger } from '../shared/observability';
 import { STREAM_SCORER_ENV, streamSinkPrefix } from './config';
 import { type StreamScoringDeps, scoreStreamBatch } from './score-stream';
 import { kinesisResultSink, objectStoreSinks, sqsDeadLetterSink } from './sinks';
@@ -59,7 +60,7 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
   };
 }
 
-const logger = new Logger();
+const logger = functionLogger('stream-scorer');
 let deps: StreamScoringDeps | undefined;
 
 export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {

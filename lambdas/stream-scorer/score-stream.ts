@@ -2,7 +2,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { Cell } from '../../core/data/table';
 import { InputError, type Prediction, type ScoringPolicy } from '../../core/score/scorer';
 import { clipText } from '../../core/text/clip';
-import type { ServingModel } from '../inference/model-cache';
+import type { ServingModel } from '../shared/model-cache';
 
 /**
  * Scores a batch of Kinesis records with the production model.

@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createS3Client } from '../../adapters/s3-object-store';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import { once, zoneStoresFromEnv } from '../shared/environment';
+import { functionLogger } from '../shared/observability';
+import { createStepHandler } from '../shared/step-handler';
 import { type ValidateDeps, validateInputSchema, validateStep } from './validate';
-import { createStepHandler, once, stepLogger, zoneStoresFromEnv } from './workflow-step';
 
 /**
  * Retraining step 1 (state `Validate`). Event: the execution input `{ model, trigger, dataKey? }`
@@ -30,5 +32,5 @@ export function createValidateHandler(options: { readonly deps: () => ValidateDe
   });
 }
 
-const logger = stepLogger('validate-data');
+const logger = functionLogger('validate-data');
 export const handler = createValidateHandler({ deps: once(() => validateDepsFromEnv(logger)), logger });

@@ -9,8 +9,9 @@ import { isPreconditionFailed, type ObjectStore } from '../../core/storage/objec
 import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
+import { newRunId, RUN_ID_PATTERN } from '../../core/workflow/run-ids';
 import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/validate';
-import { assertSameModel, newRunId, RUN_ID_PATTERN, StepInputError } from './workflow-step';
+import { assertSameModel, StepInputError } from '../shared/step-errors';
 
 /**
  * The validate step's input: the execution input, plus the run id when the state machine passes

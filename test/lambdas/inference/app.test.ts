@@ -3,10 +3,10 @@ import type { ObjectStore } from '../../../core/storage/object-store';
 import { classifyInferenceError, InferenceApp, type RequestOutcome } from '../../../lambdas/inference/app';
 import { CAPTURE_BYTE_DEFAULTS, type CaptureRecord } from '../../../lambdas/inference/capture';
 import type { InferenceConfig } from '../../../lambdas/inference/config';
-import type { CacheLogger } from '../../../lambdas/inference/model-cache';
 import { inProcessBackend } from '../../../lambdas/inference/predict';
 import { toHttpResponse } from '../../../lambdas/shared/error-middleware';
 import type { HttpResponse } from '../../../lambdas/shared/http';
+import type { CacheLogger } from '../../../lambdas/shared/model-cache';
 import { publish, testConfig, trainChurnArtifact, urlEvent } from './fixtures';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { S3ObjectStore } from '../../../adapters/s3-object-store';
+import { RUNTIME_ENV } from '../../../core/config/runtime-env';
 import { ModelRegistry } from '../../../core/registry/registry';
 import type { InferenceApp } from '../../../lambdas/inference/app';
 import { INFERENCE_ENV } from '../../../lambdas/inference/config';
@@ -39,10 +40,11 @@ afterAll(async () => {
   await harness.stop();
 });
 
-function deployedHandler(extraEnv: Record<string, string> = {}) {
+function deployedHandler(extraEnv: Record<string, string> = {}, endpoint: Record<string, unknown> = {}) {
   const logger = new Logger({ serviceName: 'inference-test', logLevel: 'SILENT' });
   const env = {
-    [INFERENCE_ENV.modelName]: MODEL,
+    // As lib/inference-endpoint.ts sets it: the model's config as JSON.
+    [RUNTIME_ENV.modelConfig]: JSON.stringify({ name: MODEL, target: 'churned', positiveLabel: 'yes', endpoint }),
     [INFERENCE_ENV.artifactsBucket]: ARTIFACTS,
     [INFERENCE_ENV.monitoringBucket]: MONITORING,
     AWS_ENDPOINT_URL_S3: harness.server.endpoint,
@@ -90,10 +92,7 @@ describe('inference handler over the local S3 endpoint', () => {
 
   it('describes the model on GET / and writes captured requests to the monitoring bucket', async () => {
     // given every request captured and a flush due at the first request
-    const { handler, app } = deployedHandler({
-      [INFERENCE_ENV.captureSampleRate]: '1',
-      [INFERENCE_ENV.captureMaxRows]: '1',
-    });
+    const { handler, app } = deployedHandler({ [INFERENCE_ENV.captureMaxRows]: '1' }, { captureSampleRate: 1 });
     // when the model is described and one prediction is made
     const described = await invoke(handler, urlEvent('GET', '/'));
     const predicted = await invoke(
@@ -134,11 +133,11 @@ describe('inference handler over the local S3 endpoint', () => {
   });
 
   it('answers 500 naming the variable when the function is misconfigured, without crashing', async () => {
-    const { handler } = deployedHandler({ [INFERENCE_ENV.unknownFeatures]: 'ignore' });
+    const { handler } = deployedHandler({}, { unknownFeatures: 'ignore' });
     const response = await invoke(handler, urlEvent('GET', '/'));
     expect(response.statusCode).toBe(500);
     expect(response.body.error.message).toMatch(
-      /MLOPS_UNKNOWN_FEATURES: must be "warn" or "reject" \(received "ignore"\)/,
+      /MLOPS_MODEL_CONFIG: [\s\S]*endpoint\.unknownFeatures: [\s\S]*\(received "ignore"\)/,
     );
   });
 });

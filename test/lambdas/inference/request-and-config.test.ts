@@ -1,10 +1,6 @@
-import { RUNTIME_ENV } from '../../../core/config/runtime-env';
-import {
-  INFERENCE_ENV,
-  InferenceConfigError,
-  inferenceConfigFromEnv,
-  inferenceEnvironment,
-} from '../../../lambdas/inference/config';
+import { defaultsFor } from '../../../core/config/parse';
+import { modelConfigToEnv, RUNTIME_ENV } from '../../../core/config/runtime-env';
+import { INFERENCE_ENV, InferenceConfigError, inferenceConfigFromEnv } from '../../../lambdas/inference/config';
 import { parsePredictRequest } from '../../../lambdas/inference/request';
 import { HttpError } from '../../../lambdas/shared/http';
 
@@ -48,8 +44,9 @@ describe('parsePredictRequest', () => {
 });
 
 describe('inferenceConfigFromEnv', () => {
+  const churn = { name: 'churn', target: 'churned', positiveLabel: 'yes' };
   const required = {
-    [INFERENCE_ENV.modelName]: 'churn',
+    [RUNTIME_ENV.modelConfig]: modelConfigToEnv(defaultsFor(churn)),
     [INFERENCE_ENV.artifactsBucket]: 'artifacts-bucket',
     [INFERENCE_ENV.monitoringBucket]: 'monitoring-bucket',
   };
@@ -71,39 +68,55 @@ describe('inferenceConfigFromEnv', () => {
   });
 
   it('names every missing or malformed variable with the value received', () => {
-    // given no model name and a sample rate above 1
-    const env = { ...required, [INFERENCE_ENV.modelName]: undefined, [INFERENCE_ENV.captureSampleRate]: '1.5' };
-    // when read, then both variables are named
+    // given a model config with a sample rate above 1, and no monitoring bucket
+    const env = {
+      ...required,
+      [RUNTIME_ENV.modelConfig]: JSON.stringify({ ...churn, endpoint: { captureSampleRate: 1.5 } }),
+      [INFERENCE_ENV.monitoringBucket]: undefined,
+    };
+    // when read, then both are named
     expect(() => inferenceConfigFromEnv(env)).toThrow(InferenceConfigError);
     expect(() => inferenceConfigFromEnv(env)).toThrow(
-      /MLOPS_MODEL_NAME: is required \(it is not set\).*MLOPS_CAPTURE_SAMPLE_RATE: must be between 0 and 1 \(received "1.5"\)/,
+      /MLOPS_MODEL_CONFIG: [\s\S]*endpoint\.captureSampleRate: endpoint\.captureSampleRate must be between 0 and 1 \(received 1\.5\)[\s\S]*MLOPS_MONITORING_BUCKET: is required \(it is not set\)/,
     );
   });
 
-  it("takes the model name and endpoint settings from the model's config JSON, overridden by explicit variables", () => {
-    // given the CDK app's MLOPS_MODEL_CONFIG with endpoint settings, and one explicit override
+  it("takes the model name and endpoint settings from the model's config JSON", () => {
+    // given the CDK app's MLOPS_MODEL_CONFIG with endpoint settings
     const modelConfig = JSON.stringify({
       name: 'fraud',
       target: 'is_fraud',
       positiveLabel: 'yes',
       endpoint: { maxInstances: 200, unknownFeatures: 'reject', captureSampleRate: 0.25 },
     });
-    const env = {
-      [RUNTIME_ENV.modelConfig]: modelConfig,
-      [INFERENCE_ENV.artifactsBucket]: 'artifacts-bucket',
-      [INFERENCE_ENV.monitoringBucket]: 'monitoring-bucket',
-      [INFERENCE_ENV.captureSampleRate]: '0.5',
-    };
     // when read
-    const config = inferenceConfigFromEnv(env);
-    // then the config supplies the model, and the explicit variable wins
+    const config = inferenceConfigFromEnv({ ...required, [RUNTIME_ENV.modelConfig]: modelConfig });
+    // then the config supplies the model, with the schema's defaults for the rest
     expect(config).toMatchObject({
       modelName: 'fraud',
       maxInstances: 200,
       unknownFeatures: 'reject',
       missingFeatures: 'impute',
-      captureSampleRate: 0.5,
+      captureSampleRate: 0.25,
     });
+  });
+
+  it('reads the endpoint settings from the model config only, not from variables of their own', () => {
+    // given variables that once overrode the model config's endpoint settings
+    const env = { ...required, MLOPS_MODEL_NAME: 'other', MLOPS_CAPTURE_SAMPLE_RATE: '0.5', MLOPS_MAX_INSTANCES: '7' };
+    // when read, then the model config decides
+    expect(inferenceConfigFromEnv(env)).toMatchObject({
+      modelName: 'churn',
+      captureSampleRate: 0.1,
+      maxInstances: 1000,
+    });
+  });
+
+  it("keeps the local platform's capture age override", () => {
+    // given MLOPS_CAPTURE_MAX_AGE_SECONDS=0, as local/platform.ts sets it for inference
+    const env = { ...required, [INFERENCE_ENV.captureMaxAgeSeconds]: '0' };
+    // when read, then each sampled request is written at once
+    expect(inferenceConfigFromEnv(env).captureMaxAgeSeconds).toBe(0);
   });
 
   it('names MLOPS_MODEL_CONFIG when it is not valid JSON', () => {
@@ -111,22 +124,27 @@ describe('inferenceConfigFromEnv', () => {
     expect(() => inferenceConfigFromEnv(env)).toThrow(/MLOPS_MODEL_CONFIG: [\s\S]*is not JSON/);
   });
 
-  it('reads back what inferenceEnvironment writes for a model config', () => {
+  it('names MLOPS_MODEL_CONFIG when it is not set', () => {
+    const env = { ...required, [RUNTIME_ENV.modelConfig]: undefined };
+    expect(() => inferenceConfigFromEnv(env)).toThrow(/MLOPS_MODEL_CONFIG: [\s\S]*is not set/);
+  });
+
+  it('reads back every endpoint setting the CDK app writes for a model config', () => {
     // given a model's endpoint settings as the CDK app has them
-    const endpoint = {
-      auth: 'AWS_IAM' as const,
-      acknowledgePublicAccess: false,
-      reservedConcurrency: 10,
-      maxInstances: 50,
-      unknownFeatures: 'reject' as const,
-      missingFeatures: 'reject' as const,
-      captureSampleRate: 0.5,
-      modelRefreshSeconds: 30,
-      sagemakerEndpointName: 'big-model',
-    };
-    // when turned into an environment and read back
-    const env = inferenceEnvironment({ name: 'churn', endpoint }, { artifacts: 'a-bucket', monitoring: 'm-bucket' });
-    const config = inferenceConfigFromEnv(env);
+    const model = defaultsFor({
+      ...churn,
+      endpoint: {
+        reservedConcurrency: 10,
+        maxInstances: 50,
+        unknownFeatures: 'reject',
+        missingFeatures: 'reject',
+        captureSampleRate: 0.5,
+        modelRefreshSeconds: 30,
+        sagemakerEndpointName: 'big-model',
+      },
+    });
+    // when turned into the environment lib/inference-endpoint.ts sets and read back
+    const config = inferenceConfigFromEnv({ ...required, [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) });
     // then the settings survive the round trip
     expect(config).toMatchObject({
       modelName: 'churn',

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { tableFromRecords } from '../../../core/data/table';
-import type { ServingModel } from '../../../lambdas/inference/model-cache';
-import { ModelUnavailableError } from '../../../lambdas/inference/model-cache';
+import type { ServingModel } from '../../../lambdas/shared/model-cache';
+import { ModelUnavailableError } from '../../../lambdas/shared/model-cache';
 import {
   type DeadLetter,
   type StreamResult,

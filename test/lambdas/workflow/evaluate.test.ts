@@ -2,10 +2,10 @@ import { serializeArtifact } from '../../../core/artifact/format';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { TRAINER_OUTPUTS } from '../../../core/workflow/contract';
 import { candidateArtifactKey } from '../../../core/workflow/layout';
+import { trainerOutputKey } from '../../../core/workflow/run-ids';
 import { evaluateStep, gateRuleFor } from '../../../lambdas/evaluate-model/evaluate';
 import { registerStep } from '../../../lambdas/register-model/register';
 import { validateStep } from '../../../lambdas/validate-data/validate';
-import { trainerOutputKey } from '../../../lambdas/validate-data/workflow-step';
 import {
   churnData,
   churnModel,

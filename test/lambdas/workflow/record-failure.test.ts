@@ -3,6 +3,7 @@ import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { TRAINER_OUTPUTS } from '../../../core/workflow/contract';
 import { runRecordKey } from '../../../core/workflow/layout';
+import { trainerOutputKey } from '../../../core/workflow/run-ids';
 import { evaluateStep } from '../../../lambdas/evaluate-model/evaluate';
 import {
   describeFailure,
@@ -13,8 +14,8 @@ import {
   recordFailureStep,
 } from '../../../lambdas/record-failure/record-failure';
 import { registerStep } from '../../../lambdas/register-model/register';
+import { parseStepEvent } from '../../../lambdas/shared/step-handler';
 import { validateStep } from '../../../lambdas/validate-data/validate';
-import { parseStepEvent, trainerOutputKey } from '../../../lambdas/validate-data/workflow-step';
 import { FaultyStore } from '../../storage/faulty-store';
 import { churnData, memoryStepDeps, uploadInput, validateAndTrain, WEAK_FEATURES } from './fixtures';
 

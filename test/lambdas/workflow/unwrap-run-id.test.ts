@@ -1,4 +1,4 @@
-import { unwrapRunId } from '../../../lambdas/validate-data/workflow-step';
+import { unwrapRunId } from '../../../lambdas/shared/step-handler';
 
 describe('unwrapRunId', () => {
   it('lifts the execution name into the state as runId', () => {

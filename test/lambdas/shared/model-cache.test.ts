@@ -1,8 +1,8 @@
 import { approvalKey, artifactKey } from '../../../core/registry/keys';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
-import { ModelCache, ModelUnavailableError } from '../../../lambdas/inference/model-cache';
-import { CountingStore, MODEL, publish, trainChurnArtifact } from './fixtures';
+import { ModelCache, ModelUnavailableError } from '../../../lambdas/shared/model-cache';
+import { CountingStore, MODEL, publish, trainChurnArtifact } from '../inference/fixtures';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const first = trainChurnArtifact({ seed: 1 });
