@@ -1,4 +1,4 @@
-import { aliasKey, artifactKey } from '../../core/registry/keys';
+import { aliasKey } from '../../core/registry/keys';
 import type { AliasRecord } from '../../core/registry/records';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
@@ -137,31 +137,29 @@ export class ModelCache {
 
   /** Loads the version the alias points to. The ETag was read BEFORE the alias, so a move in between is seen next time. */
   private async load(aliasEtag: string): Promise<void> {
-    const { model, store } = this.options;
+    const { model } = this.options;
     const alias = await this.registry.resolveAlias(model, this.alias);
     if (!alias) throw new Error(`the ${this.alias} alias of ${model} disappeared while loading`);
     if (this.serving && this.serving.version === alias.version) {
       this.serving = { ...this.serving, alias, aliasEtag };
       return;
     }
+    // The one registry path: alias -> verified artifact (registered SHA-256) -> parsed model.
+    const loaded = await this.registry.loadAliased(model, this.alias);
+    if (!loaded) throw new Error(`the ${this.alias} alias of ${model} disappeared while loading`);
     // A rejected version is never served, even for the moment between a rejection and the
     // rollback that follows it (or if that rollback failed): the loaded model stays instead.
-    if ((await this.registry.getApproval(model, alias.version)).status === 'rejected') {
+    if (loaded.approval === 'rejected') {
       throw new Error(
-        `${this.alias} points to version ${alias.version} of ${model}, which is rejected; it is not served ` +
+        `${this.alias} points to version ${loaded.version} of ${model}, which is rejected; it is not served ` +
           `(roll back or promote another version: mlops rollback ${model})`,
       );
     }
-    // getArtifact verifies the bytes against the SHA-256 recorded at registration.
-    const bytes = await this.registry.getArtifact(model, alias.version);
-    if (!bytes)
-      throw new Error(`${this.alias} points to version ${alias.version} of ${model}, which is not registered`);
-    const source = `s3://${store.bucket}/${artifactKey(model, alias.version)}`;
-    const scorer = Scorer.fromJson(new TextDecoder().decode(bytes), source);
+    const scorer = new Scorer(loaded.artifact);
     const previous = this.serving?.version;
-    this.serving = { name: model, version: alias.version, scorer, alias, aliasEtag };
+    this.serving = { name: model, version: loaded.version, scorer, alias: loaded.alias, aliasEtag };
     this.lastFailure = undefined;
     this.loads++;
-    this.options.logger?.info('model loaded', { model, version: alias.version, previousVersion: previous });
+    this.options.logger?.info('model loaded', { model, version: loaded.version, previousVersion: previous });
   }
 }
