@@ -42,6 +42,13 @@ export const triggerManifestKey = (model: string, executionName: string): string
   `${triggerPrefix(model)}manifests/${executionName}.json`;
 export const capturePrefix = (model: string): string => `capture/${model}/`;
 export const driftReportPrefix = (model: string): string => `drift/${model}/`;
+/** The pointer to a model's newest drift report. */
+export const driftLatestKey = (model: string): string => `${driftReportPrefix(model)}latest.json`;
+export const driftReportFolder = (model: string, reportId: string): string => `${driftReportPrefix(model)}${reportId}/`;
+export const driftReportJsonKey = (model: string, reportId: string): string =>
+  `${driftReportFolder(model, reportId)}report.json`;
+export const driftReportHtmlKey = (model: string, reportId: string): string =>
+  `${driftReportFolder(model, reportId)}report.html`;
 
 /** Capture objects are partitioned by hour so a drift window reads only the hours it needs. */
 export function captureKey(model: string, at: Date, id: string): string {

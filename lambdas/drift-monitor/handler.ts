@@ -12,14 +12,9 @@ import { StepFunctionsExecutions } from '../../adapters/step-functions';
 import { ConfigError } from '../../core/config/parse';
 import { METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import { once, zoneStoresFromEnv } from '../validate-data/workflow-step';
-import {
-  COLUMN_DIMENSION,
-  type DriftCheckSummary,
-  type DriftMetric,
-  type DriftMonitorDeps,
-  parseDriftCheckEvent,
-  runDriftCheck,
-} from './monitor';
+import { type DriftCheckSummary, type DriftMonitorDeps, runDriftCheck } from './check';
+import { parseDriftCheckEvent } from './event';
+import { COLUMN_DIMENSION, type DriftMetric } from './metrics';
 
 /**
  * The scheduled drift monitor of one model (README.md beside this file: behaviour and metrics).
