@@ -1,9 +1,9 @@
 import type { DataTable } from '../data/table';
 import { buildProfile, type ColumnProfile, type DataProfile } from '../profile/profile';
 import type { DataSchema } from '../schema/types';
-import { P_VALUE_TESTS } from './detect';
 import type { ColumnDrift, DriftReport, Severity } from './report';
 import { histogramSketch } from './stats';
+import { P_VALUE_TESTS } from './thresholds';
 
 /**
  * One self-contained HTML file: inline CSS and inline SVG, no script, no external font or

@@ -1,6 +1,6 @@
-import { P_VALUE_TESTS } from '../../core/drift/detect';
 import { driftStrength } from '../../core/drift/html';
 import type { ColumnDrift, DriftReport } from '../../core/drift/report';
+import { P_VALUE_TESTS } from '../../core/drift/thresholds';
 import { describeRetrain, type RetrainOutcome } from './retrain';
 
 /** The SNS alert of an actionable check, and the one-line texts it shares with the log. */

@@ -1,5 +1,5 @@
 import type { DRIFT_TESTS, ModelConfig } from '../../core/config/schema';
-import type { ColumnDriftOverride, DriftOptions } from '../../core/drift/detect';
+import type { ColumnDriftOverride, DriftOptions } from '../../core/drift/options';
 import type { DriftTestName } from '../../core/drift/report';
 import type { DataProfile } from '../../core/profile/profile';
 
