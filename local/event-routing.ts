@@ -10,7 +10,7 @@ import type { ExecutionRecord } from './step-functions';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '123456789012';
 
-export function eventBridgeEnvelope(detailType: string, source: string, resources: string[], detail: unknown) {
+export function eventBridgeEnvelope<Detail>(detailType: string, source: string, resources: string[], detail: Detail) {
   return {
     version: '0',
     id: randomUUID(),
