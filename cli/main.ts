@@ -1,4 +1,4 @@
-import { DriftConfigError } from '../core/drift/detect';
+import { DriftConfigError } from '../core/drift/options';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';

@@ -4,7 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
-import { rawPrefix, registryPrefix } from '../core/workflow/layout';
+import { curatedPrefix, rawPrefix, registryPrefix, runsPrefix, snapshotsPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
 
@@ -29,7 +29,7 @@ export class RetrainingSteps extends Construct {
     super(scope, id);
     const { model, dataLake } = props;
     const name = model.name;
-    const runs = `runs/${name}/`;
+    const runs = runsPrefix(name);
     const registry = registryPrefix(name);
     const environment = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };
     const step = (stepId: string, kind: 'validate-data' | 'evaluate-model' | 'register-model' | 'record-failure') =>
@@ -47,9 +47,9 @@ export class RetrainingSteps extends Construct {
       .useZone(
         'curated',
         dataLake.curated,
-        `${name}/`,
+        curatedPrefix(name),
         'read-write',
-        `Writes content-addressed snapshots under ${name}/snapshots/ and checks whether one exists.`,
+        `Writes content-addressed snapshots under ${snapshotsPrefix(name)} and checks whether one exists.`,
       )
       .useZone(
         'artifacts',
@@ -64,9 +64,9 @@ export class RetrainingSteps extends Construct {
       .useZone(
         'curated',
         dataLake.curated,
-        `${name}/`,
+        curatedPrefix(name),
         'read',
-        `Reads the held-out rows of the run's snapshot under ${name}/.`,
+        `Reads the held-out rows of the run's snapshot under ${curatedPrefix(name)}.`,
       )
       .useZone('artifacts', dataLake.artifacts, registry, 'read', `Loads the champion model under ${registry}.`)
       .useZone(

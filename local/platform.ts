@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
+import { createS3Client } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
-import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
@@ -12,14 +10,26 @@ import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
 import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize';
 import { ADMIN_ROUTE } from './admin-route';
+import { createAdminRoute } from './admin-routes';
 import { startAwsEndpoint } from './aws-endpoint';
 import { writeBuiltInData } from './built-in-data';
+import { startDriftTimers } from './drift-timers';
 import { BatchingQueue } from './event-queue';
+import {
+  createEventRouter,
+  executionStatusEvent,
+  LOCAL_REGION,
+  type LocalObjectCreated,
+  objectCreatedEvent,
+} from './event-routing';
 import { startFunctionUrlServer } from './function-url-server';
 import { LocalFunction } from './lambda-host';
+import { summarizeExecution, truncate } from './log-text';
+import { createServingAnnouncer } from './ready-banner';
 import { startLocalS3 } from './s3-server';
-import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
-import { handleStreamPut, STREAM_SCORER_LOCAL_ENVIRONMENT } from './stream-shim';
+import { prepareModels } from './seeding';
+import { LocalStepFunctions } from './step-functions';
+import { STREAM_SCORER_LOCAL_ENVIRONMENT } from './stream-shim';
 import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-handlers';
 
 /**
@@ -27,7 +37,8 @@ import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-han
  * them: the CDK app is synthesized (same config, same state machine definitions, same function
  * environments), each Lambda bundle runs in its own process, the trainer runs as a child process
  * with the Batch job definition's environment, and every AWS call the functions make goes to a
- * loopback endpoint (S3, Step Functions, EventBridge, SNS).
+ * loopback endpoint (S3, Step Functions, EventBridge, SNS). This file composes the parts:
+ * event-routing.ts, admin-routes.ts, drift-timers.ts, seeding.ts, ready-banner.ts.
  */
 export interface PlatformOptions {
   /** @default MLOPS_CONFIG or ./mlops.config.json */
@@ -75,31 +86,6 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-const LOCAL_REGION = 'us-east-1';
-const LOCAL_ACCOUNT = '123456789012';
-
-/** `rate(5 minutes)` in milliseconds; cron expressions return undefined (scheduled only on AWS). */
-export function rateToMs(expression: string): number | undefined {
-  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
-  if (!match) return undefined;
-  const unit = match[2].startsWith('minute') ? 60_000 : match[2].startsWith('hour') ? 3_600_000 : 86_400_000;
-  return Number(match[1]) * unit;
-}
-
-function eventBridgeEnvelope(detailType: string, source: string, resources: string[], detail: unknown) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source,
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources,
-    detail,
-  };
-}
-
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(options.dataDir ?? '.local');
@@ -121,7 +107,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     closers.push(() => s3.close());
 
     const stepFunctions = new LocalStepFunctions(join(dataDir, 'executions.json'));
-    // EventBridge rules of the app, locally: a production move reaches the model's endpoint at once.
     let routeEvent: (entry: Record<string, unknown>) => void = () => undefined;
     const publish = (message: { topicArn: string; subject?: string; message: string }) => {
       appendFileSync(
@@ -201,15 +186,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return found;
     };
 
-    routeEvent = (entry) => {
-      if (entry.Source !== 'mlops.registry' || entry.DetailType !== 'ModelAliasMoved') return;
-      const detail = JSON.parse(String(entry.Detail ?? '{}')) as { model?: string; alias?: string };
-      const endpoint =
-        detail.alias === 'production' && detail.model ? functions.get(`inference:${detail.model}`) : undefined;
-      endpoint
-        ?.invoke(eventBridgeEnvelope('ModelAliasMoved', 'mlops.registry', [], detail))
-        .catch((error: Error) => log(`[${detail.model}] endpoint reload failed: ${error.message}`));
-    };
+    routeEvent = createEventRouter((model) => functions.get(`inference:${model}`), log);
 
     for (const [model, workflow] of Object.entries(synth.workflows)) {
       const handlers: Record<string, ReturnType<typeof lambdaInvokeTask>> = {};
@@ -242,48 +219,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         log(`retrain trigger: message dropped to the dead-letter log (${reason}): ${truncate(record.body, 200)}`),
     });
     closers.push(() => queue.close());
-    s3.events.on(
-      'object-created',
-      (event: { bucket: string; key: string; size?: number; etag?: string; eventName: string }) => {
-        if (event.bucket !== buckets.raw) return;
-        log(`upload: s3://${event.bucket}/${event.key}`);
-        queue.send(
-          eventBridgeEnvelope('Object Created', 'aws.s3', [`arn:aws:s3:::${event.bucket}`], {
-            version: '0',
-            bucket: { name: event.bucket },
-            object: {
-              key: event.key,
-              size: event.size ?? 0,
-              etag: (event.etag ?? '').replace(/"/g, ''),
-              sequencer: Date.now().toString(16),
-            },
-            'request-id': randomUUID(),
-            requester: LOCAL_ACCOUNT,
-            'source-ip-address': '127.0.0.1',
-            reason: event.eventName.endsWith('Post') ? 'CompleteMultipartUpload' : 'PutObject',
-          }),
-        );
-      },
-    );
+    s3.events.on('object-created', (event: LocalObjectCreated) => {
+      if (event.bucket !== buckets.raw) return;
+      log(`upload: s3://${event.bucket}/${event.key}`);
+      queue.send(objectCreatedEvent(event));
+    });
 
     stepFunctions.onStateEntered((execution, state) => {
       log(`  [${modelOfMachine.get(execution.stateMachineArn)}] ${execution.name}: ${state}`);
     });
     stepFunctions.onStatusChange((execution) => {
       const model = modelOfMachine.get(execution.stateMachineArn) ?? '?';
-      log(`[${model}] run ${execution.name} ${execution.status}${summarize(execution)}`);
-      queue.send(
-        eventBridgeEnvelope('Step Functions Execution Status Change', 'aws.states', [execution.executionArn], {
-          executionArn: execution.executionArn,
-          stateMachineArn: execution.stateMachineArn,
-          name: execution.name,
-          status: execution.status,
-          startDate: execution.startDate,
-          stopDate: execution.stopDate ?? null,
-          input: execution.input,
-          output: execution.output ?? null,
-        }),
-      );
+      log(`[${model}] run ${execution.name} ${execution.status}${summarizeExecution(execution)}`);
+      queue.send(executionStatusEvent(execution));
       if (execution.status === 'SUCCEEDED') void announceIfServing(model);
     });
 
@@ -293,40 +241,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
     closers.push(() => http.close());
     for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
-    // Local-only admin routes for the command line: what on AWS is a Lambda invoke or a console click.
-    http.route(ADMIN_ROUTE, async (event) => {
-      const [action, model] = event.rawPath.split('/').filter(Boolean);
-      if (event.requestContext.http.method !== 'POST' || (action !== 'drift' && action !== 'stream') || !model) {
-        return {
-          statusCode: 404,
-          body: JSON.stringify({ error: { message: `unknown admin action ${event.rawPath}` } }),
-        };
-      }
-      const modelConfig = config.models.find((m) => m.name === model);
-      if (!modelConfig) {
-        return { statusCode: 404, body: JSON.stringify({ error: { message: `unknown model "${model}"` } }) };
-      }
-      if (action === 'stream') {
-        // What a Kinesis put is on AWS: records fed to the stream scorer as its event source mapping would.
-        if (!modelConfig.streaming) {
-          return {
-            statusCode: 404,
-            body: JSON.stringify({ error: { message: `model "${model}" has no streaming section in the config` } }),
-          };
-        }
-        return handleStreamPut(fn('stream-scorer', model), event.body, {
-          model,
-          batchSize: modelConfig.streaming.batchSize,
-          maxRetries: modelConfig.streaming.maxRetries,
-        });
-      }
-      const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
-      try {
-        return { statusCode: 200, body: JSON.stringify(await runDrift(model, windowHours)) };
-      } catch (error) {
-        return { statusCode: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
-      }
-    });
+    http.route(
+      ADMIN_ROUTE,
+      createAdminRoute({ config, streamScorer: (model) => fn('stream-scorer', model), runDrift }),
+    );
 
     const client = createS3Client({
       endpoint: s3.endpoint,
@@ -351,65 +269,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     closers.push(() => writePlatformInfo(dataDir, { ...info, pid: null }));
 
     if (options.driftSchedules !== false) {
-      for (const model of config.models) {
-        const every = rateToMs(model.drift.schedule);
-        if (every === undefined) {
-          log(
-            `[${model.name}] drift schedule "${model.drift.schedule}" runs on AWS only; run 'mlops drift run ${model.name}' locally`,
-          );
-          continue;
-        }
-        const timer = setInterval(() => {
-          fn('drift-monitor', model.name)
-            .invoke(eventBridgeEnvelope('Scheduled Event', 'aws.events', [], {}))
-            .then((result) => log(`[${model.name}] scheduled drift check: ${truncate(JSON.stringify(result), 200)}`))
-            .catch((error: Error) => log(`[${model.name}] scheduled drift check failed: ${error.message}`));
-        }, every);
-        timer.unref();
-        closers.push(() => clearInterval(timer));
-      }
+      closers.push(startDriftTimers(config.models, (model) => fn('drift-monitor', model), log));
     }
 
-    const announced = new Set<string>();
-    async function announceIfServing(model: string): Promise<void> {
-      try {
-        const response = await fetch(`${http.url}/${model}/`);
-        if (response.status !== 200) return;
-        const body = (await response.json()) as { model?: { version?: number } };
-        const version = body.model?.version;
-        const key = `${model}@${version}`;
-        if (announced.has(key)) return;
-        announced.add(key);
-        printReady(log, info, configFor(config, model), version);
-      } catch {
-        // Not serving yet; the next successful run announces it.
-      }
-    }
-
-    const artifacts = new S3ObjectStore(client, buckets.artifacts);
-    for (const model of config.models) {
-      const hasVersion = (await artifacts.list(`registry/${model.name}/versions/`)).length > 0;
-      if (hasVersion) {
-        await announceIfServing(model.name);
-        continue;
-      }
-      const raw = await new S3ObjectStore(client, buckets.raw).list(`${model.name}/`);
-      if (raw.length === 0 && model.name === 'churn' && options.seedBuiltInData !== false) {
-        log(
-          `[churn] first start: uploading the built-in churn data (${builtInData.rows} rows) to s3://${buckets.raw}/churn/`,
-        );
-        await client.send(
-          new PutObjectCommand({
-            Bucket: buckets.raw,
-            Key: 'churn/churn-v1.csv',
-            Body: readFileSync(builtInData.v1Path),
-            ContentType: 'text/csv',
-          }),
-        );
-      } else if (raw.length === 0) {
-        log(`[${model.name}] waiting for data: upload a CSV or Parquet file to s3://${buckets.raw}/${model.name}/`);
-      }
-    }
+    const announceIfServing = createServingAnnouncer(info, config, log);
+    await prepareModels({
+      client,
+      buckets,
+      models: config.models,
+      builtInData,
+      seedBuiltInData: options.seedBuiltInData !== false,
+      announceIfServing,
+      log,
+    });
 
     return {
       info,
@@ -437,46 +309,4 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await close();
     throw error;
   }
-}
-
-function configFor(config: PlatformConfig, model: string): ModelConfig {
-  return config.models.find((m) => m.name === model)!;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text;
-}
-
-function summarize(execution: ExecutionRecord): string {
-  if (execution.status === 'FAILED') return `: ${execution.error ?? ''} ${truncate(execution.cause ?? '', 300)}`;
-  if (execution.status !== 'SUCCEEDED' || !execution.output) return '';
-  const output = JSON.parse(execution.output) as {
-    evaluation?: { decision?: string; reason?: string };
-    registration?: { version?: number; promoted?: boolean };
-  };
-  const version = output.registration?.version;
-  return ` (version ${version}, ${output.evaluation?.decision}: ${output.evaluation?.reason})`;
-}
-
-function printReady(
-  log: (line: string) => void,
-  info: PlatformInfo,
-  model: ModelConfig,
-  version: number | undefined,
-): void {
-  const url = `${info.httpUrl}/${model.name}`;
-  const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
-  const example = model.name === 'churn' ? info.builtInData.exampleInstance : {};
-  log('');
-  log(`ready: ${model.name} version ${version} serves at ${url}/predict`);
-  log(
-    `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
-  );
-  log(`  model info:   curl -s ${url}/`);
-  if (model.name === 'churn')
-    log(`  new data:     ${aws} s3 cp ${info.builtInData.v2Path} s3://${info.buckets.raw}/churn/`);
-  else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
-  log(`  drift check:  npx mlops drift run ${model.name}`);
-  log(`  versions:     npx mlops versions ${model.name}`);
-  log('');
 }

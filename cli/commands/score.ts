@@ -1,47 +1,30 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { MAX_ARRAY_SIZE, submitScoringJob } from '../../adapters/batch-jobs';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { openLocation, openOutput } from '../../adapters/scoring-locations';
 import { ArtifactError } from '../../core/artifact/format';
 import { DataError } from '../../core/data/table';
 import { artifactKey } from '../../core/registry/keys';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
-import { scoreObject } from '../../core/score/batch';
-import {
-  assertNoCollisions,
-  assertNothingToReplace,
-  planScoringTargets,
-  ScoringTargetError,
-} from '../../core/score/out-paths';
+import { SCORE_ENV, scoreShard } from '../../core/score/job';
+import { ScoringTargetError } from '../../core/score/out-paths';
 import { Scorer } from '../../core/score/scorer';
-import {
-  buildManifest,
-  type ManifestFailure,
-  type ManifestInput,
-  type ScoringManifest,
-  type ScoringModelRef,
-  scorableKeys,
-  shardItems,
-} from '../../core/score/shards';
+import type { ScoringManifest, ScoringModelRef } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
 import { readPlatformInfo } from './local';
-import { openLocation, openOutput } from './score-io';
 
-/** Environment the scoring job and `mlops score submit` read. */
-export const SCORE_ENV = {
-  /** AWS Batch job queue of `score submit` (the stack output `<Model>ScoreJobQueue`). */
-  jobQueue: 'MLOPS_SCORE_JOB_QUEUE',
-  /** AWS Batch job definition of the model's scoring job (the stack output `<Model>ScoreJobDefinition`). */
-  jobDefinition: 'MLOPS_SCORE_JOB_DEFINITION',
-  /** Set by AWS Batch in each child of an array job: this shard's index. */
-  arrayIndex: 'AWS_BATCH_JOB_ARRAY_INDEX',
-} as const;
+/**
+ * `mlops score`: argument parsing, then the scoring job (core/score/job.ts) over the locations
+ * adapters/scoring-locations.ts opens; `score submit` submits it to AWS Batch (adapters/batch-jobs.ts).
+ */
 
 export interface ScoreRunOptions {
   /** A registered model's name (its production version), a folder holding model.json, or a model.json file. */
@@ -76,109 +59,25 @@ export interface ScoreRunDeps {
   readonly now?: () => Date;
 }
 
-/**
- * Scores this shard's share of the input objects and writes, per object, `<name>.scored.csv` and
- * `<name>.errors.jsonl`, then the shard's manifest (core/score/out-paths.ts maps --out to these).
- * Before writing anything it refuses colliding names and, unless `force`, existing outputs.
- * Object-level data problems (unreadable file, bad header) are recorded as failures and the shard
- * goes on; anything else (S3, network) throws, and the job is retried: every key is a function of
- * the input key, so a retry with `force` overwrites.
- */
+/** One shard of the scoring job: opens --input and --out, and loads the model once every check passed. */
 export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): Promise<ScoringRun> {
-  const now = deps.now ?? (() => new Date());
-  const startedAt = now().toISOString();
-  const shards = options.shards ?? 1;
-  const shardIndex = options.shardIndex ?? 0;
   const input = openLocation(options.input, deps.s3);
   const { location: out, form } = openOutput(options.out, deps.s3);
-
-  const all = await input.list();
-  const inputIsOneObject = (all.length === 1 && all[0] === '') || (all.length === 1 && all[0] === input.key);
-  const keys = all.length === 1 && all[0] === '' ? [''] : scorableKeys(all);
-  const plan = planScoringTargets({
-    out: options.out,
+  return scoreShard({
+    inputUri: options.input,
+    input,
+    outUri: options.out,
+    out,
     form,
-    inputKeys: keys,
-    inputName: (key) => (key === '' ? basename(options.input) : key),
-    inputPrefix: input.key,
-    shardIndex,
-    shards,
+    shardIndex: options.shardIndex ?? 0,
+    shards: options.shards ?? 1,
+    replace: options.force ?? false,
+    missingFeatures: options.missingFeatures,
+    chunkChars: options.chunkChars,
+    loadModel: () => loadModel(options, deps),
+    log: deps.log,
+    now: deps.now ?? (() => new Date()),
   });
-  // Every check before the first write: a refused run leaves nothing behind.
-  assertNoCollisions({
-    inputs: all.map((key) => ({ key, name: input.fullName(key) })),
-    inputRoot: inputIsOneObject ? undefined : input.fullName(input.key),
-    outRoot: form.kind === 'prefix' ? out.fullName(form.prefix) : undefined,
-    writes: [
-      ...plan.targets.flatMap((target) => [
-        { what: `scores of ${input.describe(target.input)}`, name: out.fullName(target.output) },
-        { what: `errors of ${input.describe(target.input)}`, name: out.fullName(target.errors) },
-      ]),
-      { what: 'manifest', name: out.fullName(plan.manifest) },
-    ],
-  });
-  const mine = shardItems(plan.targets, shardIndex, shards);
-  const replace = options.force ?? false;
-  assertNothingToReplace(
-    await out.existing([...mine.flatMap((target) => [target.output, target.errors]), plan.manifest]),
-    replace,
-  );
-  const { scorer, ref } = await loadModel(options, deps);
-  deps.log(
-    `model ${ref.name}${ref.version === undefined ? '' : ` v${ref.version}`}; shard ${shardIndex + 1}/${shards}: ` +
-      `${mine.length} of ${keys.length} object(s) under ${options.input}`,
-  );
-
-  const inputs: ManifestInput[] = [];
-  const failures: ManifestFailure[] = [];
-  for (const target of mine) {
-    const source = input.describe(target.input);
-    const output = out.writer(target.output, 'text/csv', { replace });
-    const errors = out.writer(target.errors, 'application/x-ndjson', { replace });
-    try {
-      const counts = await scoreObject(
-        scorer,
-        input.read(target.input),
-        { output, errors },
-        {
-          source,
-          chunkChars: options.chunkChars,
-          missingFeatures: options.missingFeatures,
-        },
-      );
-      await output.close();
-      await errors.close();
-      inputs.push({
-        input: source,
-        output: out.describe(target.output),
-        errors: out.describe(target.errors),
-        ...counts,
-      });
-      deps.log(
-        `${source}: ${counts.rowsScored} scored, ${counts.rowsFailed} rejected -> ${out.describe(target.output)}`,
-      );
-    } catch (error) {
-      await Promise.allSettled([output.abort(), errors.abort()]);
-      if (!(error instanceof DataError)) throw error;
-      failures.push({ input: source, reason: error.message });
-      deps.log(`${source}: not scored: ${error.message}`);
-    }
-  }
-
-  const manifest = buildManifest({
-    model: ref,
-    shard: { index: shardIndex, count: shards },
-    startedAt,
-    finishedAt: now().toISOString(),
-    inputs,
-    failures,
-  });
-  const writer = out.writer(plan.manifest, 'application/json', { replace });
-  await writer.write(`${JSON.stringify(manifest, null, 2)}\n`);
-  await writer.close();
-  const manifestPath = out.describe(plan.manifest);
-  deps.log(`manifest: ${manifestPath}`);
-  return { manifest, manifestPath };
 }
 
 async function loadModel(
@@ -245,45 +144,6 @@ function s3ClientFromEnvironment(): S3Client {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-export interface SubmitScoringOptions {
-  readonly model: string;
-  readonly jobQueue: string;
-  readonly jobDefinition: string;
-  /** @default - the job definition's default: the model's score/input/ prefix in the curated zone */
-  readonly input?: string;
-  /** @default - the job definition's default: the model's score/output/ prefix */
-  readonly out?: string;
-  /** Array children; 1 submits a plain job. @default - the job definition's default (config batchScoring.shards) */
-  readonly shards?: number;
-  readonly now?: () => Date;
-}
-
-/** Submits the model's scoring job; parameters left out keep the job definition's defaults. */
-export async function submitScoringJob(
-  client: Pick<BatchClient, 'send'>,
-  options: SubmitScoringOptions,
-): Promise<{ jobId: string; jobName: string }> {
-  if (options.shards !== undefined && (options.shards < 1 || options.shards > 10000)) {
-    throw new UsageError(`--shards must be 1 to 10000 (the AWS Batch array limit), received ${options.shards}`);
-  }
-  const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const jobName = `score-${options.model}-${stamp}`;
-  const parameters: Record<string, string> = {};
-  if (options.input) parameters.input = options.input;
-  if (options.out) parameters.out = options.out;
-  if (options.shards !== undefined) parameters.shards = String(options.shards);
-  const response = await client.send(
-    new SubmitJobCommand({
-      jobName,
-      jobQueue: options.jobQueue,
-      jobDefinition: options.jobDefinition,
-      parameters,
-      ...(options.shards !== undefined && options.shards > 1 ? { arrayProperties: { size: options.shards } } : {}),
-    }),
-  );
-  return { jobId: response.jobId ?? '', jobName: response.jobName ?? jobName };
 }
 
 const spec: CommandSpec = {
@@ -376,6 +236,9 @@ export const scoreCommand: Command = {
         throw new UsageError(
           `--job-definition or ${SCORE_ENV.jobDefinition} is required (stack output <Model>ScoreJobDefinition)`,
         );
+      }
+      if (shards !== undefined && (shards < 1 || shards > MAX_ARRAY_SIZE)) {
+        throw new UsageError(`--shards must be 1 to ${MAX_ARRAY_SIZE} (the AWS Batch array limit), received ${shards}`);
       }
       const job = await submitScoringJob(new BatchClient({}), {
         model,

@@ -1,9 +1,9 @@
 import type { DataTable } from '../data/table';
 import { buildProfile, type ColumnProfile, type DataProfile } from '../profile/profile';
 import type { DataSchema } from '../schema/types';
-import { P_VALUE_TESTS } from './detect';
 import type { ColumnDrift, DriftReport, Severity } from './report';
 import { histogramSketch } from './stats';
+import { P_VALUE_TESTS } from './thresholds';
 
 /**
  * One self-contained HTML file: inline CSS and inline SVG, no script, no external font or
@@ -309,4 +309,27 @@ ${findings}
 
 function severityRank(severity: Severity): number {
   return severity === 'high' ? 2 : severity === 'warning' ? 1 : 0;
+}
+
+/** The report page of a drift check that had too little traffic to judge. */
+export function notEnoughDataHtml(inputs: {
+  model: string;
+  version: number;
+  rows: number;
+  minRows: number;
+  windowStart: string;
+  windowEnd: string;
+}): string {
+  const title = `Drift report: ${inputs.model}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:32px;color:#0f172a;max-width:760px}
+h1{font-size:22px;margin:0 0 8px}.summary{font-size:18px;padding:12px 16px;border-radius:8px;background:#f1f5f9}
+.meta{color:#64748b;font-size:13px}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+<p class="summary">Not enough data: ${inputs.rows} captured ${inputs.rows === 1 ? 'row' : 'rows'} in the window; at least ${inputs.minRows} needed (drift.minRows). No verdict, no alert, no retrain.</p>
+<p class="meta">Production version ${inputs.version} · window ${escapeHtml(inputs.windowStart)} to ${escapeHtml(inputs.windowEnd)}</p>
+</body></html>
+`;
 }

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: a port of scipy's special functions kept whole and in scipy's order, so it can be checked against the source line by line.
 /**
  * Special functions behind the drift p-values, ported from the algorithms scipy 1.10 uses
  * (Cephes igam/igamc, Cephes smirnov, scipy.stats._ksstats, scipy.stats._stats_py exact

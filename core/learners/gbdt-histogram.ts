@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the hot-loop kernel (generated worker source) and the RowStore that drives it share one record layout and must change together.
 /**
  * The GBDT's hot loops: gradient/hessian histograms and row partitioning, over row-major bins
  * that are physically reordered so every tree node's rows sit contiguously in memory (LightGBM's

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one learner around TreeGrower (training loop, early stopping, model JSON); binning, hot loops and scoring are already apart.
 /**
  * Gradient-boosted decision trees on histograms (the XGBoost `hist` / LightGBM recipe):
  * features binned once into <= 256 Uint8 bins, rows kept contiguous per node (see gbdt-histogram),

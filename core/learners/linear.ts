@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one learner (encoding, objective, L-BFGS, model JSON) whose parts share private types; split, each would export internals.
 /**
  * L2-regularised logistic regression (binary) and ridge regression (regression), fitted by
  * full-batch L-BFGS on the penalised mean loss. Numeric features are standardised (mean/std are

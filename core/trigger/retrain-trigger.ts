@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ExecutionInput, executionInputSchema, NAMES_IN_STATE, type TriggerManifest } from '../workflow/contract';
-import { DATA_FILE_EXTENSIONS, modelOfRawKey, triggerManifestKey } from '../workflow/layout';
+import { DATA_FILE_EXTENSIONS, modelOfRawKey, rawPrefix, triggerManifestKey } from '../workflow/layout';
 
 /**
  * The retrain trigger's decision, pure: a batch of EventBridge events (delivered through SQS)
@@ -241,7 +241,7 @@ function uploadRejection(key: string, bucket: string, config: TriggerConfig, con
   }
   const model = modelOfRawKey(key);
   if (!model || !configured.has(model)) {
-    return `s3://${bucket}/${key} is not under a configured model prefix (${config.models.map((name) => `${name}/`).join(', ') || 'no models configured'})`;
+    return `s3://${bucket}/${key} is not under a configured model prefix (${config.models.map(rawPrefix).join(', ') || 'no models configured'})`;
   }
   const lower = key.toLowerCase();
   if (!DATA_FILE_EXTENSIONS.some((extension) => lower.endsWith(extension))) {

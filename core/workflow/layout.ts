@@ -29,10 +29,18 @@ export const DATA_FILE_EXTENSIONS: readonly string[] = ['.csv', '.tsv', '.txt', 
 export const MODEL_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
 export const rawPrefix = (model: string): string => `${model}/`;
+/** A model's folder in the curated zone: snapshots, and the batch scoring job's input and output. */
+export const curatedPrefix = (model: string): string => `${model}/`;
+export const snapshotsPrefix = (model: string): string => `${curatedPrefix(model)}snapshots/`;
 export const snapshotKey = (model: string, sha256: string, extension: string): string =>
-  `${model}/snapshots/${sha256}${extension}`;
+  `${snapshotsPrefix(model)}${sha256}${extension}`;
+/** The batch scoring job reads every file under this prefix of the curated zone... */
+export const scoreInputPrefix = (model: string): string => `${curatedPrefix(model)}score/input/`;
+/** ...and writes scores, error files and shard manifests under this one (core/score/shards.ts). */
+export const scoreOutputPrefix = (model: string): string => `${curatedPrefix(model)}score/output/`;
 export const registryPrefix = (model: string): string => `registry/${model}/`;
-export const runPrefix = (model: string, runId: string): string => `runs/${model}/${runId}/`;
+export const runsPrefix = (model: string): string => `runs/${model}/`;
+export const runPrefix = (model: string, runId: string): string => `${runsPrefix(model)}${runId}/`;
 export const runRecordKey = (model: string, runId: string): string => `${runPrefix(model, runId)}record.json`;
 export const candidateArtifactKey = (model: string, runId: string): string =>
   `${runPrefix(model, runId)}candidate/model.json`;
@@ -42,6 +50,13 @@ export const triggerManifestKey = (model: string, executionName: string): string
   `${triggerPrefix(model)}manifests/${executionName}.json`;
 export const capturePrefix = (model: string): string => `capture/${model}/`;
 export const driftReportPrefix = (model: string): string => `drift/${model}/`;
+/** The pointer to a model's newest drift report. */
+export const driftLatestKey = (model: string): string => `${driftReportPrefix(model)}latest.json`;
+export const driftReportFolder = (model: string, reportId: string): string => `${driftReportPrefix(model)}${reportId}/`;
+export const driftReportJsonKey = (model: string, reportId: string): string =>
+  `${driftReportFolder(model, reportId)}report.json`;
+export const driftReportHtmlKey = (model: string, reportId: string): string =>
+  `${driftReportFolder(model, reportId)}report.html`;
 
 /** Capture objects are partitioned by hour so a drift window reads only the hours it needs. */
 export function captureKey(model: string, at: Date, id: string): string {

@@ -11,14 +11,9 @@ import { StepFunctionsExecutions } from '../../adapters/step-functions';
 import { MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import { once, requiredEnv, zoneStoresFromEnv } from '../shared/environment';
 import { functionLogger, functionMetrics, logContext, logFailures } from '../shared/observability';
-import {
-  COLUMN_DIMENSION,
-  type DriftCheckSummary,
-  type DriftMetric,
-  type DriftMonitorDeps,
-  parseDriftCheckEvent,
-  runDriftCheck,
-} from './monitor';
+import { type DriftCheckSummary, type DriftMonitorDeps, runDriftCheck } from './check';
+import { parseDriftCheckEvent } from './event';
+import { COLUMN_DIMENSION, type DriftMetric } from './metrics';
 
 /**
  * The scheduled drift monitor of one model (README.md beside this file: behaviour and metrics).

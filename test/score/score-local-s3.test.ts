@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { S3MultipartSink } from '../../adapters/scoring-locations';
 import { runScoring } from '../../cli/commands/score';
-import { S3MultipartSink } from '../../cli/commands/score-io';
 import { parseCsv } from '../../core/data/csv';
 import type { ScoringManifest } from '../../core/score/shards';
 import { type LocalS3Harness, startLocalS3Harness } from '../storage/local-s3-harness';

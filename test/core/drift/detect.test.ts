@@ -1,6 +1,7 @@
 import { type Cell, type DataTable, tableFromRecords } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
-import { analyzeDrift, computeDriftReport, DriftConfigError } from '../../../core/drift/detect';
+import { analyzeDrift, computeDriftReport } from '../../../core/drift/detect';
+import { DriftConfigError } from '../../../core/drift/options';
 import { driftReportSchema } from '../../../core/drift/report';
 import { buildProfile } from '../../../core/profile/profile';
 import type { DataSchema } from '../../../core/schema/types';

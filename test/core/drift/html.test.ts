@@ -5,7 +5,7 @@ import { runDriftCommand } from '../../../cli/commands/drift';
 import { type Cell, type DataTable, tableFromRecords } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
 import { analyzeDrift } from '../../../core/drift/detect';
-import { escapeHtml, renderDriftReportHtml } from '../../../core/drift/html';
+import { escapeHtml, notEnoughDataHtml, renderDriftReportHtml } from '../../../core/drift/html';
 import { driftReportSchema } from '../../../core/drift/report';
 import { buildProfile } from '../../../core/profile/profile';
 
@@ -95,5 +95,36 @@ describe('runDriftCommand', () => {
     await expect(runDriftCommand({ reference: dir, current: join(dir, 'x.csv'), out: dir })).rejects.toThrow(
       /has no "profile" field/,
     );
+  });
+});
+
+describe('notEnoughDataHtml', () => {
+  it('states the rows seen and needed, and that nothing was judged', () => {
+    const html = notEnoughDataHtml({
+      model: 'churn',
+      version: 3,
+      rows: 1,
+      minRows: 200,
+      windowStart: '2026-11-28T10:00:00.000Z',
+      windowEnd: '2026-11-29T10:00:00.000Z',
+    });
+
+    expect(html).toContain('Not enough data: 1 captured row in the window; at least 200 needed (drift.minRows).');
+    expect(html).toContain('No verdict, no alert, no retrain.');
+    expect(html).toContain('Production version 3');
+  });
+
+  it('escapes the window it is given', () => {
+    const html = notEnoughDataHtml({
+      model: 'churn',
+      version: 1,
+      rows: 0,
+      minRows: 10,
+      windowStart: '<script>',
+      windowEnd: 'end',
+    });
+
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
   });
 });

@@ -9,7 +9,9 @@ import type { ObjectStore } from '../../../core/storage/object-store';
 import { trainModel } from '../../../core/train/train';
 import type { ExecutionInput } from '../../../core/workflow/contract';
 import { captureKey } from '../../../core/workflow/layout';
-import type { DriftAlert, DriftMetric, DriftMonitorDeps } from '../../../lambdas/drift-monitor/monitor';
+import type { DriftAlert } from '../../../lambdas/drift-monitor/alert';
+import type { DriftMonitorDeps } from '../../../lambdas/drift-monitor/check';
+import type { DriftMetric } from '../../../lambdas/drift-monitor/metrics';
 import type { CaptureRecord } from '../../../lambdas/inference/capture';
 
 export const MODEL = 'churn';

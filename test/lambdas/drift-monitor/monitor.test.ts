@@ -3,15 +3,10 @@ import { driftReportSchema } from '../../../core/drift/report';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import type { ObjectStore } from '../../../core/storage/object-store';
 import { executionInputSchema } from '../../../core/workflow/contract';
-import {
-  COLUMN_DRIFT_SCORE_METRIC,
-  DRIFTED_COLUMNS_METRIC,
-  type DriftCheckRequest,
-  type DriftMonitorDeps,
-  latestReportKey,
-  parseDriftCheckEvent,
-  runDriftCheck,
-} from '../../../lambdas/drift-monitor/monitor';
+import { type DriftMonitorDeps, runDriftCheck } from '../../../lambdas/drift-monitor/check';
+import { type DriftCheckRequest, parseDriftCheckEvent } from '../../../lambdas/drift-monitor/event';
+import { latestReportKey } from '../../../lambdas/drift-monitor/latest';
+import { COLUMN_DRIFT_SCORE_METRIC, DRIFTED_COLUMNS_METRIC } from '../../../lambdas/drift-monitor/metrics';
 import { driftStateKey } from '../../../lambdas/drift-monitor/retrain-state';
 import {
   driftModel,

@@ -1,0 +1,50 @@
+import type { PlatformConfig } from '../core/config/schema';
+import type { FunctionUrlEvent } from './function-url-server';
+import { type AdminResponse, handleStreamPut, type InvokableFunction } from './stream-shim';
+
+/**
+ * Local-only admin routes for the command line (under ADMIN_ROUTE): what on AWS is a Lambda
+ * invoke or a console click. `POST drift/<model>` runs the drift monitor now; `POST
+ * stream/<model>` feeds records to the stream scorer as a Kinesis put would.
+ */
+export interface AdminRouteDeps {
+  readonly config: PlatformConfig;
+  readonly streamScorer: (model: string) => InvokableFunction;
+  readonly runDrift: (model: string, windowHours?: number) => Promise<unknown>;
+}
+
+export function createAdminRoute(deps: AdminRouteDeps) {
+  return async (event: FunctionUrlEvent): Promise<AdminResponse> => {
+    const [action, model] = event.rawPath.split('/').filter(Boolean);
+    if (event.requestContext.http.method !== 'POST' || (action !== 'drift' && action !== 'stream') || !model) {
+      return {
+        statusCode: 404,
+        body: JSON.stringify({ error: { message: `unknown admin action ${event.rawPath}` } }),
+      };
+    }
+    const modelConfig = deps.config.models.find((m) => m.name === model);
+    if (!modelConfig) {
+      return { statusCode: 404, body: JSON.stringify({ error: { message: `unknown model "${model}"` } }) };
+    }
+    if (action === 'stream') {
+      // What a Kinesis put is on AWS: records fed to the stream scorer as its event source mapping would.
+      if (!modelConfig.streaming) {
+        return {
+          statusCode: 404,
+          body: JSON.stringify({ error: { message: `model "${model}" has no streaming section in the config` } }),
+        };
+      }
+      return handleStreamPut(deps.streamScorer(model), event.body, {
+        model,
+        batchSize: modelConfig.streaming.batchSize,
+        maxRetries: modelConfig.streaming.maxRetries,
+      });
+    }
+    const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
+    try {
+      return { statusCode: 200, body: JSON.stringify(await deps.runDrift(model, windowHours)) };
+    } catch (error) {
+      return { statusCode: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
+    }
+  };
+}

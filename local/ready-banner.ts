@@ -1,0 +1,49 @@
+import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import type { PlatformInfo } from '../core/local/platform-info';
+
+/** The "ready" lines a person sees once a model serves: how to call it, feed it data, check drift. */
+
+/**
+ * Returns `announceIfServing(model)`: prints the ready lines the first time the model's endpoint
+ * answers with a given version; quiet while it does not serve yet.
+ */
+export function createServingAnnouncer(info: PlatformInfo, config: PlatformConfig, log: (line: string) => void) {
+  const announced = new Set<string>();
+  return async function announceIfServing(model: string): Promise<void> {
+    try {
+      const response = await fetch(`${info.httpUrl}/${model}/`);
+      if (response.status !== 200) return;
+      const body = (await response.json()) as { model?: { version?: number } };
+      const version = body.model?.version;
+      const key = `${model}@${version}`;
+      if (announced.has(key)) return;
+      announced.add(key);
+      printReady(log, info, config.models.find((m) => m.name === model)!, version);
+    } catch {
+      // Not serving yet; the next successful run announces it.
+    }
+  };
+}
+
+function printReady(
+  log: (line: string) => void,
+  info: PlatformInfo,
+  model: ModelConfig,
+  version: number | undefined,
+): void {
+  const url = `${info.httpUrl}/${model.name}`;
+  const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
+  const example = model.name === 'churn' ? info.builtInData.exampleInstance : {};
+  log('');
+  log(`ready: ${model.name} version ${version} serves at ${url}/predict`);
+  log(
+    `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
+  );
+  log(`  model info:   curl -s ${url}/`);
+  if (model.name === 'churn')
+    log(`  new data:     ${aws} s3 cp ${info.builtInData.v2Path} s3://${info.buckets.raw}/churn/`);
+  else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
+  log(`  drift check:  npx mlops drift run ${model.name}`);
+  log(`  versions:     npx mlops versions ${model.name}`);
+  log('');
+}

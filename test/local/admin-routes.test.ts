@@ -1,0 +1,58 @@
+import type { PlatformConfig } from '../../core/config/schema';
+import { createAdminRoute } from '../../local/admin-routes';
+import type { FunctionUrlEvent } from '../../local/function-url-server';
+
+const config = { models: [{ name: 'churn' }] } as unknown as PlatformConfig;
+
+function request(method: string, rawPath: string, body?: string): FunctionUrlEvent {
+  return { rawPath, body, requestContext: { http: { method } } } as unknown as FunctionUrlEvent;
+}
+
+function route(runDrift: (model: string, windowHours?: number) => Promise<unknown>) {
+  return createAdminRoute({
+    config,
+    streamScorer: () => ({ invoke: async () => ({}) as never }),
+    runDrift,
+  });
+}
+
+describe('createAdminRoute', () => {
+  it('answers 404 naming the path for anything but POST drift or stream', async () => {
+    const response = await route(async () => ({}))(request('GET', '/drift/churn'));
+
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.message).toBe('unknown admin action /drift/churn');
+  });
+
+  it('answers 404 naming a model the config does not have', async () => {
+    const response = await route(async () => ({}))(request('POST', '/drift/other'));
+
+    expect(JSON.parse(response.body).error.message).toBe('unknown model "other"');
+  });
+
+  it('answers 404 for a stream put to a model without a streaming section', async () => {
+    const response = await route(async () => ({}))(request('POST', '/stream/churn', '{"lines":[]}'));
+
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.message).toContain('has no streaming section');
+  });
+
+  it('runs the drift monitor with the window of the body and returns its summary', async () => {
+    const calls: Array<[string, number | undefined]> = [];
+    const response = await route(async (model, windowHours) => {
+      calls.push([model, windowHours]);
+      return { status: 'checked' };
+    })(request('POST', '/drift/churn', '{"windowHours":6}'));
+
+    expect(calls).toEqual([['churn', 6]]);
+    expect(response).toEqual({ statusCode: 200, body: '{"status":"checked"}' });
+  });
+
+  it('answers 500 with the message when the drift monitor fails', async () => {
+    const response = await route(async () => {
+      throw new Error('no production model');
+    })(request('POST', '/drift/churn'));
+
+    expect(response).toEqual({ statusCode: 500, body: '{"error":{"message":"no production model"}}' });
+  });
+});
