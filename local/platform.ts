@@ -6,6 +6,8 @@ import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
+import { ALIAS_MOVED, parseAliasMovedEntry, REGISTRY_EVENT_SOURCE } from '../core/registry/events';
+import { type AliasRecord, PRODUCTION_ALIAS } from '../core/registry/records';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
@@ -202,13 +204,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     routeEvent = (entry) => {
-      if (entry.Source !== 'mlops.registry' || entry.DetailType !== 'ModelAliasMoved') return;
-      const detail = JSON.parse(String(entry.Detail ?? '{}')) as { model?: string; alias?: string };
-      const endpoint =
-        detail.alias === 'production' && detail.model ? functions.get(`inference:${detail.model}`) : undefined;
+      let moved: AliasRecord | null;
+      try {
+        moved = parseAliasMovedEntry(entry);
+      } catch (error) {
+        log(`event not routed: ${(error as Error).message}`);
+        return;
+      }
+      const endpoint = moved?.alias === PRODUCTION_ALIAS ? functions.get(`inference:${moved.model}`) : undefined;
+      if (!moved || !endpoint) return;
       endpoint
-        ?.invoke(eventBridgeEnvelope('ModelAliasMoved', 'mlops.registry', [], detail))
-        .catch((error: Error) => log(`[${detail.model}] endpoint reload failed: ${error.message}`));
+        .invoke(eventBridgeEnvelope(ALIAS_MOVED, REGISTRY_EVENT_SOURCE, [], moved))
+        .catch((error: Error) => log(`[${moved.model}] endpoint reload failed: ${error.message}`));
     };
 
     for (const [model, workflow] of Object.entries(synth.workflows)) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readJson, writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore, toBytes } from '../storage/object-store';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
-import { type EventSink, NO_EVENTS, REGISTRY_EVENT_SOURCE, type RegistryDetailType } from './events';
+import { aliasMovedEvent, type EventSink, NO_EVENTS, REGISTRY_EVENT_SOURCE, type RegistryDetailType } from './events';
 import {
   aliasesPrefix,
   aliasHistoryKey,
@@ -408,7 +408,7 @@ export class ModelRegistry {
         continue;
       }
       await this.appendHistory(record);
-      await this.publish('ModelAliasMoved', { ...record });
+      await this.events.publish(aliasMovedEvent(record));
       await this.undoIfRejected(model, alias, version, currentVersion, options);
       return { moved: true, record };
     }
