@@ -8,6 +8,7 @@ import type { ModelConfig, PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { ALIAS_MOVED, parseAliasMovedEntry, REGISTRY_EVENT_SOURCE } from '../core/registry/events';
 import { type AliasRecord, PRODUCTION_ALIAS } from '../core/registry/records';
+import { manualExecutionInput } from '../core/workflow/contract';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
@@ -427,7 +428,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         if (!arn) throw new Error(`unknown model "${model}"; models are: ${Object.keys(synth.workflows).join(', ')}`);
         return stepFunctions.start({
           stateMachineArn: arn,
-          input: JSON.stringify({ model, trigger: { kind: 'manual', objects: [] }, ...(dataKey ? { dataKey } : {}) }),
+          input: JSON.stringify(manualExecutionInput(model, dataKey)),
         });
       },
       runDrift,
