@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
+import { productionMovePattern } from '../core/registry/events';
 import { capturePrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
@@ -84,11 +85,7 @@ export class InferenceEndpoint extends Construct {
     // other containers follow within endpoint.modelRefreshSeconds.
     new Rule(this, 'ReloadOnPromotion', {
       description: `Reloads ${model.name}'s endpoint when its production alias moves`,
-      eventPattern: {
-        source: ['mlops.registry'],
-        detailType: ['ModelAliasMoved'],
-        detail: { model: [model.name], alias: ['production'] },
-      },
+      eventPattern: productionMovePattern(model.name),
       targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
     });
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ALIAS_MOVED, parseAliasMovedEntry, REGISTRY_EVENT_SOURCE } from '../core/registry/events';
+import { type AliasRecord, PRODUCTION_ALIAS } from '../core/registry/records';
 import type { ExecutionRecord } from './step-functions';
 
 /**
@@ -71,11 +73,17 @@ export type EndpointOf = (model: string) => { invoke(event: unknown): Promise<un
 /** EventBridge rules of the app, locally: a production move reaches the model's endpoint at once. */
 export function createEventRouter(endpointOf: EndpointOf, log: (line: string) => void) {
   return (entry: Record<string, unknown>): void => {
-    if (entry.Source !== 'mlops.registry' || entry.DetailType !== 'ModelAliasMoved') return;
-    const detail = JSON.parse(String(entry.Detail ?? '{}')) as { model?: string; alias?: string };
-    const endpoint = detail.alias === 'production' && detail.model ? endpointOf(detail.model) : undefined;
+    let moved: AliasRecord | null;
+    try {
+      moved = parseAliasMovedEntry(entry);
+    } catch (error) {
+      log(`event not routed: ${(error as Error).message}`);
+      return;
+    }
+    const endpoint = moved?.alias === PRODUCTION_ALIAS ? endpointOf(moved.model) : undefined;
+    if (!moved || !endpoint) return;
     endpoint
-      ?.invoke(eventBridgeEnvelope('ModelAliasMoved', 'mlops.registry', [], detail))
-      .catch((error: Error) => log(`[${detail.model}] endpoint reload failed: ${error.message}`));
+      .invoke(eventBridgeEnvelope(ALIAS_MOVED, REGISTRY_EVENT_SOURCE, [], moved))
+      .catch((error: Error) => log(`[${moved.model}] endpoint reload failed: ${error.message}`));
   };
 }

@@ -4,6 +4,7 @@ import { createS3Client } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
 import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
+import { manualExecutionInput } from '../core/workflow/contract';
 import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
@@ -292,7 +293,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         if (!arn) throw new Error(`unknown model "${model}"; models are: ${Object.keys(synth.workflows).join(', ')}`);
         return stepFunctions.start({
           stateMachineArn: arn,
-          input: JSON.stringify({ model, trigger: { kind: 'manual', objects: [] }, ...(dataKey ? { dataKey } : {}) }),
+          input: JSON.stringify(manualExecutionInput(model, dataKey)),
         });
       },
       runDrift,

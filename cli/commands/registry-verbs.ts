@@ -1,5 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { executionInputSchema } from '../../core/workflow/contract';
+import { manualExecutionInput } from '../../core/workflow/contract';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
 import { resolveTarget } from '../target';
@@ -203,11 +203,7 @@ export const retrainVerb: Command = {
       );
     }
     const dataKey = stringFlag(flags, 'data-key');
-    const input = executionInputSchema.parse({
-      model,
-      trigger: { kind: 'manual', objects: [] },
-      ...(dataKey ? { dataKey } : {}),
-    });
+    const input = manualExecutionInput(model, dataKey);
     const started = await target.stepFunctions.send(
       new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }),
     );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serializeArtifact } from '../../core/artifact/format';
+import { type TrainerParams, trainerParamsSchema } from '../../core/config/trainer-params';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
 import { DataError } from '../../core/data/table';
 import type { ObjectStore } from '../../core/storage/object-store';
@@ -16,17 +17,6 @@ import { TRAINER_ENV, TRAINER_EXIT, TRAINER_OUTPUTS } from '../../core/workflow/
  */
 
 const s3Uri = z.string().regex(/^s3:\/\/[^/]+\/.*$/, 'must be an s3://bucket/key URI');
-
-const trainParamsSchema = z
-  .object({
-    task: z.enum(['binary', 'regression']).optional(),
-    features: z.array(z.string()).optional(),
-    learner: z.enum(['auto', 'gbdt', 'linear']).optional(),
-    seed: z.number().int().optional(),
-    validationFraction: z.number().optional(),
-    learnerParams: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-  })
-  .strict();
 
 export const trainerEnvSchema = z.object({
   [TRAINER_ENV.model]: z.string().min(1),
@@ -45,7 +35,7 @@ export interface TrainerJob {
   readonly output: { bucket: string; prefix: string };
   readonly target: string;
   readonly positiveLabel?: string;
-  readonly params: z.infer<typeof trainParamsSchema>;
+  readonly params: TrainerParams;
 }
 
 function splitUri(uri: string): { bucket: string; key: string } {
@@ -69,7 +59,7 @@ export function readTrainerJob(env: NodeJS.ProcessEnv): TrainerJob {
       throw new DataError(`environment variable ${TRAINER_ENV.params} is not valid JSON`);
     }
   }
-  const checked = trainParamsSchema.safeParse(params);
+  const checked = trainerParamsSchema.safeParse(params);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new DataError(`${TRAINER_ENV.params}.${issue.path.join('.')}: ${issue.message}`);

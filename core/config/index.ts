@@ -2,3 +2,4 @@ export * from './load';
 export * from './parse';
 export * from './runtime-env';
 export * from './schema';
+export * from './trainer-params';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DEFAULT_GATE_METRIC, defaultGateFloor } from '../workflow/gate-metrics';
 import { type ModelConfig, type ModelInput, modelSchema, type PlatformConfig, platformSchema } from './schema';
 
 /** One problem in a config file: where it is and what to do about it. */
@@ -42,8 +43,8 @@ export function defaultsFor(model: ModelInput): ModelConfig {
 
 function resolveModel(model: z.output<typeof modelSchema>): ModelConfig {
   const problemType = model.problemType ?? (model.positiveLabel === undefined ? 'regression' : 'binary');
-  const metric = model.gate.metric ?? (problemType === 'binary' ? 'auc' : 'rmse');
-  const floor = model.gate.floor === undefined ? (metric === 'auc' ? 0.6 : null) : model.gate.floor;
+  const metric = model.gate.metric ?? DEFAULT_GATE_METRIC[problemType];
+  const floor = model.gate.floor === undefined ? defaultGateFloor(metric) : model.gate.floor;
   return { ...model, problemType, gate: { metric, minGain: model.gate.minGain, floor } };
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, defaultsFor } from './parse';
 import type { ModelConfig } from './schema';
+import { type TrainerParams, TUNABLE_LEARNERS, trainerParamsSchema } from './trainer-params';
 
 /**
  * Environment variables the CDK app (and the local platform) give the Lambda functions, beside
@@ -26,24 +27,22 @@ export const RUNTIME_ENV = {
 export const METRICS_NAMESPACE = 'Mlops';
 
 /**
- * MLOPS_TRAIN_PARAMS (TRAINER_ENV.params) for a model: the JSON object the trainer reads
- * (containers/trainer/trainer.ts): task, features (absent = all), learner, seed, validationFraction,
- * learnerParams per learner.
+ * MLOPS_TRAIN_PARAMS (TRAINER_ENV.params) for a model, in the shape of `trainerParamsSchema`
+ * (core/config/trainer-params.ts), which the trainer parses. The one place the config's
+ * `validationShare` becomes the trainer's `validationFraction`.
  */
-export function trainerParamsFor(model: ModelConfig): Record<string, unknown> {
+export function trainerParamsFor(model: ModelConfig): TrainerParams {
   const learnerParams = Object.fromEntries(
-    (['gbdt', 'linear'] as const).flatMap((learner) =>
-      model.params[learner] ? [[learner, model.params[learner]]] : [],
-    ),
+    TUNABLE_LEARNERS.flatMap((learner) => (model.params[learner] ? [[learner, model.params[learner]]] : [])),
   );
-  return {
+  return trainerParamsSchema.parse({
     task: model.problemType,
     ...(Array.isArray(model.features) ? { features: model.features } : {}),
     learner: model.learner,
     seed: model.params.seed,
     validationFraction: model.params.validationShare,
     ...(Object.keys(learnerParams).length > 0 ? { learnerParams } : {}),
-  };
+  });
 }
 
 export function modelConfigToEnv(model: ModelConfig): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
 
 /**
@@ -9,8 +10,6 @@ import { MODEL_NAME_PATTERN } from '../workflow/layout';
 
 export const PROBLEM_TYPES = ['binary', 'regression'] as const;
 export const LEARNERS = ['auto', 'gbdt', 'linear'] as const;
-export const BINARY_METRICS = ['auc', 'logloss', 'accuracy', 'f1'] as const;
-export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
 export const ENDPOINT_AUTH = ['AWS_IAM', 'NONE'] as const;
 export const DRIFT_TESTS = ['auto', 'ks', 'chisquare', 'ztest', 'wasserstein', 'jensenshannon', 'psi'] as const;
 
@@ -91,9 +90,11 @@ const trainingSchema = z
 const gateSchema = z
   .object({
     metric: z
-      .enum([...BINARY_METRICS, ...REGRESSION_METRICS])
+      .enum(GATE_METRIC_NAMES)
       .optional()
-      .describe('Metric the gate compares; default auc (binary) or rmse (regression).'),
+      .describe(
+        "Metric the gate compares on held-out rows; default auc (binary) or rmse (regression). Binary: auc, logloss, accuracy, f1 (the last two at each model's own threshold); regression: rmse, mae, r2.",
+      ),
     minGain: z
       .number()
       .min(0, { message: 'minGain must be 0 or more: the improvement a candidate needs over the champion' })
@@ -322,7 +323,7 @@ export const modelSchema = z
       });
     }
     const metric = model.gate.metric;
-    const fitting: readonly string[] = problemType === 'binary' ? BINARY_METRICS : REGRESSION_METRICS;
+    const fitting = gateMetricsFor(problemType);
     if (metric !== undefined && !fitting.includes(metric)) {
       ctx.addIssue({
         code: 'custom',
@@ -419,7 +420,7 @@ type ParsedModel = z.output<typeof modelSchema>;
 export interface ModelConfig extends Omit<ParsedModel, 'problemType' | 'gate'> {
   readonly problemType: (typeof PROBLEM_TYPES)[number];
   readonly gate: {
-    readonly metric: (typeof BINARY_METRICS)[number] | (typeof REGRESSION_METRICS)[number];
+    readonly metric: GateMetric;
     readonly minGain: number;
     /** Threshold the first model must reach; null: any first model is promoted. */
     readonly floor: number | null;

@@ -9,7 +9,7 @@ import {
 import { readJson, writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore, toBytes } from '../storage/object-store';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
-import { type EventSink, NO_EVENTS, REGISTRY_EVENT_SOURCE, type RegistryDetailType } from './events';
+import { aliasMovedEvent, type EventSink, NO_EVENTS, REGISTRY_EVENT_SOURCE, type RegistryDetailType } from './events';
 import {
   aliasesPrefix,
   aliasHistoryKey,
@@ -443,7 +443,7 @@ export class ModelRegistry {
     );
     if (result.moved) {
       await this.appendHistory(result.record);
-      await this.publish('ModelAliasMoved', { ...result.record });
+      await this.events.publish(aliasMovedEvent(result.record));
     }
     await this.undoIfRejected(model, alias, version, result.record.previousVersion, options);
     return result;

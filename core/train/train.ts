@@ -1,4 +1,5 @@
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type ModelArtifact } from '../artifact/format';
+import type { LEARNERS } from '../config/schema';
 import { DataError, type DataTable } from '../data/table';
 import { fitPipeline } from '../features/pipeline';
 import { type LearnerName, trainLearner } from '../learners/registry';
@@ -10,7 +11,8 @@ import { encodeTarget } from '../schema/target';
 import { codeVersion } from '../version';
 import { splitRows } from './split';
 
-export type LearnerChoice = 'auto' | 'gbdt' | 'linear';
+/** The config's learner setting (core/config/schema.ts LEARNERS). */
+export type LearnerChoice = (typeof LEARNERS)[number];
 
 export interface TrainOptions {
   readonly target: string;
@@ -40,7 +42,7 @@ export interface TrainOptions {
 /** Fewer usable rows than this cannot give a meaningful validation split. */
 export const MIN_TRAINING_ROWS = 30;
 
-const LEARNERS: Record<LearnerChoice, readonly LearnerName[]> = {
+const LEARNERS_OF_CHOICE: Record<LearnerChoice, readonly LearnerName[]> = {
   auto: ['gbdt', 'linear'],
   gbdt: ['gbdt'],
   linear: ['linear'],
@@ -137,7 +139,7 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
     score: ReturnType<typeof selectionScore>;
     iterations: number;
   }> = [];
-  for (const learner of LEARNERS[learnerChoice]) {
+  for (const learner of LEARNERS_OF_CHOICE[learnerChoice]) {
     let iterations = 0;
     const model = trainLearner(
       learner,

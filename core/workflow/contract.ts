@@ -48,6 +48,15 @@ export const executionInputSchema = z.object({
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
+/** The input of a run started by hand (`mlops retrain`, the local platform): the given data key, or the newest data. */
+export function manualExecutionInput(model: string, dataKey?: string): ExecutionInput {
+  return executionInputSchema.parse({
+    model,
+    trigger: { kind: 'manual', objects: [] },
+    ...(dataKey ? { dataKey } : {}),
+  });
+}
+
 export const schemaChangesSchema = z.object({
   newColumns: z.array(z.object({ name: z.string(), presentShare: z.number() })),
   missingColumns: z.array(z.string()),

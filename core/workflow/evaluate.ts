@@ -1,28 +1,35 @@
 import type { ModelArtifact } from '../artifact/format';
 import { type DataTable, takeRows } from '../data/table';
-import { auc, rmse } from '../metrics';
 import { encodeTarget } from '../schema/target';
 import { Scorer } from '../score/scorer';
 import { splitRows } from '../train/split';
+import { GATE_METRICS, type GateMetric } from './gate-metrics';
 
 export interface HeldOutScores {
-  readonly metric: 'auc' | 'rmse';
+  readonly metric: GateMetric;
   readonly candidate: number;
   readonly champion: number | null;
   readonly rows: number;
 }
 
 /**
- * Scores champion and candidate on the same rows: the validation split of the new data, which
- * the candidate never trained on. The split is re-derived from the candidate's own seed and
- * fraction, so it is exactly the one training held out.
+ * Scores champion and candidate by `metric` on the same rows: the validation split of the new
+ * data, which the candidate never trained on. The split is re-derived from the candidate's own
+ * seed and fraction, so it is exactly the one training held out.
  */
 export function scoreOnHeldOut(
   table: DataTable,
   candidate: ModelArtifact,
   champion: ModelArtifact | null,
+  metric: GateMetric,
 ): HeldOutScores {
   const { target } = candidate;
+  const rule = GATE_METRICS[metric];
+  if (rule.task !== target.task) {
+    throw new Error(
+      `gate metric "${metric}" measures ${rule.task} models, but the candidate is a ${target.task} model; pick a ${target.task} metric`,
+    );
+  }
   const encoded = encodeTarget(table.columns[table.columnNames.indexOf(target.name)], {
     target: target.name,
     task: target.task,
@@ -35,10 +42,10 @@ export function scoreOnHeldOut(
   });
   const heldOut = takeRows(table, split.validation);
   const labels = Float64Array.from(split.validation, (row) => encoded.values[row]);
-  const metric = target.task === 'binary' ? 'auc' : 'rmse';
   const measure = (artifact: ModelArtifact) => {
     const { scores } = new Scorer(artifact).scoreTable(heldOut);
-    return metric === 'auc' ? auc(scores, labels) : rmse(scores, labels);
+    // Each model at its own decision threshold, as it serves (used by accuracy and f1 only).
+    return rule.measure(scores, labels, artifact.target.threshold ?? 0.5);
   };
   return {
     metric,

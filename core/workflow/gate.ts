@@ -1,13 +1,15 @@
+import { GATE_METRICS, type GateMetric } from './gate-metrics';
+
 /**
  * The promotion gate: a candidate replaces the champion only if it is better by a margin on the
  * same held-out rows; a first model must clear a floor. Pure, so the rule is tested on its own.
  */
 export interface GateRule {
-  /** `auc` (higher is better) or `rmse` (lower is better). */
-  readonly metric: 'auc' | 'rmse';
+  /** Any gate metric; its direction comes from gate-metrics.ts. */
+  readonly metric: GateMetric;
   /** Required improvement over the champion, in the metric's units. */
   readonly minGain: number;
-  /** Bar a first model must clear (AUC at least / RMSE at most). Absent: any first model passes. */
+  /** Bar a first model must clear (at least, or at most for lower-is-better metrics). Absent: any first model passes. */
   readonly floor?: number;
 }
 
@@ -18,7 +20,7 @@ export interface GateDecision {
 }
 
 export function decideGate(rule: GateRule, candidate: number, champion: number | null): GateDecision {
-  const higherIsBetter = rule.metric === 'auc';
+  const { higherIsBetter } = GATE_METRICS[rule.metric];
   const fmt = (value: number) => value.toFixed(4);
   if (!Number.isFinite(candidate)) {
     return { decision: 'reject', requiredGain: rule.minGain, reason: `candidate ${rule.metric} is not a number` };

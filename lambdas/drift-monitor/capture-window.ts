@@ -1,3 +1,4 @@
+import { capturedRowsSchema } from '../../core/capture/record';
 import type { Cell, DataTable } from '../../core/data/table';
 import { tableFromRecords } from '../../core/data/table';
 import type { ObjectStore, ObjectSummary } from '../../core/storage/object-store';
@@ -72,7 +73,10 @@ interface ParsedLine {
   readonly startsRequest: boolean;
 }
 
-/** One capture line, or null when it is not a capture record (a truncated write, a foreign file). */
+/**
+ * One capture line (core/capture/record.ts), or null when it is not one (a truncated write, a
+ * foreign file): the caller skips and counts it.
+ */
 export function parseCaptureLine(line: string): ParsedLine | null {
   let raw: unknown;
   try {
@@ -80,20 +84,15 @@ export function parseCaptureLine(line: string): ParsedLine | null {
   } catch {
     return null;
   }
-  if (typeof raw !== 'object' || raw === null) return null;
-  const record = raw as { time?: unknown; version?: unknown; instances?: unknown; part?: unknown };
-  const time = typeof record.time === 'string' ? Date.parse(record.time) : Number.NaN;
-  if (Number.isNaN(time) || !Array.isArray(record.instances)) return null;
-  const instances = record.instances.filter(
-    (instance): instance is Record<string, Cell> =>
-      typeof instance === 'object' && instance !== null && !Array.isArray(instance),
-  );
+  const parsed = capturedRowsSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { time, version, instances, part } = parsed.data;
   return {
-    time,
-    version: typeof record.version === 'number' ? record.version : null,
+    time: Date.parse(time),
+    version,
     instances,
     // A request too large for one line is written as parts (lambdas/inference/capture.ts); it counts once.
-    startsRequest: record.part === undefined || record.part === 1,
+    startsRequest: part === undefined || part === 1,
   };
 }
 

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../core/storage/object-store';
 import { type EvaluationResult, TRAINER_OUTPUTS, validationResultSchema } from '../../core/workflow/contract';
 import { scoreOnHeldOut } from '../../core/workflow/evaluate';
 import { decideGate, type GateRule } from '../../core/workflow/gate';
+import { GATE_METRICS, gateMetricsFor } from '../../core/workflow/gate-metrics';
 import { candidateArtifactKey, runRecordKey } from '../../core/workflow/layout';
 import { trainerOutputKey } from '../../core/workflow/run-ids';
 import { assertSameModel, MissingObjectError, WorkflowConfigError } from '../shared/step-errors';
@@ -33,18 +34,19 @@ export interface EvaluateDeps {
 }
 
 /**
- * The gate rule from the model's config. The held-out comparison measures AUC for binary models
- * and RMSE for regression ones, so a gate on another metric cannot be decided here.
+ * The gate rule from the model's config. The config accepts only metrics of the model's problem
+ * type from core/workflow/gate-metrics.ts, and the held-out comparison measures every one of them.
  */
 export function gateRuleFor(model: ModelConfig): GateRule {
-  const measured = model.problemType === 'binary' ? 'auc' : 'rmse';
-  if (model.gate.metric !== measured) {
+  const { task } = GATE_METRICS[model.gate.metric];
+  if (task !== model.problemType) {
+    // Only a config built in code without parseConfig gets here; fail before loading any data.
     throw new WorkflowConfigError(
-      `gate.metric "${model.gate.metric}" of model ${model.name}: the evaluate step compares champion and candidate ` +
-        `by held-out ${measured} for a ${model.problemType} model; set gate.metric to "${measured}" in mlops.config`,
+      `gate.metric "${model.gate.metric}" of model ${model.name} measures ${task} models, but ${model.name} is a ` +
+        `${model.problemType} model; set gate.metric to one of ${gateMetricsFor(model.problemType).join(', ')} in mlops.config`,
     );
   }
-  return { metric: measured, minGain: model.gate.minGain, floor: model.gate.floor ?? undefined };
+  return { metric: model.gate.metric, minGain: model.gate.minGain, floor: model.gate.floor ?? undefined };
 }
 
 /**
@@ -88,7 +90,7 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
   const table = await readTableBytes(snapshot.body, validation.snapshotKey);
 
   const champion = await loadChampion(new ModelRegistry({ store: deps.artifacts }), model.name);
-  const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null);
+  const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null, rule.metric);
   const gate = decideGate(rule, scores.candidate, scores.champion);
   const result: EvaluationResult = {
     decision: gate.decision,

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Prediction } from '../../core/score/scorer';
+import type { CaptureLine } from '../../core/capture/record';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
 import { captureKey } from '../../core/workflow/layout';
-import type { Instance } from './request';
 
 /**
  * Data capture: a sample of requests written to the monitoring zone as JSON Lines, one line per
@@ -34,19 +33,8 @@ import type { Instance } from './request';
  * before shutdown and the handler flushes then (best effort, ~500 ms). Capture is a sample for
  * drift monitoring, not an audit log: losing a tail is acceptable, slowing every response is not.
  */
-export interface CaptureRecord {
-  readonly requestId: string;
-  /** ISO time the request was scored. */
-  readonly time: string;
-  readonly model: string;
-  readonly version: number;
-  readonly instances: readonly Instance[];
-  readonly predictions: readonly Prediction[];
-  readonly warnings: readonly string[];
-  /** Set only on a request split over several lines: this line's part, 1-based, of `parts`. */
-  readonly part?: number;
-  readonly parts?: number;
-}
+/** One request as the handler hands it over; each line written from it is a CaptureLine (core/capture/record.ts). */
+export type CaptureRecord = CaptureLine;
 
 export interface CaptureOptions {
   readonly store: ObjectStore;

@@ -73,6 +73,16 @@ describe('parseConfig applies documented defaults', () => {
     expect(model.gate).toEqual({ metric: 'rmse', minGain: 0.005, floor: null });
   });
 
+  test.each([
+    ['binary', churn, ['auc', 'logloss', 'accuracy', 'f1']],
+    ['regression', { name: 'price', target: 'amount' }, ['rmse', 'mae', 'r2']],
+  ])('a %s model accepts every gate metric the evaluate step measures for it', (_task, model, metrics) => {
+    for (const metric of metrics) {
+      const [parsed] = parseConfig({ models: [{ ...model, gate: { metric } }] }, 't').models;
+      expect(parsed!.gate.metric).toBe(metric);
+    }
+  });
+
   test('the project and log retention have defaults', () => {
     const config = parseConfig({ models: [churn] }, 'test.json');
     expect(config).toMatchObject({ project: 'mlops', logRetentionDays: 30, source: 'test.json' });
@@ -126,6 +136,12 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       withModel({ gate: { metric: 'rmse' } }),
       'models[0].gate.metric',
       /does not fit a binary model: use one of auc/,
+    ],
+    [
+      'a gate metric the evaluate step does not measure',
+      withModel({ gate: { metric: 'precision' } }),
+      'models[0].gate.metric',
+      /auc.*logloss.*accuracy.*f1.*rmse.*mae.*r2/,
     ],
     ['a negative minimum gain', withModel({ gate: { minGain: -0.1 } }), 'models[0].gate.minGain', /0 or more/],
     ['features that list the target', withModel({ features: ['age', 'churned'] }), 'models[0].features', /remove it/],

@@ -3,7 +3,7 @@ import { parseConfig } from '../../core/config/parse';
 import { RUNTIME_ENV } from '../../core/config/runtime-env';
 import { leaseKey } from '../../core/trigger/model-lease';
 import { pendingMarkerKey } from '../../core/trigger/pending-markers';
-import { TRAINER_ENV } from '../../core/workflow/contract';
+import { executionInputSchema, TRAINER_ENV } from '../../core/workflow/contract';
 import { candidateArtifactKey, runRecordKey, triggerManifestKey, ZONE_ENV } from '../../core/workflow/layout';
 import { TrainingJob } from '../../lib/training-job';
 import {
@@ -419,6 +419,19 @@ describe('RetrainingWorkflow', () => {
     variants.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 ? * MON *)',
       Targets: [Match.objectLike({ Arn: { Ref: stateMachine } })],
+    });
+  });
+
+  test('starts the scheduled run with an execution input the state machine contract accepts', () => {
+    const [rule] = Object.values(
+      variants.template.findResources('AWS::Events::Rule', {
+        Properties: { ScheduleExpression: 'cron(0 3 ? * MON *)' },
+      }),
+    ) as { Properties: { Targets: { Input: string }[] } }[];
+    const input = executionInputSchema.parse(JSON.parse(rule!.Properties.Targets[0]!.Input));
+    expect(input).toEqual({
+      model: 'churn',
+      trigger: { kind: 'schedule', objects: [], reason: 'cron(0 3 ? * MON *)' },
     });
   });
 });

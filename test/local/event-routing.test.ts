@@ -51,10 +51,19 @@ describe('executionStatusEvent', () => {
 });
 
 describe('createEventRouter', () => {
+  const record = (alias: string) => ({
+    model: 'churn',
+    alias,
+    version: 2,
+    previousVersion: 1,
+    sequence: 2,
+    movedAt: '2026-12-01T00:00:00.000Z',
+    kind: 'promote' as const,
+  });
   const moved = (alias: string) => ({
     Source: 'mlops.registry',
     DetailType: 'ModelAliasMoved',
-    Detail: JSON.stringify({ model: 'churn', alias }),
+    Detail: JSON.stringify(record(alias)),
   });
 
   it('sends a production move to the model endpoint and nothing else', async () => {
@@ -70,7 +79,25 @@ describe('createEventRouter', () => {
     await Promise.resolve();
 
     expect(invoked).toEqual([
-      expect.objectContaining({ 'detail-type': 'ModelAliasMoved', detail: { model: 'churn', alias: 'production' } }),
+      expect.objectContaining({ 'detail-type': 'ModelAliasMoved', detail: record('production') }),
     ]);
+  });
+
+  it('logs and drops an alias move whose detail is not an alias record', () => {
+    const lines: string[] = [];
+    const invoked: unknown[] = [];
+    const route = createEventRouter(
+      () => ({ invoke: async (event) => invoked.push(event) }),
+      (line) => lines.push(line),
+    );
+
+    route({
+      Source: 'mlops.registry',
+      DetailType: 'ModelAliasMoved',
+      Detail: '{"model":"churn","alias":"production"}',
+    });
+
+    expect(invoked).toEqual([]);
+    expect(lines[0]).toMatch(/^event not routed: /);
   });
 });

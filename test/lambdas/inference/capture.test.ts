@@ -1,5 +1,7 @@
+import { captureLineSchema } from '../../../core/capture/record';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import type { ObjectStore } from '../../../core/storage/object-store';
+import { parseCaptureLine } from '../../../lambdas/drift-monitor/capture-window';
 import { CAPTURE_BYTE_DEFAULTS, CaptureBuffer, type CaptureRecord } from '../../../lambdas/inference/capture';
 import type { Instance } from '../../../lambdas/inference/request';
 
@@ -202,6 +204,26 @@ describe('CaptureBuffer', () => {
     expect(parsed.flatMap((line) => line.instances)).toEqual(big.instances);
     expect(parsed.flatMap((line) => line.predictions)).toEqual(big.predictions);
     expect(parsed.every((line) => line.model === 'churn' && line.version === 3 && line.time === big.time)).toBe(true);
+  });
+
+  it('writes lines the capture line schema accepts, whole and split, as the drift monitor reads them', async () => {
+    // given a whole request with a warning and one split over several lines
+    const store = new MemoryObjectStore('monitoring');
+    const capture = buffer(store, { maxLineBytes: 1024, maxObjectBytes: 4096, maxRows: 1000 });
+    capture.add({ ...record('2026-11-29T10:00:00.000Z', 2, 'small'), warnings: ['unknown column "x" ignored'] }, 0);
+    capture.add(bigRecord('2026-11-29T10:00:01.000Z', 20, 150, 'big'), 0);
+    // when they are flushed
+    const result = await capture.flush();
+    // then every line parses with the shared schema, and the reader counts two requests of 22 rows
+    const texts = await Promise.all(
+      result.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body)),
+    );
+    const rawLines = texts.flatMap((text) => text.trim().split('\n'));
+    expect(rawLines.length).toBeGreaterThan(2);
+    for (const line of rawLines) expect(captureLineSchema.safeParse(JSON.parse(line)).error).toBeUndefined();
+    const read = rawLines.map((line) => parseCaptureLine(line)!);
+    expect(read.filter((line) => line.startsRequest)).toHaveLength(2);
+    expect(read.reduce((rows, line) => rows + line.instances.length, 0)).toBe(22);
   });
 
   it('writes no object larger than the object size limit', async () => {

@@ -1,4 +1,6 @@
 import { serializeArtifact } from '../../../core/artifact/format';
+import { defaultsFor } from '../../../core/config/parse';
+import type { ModelConfig } from '../../../core/config/schema';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { TRAINER_OUTPUTS } from '../../../core/workflow/contract';
 import { candidateArtifactKey } from '../../../core/workflow/layout';
@@ -100,12 +102,62 @@ describe('evaluate step', () => {
     expect(rule).toEqual({ metric: 'auc', minGain: 0.01, floor: 0.7 });
   });
 
-  it('refuses a gate metric the held-out comparison does not measure', () => {
+  it('gates a binary model on held-out log loss, lower being better', async () => {
     // given
-    const model = churnModel({ gate: { metric: 'logloss' } });
+    const deps = memoryStepDeps(churnModel({ gate: { metric: 'logloss', minGain: 0.005 } }));
+    const first = await validateAndTrain(deps, 'churn/a.csv', churnData(600, 11), STRONG_FEATURES);
+    await registerStep(
+      {
+        model: 'churn',
+        validation: first,
+        evaluation: await evaluateStep({ model: 'churn', validation: first }, deps),
+      },
+      deps,
+    );
+    const second = await validateAndTrain(deps, 'churn/b.csv', churnData(600, 12), USELESS_FEATURES);
+    // when
+    const result = await evaluateStep({ model: 'churn', validation: second }, deps);
+    // then
+    expect(result).toMatchObject({ metric: 'logloss', decision: 'reject', championVersion: 1 });
+    expect(result.candidateScore).toBeGreaterThan(result.championScore!);
+    expect(result.reason).toMatch(/^candidate logloss 0\.\d{4} vs champion 0\.\d{4}: loss of/);
+  });
+
+  it('gates a regression model on held-out mean absolute error, promoting a candidate with a lower one', async () => {
+    // given
+    const model = defaultsFor({
+      name: 'churn',
+      target: 'avg_basket_value',
+      learner: 'linear',
+      gate: { metric: 'mae' },
+    });
+    const deps = memoryStepDeps(model);
+    const first = await validateAndTrain(deps, 'churn/a.csv', churnData(600, 11), ['region']);
+    await registerStep(
+      {
+        model: 'churn',
+        validation: first,
+        evaluation: await evaluateStep({ model: 'churn', validation: first }, deps),
+      },
+      deps,
+    );
+    const second = await validateAndTrain(deps, 'churn/b.csv', churnData(600, 12), ['purchase_frequency', 'plan']);
+    // when
+    const result = await evaluateStep({ model: 'churn', validation: second }, deps);
+    // then
+    expect(result).toMatchObject({ metric: 'mae', decision: 'promote', championVersion: 1 });
+    expect(result.candidateScore).toBeLessThan(result.championScore!);
+    expect(result.reason).toMatch(/^candidate mae \d+\.\d{4} vs champion \d+\.\d{4}: /);
+  });
+
+  it('refuses a gate metric of the other problem type in a config built without parseConfig', () => {
+    // given
+    const model: ModelConfig = { ...churnModel(), gate: { metric: 'rmse', minGain: 0, floor: null } };
     // when
     const build = () => gateRuleFor(model);
     // then
-    expect(build).toThrow(/gate.metric "logloss".*set gate.metric to "auc"/);
+    expect(build).toThrow(
+      /gate.metric "rmse" of model churn measures regression models.*one of auc, logloss, accuracy, f1/,
+    );
   });
 });

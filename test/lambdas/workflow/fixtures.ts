@@ -63,6 +63,7 @@ export async function trainAsContainer(
   zones: Zones,
   validation: ValidationResult,
   params: Record<string, unknown> = { learner: 'linear' },
+  target: { readonly name: string; readonly positiveLabel?: string } = { name: 'churned', positiveLabel: 'yes' },
 ): Promise<{ exitCode: number; log: string[] }> {
   const log: string[] = [];
   const candidate = candidateArtifactKey(validation.model, validation.runId);
@@ -71,8 +72,8 @@ export async function trainAsContainer(
     [TRAINER_ENV.runId]: validation.runId,
     [TRAINER_ENV.input]: `s3://${zones.curated.bucket}/${validation.snapshotKey}`,
     [TRAINER_ENV.output]: `s3://${zones.artifacts.bucket}/${candidate.slice(0, candidate.lastIndexOf('/') + 1)}`,
-    [TRAINER_ENV.target]: 'churned',
-    [TRAINER_ENV.positiveLabel]: 'yes',
+    [TRAINER_ENV.target]: target.name,
+    ...(target.positiveLabel === undefined ? {} : { [TRAINER_ENV.positiveLabel]: target.positiveLabel }),
     [TRAINER_ENV.params]: JSON.stringify(params),
   };
   const byBucket = new Map([zones.raw, zones.curated, zones.artifacts].map((store) => [store.bucket, store]));
@@ -111,7 +112,12 @@ export async function validateAndTrain(
 ): Promise<ValidationResult> {
   await deps.raw.put(dataKey, csv);
   const validation = await validateStep(uploadInput(dataKey), deps);
-  const trained = await trainAsContainer(deps, validation, { learner: 'linear', ...(features ? { features } : {}) });
+  const trained = await trainAsContainer(
+    deps,
+    validation,
+    { learner: 'linear', ...(features ? { features } : {}) },
+    { name: deps.model.target, positiveLabel: deps.model.positiveLabel },
+  );
   if (trained.exitCode !== 0) throw new Error(`trainer exited ${trained.exitCode}: ${trained.log.join('\n')}`);
   return validation;
 }
