@@ -8,7 +8,6 @@ import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { openLocation, openOutput } from '../../adapters/scoring-locations';
 import { ArtifactError } from '../../core/artifact/format';
 import { DataError } from '../../core/data/table';
-import { artifactKey } from '../../core/registry/keys';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
 import { SCORE_ENV, scoreShard } from '../../core/score/job';
@@ -100,18 +99,18 @@ async function loadModel(
   const bucket = options.artifactsBucket ?? process.env[ZONE_ENV.artifacts] ?? localArtifactsBucket();
   const store = new S3ObjectStore(deps.s3(), bucket);
   const registry = new ModelRegistry({ store });
-  const alias = await registry.resolveAlias(spec, PRODUCTION_ALIAS);
-  if (!alias) {
+  const production = await registry.loadAliased(spec, PRODUCTION_ALIAS);
+  if (!production) {
     throw new UsageError(`model ${spec} has no ${PRODUCTION_ALIAS} version in s3://${bucket}; promote one first`);
   }
-  const bytes = await registry.getArtifact(spec, alias.version);
-  if (!bytes)
-    throw new ArtifactError(`${PRODUCTION_ALIAS} points to version ${alias.version} of ${spec}, which is missing`);
-  const source = `s3://${bucket}/${artifactKey(spec, alias.version)}`;
-  const text = new TextDecoder().decode(bytes);
   return {
-    scorer: Scorer.fromJson(text, source),
-    ref: { name: spec, version: alias.version, artifactSha256: sha256(text), source },
+    scorer: new Scorer(production.artifact),
+    ref: {
+      name: spec,
+      version: production.version,
+      artifactSha256: production.artifactSha256,
+      source: production.source,
+    },
   };
 }
 

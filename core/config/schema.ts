@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the whole config file, field by field, so validation, defaults, docs and the JSON Schema come from one place.
 import { z } from 'zod';
 import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one class whose invariants (its doc below) hold only because every registry write goes through it.
 import { createHash } from 'node:crypto';
 import { type ModelArtifact, parseArtifact } from '../artifact/format';
 import {
@@ -116,6 +117,10 @@ export interface AliasedVersion {
   readonly version: number;
   readonly approval: ApprovalStatus;
   readonly artifact: ModelArtifact;
+  /** SHA-256 of the artifact's bytes, verified against the registration. */
+  readonly artifactSha256: string;
+  /** s3://bucket/key of the artifact, for messages. */
+  readonly source: string;
 }
 
 export interface ApprovalResult {
@@ -264,12 +269,14 @@ export class ModelRegistry {
           `move ${alias} to a registered version (mlops rollback ${model} --to <version>)`,
       );
     }
-    const source = `version ${record.version} of ${model} (s3://${this.store.bucket}/${artifactKey(model, record.version)})`;
+    const source = `s3://${this.store.bucket}/${artifactKey(model, record.version)}`;
     return {
       alias: record,
       version: record.version,
       approval: approval.status,
-      artifact: parseArtifact(new TextDecoder().decode(bytes), source),
+      artifact: parseArtifact(new TextDecoder().decode(bytes), `version ${record.version} of ${model} (${source})`),
+      artifactSha256: createHash('sha256').update(bytes).digest('hex'),
+      source,
     };
   }
 

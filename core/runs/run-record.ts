@@ -3,7 +3,7 @@ import { updateJsonObject } from '../storage/conditional-update';
 import { readJson, writeJson } from '../storage/json';
 import type { ObjectStore } from '../storage/object-store';
 import { schemaChangesSchema, triggerSchema } from '../workflow/contract';
-import { runRecordKey } from '../workflow/layout';
+import { runRecordKey, runsPrefix } from '../workflow/layout';
 
 /** What every retraining run leaves behind at runs/<model>/<runId>/record.json; `mlops runs` lists these. */
 /** superseded: the gate passed, but production moved before the promotion (see registrationOutcomeSchema). */
@@ -117,7 +117,7 @@ export async function listRuns(
   model: string,
   limit = Number.POSITIVE_INFINITY,
 ): Promise<RunRecord[]> {
-  const keys = (await store.list(`runs/${model}/`))
+  const keys = (await store.list(runsPrefix(model)))
     .map((item) => item.key)
     .filter((key) => /^runs\/[^/]+\/[^/]+\/record\.json$/.test(key));
   const records = await Promise.all(keys.map((key) => readJson(store, key, runRecordSchema)));

@@ -1,15 +1,13 @@
-import { parseArtifact } from '../../core/artifact/format';
 import type { ModelConfig } from '../../core/config/schema';
 import { analyzeDrift } from '../../core/drift/detect';
 import { notEnoughDataHtml, renderDriftReportHtml } from '../../core/drift/html';
 import type { DriftReport } from '../../core/drift/report';
 import { parseProfile } from '../../core/profile/profile';
-import { artifactKey } from '../../core/registry/keys';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
 import { writeJson } from '../../core/storage/json';
 import type { ObjectStore } from '../../core/storage/object-store';
-import { driftReportHtmlKey, driftReportJsonKey, registryPrefix } from '../../core/workflow/layout';
+import { driftReportHtmlKey, driftReportJsonKey } from '../../core/workflow/layout';
 import { type DriftAlert, driftAlert, summaryLine, topDriftedColumns } from './alert';
 import { type CapturedTraffic, readCapturedTraffic, windowEndingAt } from './capture-window';
 import type { DriftCheckRequest } from './event';
@@ -104,7 +102,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
   const minRows = model.drift.minRows;
 
   const registry = new ModelRegistry({ store: deps.artifacts });
-  const production = await registry.resolveAlias(name, PRODUCTION_ALIAS);
+  const production = await registry.loadAliased(name, PRODUCTION_ALIAS);
   if (!production) {
     log('info', 'no production version yet: nothing to monitor', { model: name });
     return {
@@ -130,15 +128,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
       notes: [],
     };
   }
-  const version = production.version;
-  const bytes = await registry.getArtifact(name, version);
-  if (!bytes) {
-    throw new DriftMonitorError(
-      `production of ${name} points to version ${version}, whose artifact is missing from s3://${deps.artifacts.bucket}/${registryPrefix(name)}; roll production back (mlops rollback) or re-register the version`,
-    );
-  }
-  const source = `s3://${deps.artifacts.bucket}/${artifactKey(name, version)}`;
-  const artifact = parseArtifact(new TextDecoder().decode(bytes), source);
+  const { version, artifact, source } = production;
   if (artifact.profile === undefined || artifact.profile === null) {
     throw new DriftMonitorError(
       `${source} has no reference profile (trained by a release before profiles); retrain ${name} so drift has a reference`,
