@@ -11,8 +11,8 @@ import type { DataSchema } from '../../core/schema/types';
 import { ADMIN_ROUTE } from '../../local/admin-route';
 import type { CommandSpec } from '../args';
 import { intFlag, listFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
+import { resolveTarget } from '../deployment-target';
 import type { Command, CommandIo } from '../io';
-import { resolveTarget } from '../target';
 
 export interface DriftCommandArgs {
   readonly reference: string;

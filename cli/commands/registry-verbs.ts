@@ -1,8 +1,8 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { manualExecutionInput } from '../../core/workflow/contract';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
+import { resolveTarget } from '../deployment-target';
 import type { Command, CommandIo } from '../io';
-import { resolveTarget } from '../target';
 import {
   aliasHistoryCommand,
   listModelsCommand,

@@ -1,7 +1,7 @@
 import { type ModelArtifact, parseArtifact } from '../artifact/format';
 import type { Cell, DataTable } from '../data/table';
 import { Pipeline } from '../features/pipeline';
-import { modelFromJson } from '../learners/registry';
+import { modelFromJson } from '../learners/catalog';
 import type { FittedModel } from '../learners/types';
 import { cellToBoolean, cellToNumber } from '../schema/values';
 import { capEchoed, clipText } from '../text/clip';

@@ -2,7 +2,7 @@ import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type ModelArtifact } from '..
 import type { LEARNERS } from '../config/schema';
 import { DataError, type DataTable } from '../data/table';
 import { fitPipeline } from '../features/pipeline';
-import { type LearnerName, trainLearner } from '../learners/registry';
+import { type LearnerName, trainLearner } from '../learners/catalog';
 import type { FittedModel, ProgressListener, Task } from '../learners/types';
 import { auc, chooseThreshold, logLoss, mae, r2, rmse } from '../metrics';
 import { buildProfile } from '../profile/profile';

@@ -1,7 +1,7 @@
 import { readJson, writeJson } from '../storage/json';
 import type { ObjectStore } from '../storage/object-store';
 import { triggerPrefix } from '../workflow/layout';
-import { type PendingMarker, pendingMarkerSchema } from './retrain-trigger';
+import { type PendingMarker, pendingMarkerSchema } from './retrain-plan';
 
 /**
  * Where uploads wait while their model's run is in progress: under the trigger's own prefix, out of

@@ -11,7 +11,7 @@ import { ObjectStorePendingMarkers } from '../../core/trigger/pending-markers';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { once, zoneBucketFromEnv } from '../shared/environment';
 import { functionLogger, logContext } from '../shared/observability';
-import { processTriggerRecords, type TriggerDeps } from './trigger';
+import { processTriggerRecords, type TriggerDeps } from './queue-batch';
 
 /**
  * The retrain trigger: an SQS event source whose messages are EventBridge events (S3 "Object

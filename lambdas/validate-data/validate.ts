@@ -10,7 +10,7 @@ import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/sto
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
 import { newRunId, RUN_ID_PATTERN } from '../../core/workflow/run-ids';
-import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/validate';
+import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/training-data';
 import { assertSameModel, StepInputError } from '../shared/step-errors';
 
 /**

@@ -1,6 +1,6 @@
 import { S3ObjectStore } from '../../adapters/s3-object-store';
-import { type LocalS3Harness, startLocalS3Harness } from '../storage/local-s3-harness';
-import { describeObjectStoreContract } from '../storage/object-store-contract';
+import { type LocalS3Harness, startLocalS3Harness } from '../support/local-s3-harness';
+import { describeObjectStoreContract } from '../support/object-store-contract';
 
 const BUCKET = 'artifacts';
 let harness: LocalS3Harness;

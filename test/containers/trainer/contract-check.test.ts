@@ -8,7 +8,7 @@ import {
   dockerCommand,
 } from '../../../containers/trainer/contract-check';
 import { buildTrainerImage, TRAINER_BUNDLE_FILE } from '../../../lib/bundles';
-import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
+import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 
 // The trainer image's bundle, built as `npm run build` and the CDK synth build it, run in a plain
 // Node process against the local S3: what CI runs against the built image and a MinIO container.

@@ -3,7 +3,7 @@ import { ContentionError, updateJsonObject } from '../../../core/storage/conditi
 import { readJson } from '../../../core/storage/json';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import { PreconditionFailedError } from '../../../core/storage/object-store';
-import { FaultyStore } from '../../storage/faulty-store';
+import { FaultyStore } from '../../support/faulty-store';
 
 const counter = z.object({ count: z.number() });
 const noWait = async () => undefined;

@@ -9,7 +9,7 @@ import { driftReportSchema } from '../../../core/drift/report';
 import { executionInputSchema } from '../../../core/workflow/contract';
 import { ZONE_ENV } from '../../../core/workflow/layout';
 import { createDriftMonitorHandler, driftMonitorDepsFromEnv } from '../../../lambdas/drift-monitor/handler';
-import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
+import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 import { driftModel, MODEL, NOW, publishProduction, STATE_MACHINE_ARN, trafficRows, writeCaptures } from './fixtures';
 
 /**

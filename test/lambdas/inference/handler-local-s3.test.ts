@@ -6,7 +6,7 @@ import { ModelRegistry } from '../../../core/registry/registry';
 import type { InferenceApp } from '../../../lambdas/inference/app';
 import { INFERENCE_ENV } from '../../../lambdas/inference/config';
 import { createInferenceHandler, inferenceAppFromEnv } from '../../../lambdas/inference/handler';
-import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
+import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 import { MODEL, publish, trainChurnArtifact, urlEvent } from './fixtures';
 
 /**

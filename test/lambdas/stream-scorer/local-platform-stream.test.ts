@@ -7,8 +7,8 @@ import { streamSinkPrefix } from '../../../lambdas/stream-scorer/handler';
 import type { DeadLetter, StreamResult } from '../../../lambdas/stream-scorer/score-stream';
 import { LocalFunction } from '../../../local/lambda-host';
 import { handleStreamPut, STREAM_SCORER_LOCAL_ENVIRONMENT, type StreamPutResult } from '../../../local/stream-shim';
-import { churnRecords, linearScorer, MODEL, publish, trainChurnArtifact } from '../../score/fixtures';
-import { type LocalS3Harness, startLocalS3Harness } from '../../storage/local-s3-harness';
+import { churnRecords, linearScorer, MODEL, publish, trainChurnArtifact } from '../../core/score/fixtures';
+import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 
 let s3: LocalS3Harness;
 let fn: LocalFunction;

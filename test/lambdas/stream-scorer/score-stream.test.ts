@@ -9,7 +9,7 @@ import {
   scoreStreamBatch,
 } from '../../../lambdas/stream-scorer/score-stream';
 import { kinesisRecords } from '../../../local/stream-shim';
-import { churnRecords, gbdtScorer } from '../../score/fixtures';
+import { churnRecords, gbdtScorer } from '../../core/score/fixtures';
 
 const scorer = gbdtScorer();
 const serving = { name: 'churn', version: 3, scorer } as unknown as ServingModel;

@@ -1,0 +1,78 @@
+import { tableFromRecords } from '../../../core/data/table';
+import { fitPipeline, Pipeline } from '../../../core/features/pipeline';
+import type { ColumnSchema } from '../../../core/schema/types';
+
+const feature = (name: string, type: ColumnSchema['type']): ColumnSchema => ({
+  name,
+  type,
+  role: 'feature',
+  missingRate: 0,
+  uniqueCount: 0,
+});
+
+describe('feature pipeline', () => {
+  const table = tableFromRecords([
+    { age: '30', plan: 'basic', mobile: 'yes' },
+    { age: null, plan: 'premium', mobile: 'no' },
+    { age: '50', plan: 'basic', mobile: null },
+    { age: '40', plan: 'premium', mobile: 'yes' },
+    { age: 'NaN', plan: 'rare', mobile: 'yes' },
+  ]);
+  const target = Float64Array.from([1, 0, 1, 0, 1]);
+  const features = [feature('age', 'numeric'), feature('plan', 'categorical'), feature('mobile', 'boolean')];
+  const pipeline = fitPipeline(table, features, [0, 1, 2, 3, 4], target, { minCategoryCount: 2, smoothing: 0 });
+
+  it('imputes numeric gaps with the training median and adds a missing indicator', () => {
+    const matrix = pipeline.transformTable(table);
+    const names = matrix.features.map((f) => f.name);
+    expect(names).toEqual(['age', 'age__missing', 'plan', 'mobile', 'mobile__missing']);
+    expect(Array.from(matrix.columns[0])).toEqual([30, 40, 50, 40, 40]);
+    expect(Array.from(matrix.columns[1])).toEqual([0, 1, 0, 0, 1]);
+  });
+
+  it('orders category codes by the target mean, with rare values in the other bucket', () => {
+    const step = pipeline.json.steps[1];
+    expect(step.kind).toBe('categorical');
+    if (step.kind !== 'categorical') return;
+    const codes = new Map(step.codes);
+    // premium churns 0/2, basic 2/2: premium gets the lower code.
+    expect(codes.get('premium')!).toBeLessThan(codes.get('basic')!);
+    expect(codes.has('rare')).toBe(false);
+    expect(pipeline.transformRecord({ plan: 'rare' })[2]).toBe(step.otherCode);
+    expect(pipeline.transformRecord({ plan: 'never-seen' })[2]).toBe(step.otherCode);
+    expect(pipeline.transformRecord({ plan: null })[2]).toBe(step.missingCode);
+  });
+
+  it('computes the same features for a record as for the same row of a table, after a JSON round trip', () => {
+    const reloaded = Pipeline.fromJson(JSON.parse(JSON.stringify(pipeline.json)));
+    const matrix = pipeline.transformTable(table);
+    for (let row = 0; row < table.rowCount; row++) {
+      const record = Object.fromEntries(table.columnNames.map((name, c) => [name, table.columns[c][row]]));
+      const fromRecord = Array.from(reloaded.transformRecord(record));
+      expect(fromRecord).toEqual(matrix.columns.map((column) => column[row]));
+    }
+  });
+
+  it('treats a category label named __proto__ as plain data', () => {
+    const tricky = tableFromRecords(Array.from({ length: 6 }, (_, i) => ({ c: i % 2 ? '__proto__' : 'constructor' })));
+    const fitted = fitPipeline(
+      tricky,
+      [feature('c', 'categorical')],
+      [0, 1, 2, 3, 4, 5],
+      Float64Array.from([0, 1, 0, 1, 0, 1]),
+      { minCategoryCount: 1 },
+    );
+    const reloaded = Pipeline.fromJson(JSON.parse(JSON.stringify(fitted.json)));
+    expect(reloaded.transformRecord({ c: '__proto__' })[0]).toBe(fitted.transformRecord({ c: '__proto__' })[0]);
+    expect(reloaded.transformRecord({ c: '__proto__' })[0]).not.toBe(reloaded.transformRecord({ c: 'constructor' })[0]);
+  });
+
+  it('fits only on the given rows so validation rows cannot leak into imputation', () => {
+    const fitted = fitPipeline(table, [feature('age', 'numeric')], [0, 2], target);
+    expect(fitted.json.steps[0]).toMatchObject({ fill: 40, missingIndicator: false });
+  });
+
+  it('rejects a malformed pipeline on load', () => {
+    expect(() => Pipeline.fromJson({ steps: [{ kind: 'numeric', column: 'a' }] })).toThrow();
+  });
+});

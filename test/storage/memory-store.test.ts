@@ -1,4 +1,0 @@
-import { MemoryObjectStore } from '../../core/storage/memory-store';
-import { describeObjectStoreContract } from './object-store-contract';
-
-describeObjectStoreContract('memory', () => new MemoryObjectStore('test-bucket'));
