@@ -4,44 +4,20 @@
  * detail.object.key is the key itself, not the form-encoded key of S3's own notifications to
  * SQS/SNS/Lambda) -> queue -> retrain trigger -> execution input -> validate -> run record.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { churnCsv } from '../../core/datasets/churn';
 import { listRuns } from '../../core/runs/run-record';
-import { type Platform, startPlatform } from '../../local/platform';
+import type { Platform } from '../../local/platform';
+import { startTestPlatform } from '../support/local-platform';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mlops-keys-'));
+let dataDir: string;
 let platform: Platform;
 let client: S3Client;
 
 beforeAll(async () => {
-  const configPath = join(dataDir, 'mlops.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      project: 'keys',
-      models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear' }],
-    }),
-  );
-  platform = await startPlatform({
-    configPath,
-    dataDir,
-    s3Port: 0,
-    httpPort: 0,
-    awsPort: 0,
-    code: 'sources',
-    batchingWindowMs: 200,
-    driftSchedules: false,
-    seedBuiltInData: false,
-    log: () => undefined,
-  });
-  client = createS3Client({
-    endpoint: platform.info.s3Endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  ({ platform, client, dataDir } = await startTestPlatform({ project: 'keys', batchingWindowMs: 200 }));
 }, 180_000);
 
 afterAll(async () => {

@@ -4,47 +4,23 @@
  * while a run is in progress. Every run must end SUCCEEDED or FAILED, never by States.DataLimitExceeded,
  * never stuck RUNNING, and the run records (with the manifests they point to) hold the full lists.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { churnCsv } from '../../core/datasets/churn';
 import { listRuns, type RunRecord } from '../../core/runs/run-record';
 import { readJson } from '../../core/storage/json';
 import { NAMES_IN_STATE, triggerManifestSchema } from '../../core/workflow/contract';
-import { type Platform, startPlatform } from '../../local/platform';
+import type { Platform } from '../../local/platform';
+import { startTestPlatform } from '../support/local-platform';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mlops-payload-'));
+let dataDir: string;
 let platform: Platform;
 let client: S3Client;
 let artifacts: S3ObjectStore;
 
 beforeAll(async () => {
-  const configPath = join(dataDir, 'mlops.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      project: 'payload',
-      models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear' }],
-    }),
-  );
-  platform = await startPlatform({
-    configPath,
-    dataDir,
-    s3Port: 0,
-    httpPort: 0,
-    awsPort: 0,
-    code: 'sources',
-    batchingWindowMs: 300,
-    driftSchedules: false,
-    seedBuiltInData: false,
-    log: () => undefined,
-  });
-  client = createS3Client({
-    endpoint: platform.info.s3Endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  ({ platform, client, dataDir } = await startTestPlatform({ project: 'payload', batchingWindowMs: 300 }));
   artifacts = new S3ObjectStore(client, platform.info.buckets.artifacts);
 }, 180_000);
 

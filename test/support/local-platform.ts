@@ -1,0 +1,46 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../adapters/s3-object-store';
+import { type Platform, startPlatform } from '../../local/platform';
+
+export interface TestPlatform {
+  readonly platform: Platform;
+  /** A real SDK client for the platform's local S3. */
+  readonly client: S3Client;
+  readonly dataDir: string;
+}
+
+/**
+ * The whole local platform in-process for a test: one linear churn model (trains in
+ * milliseconds), free loopback ports, the TypeScript sources, no drift timers, no seeded data.
+ */
+export async function startTestPlatform(options: { project: string; batchingWindowMs: number }): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), `mlops-${options.project}-`));
+  const configPath = join(dataDir, 'mlops.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      project: options.project,
+      models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear' }],
+    }),
+  );
+  const platform = await startPlatform({
+    configPath,
+    dataDir,
+    s3Port: 0,
+    httpPort: 0,
+    awsPort: 0,
+    code: 'sources',
+    batchingWindowMs: options.batchingWindowMs,
+    driftSchedules: false,
+    seedBuiltInData: false,
+    log: () => undefined,
+  });
+  const client = createS3Client({
+    endpoint: platform.info.s3Endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return { platform, client, dataDir };
+}
