@@ -30,7 +30,7 @@ const spec: CommandSpec = {
   examples: ['npx mlops doctor && npx cdk deploy', 'CDK_DOCKER=finch npx mlops doctor --json'],
 };
 
-const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' } as const;
 
 /** Runs the checks against `ports`; exit 0 when nothing fails, 1 otherwise. */
 export async function runDoctorCommand(
@@ -52,8 +52,11 @@ export async function runDoctorCommand(
       io.out(`${MARK[result.status]}  ${result.id.padEnd(width)}  ${result.message}${fix}\n`);
     }
     const failed = results.filter((result) => result.status === 'fail').length;
+    const skipped = results.filter((result) => result.status === 'skip').length;
     io.out(
-      failed === 0 ? 'ready to deploy: npx cdk deploy\n' : `${failed} check(s) failed: fix them before cdk deploy\n`,
+      failed === 0
+        ? 'ready to deploy: npx cdk deploy\n'
+        : `${failed} check(s) failed${skipped ? `, ${skipped} not checked` : ''}: fix them before cdk deploy\n`,
     );
   }
   return results.some((result) => result.status === 'fail') ? 1 : 0;

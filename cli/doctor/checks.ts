@@ -3,7 +3,8 @@
  * runs. Pure logic over small ports; the AWS-backed ports are in adapters/doctor-ports.ts.
  */
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+/** skip: not checked, because a check it depends on failed. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One line of the report; `fix` is empty when there is nothing to do. */
 export interface CheckResult {
@@ -239,8 +240,12 @@ export async function runDoctor(ports: DoctorPorts, needs: DeployNeeds): Promise
   const credentials = await checkCredentials(ports);
   const builder = await checkContainerBuilder(ports);
   if (region.status === 'fail' || credentials.status === 'fail') {
-    const skipped = (id: string): CheckResult =>
-      fail(id, 'not checked: needs a region and credentials', 'fix the lines above, then run doctor again');
+    const skipped = (id: string): CheckResult => ({
+      id,
+      status: 'skip',
+      message: 'not checked: needs a region and credentials',
+      fix: 'fix the lines above, then run doctor again',
+    });
     return [
       region,
       credentials,
