@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serializeArtifact } from '../../core/artifact/format';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
+import { DEFAULT_TIME_BUDGET_SECONDS } from '../../core/train/search';
 import { type LearnerChoice, trainModel } from '../../core/train/train';
 import { intFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
@@ -51,6 +52,12 @@ export const trainCommand: Command = {
         default: '0.2',
         valueName: 'x',
       },
+      'time-budget': {
+        type: 'string',
+        description: "seconds the settings search may run after each learner's defaults (0: defaults only)",
+        default: String(DEFAULT_TIME_BUDGET_SECONDS),
+        valueName: 'seconds',
+      },
       trees: { type: 'string', description: 'maximum number of boosted trees', valueName: 'n' },
       'max-depth': { type: 'string', description: 'maximum tree depth', valueName: 'n' },
     },
@@ -67,6 +74,12 @@ export const trainCommand: Command = {
     const task = stringFlag(flags, 'task');
     if (task !== undefined && task !== 'binary' && task !== 'regression') {
       throw new UsageError(`--task must be binary or regression, got "${task}"`);
+    }
+    const timeBudgetSeconds = numberFlag(flags, 'time-budget');
+    if (timeBudgetSeconds === undefined || !(timeBudgetSeconds >= 0)) {
+      throw new UsageError(
+        `--time-budget must be a number of seconds, 0 or more, got "${stringFlag(flags, 'time-budget')}"`,
+      );
     }
     const dataPath = stringFlag(flags, 'data')!;
     const outDir = stringFlag(flags, 'out')!;
@@ -97,6 +110,9 @@ export const trainCommand: Command = {
       learner,
       seed: intFlag(flags, 'seed'),
       validationFraction: numberFlag(flags, 'validation-fraction'),
+      timeBudgetSeconds,
+      // A local file has no gate scoring the hold-out later, so the kept model may learn from it too.
+      refitIncludesHoldOut: true,
       learnerParams: Object.keys(gbdtParams).length > 0 ? { gbdt: gbdtParams } : undefined,
       dataSha256: sha256Hex(bytes),
       source: dataPath,

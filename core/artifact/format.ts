@@ -54,6 +54,31 @@ export const artifactSchema = z.object({
     candidates: z.array(
       z.object({ learner: z.string(), metric: z.string(), value: z.number(), iterations: z.number() }),
     ),
+    /**
+     * Which model `validation` measured: the kept model itself, or (when the kept model was refit
+     * on the hold-out too) the same settings trained without the hold-out. Absent in older artifacts.
+     */
+    heldOutModel: z.enum(['kept-model', 'same-settings-without-hold-out']).optional(),
+    /** The settings search, every candidate evaluated in order (docs/artifact-format.md). */
+    selection: z
+      .object({
+        method: z.enum(['k-fold', 'holdout']),
+        folds: z.number().int(),
+        rows: z.number().int(),
+        truncated: z.boolean(),
+        chosen: z.number().int(),
+        evaluated: z.array(
+          z.object({
+            learner: z.string(),
+            settings: z.record(z.string(), z.unknown()),
+            metric: z.string(),
+            value: z.number(),
+            foldValues: z.array(z.number()),
+            iterations: z.array(z.number()),
+          }),
+        ),
+      })
+      .optional(),
   }),
   data: z.object({
     /** SHA-256 of the full training file's bytes (not a sample). */
@@ -62,12 +87,16 @@ export const artifactSchema = z.object({
     columns: z.number().int(),
     trainRows: z.number().int(),
     validationRows: z.number().int(),
+    /** Rows the kept model was refit on (absent in older artifacts). */
+    refitRows: z.number().int().optional(),
   }),
   params: z.object({
     seed: z.number().int(),
     learner: z.string(),
     validationFraction: z.number(),
     learnerParams: z.record(z.string(), z.unknown()),
+    timeBudgetSeconds: z.number().optional(),
+    refitIncludesHoldOut: z.boolean().optional(),
   }),
   /** Reference profile of the training data for drift monitoring (core/profile). */
   profile: z.unknown(),

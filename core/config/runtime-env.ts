@@ -41,6 +41,7 @@ export function trainerParamsFor(model: ModelConfig): TrainerParams {
     learner: model.learner,
     seed: model.params.seed,
     validationFraction: model.params.validationShare,
+    timeBudgetSeconds: model.params.timeBudgetSeconds,
     ...(Object.keys(learnerParams).length > 0 ? { learnerParams } : {}),
   });
 }

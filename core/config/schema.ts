@@ -1,5 +1,6 @@
 // Over 400 lines on purpose: the whole config file, field by field, so validation, defaults, docs and the JSON Schema come from one place.
 import { z } from 'zod';
+import { DEFAULT_TIME_BUDGET_SECONDS } from '../train/search';
 import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
 
@@ -40,6 +41,13 @@ const trainingParamsSchema = z
       .lt(1, { message: 'validationShare must be below 1 (a share of rows, e.g. 0.2)' })
       .default(0.2)
       .describe('Share of rows held out to evaluate and gate the candidate.'),
+    timeBudgetSeconds: z
+      .number()
+      .min(0, { message: 'timeBudgetSeconds must be 0 or more (seconds, e.g. 60)' })
+      .default(DEFAULT_TIME_BUDGET_SECONDS)
+      .describe(
+        "Seconds the settings search may run after each learner's defaults; 0 trains only the defaults. The search order is fixed, so a budget that is not reached gives the same model on every machine.",
+      ),
     gbdt: learnerParamsSchema.describe(
       'Parameters of the gradient-boosted trees learner (e.g. trees, depth, learningRate).',
     ),

@@ -23,6 +23,8 @@ export const trainerParamsSchema = z
     seed: z.number().int().optional(),
     /** Share of rows held out for validation (the config's `params.validationShare`). */
     validationFraction: z.number().optional(),
+    /** Seconds the settings search may run after each learner's defaults (core/train/search.ts). */
+    timeBudgetSeconds: z.number().min(0).optional(),
     /** Per learner, e.g. `{ gbdt: { maxDepth: 4 } }`; keys are free so a bring-your-own image may add learners. */
     learnerParams: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   })

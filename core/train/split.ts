@@ -41,3 +41,27 @@ export function splitRows(
   // Row order inside each side does not change results; sorted order keeps memory access sequential.
   return { train: Uint32Array.from(train).sort(), validation: Uint32Array.from(validation).sort() };
 }
+
+/**
+ * Deterministic k-fold partition of `rows` (indices into `target`): each row is in exactly one
+ * fold's validation side. Binary targets are stratified (each class dealt round-robin over the
+ * folds after a seeded shuffle) so every fold keeps the class balance.
+ */
+export function kFoldSplits(
+  target: Float64Array,
+  rows: Uint32Array,
+  options: { seed: number; folds: number; stratify: boolean },
+): Split[] {
+  const groups: number[][] = options.stratify ? [[], []] : [[]];
+  for (const row of rows) groups[options.stratify ? target[row] : 0].push(row);
+  const foldOf = new Map<number, number>();
+  let next = 0;
+  groups.forEach((group, index) => {
+    // Continue the round-robin across classes so fold sizes differ by at most one row.
+    for (const row of shuffled(group, options.seed + 1000 + index)) foldOf.set(row, next++ % options.folds);
+  });
+  return Array.from({ length: options.folds }, (_, fold) => ({
+    train: rows.filter((row) => foldOf.get(row) !== fold),
+    validation: rows.filter((row) => foldOf.get(row) === fold),
+  }));
+}

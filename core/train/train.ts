@@ -1,14 +1,23 @@
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type ModelArtifact } from '../artifact/format';
 import type { LEARNERS } from '../config/schema';
 import { DataError, type DataTable } from '../data/table';
-import { fitPipeline } from '../features/pipeline';
 import { type LearnerName, trainLearner } from '../learners/catalog';
-import type { FittedModel, ProgressListener, Task } from '../learners/types';
+import type { ProgressListener, Task } from '../learners/types';
 import { auc, chooseThreshold, logLoss, mae, r2, rmse } from '../metrics';
 import { buildProfile } from '../profile/profile';
 import { featureColumns, inferSchema } from '../schema/infer';
 import { encodeTarget } from '../schema/target';
 import { codeVersion } from '../version';
+import { DEFAULT_TIME_BUDGET_SECONDS, runSearch, searchOrder } from './search';
+import {
+  allRows,
+  evaluateCandidate,
+  meanIterations,
+  prepareFold,
+  refitSettings,
+  selectionSplits,
+  take,
+} from './selection';
 import { splitRows } from './split';
 
 /** The config's learner setting (core/config/schema.ts LEARNERS). */
@@ -37,6 +46,19 @@ export interface TrainOptions {
   readonly onProgress?: ProgressListener;
   /** Receives one line per decision the user should know about. */
   readonly onNote?: (note: string) => void;
+  /**
+   * Seconds the settings search may run after each learner's defaults; it only truncates the
+   * fixed search order. @default DEFAULT_TIME_BUDGET_SECONDS
+   */
+  readonly timeBudgetSeconds?: number;
+  /**
+   * Refit the kept model on every row, the validation hold-out included. Only for a local
+   * `mlops train`: in the retraining workflow the gate scores the candidate on that hold-out
+   * (core/workflow/held-out.ts), so it must never be trained on. @default false
+   */
+  readonly refitIncludesHoldOut?: boolean;
+  /** Clock in milliseconds for the time budget (tests inject one). @default performance.now */
+  readonly now?: () => number;
 }
 
 /** Fewer usable rows than this cannot give a meaningful validation split. */
@@ -56,30 +78,11 @@ function resolveCreatedAt(explicit?: string): string {
   return new Date().toISOString();
 }
 
-/** The metric that picks between learners: higher is better (AUC, or negated RMSE). */
-function selectionScore(
-  task: Task,
-  predictions: Float64Array,
-  labels: Float64Array,
-): { name: string; value: number; better: number } {
-  if (task === 'binary') {
-    const value = auc(predictions, labels);
-    return { name: 'auc', value, better: value };
-  }
-  const value = rmse(predictions, labels);
-  return { name: 'rmse', value, better: -value };
-}
-
-function take(values: Float64Array, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
-  return out;
-}
-
 /**
  * Trains a model on a table and returns its artifact: schema inference, target encoding, a
- * seeded stratified split, the feature pipeline fitted on the training rows, every requested
- * learner, selection on validation, metrics and the reference profile.
+ * seeded stratified split (the hold-out the gate re-derives), a time-budgeted settings search
+ * scored by k-fold or a validation split (core/train/selection.ts), a refit of the chosen
+ * settings on the refit rows, held-out metrics and the reference profile.
  */
 export function trainModel(table: DataTable, options: TrainOptions): ModelArtifact {
   const source = options.source ?? 'the data';
@@ -128,69 +131,73 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
   }
 
   const features = featureColumns(schema);
-  const pipeline = fitPipeline(table, features, split.train, target.values);
-  const trainMatrix = pipeline.transformTable(table, split.train);
-  const validationMatrix = pipeline.transformTable(table, split.validation);
+  const refitIncludesHoldOut = options.refitIncludesHoldOut ?? false;
+  const timeBudgetSeconds = options.timeBudgetSeconds ?? DEFAULT_TIME_BUDGET_SECONDS;
+  // The rows the kept model trains on; the gate's hold-out stays out unless the caller says otherwise.
+  const refitRows = refitIncludesHoldOut ? allRows(split) : split.train;
+  const selection = selectionSplits(target.values, refitRows, { seed, validationFraction, task });
+  const folds = selection.splits.map((rows) => prepareFold(table, features, target.values, rows));
 
-  const candidates: Array<{
-    learner: string;
-    model: FittedModel;
-    predictions: Float64Array;
-    score: ReturnType<typeof selectionScore>;
-    iterations: number;
-  }> = [];
-  for (const learner of LEARNERS_OF_CHOICE[learnerChoice]) {
-    let iterations = 0;
-    const model = trainLearner(
-      learner,
-      {
-        task,
-        train: trainMatrix,
-        trainTarget,
-        validation: validationMatrix,
-        validationTarget,
-        seed,
-        onProgress: (event) => {
-          iterations = event.iteration;
-          options.onProgress?.(event);
-        },
-      },
-      options.learnerParams?.[learner],
+  const search = runSearch(
+    searchOrder(LEARNERS_OF_CHOICE[learnerChoice], options.learnerParams),
+    (candidate) => evaluateCandidate(candidate, folds, { task, seed, onProgress: options.onProgress }),
+    { budgetSeconds: timeBudgetSeconds, now: options.now },
+  );
+  const chosen = search.evaluated[search.best];
+  if (search.evaluated.length > 1) {
+    note(
+      `kept ${chosen.learner} ${JSON.stringify(chosen.settings)}: ${selection.method} ${chosen.result.name} ${chosen.result.value.toFixed(4)} (${search.evaluated.length} candidate(s)${search.truncated ? ', time budget reached' : ''})`,
     );
-    const predictions = model.predictMatrix(validationMatrix);
-    candidates.push({
-      learner,
-      model,
-      predictions,
-      score: selectionScore(task, predictions, validationTarget),
-      iterations,
-    });
   }
-  // Strictly better wins, so ties keep the first learner listed (the deterministic order above).
-  const best = candidates.reduce((a, b) => (b.score.better > a.score.better ? b : a));
-  if (candidates.length > 1) note(`kept ${best.learner}: validation ${best.score.name} ${best.score.value.toFixed(4)}`);
+
+  const fitWith = (rows: Uint32Array) => {
+    const fold = prepareFold(table, features, target.values, { train: rows, validation: new Uint32Array(0) });
+    const settings = refitSettings(chosen, folds, rows.length);
+    return { fold, model: trainLearner(chosen.learner, { ...fold.input, task, seed }, settings) };
+  };
+  const final = fitWith(refitRows);
+  // Held-out metrics come from a model that never saw the hold-out: the kept model itself when
+  // the hold-out was kept out; otherwise the chosen settings trained on the training split only.
+  let heldOutPredictions: Float64Array;
+  let heldOutModel: 'kept-model' | 'same-settings-without-hold-out';
+  if (!refitIncludesHoldOut) {
+    heldOutPredictions = final.model.predictMatrix(final.fold.pipeline.transformTable(table, split.validation));
+    heldOutModel = 'kept-model';
+  } else {
+    const withoutHoldOut = fitWith(split.train);
+    heldOutPredictions = withoutHoldOut.model.predictMatrix(
+      withoutHoldOut.fold.pipeline.transformTable(table, split.validation),
+    );
+    heldOutModel = 'same-settings-without-hold-out';
+  }
 
   let validation: ModelArtifact['metrics']['validation'];
   let threshold: number | undefined;
   if (task === 'binary') {
-    const chosen = chooseThreshold(best.predictions, validationTarget);
-    threshold = chosen.threshold;
+    const decision = chooseThreshold(heldOutPredictions, validationTarget);
+    threshold = decision.threshold;
     validation = {
-      auc: auc(best.predictions, validationTarget),
-      logLoss: logLoss(best.predictions, validationTarget),
-      threshold: chosen.threshold,
-      accuracy: chosen.accuracy,
-      precision: chosen.precision,
-      recall: chosen.recall,
-      f1: chosen.f1,
+      auc: auc(heldOutPredictions, validationTarget),
+      logLoss: logLoss(heldOutPredictions, validationTarget),
+      threshold: decision.threshold,
+      accuracy: decision.accuracy,
+      precision: decision.precision,
+      recall: decision.recall,
+      f1: decision.f1,
     };
   } else {
     validation = {
-      rmse: rmse(best.predictions, validationTarget),
-      mae: mae(best.predictions, validationTarget),
-      r2: r2(best.predictions, validationTarget),
+      rmse: rmse(heldOutPredictions, validationTarget),
+      mae: mae(heldOutPredictions, validationTarget),
+      r2: r2(heldOutPredictions, validationTarget),
     };
   }
+  // One line per learner, its best settings (the shape artifacts had before the search).
+  const bestPerLearner = LEARNERS_OF_CHOICE[learnerChoice].flatMap((learner) => {
+    const tried = search.evaluated.filter((c) => c.learner === learner);
+    if (tried.length === 0) return [];
+    return [tried.reduce((a, b) => (b.result.better > a.result.better ? b : a))];
+  });
 
   return {
     format: ARTIFACT_FORMAT,
@@ -205,16 +212,32 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
         : {}),
     },
     schema,
-    pipeline: pipeline.json,
-    model: { kind: best.model.kind, json: best.model.json },
+    pipeline: final.fold.pipeline.json,
+    model: { kind: final.model.kind, json: final.model.json },
     metrics: {
       validation,
-      candidates: candidates.map((c) => ({
+      candidates: bestPerLearner.map((c) => ({
         learner: c.learner,
-        metric: c.score.name,
-        value: c.score.value,
-        iterations: c.iterations,
+        metric: c.result.name,
+        value: c.result.value,
+        iterations: meanIterations(c.result),
       })),
+      heldOutModel,
+      selection: {
+        method: selection.method,
+        folds: folds.length,
+        rows: refitRows.length,
+        truncated: search.truncated,
+        chosen: search.best,
+        evaluated: search.evaluated.map((c) => ({
+          learner: c.learner,
+          settings: { ...c.settings },
+          metric: c.result.name,
+          value: c.result.value,
+          foldValues: [...c.result.foldValues],
+          iterations: [...c.result.iterations],
+        })),
+      },
     },
     data: {
       sha256: options.dataSha256,
@@ -222,12 +245,15 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
       columns: table.columnNames.length,
       trainRows: split.train.length,
       validationRows: split.validation.length,
+      refitRows: refitRows.length,
     },
     params: {
       seed,
       learner: learnerChoice,
       validationFraction,
       learnerParams: { ...(options.learnerParams ?? {}) },
+      timeBudgetSeconds,
+      refitIncludesHoldOut,
     },
     profile: buildProfile(table, schema),
     notes: [...schemaNotes, ...target.notes],

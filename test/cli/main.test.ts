@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
+import { parseArtifact } from '../../core/artifact/format';
 import { parseCsv } from '../../core/data/csv';
 import { churnCsv } from '../../core/datasets/churn';
 import { buildCli } from '../../lib/bundles';
@@ -17,6 +18,36 @@ describe('mlops command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-cli-'));
   const data = join(dir, 'churn.csv');
   writeFileSync(data, churnCsv({ rows: 1500, seed: 3, batch: 'v1' }));
+
+  it('records the --time-budget and refits a local file on every row, hold-out included', async () => {
+    const train = capture();
+    const out = join(dir, 'budget-model');
+    const argv = [
+      'train',
+      '--data',
+      data,
+      '--target',
+      'churned',
+      '--out',
+      out,
+      '--learner',
+      'linear',
+      '--time-budget',
+      '0',
+    ];
+    expect(await main(argv, train.io)).toBe(0);
+    const artifact = parseArtifact(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(artifact.params).toMatchObject({ timeBudgetSeconds: 0, refitIncludesHoldOut: true });
+    expect(artifact.data.refitRows).toBe(1500);
+    expect(artifact.metrics.selection?.evaluated).toHaveLength(1);
+  });
+
+  it('refuses a negative --time-budget, naming the value', async () => {
+    const train = capture();
+    const argv = ['train', '--data', data, '--target', 'churned', '--out', join(dir, 'x'), '--time-budget=-1'];
+    await expect(main(argv, train.io)).resolves.not.toBe(0);
+    expect(train.err.join('')).toContain('--time-budget must be a number of seconds, 0 or more, got "-1"');
+  });
 
   it('trains, printing progress and notes, then predicts one output row per input row in order', async () => {
     const train = capture();

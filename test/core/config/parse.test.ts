@@ -38,7 +38,7 @@ describe('parseConfig applies documented defaults', () => {
       problemType: 'binary',
       features: 'all',
       learner: 'auto',
-      params: { seed: 42, validationShare: 0.2 },
+      params: { seed: 42, validationShare: 0.2, timeBudgetSeconds: 60 },
       training: { vcpu: 1, memoryMiB: 4096, gpu: 0, spot: false, timeoutMinutes: 60 },
       gate: { metric: 'auc', minGain: 0.005, floor: 0.6 },
       retrain: { onUpload: true, onDrift: true },
@@ -95,7 +95,12 @@ describe('parseConfig applies documented defaults', () => {
 
   test('learner-specific training parameters are kept per learner', () => {
     const model = defaultsFor({ ...churn, params: { gbdt: { trees: 200, learningRate: 0.05 } } });
-    expect(model.params).toEqual({ seed: 42, validationShare: 0.2, gbdt: { trees: 200, learningRate: 0.05 } });
+    expect(model.params).toEqual({
+      seed: 42,
+      validationShare: 0.2,
+      timeBudgetSeconds: 60,
+      gbdt: { trees: 200, learningRate: 0.05 },
+    });
   });
 });
 
@@ -308,6 +313,7 @@ describe('runtime environment', () => {
       learner: 'gbdt',
       seed: 42,
       validationFraction: 0.2,
+      timeBudgetSeconds: 60,
       learnerParams: { gbdt: { trees: 50 } },
     });
   });

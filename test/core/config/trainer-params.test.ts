@@ -15,6 +15,15 @@ const jobEnv = (params: unknown) => ({
 });
 
 describe('trainer parameters (MLOPS_TRAIN_PARAMS)', () => {
+  it("carries the config's timeBudgetSeconds to the trainer", () => {
+    const model = defaultsFor({ name: 'churn', target: 'churned', params: { timeBudgetSeconds: 5 } });
+    expect(readTrainerJob(jobEnv(trainerParamsFor(model))).params.timeBudgetSeconds).toBe(5);
+  });
+
+  it("cannot tell the Batch trainer to train on the gate's hold-out", () => {
+    expect(() => readTrainerJob(jobEnv({ refitIncludesHoldOut: true }))).toThrow(/refitIncludesHoldOut|Unrecognized/);
+  });
+
   it("carries the config's validationShare to the trainer as validationFraction", () => {
     const model = defaultsFor({
       name: 'churn',

@@ -137,3 +137,86 @@ describe('Scorer input checks', () => {
     );
   });
 });
+
+describe('refit and selection', () => {
+  const small = generateChurn({ rows: 800, seed: 11, batch: 'v1' });
+  const labels = encodeTarget(small.columns[small.columnNames.indexOf('churned')], {
+    target: 'churned',
+    positiveLabel: 'yes',
+  }).values;
+  /** The rows the gate scores on, re-derived as core/workflow/held-out.ts does. */
+  const gateRows = splitRows(labels, { seed: 42, validationFraction: 0.2, stratify: true }).validation;
+  const base = { ...options, learner: 'gbdt' as const, learnerParams: { gbdt: { nEstimators: 40 } } };
+  const kept = trainModel(small, base);
+
+  /** The same table with every numeric feature of the gate's held-out rows shifted far out (types kept). */
+  function withHeldOutFeaturesChanged(table: DataTable): DataTable {
+    const columns = table.columns.map((column, c) => {
+      if (table.columnNames[c] === 'churned') return column;
+      const copy = [...column];
+      for (const row of gateRows) {
+        const value = Number(column[row]);
+        if (column[row] !== null && column[row] !== '' && Number.isFinite(value)) copy[row] = String(value + 1000);
+      }
+      return copy;
+    });
+    return { ...table, columns } as DataTable;
+  }
+
+  it('never trains on the rows the gate holds out: changing their features leaves model and pipeline alike', () => {
+    const changed = trainModel(withHeldOutFeaturesChanged(small), base);
+    expect(kept.data.refitRows).toBe(small.rowCount - gateRows.length);
+    expect(JSON.stringify(changed.model) === JSON.stringify(kept.model)).toBe(true);
+    expect(JSON.stringify(changed.pipeline) === JSON.stringify(kept.pipeline)).toBe(true);
+  });
+
+  it('refits on the hold-out too when asked, and labels the held-out metrics as from a model without it', () => {
+    const refit = trainModel(small, { ...base, refitIncludesHoldOut: true });
+    const changed = trainModel(withHeldOutFeaturesChanged(small), { ...base, refitIncludesHoldOut: true });
+    expect(refit.data.refitRows).toBe(small.rowCount);
+    expect(refit.metrics.heldOutModel).toBe('same-settings-without-hold-out');
+    expect(kept.metrics.heldOutModel).toBe('kept-model');
+    expect(JSON.stringify(changed.model) === JSON.stringify(refit.model)).toBe(false);
+  });
+
+  it('refits GBDT with the folds early-stopped tree count scaled by the rows ratio', () => {
+    const selection = kept.metrics.selection!;
+    const chosen = selection.evaluated[selection.chosen];
+    const foldTrees = chosen.iterations.reduce((a, b) => a + b, 0) / chosen.iterations.length;
+    const trees = (kept.model.json as { trees: unknown[] }).trees.length;
+    // k-fold trains on 4/5 of the refit rows, so the refit grows about 5/4 as many trees.
+    expect(Math.abs(trees - foldTrees * 1.25)).toBeLessThanOrEqual(1.5);
+    expect(chosen.iterations).not.toContain(trees);
+  });
+
+  it('selects by 5-fold cross-validation below 5,000 rows and records each fold score', () => {
+    const selection = kept.metrics.selection!;
+    expect(selection).toMatchObject({ method: 'k-fold', folds: 5, rows: kept.data.refitRows, truncated: false });
+    for (const candidate of selection.evaluated) {
+      expect(candidate.foldValues).toHaveLength(5);
+      const mean = candidate.foldValues.reduce((a, b) => a + b, 0) / 5;
+      expect(candidate.value).toBeCloseTo(mean, 12);
+    }
+  });
+
+  it('searches linear L2 strengths and gives the same bytes for the same data, seed and a generous budget', () => {
+    const run = () => serializeArtifact(trainModel(small, { ...options, learner: 'linear', timeBudgetSeconds: 1e6 }));
+    const first = run();
+    expect(run()).toBe(first);
+    const l2s = parseArtifact(first).metrics.selection!.evaluated.map((c) => c.settings.l2);
+    expect(l2s).toEqual([1e-4, 1e-3, 1e-2, 1e-5, 1e-1, 1]);
+  });
+
+  it('records which candidates a short budget let it evaluate', () => {
+    let t = 0;
+    const truncated = trainModel(small, {
+      ...options,
+      learner: 'linear',
+      timeBudgetSeconds: 2.5,
+      now: () => t++ * 1000,
+    });
+    expect(truncated.metrics.selection).toMatchObject({ truncated: true });
+    expect(truncated.metrics.selection!.evaluated.length).toBeLessThan(6);
+    expect(truncated.params.timeBudgetSeconds).toBe(2.5);
+  });
+});
