@@ -139,6 +139,7 @@ test('the trainer environment for local runs carries the contract and resolved b
     task: 'binary',
     learner: 'auto',
     seed: 42,
+    timeBudgetSeconds: 60,
     validationFraction: 0.2,
   });
 });
