@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Cell, DataTable } from '../data/table';
 import type { ColumnSchema } from '../schema/types';
 import { cellToBoolean, cellToCategory, cellToNumber } from '../schema/values';
+import { timed } from '../timing/phases';
 import type { FeatureInfo, FeatureMatrix } from './matrix';
 
 /**
@@ -148,6 +149,16 @@ export function fitPipeline(
   target: Float64Array,
   options: PipelineOptions = {},
 ): Pipeline {
+  return timed('pipeline', () => fitPipelineUntimed(table, features, rows, target, options));
+}
+
+function fitPipelineUntimed(
+  table: DataTable,
+  features: readonly ColumnSchema[],
+  rows: ArrayLike<number>,
+  target: Float64Array,
+  options: PipelineOptions,
+): Pipeline {
   const resolved: Required<PipelineOptions> = {
     minCategoryCount: options.minCategoryCount ?? 5,
     maxCategories: options.maxCategories ?? 100,
@@ -239,6 +250,10 @@ export class Pipeline {
 
   /** Features of the given rows of a table (all rows when `rows` is absent), column-major. */
   transformTable(table: DataTable, rows?: ArrayLike<number>): FeatureMatrix {
+    return timed('pipeline', () => this.transformTableUntimed(table, rows));
+  }
+
+  private transformTableUntimed(table: DataTable, rows?: ArrayLike<number>): FeatureMatrix {
     const rowCount = rows ? rows.length : table.rowCount;
     const columns = this.features.map(() => new Float64Array(rowCount));
     const sources = this.inputColumns.map((name) => {

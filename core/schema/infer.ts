@@ -1,4 +1,5 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
+import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
 import { cellToBoolean, cellToNumber } from './values';
 
@@ -80,6 +81,10 @@ function exclusionReason(name: string, type: ColumnType, stats: ColumnStats): st
  * all-missing) are excluded with a reason, never silently dropped.
  */
 export function inferSchema(table: DataTable, options: InferSchemaOptions): InferredSchema {
+  return timed('schema', () => inferSchemaUntimed(table, options));
+}
+
+function inferSchemaUntimed(table: DataTable, options: InferSchemaOptions): InferredSchema {
   const source = options.source ?? 'the data';
   if (!table.columnNames.includes(options.target)) {
     throw new DataError(
