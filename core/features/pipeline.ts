@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Cell, DataTable } from '../data/table';
 import type { ColumnSchema } from '../schema/types';
-import { cellToBoolean, cellToCategory, cellToNumber } from '../schema/values';
+import { cellToBoolean, cellToCategory, cellToNumber, numbersOfColumn } from '../schema/values';
 import { timed } from '../timing/phases';
 import type { FeatureInfo, FeatureMatrix } from './matrix';
 
@@ -63,16 +63,18 @@ function median(values: Float64Array): number {
 }
 
 function fitNumeric(column: ReadonlyArray<Cell>, rows: ArrayLike<number>, name: string): Step {
-  const finite: number[] = [];
+  const numbers = numbersOfColumn(column);
+  const finite = new Float64Array(rows.length);
+  let count = 0;
   for (let i = 0; i < rows.length; i++) {
-    const value = cellToNumber(column[rows[i]]);
-    if (Number.isFinite(value)) finite.push(value);
+    const value = numbers[rows[i]];
+    if (Number.isFinite(value)) finite[count++] = value;
   }
   return {
     kind: 'numeric',
     column: name,
-    fill: median(Float64Array.from(finite)),
-    missingIndicator: finite.length < rows.length,
+    fill: median(finite.subarray(0, count)),
+    missingIndicator: count < rows.length,
   };
 }
 
@@ -253,20 +255,44 @@ export class Pipeline {
     return timed('pipeline', () => this.transformTableUntimed(table, rows));
   }
 
+  /**
+   * Column by column, the numbers of a numeric column read once (numbersOfColumn); the same
+   * arithmetic as `encode`, which serves single records (test/core/features compares the two).
+   */
   private transformTableUntimed(table: DataTable, rows?: ArrayLike<number>): FeatureMatrix {
     const rowCount = rows ? rows.length : table.rowCount;
     const columns = this.features.map(() => new Float64Array(rowCount));
-    const sources = this.inputColumns.map((name) => {
-      const index = table.columnNames.indexOf(name);
-      return index < 0 ? undefined : table.columns[index];
-    });
-    const buffer = new Float64Array(this.features.length);
-    let sourceRow = 0;
-    const read = (i: number): Cell => sources[i]?.[sourceRow] ?? null;
-    for (let r = 0; r < rowCount; r++) {
-      sourceRow = rows ? rows[r] : r;
-      this.encode(read, buffer);
-      for (let f = 0; f < buffer.length; f++) columns[f][r] = buffer[f];
+    const sourceRow = (r: number) => (rows ? rows[r] : r);
+    let f = 0;
+    for (let i = 0; i < this.compiled.length; i++) {
+      const step = this.compiled[i];
+      const index = table.columnNames.indexOf(this.inputColumns[i]);
+      const source = index < 0 ? undefined : table.columns[index];
+      const out = columns[f++];
+      if (step.kind === 'categorical') {
+        for (let r = 0; r < rowCount; r++) {
+          const label = cellToCategory(source?.[sourceRow(r)] ?? null);
+          out[r] = label === null ? step.missingCode : (step.codes.get(label) ?? step.otherCode);
+        }
+        continue;
+      }
+      const indicator = step.indicator ? columns[f++] : undefined;
+      const numbers = step.kind === 'numeric' && source ? numbersOfColumn(source) : undefined;
+      for (let r = 0; r < rowCount; r++) {
+        let value: number;
+        if (numbers) {
+          value = numbers[sourceRow(r)];
+          if (!Number.isFinite(value)) value = Number.NaN;
+        } else if (step.kind === 'numeric') {
+          value = Number.NaN;
+        } else {
+          const flag = cellToBoolean(source?.[sourceRow(r)] ?? null);
+          value = flag === null ? Number.NaN : flag ? 1 : 0;
+        }
+        const missing = Number.isNaN(value);
+        out[r] = missing ? step.fill : value;
+        if (indicator) indicator[r] = missing ? 1 : 0;
+      }
     }
     return { features: this.features, columns, rowCount };
   }

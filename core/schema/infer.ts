@@ -1,7 +1,7 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
-import { cellToBoolean, cellToNumber } from './values';
+import { cellToBoolean, cellToNumber, rememberNumbers } from './values';
 
 export interface InferSchemaOptions {
   readonly target: string;
@@ -37,13 +37,20 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
   let allIntegers = true;
   let increasing = true;
   let previous = Number.NEGATIVE_INFINITY;
-  for (const cell of column) {
-    if (cell === null) continue;
+  // Filled while the column still reads as numeric; kept for the pipeline and profile if it does.
+  const numbers = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const cell = column[i];
+    if (cell === null) {
+      numbers[i] = Number.NaN;
+      continue;
+    }
     nonMissing++;
     distinct.add(typeof cell === 'string' ? cell.trim() : cell);
     if (allBoolean && cellToBoolean(cell) === null) allBoolean = false;
     if (allNumeric) {
       const value = cellToNumber(cell);
+      numbers[i] = value;
       if (Number.isNaN(value) || typeof cell === 'boolean') {
         allNumeric = false;
       } else {
@@ -53,6 +60,7 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
       }
     }
   }
+  if (allNumeric) rememberNumbers(column, numbers);
   return { nonMissing, uniqueCount: distinct.size, allNumeric, allBoolean, allIntegers, increasing };
 }
 
