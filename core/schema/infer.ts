@@ -1,4 +1,5 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
+import { sortFloat64 } from '../profile/columns';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
 import { cellToBoolean, cellToNumber, rememberNumbers } from './values';
@@ -29,8 +30,70 @@ interface ColumnStats {
   increasing: boolean;
 }
 
-function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+/** Decimals of at most this many digits are distinct doubles when they are distinct numbers (DBL_DIG). */
+const MAX_EXACT_DIGITS = 15;
+
+/**
+ * True when `text` is a number in its one canonical decimal spelling: an optional minus (not on
+ * zero), no leading zeros, no trailing fraction zeros, no exponent or spaces, at most 15 digits.
+ * Two different such texts are two different doubles, so counting distinct numbers counts the
+ * distinct texts, without hashing every string.
+ */
+function isCanonicalDecimal(text: string): boolean {
+  const length = text.length;
+  let i = text.charCodeAt(0) === MINUS ? 1 : 0;
+  const first = text.charCodeAt(i);
+  if (!(first >= ZERO && first <= NINE)) return false;
+  let digits = 1;
+  i++;
+  if (first === ZERO) {
+    if (i === length) return text.length === 1;
+  } else {
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < ZERO || code > NINE) break;
+      digits++;
+    }
+    if (i === length) return digits <= MAX_EXACT_DIGITS;
+  }
+  if (text.charCodeAt(i) !== DOT || i + 1 === length) return false;
+  for (i++; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < ZERO || code > NINE) return false;
+    digits++;
+  }
+  return text.charCodeAt(length - 1) !== ZERO && digits <= MAX_EXACT_DIGITS;
+}
+
+/** Distinct values among the non-NaN `numbers` (radix-sorted copy). */
+function distinctNumbers(numbers: Float64Array, nonMissing: number): number {
+  const present = new Float64Array(nonMissing);
+  let count = 0;
+  for (let i = 0; i < numbers.length; i++) if (!Number.isNaN(numbers[i])) present[count++] = numbers[i];
+  const sorted = sortFloat64(present);
+  let distinct = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
+}
+
+/** Distinct cells as a Set counts them: trimmed text, or the value itself. */
+function distinctCells(column: ReadonlyArray<Cell>): number {
   const distinct = new Set<string | number | boolean>();
+  for (let i = 0; i < column.length; i++) {
+    const cell = column[i];
+    if (cell !== null) distinct.add(typeof cell === 'string' ? cell.trim() : cell);
+  }
+  return distinct.size;
+}
+
+function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
+  // Numeric text in canonical spelling is counted by value (a sort), anything else through a Set:
+  // hashing 200,000 number strings per column was most of schema inference.
+  let allCanonical = true;
   let nonMissing = 0;
   let allNumeric = true;
   let allBoolean = true;
@@ -46,7 +109,7 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
       continue;
     }
     nonMissing++;
-    distinct.add(typeof cell === 'string' ? cell.trim() : cell);
+    if (allCanonical && (typeof cell !== 'string' || !isCanonicalDecimal(cell))) allCanonical = false;
     if (allBoolean && cellToBoolean(cell) === null) allBoolean = false;
     if (allNumeric) {
       const value = cellToNumber(cell);
@@ -61,7 +124,8 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
     }
   }
   if (allNumeric) rememberNumbers(column, numbers);
-  return { nonMissing, uniqueCount: distinct.size, allNumeric, allBoolean, allIntegers, increasing };
+  const uniqueCount = allNumeric && allCanonical ? distinctNumbers(numbers, nonMissing) : distinctCells(column);
+  return { nonMissing, uniqueCount, allNumeric, allBoolean, allIntegers, increasing };
 }
 
 function typeOf(stats: ColumnStats): ColumnType {
