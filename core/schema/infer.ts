@@ -1,5 +1,5 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
-import { sortFloat64 } from '../profile/columns';
+import { ColumnBuffers, sortFloat64 } from '../profile/columns';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
 import { cellToBoolean, cellToNumber, rememberNumbers } from './values';
@@ -69,12 +69,12 @@ function isCanonicalDecimal(text: string): boolean {
   return text.charCodeAt(length - 1) !== ZERO && digits <= MAX_EXACT_DIGITS;
 }
 
-/** Distinct values among the non-NaN `numbers` (radix-sorted copy). */
-function distinctNumbers(numbers: Float64Array, nonMissing: number): number {
-  const present = new Float64Array(nonMissing);
+/** Distinct values among the non-NaN `numbers` (radix-sorted copy in `buffers`, reused across columns). */
+function distinctNumbers(numbers: Float64Array, nonMissing: number, buffers: ColumnBuffers): number {
+  const present = buffers.valuesFor(0, nonMissing);
   let count = 0;
   for (let i = 0; i < numbers.length; i++) if (!Number.isNaN(numbers[i])) present[count++] = numbers[i];
-  const sorted = sortFloat64(present);
+  const sorted = sortFloat64(present, buffers);
   let distinct = sorted.length > 0 ? 1 : 0;
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   return distinct;
@@ -90,7 +90,7 @@ function distinctCells(column: ReadonlyArray<Cell>): number {
   return distinct.size;
 }
 
-function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
+function columnStats(column: ReadonlyArray<Cell>, buffers: ColumnBuffers): ColumnStats {
   // Numeric text in canonical spelling is counted by value (a sort), anything else through a Set:
   // hashing 200,000 number strings per column was most of schema inference.
   let allCanonical = true;
@@ -124,7 +124,8 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
     }
   }
   if (allNumeric) rememberNumbers(column, numbers);
-  const uniqueCount = allNumeric && allCanonical ? distinctNumbers(numbers, nonMissing) : distinctCells(column);
+  const uniqueCount =
+    allNumeric && allCanonical ? distinctNumbers(numbers, nonMissing, buffers) : distinctCells(column);
   return { nonMissing, uniqueCount, allNumeric, allBoolean, allIntegers, increasing };
 }
 
@@ -171,9 +172,10 @@ function inferSchemaUntimed(table: DataTable, options: InferSchemaOptions): Infe
   }
   const selected = options.features ? new Set(options.features) : undefined;
   const notes: string[] = [];
+  const buffers = new ColumnBuffers();
   const columns: ColumnSchema[] = table.columnNames.map((name, index) => {
     const column = table.columns[index];
-    const stats = columnStats(column);
+    const stats = columnStats(column, buffers);
     const type = typeOf(stats);
     const missingRate = table.rowCount === 0 ? 0 : (table.rowCount - stats.nonMissing) / table.rowCount;
     const base = { name, type, missingRate, uniqueCount: stats.uniqueCount };
