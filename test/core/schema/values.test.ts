@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { tableFromRecords } from '../../../core/data/table';
 import { inferSchema } from '../../../core/schema/infer';
 import { cellToNumber, numbersOfColumn, rememberedNumbers } from '../../../core/schema/values';
@@ -40,6 +41,33 @@ describe('cell values', () => {
       '-',
     ];
     for (const text of texts) expect([text, cellToNumber(text)]).toEqual([text, referenceNumber(text)]);
+  });
+
+  it('reads plain decimals to the same double as Number(), for any digits and signs', () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: max });
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-'), digits(12), fc.option(digits(12), { nil: undefined }))
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimal, (text) => {
+        expect([text, cellToNumber(text)]).toEqual([text, Number(text)]);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of [
+      '-0',
+      '-0.0',
+      '0.1',
+      '0.3',
+      '9007199254740993',
+      '123456789012345.6',
+      '1.',
+      '.5',
+      '-',
+      '1.2.3',
+    ]) {
+      expect([text, cellToNumber(text)]).toEqual([text, referenceNumber(text)]);
+    }
   });
 
   it('parses a numeric column once: schema inference leaves its numbers for the pipeline and the profile', () => {
