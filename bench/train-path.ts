@@ -2,8 +2,8 @@
  * The user's path from the shell: `node bin/mlops.js train --learner gbdt --trees 100 --max-depth 6`
  * on a generated CSV (start-up included) against pandas.read_csv + get_dummies +
  * XGBClassifier(n_estimators=100, max_depth=6, tree_method="hist", n_jobs=2) on the same file, in
- * the same run, with our phase breakdown (MLOPS_TIMINGS=1). Run: `npm run bench -- train-path`, or
- * `node bin/run-ts.js bench/train-path.ts [rows...]` (default 200000).
+ * the same run, with our phase breakdown (MLOPS_TIMINGS=1). Run: `npm run bench -- train-path`;
+ * other sizes with TRAIN_PATH_ROWS, e.g. `TRAIN_PATH_ROWS=100000,1000000 npm run bench -- train-path`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -19,7 +19,7 @@ const PEER_SCRIPT = join(__dirname, 'peers', 'train_path_peer.py');
 const MISSING_RATE = 0.03;
 
 export interface TrainPathOptions {
-  /** @default [200000] */
+  /** @default TRAIN_PATH_ROWS (comma-separated) or [200000] */
   readonly sizes?: readonly number[];
   /** Runs of each side, alternating; the fastest of each is compared (the machine is shared). @default 3 */
   readonly repeats?: number;
@@ -123,7 +123,11 @@ export function runTrainPathBench(options: TrainPathOptions = {}) {
   }
   ensurePythonPeers();
   const results = [];
-  for (const rows of options.sizes ?? [200_000]) {
+  const fromEnvironment = process.env.TRAIN_PATH_ROWS?.split(',').map(Number);
+  for (const rows of options.sizes ?? fromEnvironment ?? [200_000]) {
+    if (!Number.isInteger(rows) || rows < 100) {
+      throw new Error(`train-path: row counts must be integers of at least 100, got ${rows} (TRAIN_PATH_ROWS?)`);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'mlops-train-path-'));
     try {
       const csv = join(dir, 'train.csv');
@@ -163,9 +167,4 @@ export function runTrainPathBench(options: TrainPathOptions = {}) {
     }
   }
   return results;
-}
-
-if (require.main === module) {
-  const sizes = process.argv.slice(2).map(Number);
-  runTrainPathBench({ sizes: sizes.length > 0 ? sizes : undefined });
 }
