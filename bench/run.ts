@@ -5,6 +5,7 @@
  * Sections (all by default):
  *   learners   GBDT training time, held-out AUC and scoring latency vs XGBoost (python3-xgboost)
  *   quality    AUC on real public data sets (shipped by python3-sklearn) vs XGBoost and logistic regression
+ *   train-path `mlops train` from the shell on a 200,000-row CSV vs pandas + XGBoost, with its phase breakdown
  *   pipeline   a 1,000,000-row x 20-column CSV read, profiled and trained end to end (trainModel)
  *   drift      1M vs 1M rows x 20 columns drift analysis vs scipy (python3-scipy)
  *   inference  the HTTPS handler's latency for 1 and 1,000 rows, and the bundle's cold start
@@ -21,9 +22,10 @@ import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runInferenceBench } from './inference';
 import { runLearnerBench } from './learners';
 import { runQualityBench } from './quality';
+import { runTrainPathBench } from './train-path';
 
-type Section = 'learners' | 'quality' | 'pipeline' | 'drift' | 'inference' | 'scoring';
-const SECTIONS: readonly Section[] = ['learners', 'quality', 'pipeline', 'drift', 'inference', 'scoring'];
+type Section = 'learners' | 'quality' | 'train-path' | 'pipeline' | 'drift' | 'inference' | 'scoring';
+const SECTIONS: readonly Section[] = ['learners', 'quality', 'train-path', 'pipeline', 'drift', 'inference', 'scoring'];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -73,6 +75,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runLearnerBench({ log });
     case 'quality':
       return runQualityBench({ log });
+    case 'train-path':
+      return runTrainPathBench({ log });
     case 'pipeline':
       return pipelineBench();
     case 'drift': {

@@ -2,6 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serializeArtifact } from '../../core/artifact/format';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
+import {
+  addPhaseTime,
+  formatPhaseTimings,
+  startPhaseTimings,
+  stopPhaseTimings,
+  timed,
+  timedAsync,
+} from '../../core/timing/phases';
 import { DEFAULT_TIME_BUDGET_SECONDS } from '../../core/train/search';
 import { type LearnerChoice, trainModel } from '../../core/train/train';
 import { intFlag, numberFlag, parseOrHelp, stringFlag, UsageError } from '../args';
@@ -89,45 +97,57 @@ export const trainCommand: Command = {
     if (trees !== undefined) gbdtParams.nEstimators = trees;
     if (maxDepth !== undefined) gbdtParams.maxDepth = maxDepth;
 
+    // MLOPS_TIMINGS=1: one stderr line per phase (start-up counts from the process's own start).
+    const timings = process.env.MLOPS_TIMINGS === '1' ? startPhaseTimings() : undefined;
+    if (timings) addPhaseTime('start', performance.now());
     const started = Date.now();
-    const bytes = await readFile(dataPath).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await timedAsync('parse', () => readFile(dataPath)).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(
         error.code === 'ENOENT'
           ? `--data: file not found: ${dataPath}`
           : `--data: cannot read ${dataPath}: ${error.message}`,
       );
     });
-    const table = await readTableBytes(bytes, dataPath);
+    const table = await timedAsync('parse', () => readTableBytes(bytes, dataPath));
+    const dataSha256 = timed('parse', () => sha256Hex(bytes));
     io.err(`read ${table.rowCount} rows x ${table.columnNames.length} columns from ${dataPath}\n`);
-    const artifact = trainModel(table, {
-      target: stringFlag(flags, 'target')!,
-      positiveLabel: stringFlag(flags, 'positive'),
-      task,
-      features: stringFlag(flags, 'features')
-        ?.split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-      learner,
-      seed: intFlag(flags, 'seed'),
-      validationFraction: numberFlag(flags, 'validation-fraction'),
-      timeBudgetSeconds,
-      // A local file has no gate scoring the hold-out later, so the kept model may learn from it too.
-      refitIncludesHoldOut: true,
-      learnerParams: Object.keys(gbdtParams).length > 0 ? { gbdt: gbdtParams } : undefined,
-      dataSha256: sha256Hex(bytes),
-      source: dataPath,
-      onProgress: progressPrinter(io),
-      onNote: (note) => io.err(`note: ${note}\n`),
-    });
-    await mkdir(outDir, { recursive: true });
+    const artifact = timed('train', () =>
+      trainModel(table, {
+        target: stringFlag(flags, 'target')!,
+        positiveLabel: stringFlag(flags, 'positive'),
+        task,
+        features: stringFlag(flags, 'features')
+          ?.split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+        learner,
+        seed: intFlag(flags, 'seed'),
+        validationFraction: numberFlag(flags, 'validation-fraction'),
+        timeBudgetSeconds,
+        // A local file has no gate scoring the hold-out later, so the kept model may learn from it too.
+        refitIncludesHoldOut: true,
+        learnerParams: Object.keys(gbdtParams).length > 0 ? { gbdt: gbdtParams } : undefined,
+        dataSha256,
+        source: dataPath,
+        onProgress: progressPrinter(io),
+        onNote: (note) => io.err(`note: ${note}\n`),
+      }),
+    );
     const artifactPath = join(outDir, 'model.json');
-    await writeFile(artifactPath, serializeArtifact(artifact));
+    await timedAsync('write', async () => {
+      await mkdir(outDir, { recursive: true });
+      await writeFile(artifactPath, serializeArtifact(artifact));
+    });
     const metrics = Object.entries(artifact.metrics.validation)
       .map(([name, value]) => `${name} ${Number(value).toFixed(4)}`)
       .join(', ');
     io.err(`model: ${artifact.model.kind}; validation ${metrics}\n`);
     io.out(`${artifactPath}\n`);
     io.err(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (timings) {
+      stopPhaseTimings();
+      io.err(formatPhaseTimings(timings.totals));
+    }
     return 0;
   },
 };

@@ -3,6 +3,8 @@
  * `labels` are 0/1. Values match scikit-learn's (golden tests in test/core/metrics).
  */
 
+import { timed } from '../timing/phases';
+
 /** Clipping bound for log loss, as scikit-learn's historic `eps=1e-15`: one confident mistake costs ~34.5, not infinity. */
 export const LOG_LOSS_EPSILON = 1e-15;
 
@@ -40,6 +42,10 @@ function isPositive(label: number, metric: string, index: number): boolean {
  * (native numeric sort) and merges. Throws when one class is absent (AUC is undefined).
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return timed('metrics', () => aucUntimed(scores, labels));
+}
+
+function aucUntimed(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   checkLengths(scores, labels, 'auc');
   let positiveCount = 0;
   for (let i = 0; i < labels.length; i++) if (isPositive(labels[i], 'auc', i)) positiveCount++;
@@ -74,6 +80,10 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
 
 /** Mean binary cross-entropy with probabilities clipped to [eps, 1 - eps]. */
 export function logLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, eps = LOG_LOSS_EPSILON): number {
+  return timed('metrics', () => logLossUntimed(probabilities, labels, eps));
+}
+
+function logLossUntimed(probabilities: ArrayLike<number>, labels: ArrayLike<number>, eps = LOG_LOSS_EPSILON): number {
   checkLengths(probabilities, labels, 'logLoss');
   let total = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -134,6 +144,10 @@ export function metricsAtThreshold(
  * With no positive labels F1 is 0 everywhere and the highest score is returned.
  */
 export function chooseThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): ThresholdMetrics {
+  return timed('metrics', () => chooseThresholdUntimed(scores, labels));
+}
+
+function chooseThresholdUntimed(scores: ArrayLike<number>, labels: ArrayLike<number>): ThresholdMetrics {
   checkLengths(scores, labels, 'chooseThreshold');
   const order = new Uint32Array(scores.length);
   let positives = 0;

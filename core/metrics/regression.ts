@@ -1,5 +1,7 @@
 /** Metrics for regressors; values match scikit-learn's (golden tests in test/core/metrics). */
 
+import { timed } from '../timing/phases';
+
 function checkLengths(predictions: ArrayLike<number>, targets: ArrayLike<number>, metric: string): void {
   if (predictions.length !== targets.length) {
     throw new Error(`${metric}: ${predictions.length} predictions but ${targets.length} targets; pass one per target`);
@@ -8,6 +10,10 @@ function checkLengths(predictions: ArrayLike<number>, targets: ArrayLike<number>
 }
 
 export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+  return timed('metrics', () => rmseUntimed(predictions, targets));
+}
+
+function rmseUntimed(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
   checkLengths(predictions, targets, 'rmse');
   let total = 0;
   for (let i = 0; i < targets.length; i++) {
@@ -18,6 +24,10 @@ export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>)
 }
 
 export function mae(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+  return timed('metrics', () => maeUntimed(predictions, targets));
+}
+
+function maeUntimed(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
   checkLengths(predictions, targets, 'mae');
   let total = 0;
   for (let i = 0; i < targets.length; i++) total += Math.abs(predictions[i] - targets[i]);
@@ -29,6 +39,10 @@ export function mae(predictions: ArrayLike<number>, targets: ArrayLike<number>):
  * `force_finite`: 1 when the predictions are exact, 0 otherwise (instead of NaN / -Infinity).
  */
 export function r2(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+  return timed('metrics', () => r2Untimed(predictions, targets));
+}
+
+function r2Untimed(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
   checkLengths(predictions, targets, 'r2');
   let mean = 0;
   for (let i = 0; i < targets.length; i++) mean += targets[i];

@@ -1,6 +1,6 @@
 import type { Cell } from '../data/table';
 import type { ColumnType } from '../schema/types';
-import { cellToBoolean, cellToCategory, cellToNumber } from '../schema/values';
+import { cellToBoolean, cellToCategory, cellToNumber, rememberedNumbers } from '../schema/values';
 
 /**
  * One pass over a column's raw cells into what every statistic needs: the finite values sorted
@@ -40,9 +40,12 @@ export function readNumericColumn(cells: ReadonlyArray<Cell>, buffers?: ColumnBu
   let positiveInfinity = 0;
   let negativeInfinity = 0;
   let unparseable = 0;
+  // Numbers schema inference already parsed for this column, when it did (never computed here:
+  // drift reads columns once, and keeping their numbers would only hold memory).
+  const parsed = rememberedNumbers(cells);
   for (let i = 0; i < rows; i++) {
     const cell = cells[i];
-    const value = typeof cell === 'number' ? cell : cellToNumber(cell);
+    const value = parsed ? parsed[i] : typeof cell === 'number' ? cell : cellToNumber(cell);
     if (value - value === 0) {
       values[valid++] = value;
     } else if (value === Number.POSITIVE_INFINITY) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DataTable } from '../data/table';
 import type { DataSchema } from '../schema/types';
+import { timed } from '../timing/phases';
 import {
   type CategoricalColumnData,
   ColumnBuffers,
@@ -253,6 +254,10 @@ export function profileColumn(name: string, role: Role, type: ColumnProfile['typ
  * listed by name only. One column at a time, so peak memory is one column's Float64Array.
  */
 export function buildProfile(table: DataTable, schema: DataSchema): DataProfile {
+  return timed('profile', () => buildProfileUntimed(table, schema));
+}
+
+function buildProfileUntimed(table: DataTable, schema: DataSchema): DataProfile {
   const columns: ColumnProfile[] = [];
   const ignoredColumns: string[] = [];
   const columnBuffers = new ColumnBuffers();

@@ -1,6 +1,8 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
+import { ColumnBuffers, sortFloat64 } from '../profile/columns';
+import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
-import { cellToBoolean, cellToNumber } from './values';
+import { cellToBoolean, cellToNumber, rememberNumbers } from './values';
 
 export interface InferSchemaOptions {
   readonly target: string;
@@ -28,21 +30,90 @@ interface ColumnStats {
   increasing: boolean;
 }
 
-function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+/** Decimals of at most this many digits are distinct doubles when they are distinct numbers (DBL_DIG). */
+const MAX_EXACT_DIGITS = 15;
+
+/**
+ * True when `text` is a number in its one canonical decimal spelling: an optional minus (not on
+ * zero), no leading zeros, no trailing fraction zeros, no exponent or spaces, at most 15 digits.
+ * Two different such texts are two different doubles, so counting distinct numbers counts the
+ * distinct texts, without hashing every string.
+ */
+function isCanonicalDecimal(text: string): boolean {
+  const length = text.length;
+  let i = text.charCodeAt(0) === MINUS ? 1 : 0;
+  const first = text.charCodeAt(i);
+  if (!(first >= ZERO && first <= NINE)) return false;
+  let digits = 1;
+  i++;
+  if (first === ZERO) {
+    if (i === length) return text.length === 1;
+  } else {
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < ZERO || code > NINE) break;
+      digits++;
+    }
+    if (i === length) return digits <= MAX_EXACT_DIGITS;
+  }
+  if (text.charCodeAt(i) !== DOT || i + 1 === length) return false;
+  for (i++; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < ZERO || code > NINE) return false;
+    digits++;
+  }
+  return text.charCodeAt(length - 1) !== ZERO && digits <= MAX_EXACT_DIGITS;
+}
+
+/** Distinct values among the non-NaN `numbers` (radix-sorted copy in `buffers`, reused across columns). */
+function distinctNumbers(numbers: Float64Array, nonMissing: number, buffers: ColumnBuffers): number {
+  const present = buffers.valuesFor(0, nonMissing);
+  let count = 0;
+  for (let i = 0; i < numbers.length; i++) if (!Number.isNaN(numbers[i])) present[count++] = numbers[i];
+  const sorted = sortFloat64(present, buffers);
+  let distinct = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
+}
+
+/** Distinct cells as a Set counts them: trimmed text, or the value itself. */
+function distinctCells(column: ReadonlyArray<Cell>): number {
   const distinct = new Set<string | number | boolean>();
+  for (let i = 0; i < column.length; i++) {
+    const cell = column[i];
+    if (cell !== null) distinct.add(typeof cell === 'string' ? cell.trim() : cell);
+  }
+  return distinct.size;
+}
+
+function columnStats(column: ReadonlyArray<Cell>, buffers: ColumnBuffers): ColumnStats {
+  // Numeric text in canonical spelling is counted by value (a sort), anything else through a Set:
+  // hashing 200,000 number strings per column was most of schema inference.
+  let allCanonical = true;
   let nonMissing = 0;
   let allNumeric = true;
   let allBoolean = true;
   let allIntegers = true;
   let increasing = true;
   let previous = Number.NEGATIVE_INFINITY;
-  for (const cell of column) {
-    if (cell === null) continue;
+  // Filled while the column still reads as numeric; kept for the pipeline and profile if it does.
+  const numbers = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const cell = column[i];
+    if (cell === null) {
+      numbers[i] = Number.NaN;
+      continue;
+    }
     nonMissing++;
-    distinct.add(typeof cell === 'string' ? cell.trim() : cell);
+    if (allCanonical && (typeof cell !== 'string' || !isCanonicalDecimal(cell))) allCanonical = false;
     if (allBoolean && cellToBoolean(cell) === null) allBoolean = false;
     if (allNumeric) {
       const value = cellToNumber(cell);
+      numbers[i] = value;
       if (Number.isNaN(value) || typeof cell === 'boolean') {
         allNumeric = false;
       } else {
@@ -52,7 +123,10 @@ function columnStats(column: ReadonlyArray<Cell>): ColumnStats {
       }
     }
   }
-  return { nonMissing, uniqueCount: distinct.size, allNumeric, allBoolean, allIntegers, increasing };
+  if (allNumeric) rememberNumbers(column, numbers);
+  const uniqueCount =
+    allNumeric && allCanonical ? distinctNumbers(numbers, nonMissing, buffers) : distinctCells(column);
+  return { nonMissing, uniqueCount, allNumeric, allBoolean, allIntegers, increasing };
 }
 
 function typeOf(stats: ColumnStats): ColumnType {
@@ -80,6 +154,10 @@ function exclusionReason(name: string, type: ColumnType, stats: ColumnStats): st
  * all-missing) are excluded with a reason, never silently dropped.
  */
 export function inferSchema(table: DataTable, options: InferSchemaOptions): InferredSchema {
+  return timed('schema', () => inferSchemaUntimed(table, options));
+}
+
+function inferSchemaUntimed(table: DataTable, options: InferSchemaOptions): InferredSchema {
   const source = options.source ?? 'the data';
   if (!table.columnNames.includes(options.target)) {
     throw new DataError(
@@ -94,9 +172,10 @@ export function inferSchema(table: DataTable, options: InferSchemaOptions): Infe
   }
   const selected = options.features ? new Set(options.features) : undefined;
   const notes: string[] = [];
+  const buffers = new ColumnBuffers();
   const columns: ColumnSchema[] = table.columnNames.map((name, index) => {
     const column = table.columns[index];
-    const stats = columnStats(column);
+    const stats = columnStats(column, buffers);
     const type = typeOf(stats);
     const missingRate = table.rowCount === 0 ? 0 : (table.rowCount - stats.nonMissing) / table.rowCount;
     const base = { name, type, missingRate, uniqueCount: stats.uniqueCount };

@@ -1,5 +1,6 @@
 import { type Cell, DataError } from '../data/table';
 import type { Task } from '../learners/types';
+import { timed } from '../timing/phases';
 import { cellToCategory, cellToNumber } from './values';
 
 /** How raw target cells become numbers a learner trains on. Stored in the artifact. */
@@ -40,10 +41,13 @@ function choosePositive(counts: Map<string, number>): { label: string; why: stri
   return { label: rarer, why: 'it is the rarer class' };
 }
 
-export function encodeTarget(
-  column: ReadonlyArray<Cell>,
-  options: { target: string; task?: Task; positiveLabel?: string; source?: string },
-): EncodedTarget {
+type EncodeTargetOptions = { target: string; task?: Task; positiveLabel?: string; source?: string };
+
+export function encodeTarget(column: ReadonlyArray<Cell>, options: EncodeTargetOptions): EncodedTarget {
+  return timed('schema', () => encodeTargetUntimed(column, options));
+}
+
+function encodeTargetUntimed(column: ReadonlyArray<Cell>, options: EncodeTargetOptions): EncodedTarget {
   const source = options.source ?? 'the data';
   const counts = labelCounts(column);
   const notes: string[] = [];

@@ -6,6 +6,7 @@ import { main } from '../../cli/main';
 import { parseArtifact } from '../../core/artifact/format';
 import { parseCsv } from '../../core/data/csv';
 import { churnCsv } from '../../core/datasets/churn';
+import { PHASES } from '../../core/timing/phases';
 import { buildCli } from '../../lib/bundles';
 
 function capture() {
@@ -83,6 +84,19 @@ describe('mlops command line', () => {
     const run = capture();
     expect(await main(['predict', '--model', dir], run.io)).toBe(2);
     expect(run.err.join('')).toBe("mlops predict: --data is required (see 'mlops predict --help')\n");
+  });
+
+  it('prints one timing line per phase to stderr when MLOPS_TIMINGS=1', async () => {
+    const run = capture();
+    process.env.MLOPS_TIMINGS = '1';
+    try {
+      const args = ['train', '--data', data, '--target', 'churned', '--out', join(dir, 'timed'), '--trees', '5'];
+      expect(await main(args, run.io)).toBe(0);
+    } finally {
+      delete process.env.MLOPS_TIMINGS;
+    }
+    const phases = [...run.err.join('').matchAll(/^timing (\w+) \d+ ms$/gm)].map((match) => match[1]);
+    expect(phases).toEqual([...PHASES, 'total']);
   });
 
   it.each(['train', 'predict', 'drift', 'trainer'])('has --help for %s', async (verb) => {

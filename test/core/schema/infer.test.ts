@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DataError, tableFromRecords } from '../../../core/data/table';
 import { inferSchema } from '../../../core/schema/infer';
 import { encodeTarget } from '../../../core/schema/target';
@@ -112,6 +113,43 @@ describe('encodeTarget', () => {
     expect(Array.from(encodeTarget(['1.5', '2', '7'], { target: 'y' }).values)).toEqual([1.5, 2, 7]);
     expect(() => encodeTarget(['1', 'x', '3'], { target: 'y', task: 'regression' })).toThrow(
       'must be numeric for regression, found "x"',
+    );
+  });
+});
+
+describe('inferSchema unique counts', () => {
+  /** What uniqueCount means: distinct trimmed texts of the non-missing cells. */
+  const distinctTexts = (cells: readonly (string | null)[]) =>
+    new Set(cells.filter((cell) => cell !== null).map((cell) => cell.trim())).size;
+
+  const uniqueCountOf = (cells: readonly (string | null)[]) =>
+    inferSchema(tableFromRecords(cells.map((x, i) => ({ x, z: i % 2 ? 'a' : 'b', y: String(i % 2) }))), { target: 'y' })
+      .schema.columns[0].uniqueCount;
+
+  it('counts texts that spell the same number differently as different values', () => {
+    const cells = ['1', '1.0', '01', ' 1', '-0', '0', '0.10', '0.1', '1e0', '+1', null, '2', '2'];
+    expect(uniqueCountOf(cells)).toBe(distinctTexts(cells));
+  });
+
+  it('counts numbers with more digits than a double keeps as the distinct texts they are', () => {
+    // Each pair reads as one double; the texts still differ.
+    expect(uniqueCountOf(['12345678901234567', '12345678901234568', '3'])).toBe(3);
+    expect(uniqueCountOf(['0.1000000000000000001', '0.1', '3'])).toBe(3);
+  });
+
+  it('counts distinct texts exactly for any mix of number spellings', () => {
+    const spelling = fc.oneof(
+      fc.integer({ min: -50, max: 50 }).map(String),
+      fc.double({ min: -10, max: 10, noNaN: true }).map(String),
+      fc.integer({ min: -500, max: 500 }).map((n) => (n / 100).toFixed(2)),
+      fc.constantFrom('0', '-0', '0.0', '00', '1.50', '1.5', ' 2', '2', '1e3', '1000', null),
+    );
+    fc.assert(
+      fc.property(fc.array(spelling, { minLength: 2, maxLength: 60 }), (cells) => {
+        if (cells.every((cell) => cell === null)) return;
+        expect(uniqueCountOf(cells)).toBe(distinctTexts(cells));
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * The user's path from the shell: `node bin/mlops.js train --learner gbdt --trees 100 --max-depth 6`
+ * on a generated CSV (start-up included) against pandas.read_csv + get_dummies +
+ * XGBClassifier(n_estimators=100, max_depth=6, tree_method="hist", n_jobs=2) on the same file, in
+ * the same run, with our phase breakdown (MLOPS_TIMINGS=1). Run: `npm run bench -- train-path`;
+ * other sizes with TRAIN_PATH_ROWS, e.g. `TRAIN_PATH_ROWS=100000,1000000 npm run bench -- train-path`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRandom } from '../core/datasets/random';
+import { generateSynthetic } from '../core/datasets/synthetic';
+import { parsePhaseTimings } from '../core/timing/phases';
+
+const PYTHON = '/usr/bin/python3';
+const REPO = join(__dirname, '..');
+const PEER_SCRIPT = join(__dirname, 'peers', 'train_path_peer.py');
+const MISSING_RATE = 0.03;
+
+export interface TrainPathOptions {
+  /** @default TRAIN_PATH_ROWS (comma-separated) or [200000] */
+  readonly sizes?: readonly number[];
+  /** Runs of each side, alternating; the fastest of each is compared (the machine is shared). @default 3 */
+  readonly repeats?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Installs Debian's pandas, scikit-learn and XGBoost when the system interpreter lacks one. */
+function ensurePythonPeers(): void {
+  try {
+    execFileSync(PYTHON, ['-c', 'import pandas, sklearn, xgboost'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('apt-get', ['install', '-y', 'python3-xgboost', 'python3-pandas', 'python3-sklearn'], {
+      stdio: 'inherit',
+    });
+  }
+}
+
+/**
+ * `rows` x 20 columns + target: 18 numeric (3% missing, written as empty fields) and 2 categorical
+ * text columns (the synthetic data set's 8- and 16-level codes as words).
+ */
+export function writeTrainPathCsv(path: string, rows: number, seed = 12): void {
+  const { matrix, target } = generateSynthetic({ rows, seed, task: 'binary' });
+  const missing = createRandom(seed + 1);
+  const names = matrix.features.map((feature, f) => (f < 18 ? feature.name : `c${f}`));
+  const handle = openSync(path, 'w');
+  try {
+    writeSync(handle, `${[...names, 'target'].join(',')}\n`);
+    const chunkRows = 20000;
+    for (let start = 0; start < rows; start += chunkRows) {
+      const lines: string[] = [];
+      for (let r = start; r < Math.min(rows, start + chunkRows); r++) {
+        let line = '';
+        for (let f = 0; f < 20; f++) {
+          const value = matrix.columns[f][r];
+          if (f >= 18) line += `level${value},`;
+          else line += missing.next() < MISSING_RATE ? ',' : `${value},`;
+        }
+        lines.push(line + target[r]);
+      }
+      writeSync(handle, `${lines.join('\n')}\n`);
+    }
+  } finally {
+    closeSync(handle);
+  }
+}
+
+function seconds(milliseconds: number): number {
+  return Number((milliseconds / 1000).toFixed(2));
+}
+
+function runOurs(csv: string, out: string) {
+  const started = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    [
+      join(REPO, 'bin', 'mlops.js'),
+      'train',
+      '--data',
+      csv,
+      '--target',
+      'target',
+      '--positive',
+      '1',
+      '--learner',
+      'gbdt',
+      '--trees',
+      '100',
+      '--max-depth',
+      '6',
+      '--out',
+      out,
+    ],
+    { env: { ...process.env, MLOPS_TIMINGS: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const wallSeconds = seconds(performance.now() - started);
+  if (child.status !== 0) throw new Error(`mlops train exited ${child.status}: ${child.stderr.slice(-2000)}`);
+  const phases = parsePhaseTimings(child.stderr);
+  const auc = /validation auc (\d\.\d+)/.exec(child.stderr)?.[1];
+  return { wallSeconds, phasesMs: phases, validationAuc: auc === undefined ? undefined : Number(auc) };
+}
+
+function runPython(csv: string) {
+  const started = performance.now();
+  const stdout = execFileSync(PYTHON, [PEER_SCRIPT, csv], { encoding: 'utf8' });
+  const wallSeconds = seconds(performance.now() - started);
+  const reported = JSON.parse(stdout) as {
+    importSeconds: number;
+    readSeconds: number;
+    dummiesSeconds: number;
+    trainSeconds: number;
+    validationAuc: number;
+  };
+  return { wallSeconds, ...reported };
+}
+
+export function runTrainPathBench(options: TrainPathOptions = {}) {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (!existsSync(join(REPO, 'dist', 'cli', 'mlops.js'))) {
+    throw new Error('dist/cli/mlops.js is missing; run `npm run build` first (the bench times the compiled CLI)');
+  }
+  ensurePythonPeers();
+  const results = [];
+  const fromEnvironment = process.env.TRAIN_PATH_ROWS?.split(',').map(Number);
+  for (const rows of options.sizes ?? fromEnvironment ?? [200_000]) {
+    if (!Number.isInteger(rows) || rows < 100) {
+      throw new Error(`train-path: row counts must be integers of at least 100, got ${rows} (TRAIN_PATH_ROWS?)`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-train-path-'));
+    try {
+      const csv = join(dir, 'train.csv');
+      writeTrainPathCsv(csv, rows);
+      const fileMb = Number((statSync(csv).size / 1e6).toFixed(1));
+      const oursRuns: ReturnType<typeof runOurs>[] = [];
+      const pythonRuns: ReturnType<typeof runPython>[] = [];
+      for (let run = 0; run < (options.repeats ?? 3); run++) {
+        oursRuns.push(runOurs(csv, join(dir, 'model')));
+        pythonRuns.push(runPython(csv));
+      }
+      const fastest = <T extends { wallSeconds: number }>(runs: T[]) =>
+        runs.reduce((a, b) => (b.wallSeconds < a.wallSeconds ? b : a));
+      const ours = fastest(oursRuns);
+      const python = fastest(pythonRuns);
+      const ratio = Number((ours.wallSeconds / python.wallSeconds).toFixed(2));
+      const phases = Object.entries(ours.phasesMs)
+        .map(([phase, ms]) => `${phase} ${ms}`)
+        .join(', ');
+      log(
+        `train-path ${rows} rows x 20 columns (${fileMb} MB): mlops train ${ours.wallSeconds} s ` +
+          `(AUC ${ours.validationAuc}), pandas + XGBoost ${python.wallSeconds} s (AUC ${python.validationAuc.toFixed(4)}); ` +
+          `ratio ${ratio}x`,
+      );
+      log(
+        `  fastest of ${oursRuns.length}; all runs: mlops ${oursRuns.map((r) => r.wallSeconds).join(', ')} s, ` +
+          `python ${pythonRuns.map((r) => r.wallSeconds).join(', ')} s`,
+      );
+      log(`  mlops phases (ms, fastest run): ${phases}`);
+      log(
+        `  python phases (s): import ${python.importSeconds.toFixed(2)}, read_csv ${python.readSeconds.toFixed(2)}, ` +
+          `get_dummies ${python.dummiesSeconds.toFixed(2)}, fit ${python.trainSeconds.toFixed(2)}`,
+      );
+      results.push({ rows, fileMb, ours, python, ratio, oursRuns, pythonRuns });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
