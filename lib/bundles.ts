@@ -74,8 +74,19 @@ export function buildTrainerImage(outdir: string = TRAINER_IMAGE_DIRECTORY): str
   return outdir;
 }
 
+/** The project's own dependencies (esbuild also leaves their subpaths external), less `bundled`. */
+function installedPackagesExcept(bundled: readonly string[]): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  return Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
+    (name) => !bundled.includes(name),
+  );
+}
+
 /**
- * The command line. Packages stay in node_modules (required at run time, as installed): the CLI
+ * The command line. Packages but zod and yaml stay in node_modules (required at run time, as installed): the CLI
  * runs where `npm ci` ran, and aws-cdk-lib, esbuild and s3rver are loaded only by `local start`.
  */
 export function buildCli(outdir: string = dirname(CLI_BUNDLE)): string {
@@ -86,7 +97,9 @@ export function buildCli(outdir: string = dirname(CLI_BUNDLE)): string {
     platform: 'node',
     format: 'cjs',
     target: TARGET,
-    packages: 'external',
+    // zod and yaml are bundled (pure JavaScript: ~170 small files that even --help would resolve
+    // and load one by one); every other package stays in node_modules.
+    external: installedPackagesExcept(['zod', 'yaml']),
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'warning',
