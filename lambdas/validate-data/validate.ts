@@ -5,7 +5,7 @@ import { PRODUCTION_ALIAS, type SchemaSummary } from '../../core/registry/record
 import { ModelRegistry } from '../../core/registry/registry';
 import { listRuns, type RunRecord, stepTiming, writeRunRecord } from '../../core/runs/run-record';
 import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types';
-import { isPreconditionFailed, type ObjectStore } from '../../core/storage/object-store';
+import { isPreconditionFailed, type ObjectStore, type ObjectSummary } from '../../core/storage/object-store';
 import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
 import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
@@ -52,15 +52,16 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   assertSameModel(input.model, model.name, 'validate-data');
   const runId = input.runId ?? (deps.newRunId ?? newRunId)(startedAt);
 
-  const dataKey = input.dataKey
-    ? await existingDataKey(deps.raw, input.dataKey)
-    : await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50));
+  const located: { key: string; head?: ObjectSummary | null } = input.dataKey
+    ? await locateDataFile(deps.raw, input.dataKey)
+    : { key: await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50)) };
+  const dataKey = located.key;
   if (!dataKey.startsWith(rawPrefix(model.name))) {
     throw new StepInputError(
       `dataKey ${dataKey} is not under ${rawPrefix(model.name)}: model ${model.name} trains only on its own raw prefix`,
     );
   }
-  const object = await readDataFile(deps.raw, dataKey, model);
+  const object = await readDataFile(deps.raw, dataKey, model, located.head);
 
   const registry = new ModelRegistry({ store: deps.artifacts });
   const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
@@ -113,19 +114,30 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
 /**
  * The key as given when it exists; otherwise its form-decoded reading when that exists (an
  * event that URL-encoded the key, as S3's own notifications do). Else the key as given, whose
- * absence the read reports.
+ * absence the read reports. The HEAD that found it is kept, so the read does not repeat it.
  */
-export async function existingDataKey(raw: ObjectStore, key: string): Promise<string> {
-  if (await raw.head(key)) return key;
+export async function locateDataFile(
+  raw: ObjectStore,
+  key: string,
+): Promise<{ key: string; head: ObjectSummary | null }> {
+  const head = await raw.head(key);
+  if (head) return { key, head };
   const decoded = formDecodedKey(key);
-  return decoded !== null && (await raw.head(decoded)) ? decoded : key;
+  const decodedHead = decoded === null ? null : await raw.head(decoded);
+  return decoded !== null && decodedHead ? { key: decoded, head: decodedHead } : { key, head: null };
 }
 
 /**
  * The data file's bytes and hash. The size is checked with HEAD before any byte is read, and the
  * read itself stops at the same cap: the object can be replaced by a larger one between the two.
  */
-export async function readDataFile(raw: ObjectStore, dataKey: string, model: ModelConfig): Promise<CappedRead> {
+export async function readDataFile(
+  raw: ObjectStore,
+  dataKey: string,
+  model: ModelConfig,
+  /** The object's HEAD when the caller already made it; absent: made here. */
+  head?: ObjectSummary | null,
+): Promise<CappedRead> {
   const missing = () =>
     new DataError(
       `s3://${raw.bucket}/${dataKey} does not exist; upload it, or start the run without dataKey to train on the newest file under ${rawPrefix(model.name)}`,
@@ -135,7 +147,7 @@ export async function readDataFile(raw: ObjectStore, dataKey: string, model: Mod
     new DataError(
       `s3://${raw.bucket}/${dataKey} is ${size}, over the limit of ${model.training.maxDataMiB} MiB (${maxBytes} bytes) for model ${model.name}; split the data into smaller files, or raise training.maxDataMiB in the config`,
     );
-  const summary = await raw.head(dataKey);
+  const summary = head === undefined ? await raw.head(dataKey) : head;
   if (!summary) throw missing();
   if (summary.size > maxBytes) throw tooLarge(`${summary.size} bytes`);
   try {
