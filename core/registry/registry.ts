@@ -257,7 +257,12 @@ export class ModelRegistry {
    */
   async loadAliased(model: string, alias = PRODUCTION_ALIAS): Promise<AliasedVersion | null> {
     const record = await this.resolveAlias(model, alias);
-    if (!record) return null;
+    return record && this.loadAliasTarget(record);
+  }
+
+  /** As loadAliased, for an alias record the caller already read (serving compares it first). */
+  async loadAliasTarget(record: AliasRecord): Promise<AliasedVersion> {
+    const { model, alias } = record;
     const [bytes, approval] = await Promise.all([
       this.getArtifact(model, record.version),
       this.getApproval(model, record.version),

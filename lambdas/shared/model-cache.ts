@@ -145,8 +145,7 @@ export class ModelCache {
       return;
     }
     // The one registry path: alias -> verified artifact (registered SHA-256) -> parsed model.
-    const loaded = await this.registry.loadAliased(model, this.alias);
-    if (!loaded) throw new Error(`the ${this.alias} alias of ${model} disappeared while loading`);
+    const loaded = await this.registry.loadAliasTarget(alias);
     // A rejected version is never served, even for the moment between a rejection and the
     // rollback that follows it (or if that rollback failed): the loaded model stays instead.
     if (loaded.approval === 'rejected') {
