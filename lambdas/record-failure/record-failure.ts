@@ -169,16 +169,14 @@ async function productionAfterRun(
 ): Promise<ProductionAfterRun> {
   const registry = new ModelRegistry({ store: artifacts });
   try {
-    const [alias, history] = await Promise.all([
-      registry.resolveAlias(model, PRODUCTION_ALIAS),
-      registry.aliasHistory(model, PRODUCTION_ALIAS),
-    ]);
+    // The history ends at the alias object itself (aliasHistory reads it), so it also says what serves.
+    const history = await registry.aliasHistory(model, PRODUCTION_ALIAS);
     const promotion = history.findLast((entry) => entry.kind === 'promote' && entry.runId === runId);
     const registeredVersion =
       registeredInState ??
       promotion?.version ??
       (await registry.listVersions(model)).find((version) => version.lineage.runId === runId)?.version;
-    return { version: alias?.version ?? null, registeredVersion, promotedVersion: promotion?.version };
+    return { version: history.at(-1)?.version ?? null, registeredVersion, promotedVersion: promotion?.version };
   } catch (error) {
     return { version: null, registeredVersion: registeredInState, problem: (error as Error).message };
   }
