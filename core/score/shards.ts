@@ -13,8 +13,6 @@ import type { BatchScoreCounts } from './batch';
  *   <model>/score/output/_manifests/shard-<i>-of-<n>.json
  * Not in the raw zone: uploads there retrain the model and would be read as training data.
  */
-// Defined with every other storage path in the layout module; re-exported for lib/batch-scoring.ts.
-export { scoreInputPrefix, scoreOutputPrefix } from '../workflow/layout';
 
 /** The files a scoring job takes from a listing: data files only, in key order. */
 export function scorableKeys(keys: readonly string[]): string[] {
