@@ -77,26 +77,31 @@ function handlers(overrides: Record<string, TaskHandler>, published: unknown[]):
   };
 }
 
+/** The synthesized churn state machine, run locally with stand-in tasks (`overrides` replace some). */
+function runWorkflow(overrides: Record<string, TaskHandler>, published: unknown[]) {
+  return runStateMachine(
+    platform.workflows.churn.definition as never,
+    { model: 'churn', trigger: { kind: 'manual', objects: [] } },
+    handlers(overrides, published),
+    undefined,
+    context,
+  );
+}
+
 test('a step that throws and a RecordFailure that fails still end in Failed, with a notification naming the run', async () => {
   // given: validate fails unexpectedly (an unreadable alias object) and recording the failure fails too
   const published: unknown[] = [];
   const run = () =>
-    runStateMachine(
-      platform.workflows.churn.definition as never,
-      { model: 'churn', trigger: { kind: 'manual', objects: [] } },
-      handlers(
-        {
-          Validate: async () => {
-            throw lambdaError('Error', 's3://artifacts/registry/churn/aliases/production.json is not valid JSON');
-          },
-          RecordFailure: async () => {
-            throw lambdaError('Error', 'S3 is down');
-          },
+    runWorkflow(
+      {
+        Validate: async () => {
+          throw lambdaError('Error', 's3://artifacts/registry/churn/aliases/production.json is not valid JSON');
         },
-        published,
-      ),
-      undefined,
-      context,
+        RecordFailure: async () => {
+          throw lambdaError('Error', 'S3 is down');
+        },
+      },
+      published,
     );
   // when
   const result = await run();
@@ -114,24 +119,18 @@ test('Register is retried after a transient error and the run succeeds', async (
   const published: unknown[] = [];
   let attempts = 0;
   // when
-  const result = await runStateMachine(
-    platform.workflows.churn.definition as never,
-    { model: 'churn', trigger: { kind: 'manual', objects: [] } },
-    handlers(
-      {
-        Register: async () => {
-          attempts += 1;
-          if (attempts === 1) throw lambdaError('InternalError', 'We encountered an internal error. Please try again.');
-          return {
-            Payload: { version: 2, promoted: true, productionVersion: 2, outcome: 'promoted' },
-            StatusCode: 200,
-          };
-        },
+  const result = await runWorkflow(
+    {
+      Register: async () => {
+        attempts += 1;
+        if (attempts === 1) throw lambdaError('InternalError', 'We encountered an internal error. Please try again.');
+        return {
+          Payload: { version: 2, promoted: true, productionVersion: 2, outcome: 'promoted' },
+          StatusCode: 200,
+        };
       },
-      published,
-    ),
-    undefined,
-    context,
+    },
+    published,
   );
   // then
   expect(result.status).toBe('SUCCEEDED');
@@ -144,20 +143,14 @@ test('Register is not retried when its event does not match its contract', async
   const published: unknown[] = [];
   let attempts = 0;
   // when
-  const result = await runStateMachine(
-    platform.workflows.churn.definition as never,
-    { model: 'churn', trigger: { kind: 'manual', objects: [] } },
-    handlers(
-      {
-        Register: async () => {
-          attempts += 1;
-          throw lambdaError('StepInputError', 'register-model received an event that does not match its contract');
-        },
+  const result = await runWorkflow(
+    {
+      Register: async () => {
+        attempts += 1;
+        throw lambdaError('StepInputError', 'register-model received an event that does not match its contract');
       },
-      published,
-    ),
-    undefined,
-    context,
+    },
+    published,
   );
   // then
   expect(attempts).toBe(1);
