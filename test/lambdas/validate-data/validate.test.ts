@@ -3,6 +3,7 @@ import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { inferSchema } from '../../../core/schema/infer';
+import type { ObjectStore } from '../../../core/storage/object-store';
 import { NAMES_IN_STATE } from '../../../core/workflow/contract';
 import { snapshotKey } from '../../../core/workflow/layout';
 import { validateStep } from '../../../lambdas/validate-data/validate';
@@ -10,6 +11,26 @@ import { churnData, churnModel, memoryZones, sequentialRunIds, steppingClock, up
 
 function deps(zones = memoryZones()) {
   return { model: churnModel(), ...zones, clock: steppingClock(), newRunId: sequentialRunIds() };
+}
+
+/** A production version 1 whose schema is the churn v1 batch's, as validate compares against. */
+async function promoteVersionWithV1Schema(artifacts: ObjectStore): Promise<void> {
+  const registry = new ModelRegistry({ store: artifacts });
+  const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
+  const version = await registry.register({
+    model: 'churn',
+    artifact: '{}',
+    lineage: {
+      runId: 'earlier',
+      dataSha256: 'a'.repeat(64),
+      dataKey: 'churn/v1.csv',
+      codeVersion: 'test',
+      parameters: {},
+      metrics: {},
+      schema: summarizeSchema(v1),
+    },
+  });
+  await registry.promote('churn', version.version);
 }
 
 describe('validate step', () => {
@@ -109,22 +130,7 @@ describe('validate step', () => {
   it("reports the new column against the production version's schema", async () => {
     // given
     const step = deps();
-    const registry = new ModelRegistry({ store: step.artifacts });
-    const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
-    const version = await registry.register({
-      model: 'churn',
-      artifact: '{}',
-      lineage: {
-        runId: 'earlier',
-        dataSha256: 'a'.repeat(64),
-        dataKey: 'churn/v1.csv',
-        codeVersion: 'test',
-        parameters: {},
-        metrics: {},
-        schema: summarizeSchema(v1),
-      },
-    });
-    await registry.promote('churn', version.version);
+    await promoteVersionWithV1Schema(step.artifacts);
     await step.raw.put('churn/v2.csv', churnCsv({ rows: 400, seed: 2, batch: 'v2' }));
     // when
     const result = await validateStep(uploadInput('churn/v2.csv'), step);
@@ -137,22 +143,7 @@ describe('validate step', () => {
   it('returns counts and the first 20 of 20,000 new columns, and keeps all of them in the run record', async () => {
     // given a production version, then data with 20,000 columns it never saw
     const step = deps();
-    const registry = new ModelRegistry({ store: step.artifacts });
-    const v1 = inferSchema(generateChurn({ rows: 300, seed: 1 }), { target: 'churned' }).schema;
-    const version = await registry.register({
-      model: 'churn',
-      artifact: '{}',
-      lineage: {
-        runId: 'earlier',
-        dataSha256: 'a'.repeat(64),
-        dataKey: 'churn/v1.csv',
-        codeVersion: 'test',
-        parameters: {},
-        metrics: {},
-        schema: summarizeSchema(v1),
-      },
-    });
-    await registry.promote('churn', version.version);
+    await promoteVersionWithV1Schema(step.artifacts);
     await step.raw.put('churn/wide.csv', withExtraColumns(churnCsv({ rows: 40, seed: 3 }), 20_000));
     // when
     const result = await validateStep(uploadInput('churn/wide.csv'), step);
