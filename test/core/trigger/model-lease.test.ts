@@ -1,30 +1,15 @@
-import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import type { RetrainTriggerPorts } from '../../../core/trigger/handle-events';
 import { ObjectStoreTriggerManifests } from '../../../core/trigger/manifests';
 import { leaseKey, ObjectStoreModelLeases } from '../../../core/trigger/model-lease';
 import { ObjectStorePendingMarkers } from '../../../core/trigger/pending-markers';
 import { processTriggerRecords, type QueueRecord } from '../../../lambdas/retrain-trigger/queue-batch';
-import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
+import { useEmptiedLocalS3Bucket } from '../../support/local-s3-harness';
 import { at, objectCreated } from './events';
 
 const BUCKET = 'artifacts';
-let harness: LocalS3Harness;
-let store: S3ObjectStore;
+const store = useEmptiedLocalS3Bucket(BUCKET);
 
-beforeAll(async () => {
-  harness = await startLocalS3Harness([BUCKET]);
-  store = new S3ObjectStore(harness.client, BUCKET);
-});
-
-afterAll(async () => {
-  await harness.stop();
-});
-
-afterEach(async () => {
-  for (const item of await store.list('')) await store.delete(item.key);
-});
-
-const leases = (now = new Date()) => new ObjectStoreModelLeases(store, { ttlMs: 60_000, clock: () => now });
+const leases = (now = new Date()) => new ObjectStoreModelLeases(store(), { ttlMs: 60_000, clock: () => now });
 
 describe('ObjectStoreModelLeases (local S3)', () => {
   it('starts exactly one run when two trigger invocations for one model run at once', async () => {
@@ -37,8 +22,8 @@ describe('ObjectStoreModelLeases (local S3)', () => {
         running.push(name);
         return { executionArn: `arn:exec:${name}` };
       },
-      markers: new ObjectStorePendingMarkers(store),
-      manifests: new ObjectStoreTriggerManifests(store),
+      markers: new ObjectStorePendingMarkers(store()),
+      manifests: new ObjectStoreTriggerManifests(store()),
     };
     const deps = { config: { models: ['churn'], rawBucket: 'raw' }, ports, leases: leases() };
     const batch = (id: string): QueueRecord[] => [
@@ -52,7 +37,7 @@ describe('ObjectStoreModelLeases (local S3)', () => {
     // then one started, the other's message went back to the queue
     expect(running).toHaveLength(1);
     expect([...first.batchItemFailures, ...second.batchItemFailures]).toHaveLength(1);
-    expect(await store.head(leaseKey('churn'))).toBeNull();
+    expect(await store().head(leaseKey('churn'))).toBeNull();
   });
 
   it('refuses a lease another live holder has', async () => {
@@ -81,7 +66,7 @@ describe('ObjectStoreModelLeases (local S3)', () => {
     });
     // then
     await expect(attempt).rejects.toThrow('StartExecution throttled');
-    expect(await store.head(leaseKey('churn'))).toBeNull();
+    expect(await store().head(leaseKey('churn'))).toBeNull();
   });
 
   it('leaves a lease alone that another holder took over', async () => {
@@ -91,6 +76,6 @@ describe('ObjectStoreModelLeases (local S3)', () => {
     // when
     await leases().release(ours!);
     // then
-    expect((await store.head(leaseKey('churn')))?.etag).toBe(theirs?.etag);
+    expect((await store().head(leaseKey('churn')))?.etag).toBe(theirs?.etag);
   });
 });

@@ -1,23 +1,8 @@
-import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { ObjectStorePendingMarkers, pendingMarkerKey } from '../../../core/trigger/pending-markers';
-import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
+import { useEmptiedLocalS3Bucket } from '../../support/local-s3-harness';
 
 const BUCKET = 'artifacts';
-let harness: LocalS3Harness;
-let store: S3ObjectStore;
-
-beforeAll(async () => {
-  harness = await startLocalS3Harness([BUCKET]);
-  store = new S3ObjectStore(harness.client, BUCKET);
-});
-
-afterAll(async () => {
-  await harness.stop();
-});
-
-afterEach(async () => {
-  for (const item of await store.list('')) await store.delete(item.key);
-});
+const store = useEmptiedLocalS3Bucket(BUCKET);
 
 const marker = {
   id: 'good',
@@ -32,9 +17,9 @@ describe('ObjectStorePendingMarkers (local S3)', () => {
   it('skips a marker that is not JSON and reports it, still listing the valid ones', async () => {
     // given
     const skipped: string[] = [];
-    const markers = new ObjectStorePendingMarkers(store, (key) => skipped.push(key));
+    const markers = new ObjectStorePendingMarkers(store(), (key) => skipped.push(key));
     await markers.write(marker);
-    await store.put(pendingMarkerKey('churn', 'broken'), '{"id": ');
+    await store().put(pendingMarkerKey('churn', 'broken'), '{"id": ');
     // when
     const listed = await markers.list('churn');
     // then
@@ -45,8 +30,8 @@ describe('ObjectStorePendingMarkers (local S3)', () => {
   it('skips a marker that fails its schema and says why', async () => {
     // given
     const reasons: string[] = [];
-    const markers = new ObjectStorePendingMarkers(store, (_key, reason) => reasons.push(reason));
-    await store.put(pendingMarkerKey('churn', 'odd'), JSON.stringify({ id: 'odd', objects: 'not a list' }));
+    const markers = new ObjectStorePendingMarkers(store(), (_key, reason) => reasons.push(reason));
+    await store().put(pendingMarkerKey('churn', 'odd'), JSON.stringify({ id: 'odd', objects: 'not a list' }));
     // when
     const listed = await markers.list('churn');
     // then
@@ -56,8 +41,8 @@ describe('ObjectStorePendingMarkers (local S3)', () => {
 
   it('keeps markers under triggers/<model>/pending/, outside the runs/ prefix', async () => {
     // when
-    await new ObjectStorePendingMarkers(store).write(marker);
+    await new ObjectStorePendingMarkers(store()).write(marker);
     // then
-    expect((await store.list('')).map((item) => item.key)).toEqual(['triggers/churn/pending/good.json']);
+    expect((await store().list('')).map((item) => item.key)).toEqual(['triggers/churn/pending/good.json']);
   });
 });
