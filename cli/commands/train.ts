@@ -66,6 +66,11 @@ export const trainCommand: Command = {
         default: String(DEFAULT_TIME_BUDGET_SECONDS),
         valueName: 'seconds',
       },
+      'no-refit': {
+        type: 'boolean',
+        description:
+          'keep the model the validation split trained instead of refitting the chosen settings on every row (one fit instead of two; below 5,000 rows selection is k-fold and always refits)',
+      },
       trees: { type: 'string', description: 'maximum number of boosted trees', valueName: 'n' },
       'max-depth': { type: 'string', description: 'maximum tree depth', valueName: 'n' },
     },
@@ -126,6 +131,7 @@ export const trainCommand: Command = {
         timeBudgetSeconds,
         // A local file has no gate scoring the hold-out later, so the kept model may learn from it too.
         refitIncludesHoldOut: true,
+        refit: flags['no-refit'] !== true,
         learnerParams: Object.keys(gbdtParams).length > 0 ? { gbdt: gbdtParams } : undefined,
         dataSha256,
         source: dataPath,

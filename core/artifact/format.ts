@@ -97,6 +97,8 @@ export const artifactSchema = z.object({
     learnerParams: z.record(z.string(), z.unknown()),
     timeBudgetSeconds: z.number().optional(),
     refitIncludesHoldOut: z.boolean().optional(),
+    /** False: the kept model is the holdout selection's own fit, not a refit (absent in older artifacts). */
+    refit: z.boolean().optional(),
   }),
   /** Reference profile of the training data for drift monitoring (core/profile). */
   profile: z.unknown(),

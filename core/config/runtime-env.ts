@@ -42,6 +42,7 @@ export function trainerParamsFor(model: ModelConfig): TrainerParams {
     seed: model.params.seed,
     validationFraction: model.params.validationShare,
     timeBudgetSeconds: model.params.timeBudgetSeconds,
+    refit: model.params.refit,
     ...(Object.keys(learnerParams).length > 0 ? { learnerParams } : {}),
   });
 }

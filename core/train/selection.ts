@@ -9,7 +9,7 @@ import { fitPipeline, type Pipeline } from '../features/pipeline';
 import { trainLearner } from '../learners/catalog';
 import type { GbdtModelJson } from '../learners/gbdt';
 import type { LinearModelJson } from '../learners/linear';
-import type { ProgressListener, Task, TrainInput } from '../learners/types';
+import type { FittedModel, ProgressListener, Task, TrainInput } from '../learners/types';
 import { auc, rmse } from '../metrics';
 import type { ColumnSchema } from '../schema/types';
 import type { SearchCandidate, Settings } from './search';
@@ -104,6 +104,11 @@ export interface CandidateResult {
   readonly foldValues: readonly number[];
   /** Per fold: GBDT's early-stopped tree count, or the linear solver's iterations. */
   readonly iterations: readonly number[];
+  /**
+   * Per fold: the model and its predictions on the fold's validation rows, so the kept model or
+   * its held-out scores need no second fit when a fold already is what they need.
+   */
+  readonly fits: ReadonlyArray<{ readonly model: FittedModel; readonly validationPredictions: Float64Array }>;
 }
 
 function iterationsOf(json: unknown): number {
@@ -121,12 +126,14 @@ export function evaluateCandidate(
 ): CandidateResult {
   const foldValues: number[] = [];
   const iterations: number[] = [];
+  const fits: CandidateResult['fits'][number][] = [];
   for (const fold of folds) {
     const model = trainLearner(candidate.learner, { ...fold.input, ...context }, candidate.settings);
     const predictions = model.predictMatrix(fold.input.validation);
     const labels = fold.input.validationTarget;
     foldValues.push(context.task === 'binary' ? auc(predictions, labels) : rmse(predictions, labels));
     iterations.push(iterationsOf(model.json));
+    fits.push({ model, validationPredictions: predictions });
   }
   const value = foldValues.reduce((a, b) => a + b, 0) / foldValues.length;
   return {
@@ -135,6 +142,7 @@ export function evaluateCandidate(
     better: context.task === 'binary' ? value : -value,
     foldValues,
     iterations,
+    fits,
   };
 }
 

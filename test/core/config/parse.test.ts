@@ -99,6 +99,7 @@ describe('parseConfig applies documented defaults', () => {
       seed: 42,
       validationShare: 0.2,
       timeBudgetSeconds: 60,
+      refit: true,
       gbdt: { trees: 200, learningRate: 0.05 },
     });
   });
@@ -314,6 +315,7 @@ describe('runtime environment', () => {
       seed: 42,
       validationFraction: 0.2,
       timeBudgetSeconds: 60,
+      refit: true,
       learnerParams: { gbdt: { trees: 50 } },
     });
   });

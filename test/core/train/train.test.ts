@@ -220,3 +220,64 @@ describe('refit and selection', () => {
     expect(truncated.params.timeBudgetSeconds).toBe(2.5);
   });
 });
+
+describe('holdout selection (5,000 selection rows and more)', () => {
+  const large = generateChurn({ rows: 6500, seed: 5, batch: 'v1' });
+  const gbdt = { ...options, learner: 'gbdt' as const, learnerParams: { gbdt: { nEstimators: 30 } } };
+  /** Fits started, counted from progress events (each fit reports its first iteration once). */
+  let fits = 0;
+  const countFits = (event: { iteration: number }) => {
+    if (event.iteration === 1) fits++;
+  };
+  const local = trainModel(large, { ...gbdt, refitIncludesHoldOut: true, onProgress: countFits });
+  const localFits = fits;
+  const chosenOf = (a: typeof local) => a.metrics.selection!.evaluated[a.metrics.selection!.chosen];
+
+  it('measures a local refit on the hold-out with the selection fit of the same split, not a third fit', () => {
+    expect(local.metrics.selection!.method).toBe('holdout');
+    expect(local.metrics.heldOutModel).toBe('same-settings-without-hold-out');
+    expect(local.data.refitRows).toBe(large.rowCount);
+    // The selection split of every row is the gate's split, so the chosen candidate's score is
+    // the held-out AUC itself.
+    expect((local.metrics.validation as { auc: number }).auc).toBe(chosenOf(local).value);
+    expect(localFits).toBe(2);
+  });
+
+  it('keeps the selection fit without a refit: trained on the training split only, measured on the hold-out', () => {
+    const notes: string[] = [];
+    fits = 0;
+    const single = trainModel(large, {
+      ...gbdt,
+      refitIncludesHoldOut: true,
+      refit: false,
+      onNote: (n) => notes.push(n),
+      onProgress: countFits,
+    });
+    expect(fits).toBe(1);
+    expect(single.params.refit).toBe(false);
+    expect(single.metrics.heldOutModel).toBe('kept-model');
+    expect(single.data.refitRows).toBe(single.data.trainRows);
+    expect((single.model.json as { trees: unknown[] }).trees).toHaveLength(chosenOf(single).iterations[0]);
+    expect(single.metrics.validation).toEqual(local.metrics.validation);
+    expect(JSON.stringify(single.model) === JSON.stringify(local.model)).toBe(false);
+    expect(notes.filter((n) => n.startsWith('refit anyway'))).toEqual([]);
+  });
+});
+
+describe('refit switched off below 5,000 rows', () => {
+  it('refits anyway after k-fold selection, and says so', () => {
+    const small = generateChurn({ rows: 600, seed: 3, batch: 'v1' });
+    const notes: string[] = [];
+    const artifact = trainModel(small, {
+      ...options,
+      learner: 'linear',
+      timeBudgetSeconds: 0,
+      refit: false,
+      onNote: (n) => notes.push(n),
+    });
+    expect(artifact.metrics.selection!.method).toBe('k-fold');
+    expect(artifact.params.refit).toBe(true);
+    expect(artifact.data.refitRows).toBe(artifact.data.trainRows);
+    expect(notes).toContain('refit anyway: k-fold selection keeps no single model to use instead');
+  });
+});
