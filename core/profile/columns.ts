@@ -268,3 +268,44 @@ export function guessColumnType(cells: ReadonlyArray<Cell>): ColumnType {
   if (allNumeric) return allIntegers && distinct.size <= 10 ? 'categorical' : 'numeric';
   return 'categorical';
 }
+
+/**
+ * Reorders `values` (no NaN) in place so that `values[k]` is the k-th smallest, everything before
+ * it is <= and everything after it is >= (C++'s nth_element): Hoare quickselect, median-of-three
+ * pivots, O(n) expected. A median needs no full sort; after 64 rounds without converging
+ * (adversarial input) it falls back to one. Returns `values[k]`.
+ */
+export function selectFloat64(values: Float64Array, k: number): number {
+  if (!(k >= 0 && k < values.length)) throw new RangeError(`selectFloat64: k ${k} outside 0..${values.length - 1}`);
+  let low = 0;
+  let high = values.length - 1;
+  for (let round = 0; low < high; round++) {
+    if (round === 64) {
+      values.subarray(low, high + 1).sort();
+      break;
+    }
+    const middle = (low + high) >>> 1;
+    const a = values[low];
+    const b = values[middle];
+    const c = values[high];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    // Now [low, j] <= pivot <= [i, high], and every index strictly between j and i holds the pivot.
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else break;
+  }
+  return values[k];
+}
