@@ -1,6 +1,12 @@
 import type { Cell } from '../data/table';
 import type { ColumnType } from '../schema/types';
-import { cellToBoolean, cellToCategory, cellToNumber, rememberedNumbers } from '../schema/values';
+import {
+  cellToBoolean,
+  cellToCategory,
+  cellToNumber,
+  rememberedNumbers,
+  rememberedSortedNumbers,
+} from '../schema/values';
 
 /**
  * One pass over a column's raw cells into what every statistic needs: the finite values sorted
@@ -43,11 +49,14 @@ export function readNumericColumn(cells: ReadonlyArray<Cell>, buffers?: ColumnBu
   // Numbers schema inference already parsed for this column, when it did (never computed here:
   // drift reads columns once, and keeping their numbers would only hold memory).
   const parsed = rememberedNumbers(cells);
+  // Sorted by schema inference already (all non-NaN values, infinities at the ends): no second sort.
+  const presorted = parsed && rememberedSortedNumbers(cells);
   for (let i = 0; i < rows; i++) {
     const cell = cells[i];
     const value = parsed ? parsed[i] : typeof cell === 'number' ? cell : cellToNumber(cell);
     if (value - value === 0) {
-      values[valid++] = value;
+      if (!presorted) values[valid] = value;
+      valid++;
     } else if (value === Number.POSITIVE_INFINITY) {
       positiveInfinity++;
     } else if (value === Number.NEGATIVE_INFINITY) {
@@ -57,6 +66,15 @@ export function readNumericColumn(cells: ReadonlyArray<Cell>, buffers?: ColumnBu
     } else {
       unparseable++;
     }
+  }
+  if (presorted && presorted.length === valid + positiveInfinity + negativeInfinity) {
+    const sorted = presorted.subarray(negativeInfinity, negativeInfinity + valid);
+    return { kind: 'numeric', rows, sorted, missing, positiveInfinity, negativeInfinity, unparseable };
+  }
+  if (presorted) {
+    // Not the numbers counted above (never expected): copy the finite ones after all.
+    let at = 0;
+    for (let i = 0; i < rows; i++) if (parsed[i] - parsed[i] === 0) values[at++] = parsed[i];
   }
   const finite = valid === rows ? values : buffers ? values.subarray(0, valid) : values.slice(0, valid);
   const sorted = sortFloat64(finite, buffers);
@@ -288,7 +306,7 @@ export function selectFloat64(values: Float64Array, k: number): number {
     const a = values[low];
     const b = values[middle];
     const c = values[high];
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     let i = low;
     let j = high;
     while (i <= j) {

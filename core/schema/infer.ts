@@ -2,7 +2,7 @@ import { type Cell, DataError, type DataTable } from '../data/table';
 import { ColumnBuffers, sortFloat64 } from '../profile/columns';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
-import { cellToBoolean, cellToNumber, rememberNumbers } from './values';
+import { cellToBoolean, cellToNumber, rememberNumbers, rememberSortedNumbers } from './values';
 
 export interface InferSchemaOptions {
   readonly target: string;
@@ -69,12 +69,18 @@ function isCanonicalDecimal(text: string): boolean {
   return text.charCodeAt(length - 1) !== ZERO && digits <= MAX_EXACT_DIGITS;
 }
 
-/** Distinct values among the non-NaN `numbers` (radix-sorted copy in `buffers`, reused across columns). */
-function distinctNumbers(numbers: Float64Array, nonMissing: number, buffers: ColumnBuffers): number {
-  const present = buffers.valuesFor(0, nonMissing);
+/** Distinct values among the non-NaN `numbers`, sorted into a copy that the profile reuses. */
+function distinctNumbers(
+  column: ReadonlyArray<Cell>,
+  numbers: Float64Array,
+  nonMissing: number,
+  buffers: ColumnBuffers,
+): number {
+  const present = new Float64Array(nonMissing);
   let count = 0;
   for (let i = 0; i < numbers.length; i++) if (!Number.isNaN(numbers[i])) present[count++] = numbers[i];
   const sorted = sortFloat64(present, buffers);
+  rememberSortedNumbers(column, sorted);
   let distinct = sorted.length > 0 ? 1 : 0;
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   return distinct;
@@ -125,7 +131,7 @@ function columnStats(column: ReadonlyArray<Cell>, buffers: ColumnBuffers): Colum
   }
   if (allNumeric) rememberNumbers(column, numbers);
   const uniqueCount =
-    allNumeric && allCanonical ? distinctNumbers(numbers, nonMissing, buffers) : distinctCells(column);
+    allNumeric && allCanonical ? distinctNumbers(column, numbers, nonMissing, buffers) : distinctCells(column);
   return { nonMissing, uniqueCount, allNumeric, allBoolean, allIntegers, increasing };
 }
 

@@ -92,6 +92,21 @@ export function rememberNumbers(column: ReadonlyArray<Cell>, numbers: Float64Arr
   if (numbers.length === column.length) columnNumbers.set(column, numbers);
 }
 
+/**
+ * The column's non-NaN numbers in ascending order, kept by schema inference (which sorts them to
+ * count distinct values) for the profile, which needs the same order for its quantiles.
+ */
+const columnSortedNumbers = new WeakMap<ReadonlyArray<Cell>, Float64Array>();
+
+export function rememberSortedNumbers(column: ReadonlyArray<Cell>, sorted: Float64Array): void {
+  columnSortedNumbers.set(column, sorted);
+}
+
+/** The sorted non-NaN numbers rememberSortedNumbers kept for this column, if any. Never modify them. */
+export function rememberedSortedNumbers(column: ReadonlyArray<Cell>): Float64Array | undefined {
+  return columnSortedNumbers.get(column);
+}
+
 /** True when the cell holds text that is not a number (used to tell numeric columns from categorical ones). */
 export function isNonNumericText(cell: Cell): boolean {
   return typeof cell === 'string' && cell.trim() !== '' && Number.isNaN(cellToNumber(cell));

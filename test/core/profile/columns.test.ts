@@ -1,5 +1,5 @@
-import { selectFloat64, sortFloat64 } from '../../../core/profile/columns';
 import { createRandom } from '../../../core/datasets/random';
+import { selectFloat64, sortFloat64 } from '../../../core/profile/columns';
 
 function sample(n: number, seed: number, distinct: number): Float64Array {
   const random = createRandom(seed);

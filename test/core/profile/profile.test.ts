@@ -1,3 +1,4 @@
+import { parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
 import { ColumnBuffers, readNumericColumn, sortFloat64 } from '../../../core/profile/columns';
@@ -10,7 +11,9 @@ import {
   quantileSketch,
   TOP_CATEGORIES_LIMIT,
 } from '../../../core/profile/profile';
+import { inferSchema } from '../../../core/schema/infer';
 import type { DataSchema } from '../../../core/schema/types';
+import { rememberedSortedNumbers } from '../../../core/schema/values';
 
 const schema = (
   columns: { name: string; type: 'numeric' | 'categorical' | 'boolean'; role?: string }[],
@@ -151,5 +154,23 @@ describe('readNumericColumn with shared buffers', () => {
     const fresh = readNumericColumn(current);
     expect(Array.from(currentData.sorted)).toEqual(Array.from(fresh.sorted));
     expect([currentData.missing, currentData.unparseable]).toEqual([fresh.missing, fresh.unparseable]);
+  });
+});
+
+describe('profile after schema inference', () => {
+  it('is the same whether or not schema inference already sorted the numbers (reused, not re-sorted)', () => {
+    const random = createRandom(9);
+    const lines = ['x,y,target'];
+    for (let i = 0; i < 6000; i++) {
+      const x = i % 97 === 0 ? '' : String(Math.round(random.next() * 100_000 - 50_000) / 1000);
+      lines.push(`${x},${Math.floor(random.next() * 7)},${i % 2}`);
+    }
+    const csv = lines.join('\n');
+    const inferred = parseCsv(csv);
+    const { schema: dataSchema } = inferSchema(inferred, { target: 'target' });
+    expect(rememberedSortedNumbers(inferred.columns[0])).toBeDefined();
+    const fresh = parseCsv(csv);
+    expect(rememberedSortedNumbers(fresh.columns[0])).toBeUndefined();
+    expect(JSON.stringify(buildProfile(inferred, dataSchema))).toBe(JSON.stringify(buildProfile(fresh, dataSchema)));
   });
 });
