@@ -73,6 +73,11 @@ export const trainCommand: Command = {
       },
       trees: { type: 'string', description: 'maximum number of boosted trees', valueName: 'n' },
       'max-depth': { type: 'string', description: 'maximum tree depth', valueName: 'n' },
+      'learning-rate': {
+        type: 'string',
+        description: "boosted trees' shrinkage per tree (default 0.1; XGBoost's eta defaults to 0.3)",
+        valueName: 'x',
+      },
     },
     examples: ['mlops train --data churn.csv --target churned --positive yes --out model/'],
   },
@@ -101,6 +106,15 @@ export const trainCommand: Command = {
     const maxDepth = intFlag(flags, 'max-depth');
     if (trees !== undefined) gbdtParams.nEstimators = trees;
     if (maxDepth !== undefined) gbdtParams.maxDepth = maxDepth;
+    const learningRate = numberFlag(flags, 'learning-rate');
+    if (learningRate !== undefined) {
+      if (!(learningRate > 0 && learningRate <= 1)) {
+        throw new UsageError(
+          `--learning-rate must be a number above 0 and at most 1, got "${stringFlag(flags, 'learning-rate')}"`,
+        );
+      }
+      gbdtParams.learningRate = learningRate;
+    }
 
     // MLOPS_TIMINGS=1: one stderr line per phase (start-up counts from the process's own start).
     const timings = process.env.MLOPS_TIMINGS === '1' ? startPhaseTimings() : undefined;

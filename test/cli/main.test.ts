@@ -50,6 +50,24 @@ describe('mlops command line', () => {
     expect(train.err.join('')).toContain('--time-budget must be a number of seconds, 0 or more, got "-1"');
   });
 
+  it('passes --learning-rate and --no-refit to training, and refuses a learning rate above 1', async () => {
+    const large = join(dir, 'churn-large.csv');
+    writeFileSync(large, churnCsv({ rows: 6500, seed: 4, batch: 'v1' }));
+    const train = capture();
+    const out = join(dir, 'single-fit');
+    const argv = ['train', '--data', large, '--target', 'churned', '--out', out, '--learner', 'gbdt'];
+    expect(await main([...argv, '--trees', '20', '--learning-rate', '0.3', '--no-refit'], train.io)).toBe(0);
+    const artifact = parseArtifact(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(artifact.params).toMatchObject({
+      refit: false,
+      learnerParams: { gbdt: { learningRate: 0.3, nEstimators: 20 } },
+    });
+    expect(artifact.data.refitRows).toBe(artifact.data.trainRows);
+    const refused = capture();
+    expect(await main([...argv, '--learning-rate', '1.5'], refused.io)).toBe(2);
+    expect(refused.err.join('')).toContain('--learning-rate must be a number above 0 and at most 1, got "1.5"');
+  });
+
   it('trains, printing progress and notes, then predicts one output row per input row in order', async () => {
     const train = capture();
     const code = await main(
