@@ -231,7 +231,6 @@ export async function runJoin(stores: JoinStores, model: string, options: RunJoi
       lookupIds,
       { through: predictionsThrough, windowStart, spanMs },
       found,
-      problems,
     );
   }
 
@@ -378,7 +377,6 @@ async function lookUpOlderPredictions(
   ids: readonly string[],
   range: { readonly through: Date; readonly windowStart: Date; readonly spanMs: number },
   found: Map<string, PredictionRecord>,
-  problems: ProblemLog,
 ): Promise<number> {
   const logPrefix = predictionsPrefix(model);
   const high = logKeyAt(logPrefix, range.through);
