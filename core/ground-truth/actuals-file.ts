@@ -220,9 +220,10 @@ function* csvRecords(text: string): Generator<CsvRecord> {
 function parseCsvActuals(text: string, collector: Collector): void {
   const records = csvRecords(text);
   let header: CsvRecord | undefined;
-  for (const record of records) {
-    if (!isBlank(record)) {
-      header = record;
+  // Not a for-of with break: that would close the generator before the data records.
+  for (let next = records.next(); !next.done; next = records.next()) {
+    if (!isBlank(next.value)) {
+      header = next.value;
       break;
     }
   }
