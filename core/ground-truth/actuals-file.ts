@@ -56,7 +56,9 @@ export function parseActualsFile(
   const maxBytes = options.maxBytes ?? MAX_ACTUALS_FILE_BYTES;
   const collector = new Collector(options.maxReported ?? MAX_ECHOED);
   if (bytes.byteLength > maxBytes) {
-    return collector.reject(`the file holds ${bytes.byteLength} bytes, more than ${maxBytes}; split it into smaller files`);
+    return collector.reject(
+      `the file holds ${bytes.byteLength} bytes, more than ${maxBytes}; split it into smaller files`,
+    );
   }
   let text: string;
   try {
@@ -87,10 +89,10 @@ class Collector {
   /** Adds the actual, or counts the line bad with the id or label problem. */
   add(line: number, id: unknown, label: unknown): void {
     const idProblem = checkPredictionId(id);
-    if (idProblem) return this.bad(line, `id ${idProblem}`);
-    const labelProblem = checkActualLabel(label);
-    if (labelProblem) return this.bad(line, `label ${labelProblem}`);
-    this.actuals.push({ id: id as string, label: label as ActualLabel });
+    const labelProblem = idProblem ? null : checkActualLabel(label);
+    if (idProblem) this.bad(line, `id ${idProblem}`);
+    else if (labelProblem) this.bad(line, `label ${labelProblem}`);
+    else this.actuals.push({ id: id as string, label: label as ActualLabel });
   }
 
   reject(reason: string): ParsedActualsFile {
@@ -177,7 +179,11 @@ function* csvRecords(text: string): Generator<CsvRecord> {
           break;
         }
         if (!closed) {
-          yield { line: startLine, fields, problem: 'a quoted field is never closed (the rest of the file is skipped)' };
+          yield {
+            line: startLine,
+            fields,
+            problem: 'a quoted field is never closed (the rest of the file is skipped)',
+          };
           return;
         }
         const after = text.charCodeAt(position);

@@ -1,4 +1,4 @@
-import { auc, logLoss, metricsFromConfusion, mae, rmse } from '../metrics';
+import { auc, logLoss, mae, metricsFromConfusion, rmse } from '../metrics';
 import type { ActualLabel, JoinedRow } from './records';
 
 /**
@@ -107,9 +107,9 @@ export function encodeActual(label: ActualLabel, target: QualityTarget): number 
 export function computeQuality(rows: readonly JoinedRow[], options: QualityOptions): VersionQuality[] {
   const byVersion = new Map<number, JoinedRow[]>();
   for (const row of rows) {
-    let group = byVersion.get(row.version);
-    if (!group) byVersion.set(row.version, (group = []));
-    group.push(row);
+    const group = byVersion.get(row.version);
+    if (group) group.push(row);
+    else byVersion.set(row.version, [row]);
   }
   for (const version of options.predictionCounts?.keys() ?? []) if (!byVersion.has(version)) byVersion.set(version, []);
   return [...byVersion.keys()]
@@ -135,7 +135,13 @@ function versionQuality(version: number, rows: readonly JoinedRow[], options: Qu
     delays.push((Date.parse(row.receivedAt) - Date.parse(row.time)) / 1000);
     if (target.task === 'binary') {
       predicted.push(
-        row.label !== undefined ? (row.label === target.positiveLabel ? 1 : 0) : row.score >= (target.threshold ?? 0.5) ? 1 : 0,
+        row.label !== undefined
+          ? row.label === target.positiveLabel
+            ? 1
+            : 0
+          : row.score >= (target.threshold ?? 0.5)
+            ? 1
+            : 0,
       );
     }
   }
@@ -148,11 +154,11 @@ function versionQuality(version: number, rows: readonly JoinedRow[], options: Qu
     unreadableLabels,
     predictions,
     coverage: predictions ? labeled / predictions : null,
-    labelDelaySeconds:
-      labeled > 0 ? { p50: percentile(sortedDelays, 50), p90: percentile(sortedDelays, 90) } : null,
+    labelDelaySeconds: labeled > 0 ? { p50: percentile(sortedDelays, 50), p90: percentile(sortedDelays, 90) } : null,
   };
   if (labeled === 0) return quality;
-  if (target.task === 'regression') return { ...quality, regression: { rmse: rmse(scores, outcomes), mae: mae(scores, outcomes) } };
+  if (target.task === 'regression')
+    return { ...quality, regression: { rmse: rmse(scores, outcomes), mae: mae(scores, outcomes) } };
   return { ...quality, binary: binaryQuality(scores, outcomes, predicted, options.calibrationBins ?? 10) };
 }
 

@@ -109,7 +109,8 @@ export function parseFeedbackRequest(body: unknown, maxActuals: number = MAX_ACT
   if (actuals === undefined) {
     throw new GroundTruthInputError('actuals is required: a list of {"id", "label"} outcomes', 'actuals');
   }
-  if (!Array.isArray(actuals)) throw new GroundTruthInputError(`actuals must be a list, got ${kindOf(actuals)}`, 'actuals');
+  if (!Array.isArray(actuals))
+    throw new GroundTruthInputError(`actuals must be a list, got ${kindOf(actuals)}`, 'actuals');
   if (actuals.length === 0) throw new GroundTruthInputError('actuals is empty; send 1 or more outcomes', 'actuals');
   if (actuals.length > maxActuals) {
     throw new GroundTruthInputError(

@@ -82,7 +82,11 @@ describe('parseActualsFile: CSV', () => {
 
   it.each([
     ['no header', '', 'the file is empty; the first line must name the columns id,label'],
-    ['a header without label', 'id,outcome\na,1\n', 'the header must name the columns id and label; found "id", "outcome"'],
+    [
+      'a header without label',
+      'id,outcome\na,1\n',
+      'the header must name the columns id and label; found "id", "outcome"',
+    ],
   ])('rejects a file with %s', (_case, text, reason) => {
     expect(csv(text)).toEqual({ actuals: [], lines: 0, badLineCount: 0, badLines: [], rejected: reason });
   });

@@ -1,4 +1,3 @@
-import { actualsBatchKey, feedbackUploadPrefix, predictionBatchKey } from '../../../core/ground-truth/layout';
 import {
   type JoinStores,
   predictionCountsIn,
@@ -6,6 +5,7 @@ import {
   runJoin,
   toJsonLines,
 } from '../../../core/ground-truth/join';
+import { actualsBatchKey, feedbackUploadPrefix, predictionBatchKey } from '../../../core/ground-truth/layout';
 import { type ActualRecord, newPredictionId, type PredictionRecord } from '../../../core/ground-truth/records';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import type { ObjectStore } from '../../../core/storage/object-store';
@@ -37,7 +37,11 @@ async function writePredictions(store: ObjectStore, writtenMs: number, records: 
 }
 
 /** A POST /feedback request's batch, received at `receivedMs`. */
-async function postActuals(store: ObjectStore, receivedMs: number, actuals: ReadonlyArray<[string, ActualRecord['label']]>) {
+async function postActuals(
+  store: ObjectStore,
+  receivedMs: number,
+  actuals: ReadonlyArray<[string, ActualRecord['label']]>,
+) {
   const receivedAt = at(receivedMs).toISOString();
   const records = actuals.map(([id, label]) => ({ id, label, receivedAt }));
   await store.put(actualsBatchKey(MODEL, ourId(receivedMs)), toJsonLines(records));
@@ -74,13 +78,37 @@ describe('runJoin', () => {
     // Then both are joined, each in its own prediction hour
     expect(result.counts).toMatchObject({ predictions: 2, actuals: 2, joined: 2, unknown: 0, duplicates: 0 });
     const keys = stores.monitoring.keys().filter((key) => key.startsWith('joined/'));
-    expect(keys.map((key) => key.split('/').slice(2, 4).join('/'))).toEqual(['dt=2026-04-01/hour=00', 'dt=2026-04-01/hour=01']);
+    expect(keys.map((key) => key.split('/').slice(2, 4).join('/'))).toEqual([
+      'dt=2026-04-01/hour=00',
+      'dt=2026-04-01/hour=01',
+    ]);
     const { rows } = await joinedRows(stores.monitoring);
     expect(rows).toEqual([
-      { id: early.id, version: 1, time: early.time, score: 0.8, label: 'yes', actual: 'yes', receivedAt: at(DAY).toISOString() },
-      { id: late.id, version: 2, time: late.time, score: 0.3, label: 'no', actual: 'no', receivedAt: at(DAY).toISOString() },
+      {
+        id: early.id,
+        version: 1,
+        time: early.time,
+        score: 0.8,
+        label: 'yes',
+        actual: 'yes',
+        receivedAt: at(DAY).toISOString(),
+      },
+      {
+        id: late.id,
+        version: 2,
+        time: late.time,
+        score: 0.3,
+        label: 'no',
+        actual: 'no',
+        receivedAt: at(DAY).toISOString(),
+      },
     ]);
-    expect(predictionCountsIn(result.state!, at(0), at(2 * HOUR))).toEqual(new Map([[1, 1], [2, 1]]));
+    expect(predictionCountsIn(result.state!, at(0), at(2 * HOUR))).toEqual(
+      new Map([
+        [1, 1],
+        [2, 1],
+      ]),
+    );
   });
 
   it('changes nothing when run twice, at the same time or later', async () => {
@@ -88,7 +116,10 @@ describe('runJoin', () => {
     const stores = newStores();
     const p = prediction(0, 0.7);
     await writePredictions(stores.monitoring, MINUTE, [p]);
-    await postActuals(stores.monitoring, HOUR, [[p.id, 1], ['unknown-id', 0]]);
+    await postActuals(stores.monitoring, HOUR, [
+      [p.id, 1],
+      ['unknown-id', 0],
+    ]);
     await stores.raw.put(`${feedbackUploadPrefix(MODEL)}batch.csv`, 'id,label\nother,1\n');
     await runJoin(stores, MODEL, { now: at(2 * HOUR) });
     const before = { monitoring: await snapshot(stores.monitoring), raw: await snapshot(stores.raw) };
@@ -182,7 +213,10 @@ describe('runJoin', () => {
     const first = await runJoin(stores, MODEL, { now: at(3 * DAY) });
     expect(first.counts).toMatchObject({ actuals: 2, joined: 2, badLines: 1, rejectedUploads: 1 });
     expect(first.problems).toEqual([
-      { source: 's3://raw/feedback/churn/bad.csv', reason: expect.stringContaining('must name the columns id and label') },
+      {
+        source: 's3://raw/feedback/churn/bad.csv',
+        reason: expect.stringContaining('must name the columns id and label'),
+      },
       { source: 's3://raw/feedback/churn/day1.csv', line: 3, reason: expect.stringContaining('id must not be empty') },
     ]);
     // The upload's Last-Modified is its receipt time
@@ -259,7 +293,9 @@ describe('runJoin after a crash or a lost write at any write', () => {
 
   async function logicalState(stores: JoinStores) {
     const { rows } = await joinedRows(stores.monitoring);
-    const state = JSON.parse(new TextDecoder().decode((await stores.monitoring.get('ground-truth/churn/state.json'))!.body));
+    const state = JSON.parse(
+      new TextDecoder().decode((await stores.monitoring.get('ground-truth/churn/state.json'))!.body),
+    );
     const pending = state.pendingKey
       ? new TextDecoder().decode((await stores.monitoring.get(state.pendingKey))!.body)
       : null;

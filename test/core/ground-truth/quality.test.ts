@@ -180,7 +180,13 @@ describe('encodeActual', () => {
 
 describe('computeQuality', () => {
   const target: QualityTarget = { task: 'binary', positiveLabel: 'yes', negativeLabel: 'no' };
-  const row = (id: string, version: number, score: number, actual: JoinedRow['actual'], delayMs = 60_000): JoinedRow => ({
+  const row = (
+    id: string,
+    version: number,
+    score: number,
+    actual: JoinedRow['actual'],
+    delayMs = 60_000,
+  ): JoinedRow => ({
     id,
     version,
     time: '2026-01-01T00:00:00.000Z',
@@ -194,9 +200,17 @@ describe('computeQuality', () => {
     // Given 2 labeled rows of version 1 out of 8 predictions, and version 2 with predictions only
     const rows = [row('a', 1, 0.9, 'yes'), row('b', 1, 0.2, 'no')];
     // When
-    const report = computeQuality(rows, { target, predictionCounts: new Map([[1, 8], [2, 5]]) });
+    const report = computeQuality(rows, {
+      target,
+      predictionCounts: new Map([
+        [1, 8],
+        [2, 5],
+      ]),
+    });
     // Then
-    expect(report.map(({ version, labeled, predictions, coverage }) => ({ version, labeled, predictions, coverage }))).toEqual([
+    expect(
+      report.map(({ version, labeled, predictions, coverage }) => ({ version, labeled, predictions, coverage })),
+    ).toEqual([
       { version: 1, labeled: 2, predictions: 8, coverage: 0.25 },
       { version: 2, labeled: 0, predictions: 5, coverage: 0 },
     ]);

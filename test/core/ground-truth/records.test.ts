@@ -47,7 +47,12 @@ describe('parseFeedbackRequest', () => {
     ['empty actuals', { actuals: [] }, 'actuals', 'actuals is empty'],
     ['an entry that is not an object', { actuals: [3] }, 'actuals[0]', 'actuals[0] must be an object'],
     ['a missing id', { actuals: [{ label: 1 }] }, 'actuals[0].id', 'actuals[0].id is required'],
-    ['a numeric id', { actuals: [{ id: 7, label: 1 }] }, 'actuals[0].id', 'actuals[0].id must be a string, got a number'],
+    [
+      'a numeric id',
+      { actuals: [{ id: 7, label: 1 }] },
+      'actuals[0].id',
+      'actuals[0].id must be a string, got a number',
+    ],
     ['an empty id', { actuals: [{ id: '', label: 1 }] }, 'actuals[0].id', 'must not be empty'],
     ['an id with a trailing space', { actuals: [{ id: 'a ', label: 1 }] }, 'actuals[0].id', 'must not start or end'],
     ['an id with a newline', { actuals: [{ id: 'a\nb', label: 1 }] }, 'actuals[0].id', 'control characters'],
@@ -69,7 +74,12 @@ describe('parseFeedbackRequest', () => {
   });
 
   it('names the entry at fault in a longer list', () => {
-    const error = feedbackError({ actuals: [{ id: 'a', label: 1 }, { id: 'b', label: [1] }] });
+    const error = feedbackError({
+      actuals: [
+        { id: 'a', label: 1 },
+        { id: 'b', label: [1] },
+      ],
+    });
     expect(error.field).toBe('actuals[1].label');
   });
 
