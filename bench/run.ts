@@ -10,6 +10,7 @@
  *   drift      1M vs 1M rows x 20 columns drift analysis vs scipy (python3-scipy)
  *   inference  the HTTPS handler's latency for 1 and 1,000 rows, and the bundle's cold start
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
+ *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,13 +20,23 @@ import { readTableBytes, sha256Hex } from '../core/data/read';
 import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic';
 import { trainModel } from '../core/train/train';
 import { printTable as printDriftTable, runDriftBench } from './drift';
+import { runGroundTruthBench } from './ground-truth';
 import { runInferenceBench } from './inference';
 import { runLearnerBench } from './learners';
 import { runQualityBench } from './quality';
 import { runTrainPathBench } from './train-path';
 
-type Section = 'learners' | 'quality' | 'train-path' | 'pipeline' | 'drift' | 'inference' | 'scoring';
-const SECTIONS: readonly Section[] = ['learners', 'quality', 'train-path', 'pipeline', 'drift', 'inference', 'scoring'];
+type Section = 'learners' | 'quality' | 'train-path' | 'pipeline' | 'drift' | 'inference' | 'scoring' | 'ground-truth';
+const SECTIONS: readonly Section[] = [
+  'learners',
+  'quality',
+  'train-path',
+  'pipeline',
+  'drift',
+  'inference',
+  'scoring',
+  'ground-truth',
+];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -86,6 +97,8 @@ async function runSection(section: Section): Promise<unknown> {
     }
     case 'inference':
       return runInferenceBench({ log });
+    case 'ground-truth':
+      return runGroundTruthBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {

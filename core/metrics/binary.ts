@@ -116,7 +116,8 @@ function ratio(numerator: number, denominator: number): number {
   return denominator === 0 ? 0 : numerator / denominator;
 }
 
-function metricsFromCounts(counts: ConfusionCounts, threshold: number): ThresholdMetrics {
+/** Accuracy, precision, recall and F1 of confusion counts (for labels decided elsewhere, e.g. as served). */
+export function metricsFromConfusion(counts: ConfusionCounts, threshold: number): ThresholdMetrics {
   const { truePositives: tp, falsePositives: fp, trueNegatives: tn, falseNegatives: fn } = counts;
   return {
     ...counts,
@@ -134,7 +135,7 @@ export function metricsAtThreshold(
   labels: ArrayLike<number>,
   threshold = 0.5,
 ): ThresholdMetrics {
-  return metricsFromCounts(confusionAt(scores, labels, threshold), threshold);
+  return metricsFromConfusion(confusionAt(scores, labels, threshold), threshold);
 }
 
 /**
@@ -177,7 +178,7 @@ function chooseThresholdUntimed(scores: ArrayLike<number>, labels: ArrayLike<num
     }
   }
   const negatives = scores.length - positives;
-  return metricsFromCounts(
+  return metricsFromConfusion(
     {
       truePositives: bestTp,
       falsePositives: bestFp,
