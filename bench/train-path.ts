@@ -96,6 +96,8 @@ export const TRAIN_PATH_MODES = {
   'gbdt-no-refit': ['--learner', 'gbdt', '--trees', '100', '--max-depth', '6', '--learning-rate', '0.3', '--no-refit'],
   /** Defaults: both learners, the settings search (default budget), the refit. */
   auto: [],
+  /** Both learners' defaults and the refit, no search beyond them. */
+  'auto-no-search': ['--time-budget', '0'],
 } as const satisfies Record<string, readonly string[]>;
 export type TrainPathMode = keyof typeof TRAIN_PATH_MODES;
 
@@ -155,9 +157,9 @@ export function runTrainPathBench(options: TrainPathOptions = {}) {
       const repeats = options.repeats ?? 3;
       for (let run = 0; run < repeats; run++) {
         pythonRuns.push(runPython(csv));
-        // auto runs a budgeted search: once is enough, and three would dominate the bench.
+        // auto modes train both learners (and search): once is enough, three would dominate the bench.
         for (const mode of modes)
-          if (mode !== 'auto' || run === 0) oursRuns.push(runOurs(csv, join(dir, 'model'), mode));
+          if (!mode.startsWith('auto') || run === 0) oursRuns.push(runOurs(csv, join(dir, 'model'), mode));
       }
       const fastest = <T extends { wallSeconds: number }>(runs: T[]) =>
         runs.reduce((a, b) => (b.wallSeconds < a.wallSeconds ? b : a));
@@ -172,7 +174,7 @@ export function runTrainPathBench(options: TrainPathOptions = {}) {
         const runs = oursRuns.filter((r) => r.mode === mode);
         const ours = fastest(runs);
         const ratio = Number((ours.wallSeconds / python.wallSeconds).toFixed(2));
-        const goal = mode === 'auto' ? 3 : 1;
+        const goal = mode.startsWith('auto') ? 3 : 1;
         const phases = Object.entries(ours.phasesMs)
           .map(([phase, ms]) => `${phase} ${ms}`)
           .join(', ');
