@@ -8,6 +8,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
+  type DeleteOptions,
   type ObjectStore,
   type ObjectSummary,
   PreconditionFailedError,
@@ -148,8 +149,18 @@ export class S3ObjectStore implements ObjectStore {
     return objects;
   }
 
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: options.ifMatch }));
+    } catch (error) {
+      if (options.ifMatch === undefined) throw error;
+      // As for a conditional put: 412 stale ETag, 404 nothing there, 409 a racing write.
+      const status = httpStatus(error);
+      if (status === 412) throw new PreconditionFailedError(this.bucket, key, 'etag-mismatch');
+      if (status === 404) throw new PreconditionFailedError(this.bucket, key, 'missing');
+      if (status === 409) throw new PreconditionFailedError(this.bucket, key, 'conflict');
+      throw error;
+    }
   }
 }
 

@@ -168,7 +168,8 @@ function conditionalWrites(locks: KeyedLock, options: LocalS3Options) {
 }
 
 function isObjectWrite(ctx: Context): boolean {
-  if (ctx.method === 'PUT') return true;
+  // DELETE too: S3's conditional delete (If-Match) is checked like a conditional put.
+  if (ctx.method === 'PUT' || ctx.method === 'DELETE') return true;
   return ctx.method === 'POST' && 'uploadId' in ctx.query;
 }
 

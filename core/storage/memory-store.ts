@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type DeleteOptions,
   type ObjectStore,
   type ObjectSummary,
   PreconditionFailedError,
@@ -79,8 +80,14 @@ export class MemoryObjectStore implements ObjectStore {
       .map(([key, object]) => summary(key, object));
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     await Promise.resolve();
+    if (options.ifMatch !== undefined) {
+      const current = this.objects.get(key);
+      if (!current) throw new PreconditionFailedError(this.bucket, key, 'missing');
+      if (!sameEtag(current.etag, options.ifMatch))
+        throw new PreconditionFailedError(this.bucket, key, 'etag-mismatch');
+    }
     this.objects.delete(key);
   }
 

@@ -25,6 +25,11 @@ export interface PutOptions {
   readonly contentType?: string;
 }
 
+export interface DeleteOptions {
+  /** Delete only if the current object's ETag equals this one (S3 `If-Match` on DeleteObject). */
+  readonly ifMatch?: string;
+}
+
 export interface ObjectStore {
   /** The bucket this store is bound to (for messages and s3:// URIs). */
   readonly bucket: string;
@@ -37,8 +42,12 @@ export interface ObjectStore {
   getStream(key: string): Promise<{ readonly body: AsyncIterable<Uint8Array>; readonly etag: string } | null>;
   /** Every object whose key starts with `prefix`, in key order (paginated underneath). */
   list(prefix: string): Promise<ObjectSummary[]>;
-  /** Deleting a missing key is not an error (as on S3). */
-  delete(key: string): Promise<void>;
+  /**
+   * Deleting a missing key is not an error (as on S3), unless `ifMatch` is given: then the object
+   * is deleted only while its ETag is that one (S3's conditional delete), else
+   * PreconditionFailedError ('etag-mismatch', or 'missing' when nothing is there).
+   */
+  delete(key: string, options?: DeleteOptions): Promise<void>;
 }
 
 export type PreconditionFailure =

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readJson, writeJson } from '../storage/json';
-import { isPreconditionFailed, type ObjectStore, sameEtag } from '../storage/object-store';
+import { isPreconditionFailed, type ObjectStore } from '../storage/object-store';
 import { triggerPrefix } from '../workflow/layout';
 
 /**
@@ -55,10 +55,16 @@ export class ObjectStoreModelLeases {
     }
   }
 
-  /** Deletes the lease if it is still this holder's (unchanged ETag). */
+  /**
+   * Deletes the lease if it is still this holder's: a conditional delete on its ETag, so a lease
+   * another trigger took over after ours expired is never removed (a look then a delete could).
+   */
   async release(lease: ModelLease): Promise<void> {
-    const current = await this.store.head(leaseKey(lease.model));
-    if (current && sameEtag(current.etag, lease.etag)) await this.store.delete(leaseKey(lease.model));
+    try {
+      await this.store.delete(leaseKey(lease.model), { ifMatch: lease.etag });
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
   }
 
   /** Runs `work` holding the model's lease and releases it afterwards, also when `work` throws. Null: not acquired. */

@@ -1,4 +1,5 @@
 import {
+  type DeleteOptions,
   type ObjectStore,
   type ObjectSummary,
   PreconditionFailedError,
@@ -83,8 +84,8 @@ export class FaultyStore implements ObjectStore {
     return this.write(key, conditional, () => this.inner.put(key, body, options));
   }
 
-  async delete(key: string): Promise<void> {
-    await this.write(key, false, () => this.inner.delete(key));
+  async delete(key: string, options?: DeleteOptions): Promise<void> {
+    await this.write(key, options?.ifMatch !== undefined, () => this.inner.delete(key, options));
   }
 
   private async write<T>(key: string, conditional: boolean, perform: () => Promise<T>): Promise<T> {

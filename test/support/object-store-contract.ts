@@ -77,6 +77,21 @@ export function describeObjectStoreContract(name: string, createStore: () => Obj
       expect(await store.get('a.txt')).toBeNull();
     });
 
+    it('deletes with ifMatch only while the ETag is current, and refuses a missing key', async () => {
+      // given
+      const store = createStore();
+      const first = await store.put('lease', 'mine');
+      const second = await store.put('lease', 'theirs');
+      // when
+      const stale = store.delete('lease', { ifMatch: first.etag });
+      // then
+      await expect(stale).rejects.toMatchObject({ failure: 'etag-mismatch' });
+      expect(text((await store.get('lease'))!.body)).toBe('theirs');
+      await store.delete('lease', { ifMatch: second.etag });
+      expect(await store.get('lease')).toBeNull();
+      await expect(store.delete('lease', { ifMatch: second.etag })).rejects.toMatchObject({ failure: 'missing' });
+    });
+
     it('refuses ifNoneMatch * over an existing key with PreconditionFailedError', async () => {
       // given
       const store = createStore();

@@ -3,6 +3,7 @@ import { ObjectStoreTriggerManifests } from '../../../core/trigger/manifests';
 import { leaseKey, ObjectStoreModelLeases } from '../../../core/trigger/model-lease';
 import { ObjectStorePendingMarkers } from '../../../core/trigger/pending-markers';
 import { processTriggerRecords, type QueueRecord } from '../../../lambdas/retrain-trigger/queue-batch';
+import { FaultyStore } from '../../support/faulty-store';
 import { useEmptiedLocalS3Bucket } from '../../support/local-s3-harness';
 import { at, objectCreated } from './events';
 
@@ -77,5 +78,20 @@ describe('ObjectStoreModelLeases (local S3)', () => {
     await leases().release(ours!);
     // then
     expect((await store().head(leaseKey('churn')))?.etag).toBe(theirs?.etag);
+  });
+
+  it('keeps a take-over that lands just before our release deletes (one conditional delete, not a look then a delete)', async () => {
+    // given our lease expired, and another holder takes it over right before our delete reaches S3
+    const ours = await leases(new Date(Date.now() - 120_000)).acquire('churn', 'slow');
+    const racing = new FaultyStore(store());
+    let theirs: Awaited<ReturnType<ReturnType<typeof leases>['acquire']>> = null;
+    racing.onFirstWrite(leaseKey('churn'), async () => {
+      theirs = await leases().acquire('churn', 'new');
+    });
+    // when
+    await new ObjectStoreModelLeases(racing, { ttlMs: 60_000 }).release(ours!);
+    // then
+    expect(theirs).not.toBeNull();
+    expect((await store().head(leaseKey('churn')))?.etag).toBe(theirs!.etag);
   });
 });

@@ -154,9 +154,9 @@ export class CountingStore implements ObjectStore {
     return this.inner.put(...args);
   }
 
-  async delete(key: string) {
+  async delete(...args: Parameters<ObjectStore['delete']>) {
     this.writes++;
     this.check();
-    return this.inner.delete(key);
+    return this.inner.delete(...args);
   }
 }
