@@ -1,7 +1,7 @@
 import type { Cell } from '../data/table';
 import type { ObjectStore } from '../storage/object-store';
 import { actualsBatchKey, predictionBatchKey } from './layout';
-import type { ActualRecord, FeedbackActual, PredictionRecord } from './records';
+import { type ActualRecord, type FeedbackActual, newPredictionId, type PredictionRecord } from './records';
 
 /**
  * What the scorers (endpoint, stream, batch) and the feedback route write for the join: prediction
@@ -83,26 +83,28 @@ export function jsonLines(records: readonly object[]): string {
 }
 
 /**
- * Writes one batch of prediction records; returns its key. The key is named when the batch is
- * written (not when the request arrived), so the join's "settle" margin covers it.
+ * Writes one batch of prediction records; returns its key. Name the batch when it is written
+ * (`at`, the writer's clock): the join's "settle" margin counts from the name.
  */
 export async function writePredictionBatch(
   store: ObjectStore,
   model: string,
   records: readonly PredictionRecord[],
+  at: Date = new Date(),
 ): Promise<string> {
-  const key = predictionBatchKey(model);
+  const key = predictionBatchKey(model, newPredictionId(at));
   await store.put(key, jsonLines(records), { contentType: 'application/x-ndjson' });
   return key;
 }
 
-/** Writes one batch of actuals; returns its key. */
+/** Writes one batch of actuals, named at `at`; returns its key. */
 export async function writeActualsBatch(
   store: ObjectStore,
   model: string,
   records: readonly ActualRecord[],
+  at: Date = new Date(),
 ): Promise<string> {
-  const key = actualsBatchKey(model);
+  const key = actualsBatchKey(model, newPredictionId(at));
   await store.put(key, jsonLines(records), { contentType: 'application/x-ndjson' });
   return key;
 }

@@ -1,3 +1,4 @@
+import type { Cell } from '../../../core/data/table';
 import {
   actualRecords,
   jsonLines,
@@ -14,7 +15,7 @@ const noFeature = () => false;
 describe('takeCallerIds', () => {
   it('takes the id field out of each instance and keeps the rest', () => {
     // given instances with an order_id field, one without
-    const instances = [{ order_id: 'o-1', age: 30 }, { age: 40 }, { order_id: 'o-3', age: 50 }];
+    const instances: Record<string, Cell>[] = [{ order_id: 'o-1', age: 30 }, { age: 40 }, { order_id: 'o-3', age: 50 }];
     // when the ids are taken
     const split = takeCallerIds(instances, 'order_id', noFeature);
     // then the features remain, and the ids line up with the instances
