@@ -8,8 +8,8 @@ import {
 import {
   assignPredictionIds,
   GroundTruthInputError,
-  parseFeedbackRequest,
   type PredictionRecord,
+  parseFeedbackRequest,
 } from '../../core/ground-truth/records';
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';

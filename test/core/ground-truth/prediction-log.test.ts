@@ -83,7 +83,12 @@ describe('batch writes', () => {
     expect(madeAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(`${match![1]}T${match![2]}`).toBe(madeAt.toISOString().slice(0, 13));
     const body = Buffer.from((await store.get(key))!.body).toString();
-    expect(body.trim().split('\n').map((line) => JSON.parse(line))).toEqual(records);
+    expect(
+      body
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(records);
   });
 
   it('writes an actuals batch under actuals/<model>/', async () => {
