@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
+import { actualsPrefix, predictionsPrefix } from '../core/ground-truth/layout';
 import { productionMovePattern } from '../core/registry/events';
 import { capturePrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
@@ -28,8 +29,8 @@ export interface InferenceEndpointProps {
  * One model's HTTPS endpoint: the inference function behind a Lambda Function URL (AWS_IAM auth
  * unless the config says NONE, acknowledged), reserved concurrency only when the config sets one
  * (a new account's quota of 10 leaves none to reserve: docs/deploy.md), alarms on errors, throttles
- * and p99 duration; reads the model's registry prefix, writes its capture prefix, and may invoke
- * the configured SageMaker endpoint.
+ * and p99 duration; reads the model's registry prefix, writes its capture, prediction-log and
+ * actuals prefixes, and may invoke the configured SageMaker endpoint.
  */
 export class InferenceEndpoint extends Construct {
   public readonly function: MlopsFunction;
@@ -62,7 +63,23 @@ export class InferenceEndpoint extends Construct {
         capturePrefix(model.name),
         'write',
         `Writes sampled requests under ${capturePrefix(model.name)}dt=<day>/hour=<hour>/, keys known only at run time.`,
+      )
+      .useZone(
+        'monitoring',
+        dataLake.monitoring,
+        actualsPrefix(model.name),
+        'write',
+        `POST /feedback writes each request's actuals as a new batch under ${actualsPrefix(model.name)}dt=<day>/hour=<hour>/, named at run time.`,
       );
+    if (model.predictions.log) {
+      this.function.useZone(
+        'monitoring',
+        dataLake.monitoring,
+        predictionsPrefix(model.name),
+        'write',
+        `Records each request's predictions as a new batch under ${predictionsPrefix(model.name)}dt=<day>/hour=<hour>/, named at run time.`,
+      );
+    }
 
     const sagemakerEndpoint = model.endpoint.sagemakerEndpointName;
     if (sagemakerEndpoint) {

@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
+import { predictionsPrefix } from '../core/ground-truth/layout';
 import { registryPrefix } from '../core/workflow/layout';
 import { STREAM_SCORER_ENV } from '../lambdas/stream-scorer/config';
 import type { DataLake } from './data-lake';
@@ -80,6 +81,15 @@ export class StreamingScoring extends Construct {
       'read',
       `The stream scorer resolves the production alias of ${model.name} and loads that version's artifact under ${registryPrefix(model.name)}.`,
     );
+    if (model.predictions.log) {
+      this.function.useZone(
+        'monitoring',
+        dataLake.monitoring,
+        predictionsPrefix(model.name),
+        'write',
+        `Records each scored batch's predictions as a new object under ${predictionsPrefix(model.name)}dt=<day>/hour=<hour>/, named at run time.`,
+      );
+    }
     this.outputStream.grantWrite(this.function.role);
     this.deadLetterQueue.grantSendMessages(this.function.role);
     this.function.function.addEventSource(

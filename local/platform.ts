@@ -260,6 +260,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       models: config.models.map((model) => ({
         name: model.name,
         endpoint: `${http.url}/${model.name}/`,
+        feedback: `${http.url}/${model.name}/feedback`,
         stateMachineArn: synth.workflows[model.name].stateMachineArn,
       })),
       dataDir,

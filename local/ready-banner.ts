@@ -40,6 +40,9 @@ function printReady(
     `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
   );
   log(`  model info:   curl -s ${url}/`);
+  log(
+    `  outcomes:     curl -s -X POST ${url}/feedback -H 'content-type: application/json' -d '${JSON.stringify({ actuals: [{ id: '<predictions[i].id>', label: model.positiveLabel ?? 0 }] })}'`,
+  );
   if (model.name === 'churn')
     log(`  new data:     ${aws} s3 cp ${info.builtInData.v2Path} s3://${info.buckets.raw}/churn/`);
   else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);

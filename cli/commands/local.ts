@@ -84,7 +84,7 @@ export const localCommand: Command = {
           `buckets:       ${Object.entries(info.buckets)
             .map(([zone, bucket]) => `${zone}=${bucket}`)
             .join(' ')}`,
-          ...info.models.map((model) => `model ${model.name}: ${model.endpoint}`),
+          ...info.models.map((model) => `model ${model.name}: ${model.endpoint} (feedback: POST ${model.feedback})`),
           `built-in churn data (${info.builtInData.rows} rows per batch):`,
           `  first batch:   ${info.builtInData.v1Path}`,
           `  later batch:   ${info.builtInData.v2Path}`,

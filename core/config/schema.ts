@@ -1,5 +1,6 @@
 // Over 400 lines on purpose: the whole config file, field by field, so validation, defaults, docs and the JSON Schema come from one place.
 import { z } from 'zod';
+import { FEEDBACK_UPLOAD_FOLDER } from '../ground-truth/layout';
 import { DEFAULT_TIME_BUDGET_SECONDS } from '../train/search';
 import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
@@ -225,6 +226,28 @@ const endpointSchema = z
   })
   .describe('The HTTPS inference endpoint (Lambda Function URL).');
 
+/** Names whose raw-zone prefix holds something other than a model's training data. */
+export const RESERVED_MODEL_NAMES: readonly string[] = [FEEDBACK_UPLOAD_FOLDER];
+
+const predictionsSchema = z
+  .object({
+    log: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Record every prediction (id, version, time, score, label) under predictions/<model>/ in the monitoring zone for the ground-truth join; separate from the sampled drift capture. false: predictions still get ids, nothing is recorded.',
+      ),
+    idField: z
+      .string()
+      .min(1, { message: 'predictions.idField must name an instance field such as "order_id"' })
+      .max(128)
+      .optional()
+      .describe(
+        "The instance field (endpoint, stream) or column (batch scoring) that carries the caller's own prediction id, such as an order id; it is taken out before scoring, so it is never an unknown feature. Rows without it get an id of ours.",
+      ),
+  })
+  .describe('Prediction ids and the prediction log the ground-truth join reads.');
+
 const streamingSchema = z
   .object({
     batchSize: z.number().int().min(1).max(10000).default(100).describe('Records per scoring batch.'),
@@ -317,6 +340,7 @@ export const modelSchema = z
     retrain: retrainSchema.prefault({}),
     drift: driftSchema.prefault({}),
     endpoint: endpointSchema.prefault({}),
+    predictions: predictionsSchema.prefault({}),
     streaming: streamingSchema.optional(),
     batchScoring: batchScoringSchema.optional(),
   })
@@ -351,6 +375,28 @@ export const modelSchema = z
         code: 'custom',
         path: ['features'],
         message: `features lists the target "${model.target}": remove it, the target is never a feature`,
+      });
+    }
+    if (RESERVED_MODEL_NAMES.includes(model.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: `name "${model.name}" is reserved: uploaded actuals live under ${model.name}/<model>/ in the raw zone; choose another name`,
+      });
+    }
+    const { idField } = model.predictions;
+    if (idField !== undefined && idField === model.target) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['predictions', 'idField'],
+        message: `predictions.idField "${idField}" is the target: name the field that carries the caller's prediction id`,
+      });
+    }
+    if (idField !== undefined && Array.isArray(model.features) && model.features.includes(idField)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['predictions', 'idField'],
+        message: `predictions.idField "${idField}" is listed in features: an id is never a feature, remove it from features`,
       });
     }
     if (model.endpoint.auth === 'NONE' && !model.endpoint.acknowledgePublicAccess) {

@@ -23,8 +23,10 @@ export const groundTruthPrefix = (model: string): string => `ground-truth/${mode
 export const joinStateKey = (model: string): string => `${groundTruthPrefix(model)}state.json`;
 export const pendingPrefix = (model: string): string => `${groundTruthPrefix(model)}pending/`;
 export const pendingKey = (model: string, runId: string): string => `${pendingPrefix(model)}${runId}.jsonl`;
-/** Uploaded actuals, in the raw zone (a model named "feedback" would collide: the config must refuse the name). */
-export const feedbackUploadPrefix = (model: string): string => `feedback/${model}/`;
+/** The raw-zone folder of uploaded actuals: a model of this name would collide, so the config refuses it. */
+export const FEEDBACK_UPLOAD_FOLDER = 'feedback';
+/** Uploaded actuals, in the raw zone. */
+export const feedbackUploadPrefix = (model: string): string => `${FEEDBACK_UPLOAD_FOLDER}/${model}/`;
 
 /** `dt=YYYY-MM-DD/hour=HH/` of a time (UTC). */
 export function hourPartition(at: Date): string {

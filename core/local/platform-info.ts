@@ -22,7 +22,16 @@ export const PlatformInfoSchema = z.object({
   awsEndpoint: z.string(),
   httpUrl: z.string(),
   buckets: z.object({ raw: z.string(), curated: z.string(), artifacts: z.string(), monitoring: z.string() }),
-  models: z.array(z.object({ name: z.string(), endpoint: z.string(), stateMachineArn: z.string() })),
+  models: z.array(
+    z.object({
+      name: z.string(),
+      /** The Function URL root: GET it for the model, POST <root>predict to score. */
+      endpoint: z.string(),
+      /** POST {"actuals": [...]} here: the ground-truth route. */
+      feedback: z.string(),
+      stateMachineArn: z.string(),
+    }),
+  ),
   dataDir: z.string(),
   builtInData: BuiltInDataInfoSchema,
   /** The platform's process; null once it has stopped. */

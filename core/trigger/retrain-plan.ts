@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { FEEDBACK_UPLOAD_FOLDER } from '../ground-truth/layout';
 import { type ExecutionInput, executionInputSchema, NAMES_IN_STATE, type TriggerManifest } from '../workflow/contract';
 import { DATA_FILE_EXTENSIONS, modelOfRawKey, rawPrefix, triggerManifestKey } from '../workflow/layout';
 
@@ -238,6 +239,9 @@ function startFor(
 function uploadRejection(key: string, bucket: string, config: TriggerConfig, configured: Set<string>): string | null {
   if (config.rawBucket && bucket !== config.rawBucket) {
     return `s3://${bucket}/${key} is not in the raw bucket ${config.rawBucket}`;
+  }
+  if (key.startsWith(`${FEEDBACK_UPLOAD_FOLDER}/`)) {
+    return `s3://${bucket}/${key} is an actuals upload: the ground-truth join reads it, it never starts a retrain`;
   }
   const model = modelOfRawKey(key);
   if (!model || !configured.has(model)) {

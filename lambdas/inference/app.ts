@@ -1,3 +1,16 @@
+import {
+  actualRecords,
+  predictionRecords,
+  takeCallerIds,
+  writeActualsBatch,
+  writePredictionBatch,
+} from '../../core/ground-truth/prediction-log';
+import {
+  assignPredictionIds,
+  GroundTruthInputError,
+  type PredictionRecord,
+  parseFeedbackRequest,
+} from '../../core/ground-truth/records';
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
@@ -14,7 +27,7 @@ export interface InferenceAppOptions {
   readonly config: InferenceConfig;
   /** The artifacts zone (the registry). */
   readonly artifacts: ObjectStore;
-  /** The monitoring zone (captured traffic). */
+  /** The monitoring zone (captured traffic, the prediction log, posted actuals). */
   readonly monitoring: ObjectStore;
   readonly backend: ScoringBackend;
   /** Milliseconds since the epoch. @default Date.now */
@@ -31,7 +44,17 @@ export interface RequestOutcome {
   readonly warnings: number;
   readonly captured: boolean;
   readonly modelVersion?: number;
+  /** The prediction log of this request: written, failed (logged; the response went out), or off. */
+  readonly predictionLog?: 'written' | 'failed' | 'off';
+  /** Actuals accepted by POST /feedback. */
+  readonly actuals?: number;
 }
+
+/**
+ * Longest a response waits for its prediction log. S3 answers a small PUT in tens of ms; a slower
+ * one goes on after the response (settled() waits for it) instead of holding the caller.
+ */
+export const PREDICTION_LOG_WAIT_MS = 2000;
 
 type Route = (event: unknown, requestId: string) => Promise<RequestOutcome>;
 
@@ -47,6 +70,7 @@ export class InferenceApp {
   private readonly routes: Routes<Route>;
   private scheduledFlush?: Promise<void>;
   private readonly pendingCaptures: Array<{ readonly record: CaptureRecord; readonly nowMs: number }> = [];
+  private readonly lateLogWrites = new Set<Promise<unknown>>();
 
   constructor(private readonly options: InferenceAppOptions) {
     const { config } = options;
@@ -70,6 +94,7 @@ export class InferenceApp {
     this.routes = {
       '/': { GET: () => this.describe() },
       '/predict': { POST: (event, requestId) => this.predict(event, requestId) },
+      '/feedback': { POST: (event) => this.feedback(event) },
     };
   }
 
@@ -106,6 +131,7 @@ export class InferenceApp {
   /** Resolves when no capture flush is scheduled or running (tests, the bench, shutdown). */
   async settled(): Promise<void> {
     while (this.scheduledFlush) await this.scheduledFlush;
+    await Promise.all(this.lateLogWrites);
     this.bufferPendingCaptures();
     await this.capture.idle();
   }
@@ -125,28 +151,109 @@ export class InferenceApp {
     const { config, backend } = this.options;
     // Request-level checks first: a bad request is a 400 even while no model is loaded.
     const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, { maxBytes: config.maxBodyBytes });
-    const instances = parsePredictRequest(body, config.maxInstances);
+    const requested = parsePredictRequest(body, config.maxInstances);
+    const idField = config.predictionIdField;
+    const split = takeCallerIds(requested, idField, () => false);
+    const scoredAt = new Date(this.now());
+    const ids = assignPredictionIds(split.callerIds, (index) => `instances[${index}].${idField}`, scoredAt);
     const model = await this.cache.get();
+    const keepIdField =
+      idField !== undefined &&
+      model.scorer.artifact.schema.columns.some((column) => column.role === 'feature' && column.name === idField);
+    const instances = keepIdField ? requested : split.instances;
     const result = await predict(
       model,
       instances,
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
       backend,
     );
+    const predictions = result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
+    const predictionLog = config.logPredictions
+      ? await this.recordPredictions(predictionRecords(model.name, model.version, scoredAt, ids, result.predictions))
+      : 'off';
     const captured = this.captureRequest({
       requestId,
       model: model.name,
       version: model.version,
       instances,
-      predictions: result.predictions,
+      predictions,
       warnings: result.warnings,
     });
     return {
-      response: jsonResponse(200, result),
+      response: jsonResponse(200, { ...result, predictions }),
       rows: instances.length,
       warnings: result.warnings.length,
       captured,
       modelVersion: model.version,
+      predictionLog,
+    };
+  }
+
+  /**
+   * Writes the request's prediction records as one batch. Never fails the response: a failed
+   * write is logged and counted (the handler's PredictionLogFailures metric); a write slower than
+   * PREDICTION_LOG_WAIT_MS goes on in the background.
+   */
+  private async recordPredictions(records: PredictionRecord[]): Promise<'written' | 'failed'> {
+    const { monitoring, logger } = this.options;
+    const write = writePredictionBatch(monitoring, this.modelName, records, new Date(this.now())).then(
+      () => 'written' as const,
+      (error: unknown) => {
+        logger?.error('prediction log write failed; the predictions were answered but are not recorded for the join', {
+          predictions: records.length,
+          firstId: records[0]?.id,
+          error: clipText(error instanceof Error ? error.message : String(error)),
+        });
+        return 'failed' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), PREDICTION_LOG_WAIT_MS);
+    });
+    const outcome = await Promise.race([write, waited]);
+    clearTimeout(timer);
+    if (outcome !== 'late') return outcome;
+    logger?.warn('prediction log write is slow; answering without waiting for it', { predictions: records.length });
+    const late = write.finally(() => this.lateLogWrites.delete(late));
+    this.lateLogWrites.add(late);
+    return 'written';
+  }
+
+  /**
+   * POST /feedback: `{"actuals": [{"id", "label"}, ...]}`, stored as one batch for the join.
+   * No model is needed: outcomes are kept even while none is served. 202: the join reads them on
+   * its next run.
+   */
+  private async feedback(event: unknown): Promise<RequestOutcome> {
+    const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, {
+      maxBytes: this.options.config.maxBodyBytes,
+    });
+    const actuals = parseFeedbackRequest(body);
+    const receivedAt = new Date(this.now());
+    try {
+      await writeActualsBatch(this.options.monitoring, this.modelName, actualRecords(actuals, receivedAt), receivedAt);
+    } catch (error) {
+      this.options.logger?.error('actuals write failed', {
+        actuals: actuals.length,
+        error: clipText(error instanceof Error ? error.message : String(error)),
+      });
+      throw new HttpError(503, 'the actuals could not be stored; send the same request again', undefined, {
+        'retry-after': '5',
+      });
+    }
+    const distinct = new Set(actuals.map((actual) => actual.id)).size;
+    return {
+      response: jsonResponse(202, {
+        model: this.modelName,
+        accepted: actuals.length,
+        // The same id twice in one request is kept; the last one wins in the join.
+        repeatedIds: actuals.length - distinct,
+      }),
+      rows: 0,
+      warnings: 0,
+      captured: false,
+      actuals: actuals.length,
     };
   }
 
@@ -180,6 +287,7 @@ export class InferenceApp {
 /** Domain errors of the inference path as HTTP: the error middleware's classifier. */
 export function classifyInferenceError(error: unknown): HttpError | undefined {
   if (error instanceof InputError) return new HttpError(400, error.message, error.field);
+  if (error instanceof GroundTruthInputError) return new HttpError(400, error.message, error.field);
   // A deployment mistake, not a secret: saying which variable is wrong saves a trip to the logs.
   if (error instanceof InferenceConfigError) return new HttpError(500, error.message);
   if (error instanceof ModelUnavailableError)

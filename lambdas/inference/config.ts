@@ -40,6 +40,10 @@ export interface InferenceConfig {
   readonly captureSampleRate: number;
   readonly captureMaxRows: number;
   readonly captureMaxAgeSeconds: number;
+  /** Record every prediction for the ground-truth join (predictions.log). */
+  readonly logPredictions: boolean;
+  /** The instance field carrying the caller's own prediction id (predictions.idField). */
+  readonly predictionIdField?: string;
   readonly sagemakerEndpoint?: string;
   readonly modelRefreshSeconds: number;
 }
@@ -77,6 +81,8 @@ export function inferenceConfigFor(model: ModelConfig, runtime: RuntimeSettings)
     missingFeatures: endpoint.missingFeatures,
     captureSampleRate: endpoint.captureSampleRate,
     modelRefreshSeconds: endpoint.modelRefreshSeconds,
+    logPredictions: model.predictions.log,
+    ...(model.predictions.idField === undefined ? {} : { predictionIdField: model.predictions.idField }),
     ...(endpoint.sagemakerEndpointName ? { sagemakerEndpoint: endpoint.sagemakerEndpointName } : {}),
   };
 }

@@ -17,7 +17,8 @@ import { sageMakerInvoker } from './sagemaker-client';
 /**
  * The HTTPS inference endpoint: a Lambda function behind a Function URL (payload format 2.0).
  *   GET  /         the serving model's name, version, schema and creation time
- *   POST /predict  {"instances": [{...}, ...]} -> {"model", "predictions", "warnings"}
+ *   POST /predict  {"instances": [{...}, ...]} -> {"model", "predictions": [{"id", "score", "label"}], "warnings"}
+ *   POST /feedback {"actuals": [{"id", "label"}, ...]} -> 202 {"model", "accepted", "repeatedIds"}
  * Configuration: INFERENCE_ENV in ./config.ts. Capture and what Lambda's lifecycle loses: ./capture.ts.
  */
 
@@ -41,6 +42,10 @@ export function createInferenceHandler(options: InferenceHandlerOptions) {
         metrics.addMetric('PredictedRows', MetricUnit.Count, outcome.rows);
         if (outcome.warnings > 0) metrics.addMetric('PredictWarnings', MetricUnit.Count, outcome.warnings);
       }
+      if (metrics && outcome.predictionLog === 'failed') {
+        metrics.addMetric('PredictionLogFailures', MetricUnit.Count, outcome.rows);
+      }
+      if (metrics && outcome.actuals) metrics.addMetric('ActualsReceived', MetricUnit.Count, outcome.actuals);
       return outcome.response;
     });
 }

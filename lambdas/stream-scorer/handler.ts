@@ -25,9 +25,8 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
   const sinkKind = env[STREAM_SCORER_ENV.sink] || 'aws';
   const required = [
     ZONE_ENV.artifacts,
-    ...(sinkKind === 's3'
-      ? [ZONE_ENV.monitoring]
-      : [STREAM_SCORER_ENV.outputStream, STREAM_SCORER_ENV.deadLetterQueueUrl]),
+    ...(sinkKind === 's3' || model.predictions.log ? [ZONE_ENV.monitoring] : []),
+    ...(sinkKind === 's3' ? [] : [STREAM_SCORER_ENV.outputStream, STREAM_SCORER_ENV.deadLetterQueueUrl]),
   ];
   const missing = required.filter((name) => !env[name]);
   if (sinkKind !== 'aws' && sinkKind !== 's3') missing.push(`${STREAM_SCORER_ENV.sink} (aws or s3, got "${sinkKind}")`);
@@ -56,6 +55,8 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
     ...sinks,
     policy: { unknownFeatures: model.endpoint.unknownFeatures, missingFeatures: model.endpoint.missingFeatures },
     maxInstances: model.endpoint.maxInstances,
+    ...(model.predictions.idField === undefined ? {} : { idField: model.predictions.idField }),
+    ...(model.predictions.log ? { predictionLog: new S3ObjectStore(s3, env[ZONE_ENV.monitoring]!) } : {}),
     logger,
   };
 }
@@ -71,6 +72,7 @@ export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamB
     scored: outcome.scored,
     deadLettered: outcome.deadLettered,
     retried: outcome.retried,
+    ...(outcome.predictionLogFailures > 0 ? { predictionLogFailures: outcome.predictionLogFailures } : {}),
   });
   return { batchItemFailures: outcome.batchItemFailures };
 }

@@ -1,6 +1,9 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Cell } from '../../core/data/table';
+import { predictionRecords, takeCallerIds, writePredictionBatch } from '../../core/ground-truth/prediction-log';
+import { assignPredictionIds, GroundTruthInputError, type PredictionRecord } from '../../core/ground-truth/records';
 import { InputError, type Prediction, type ScoringPolicy } from '../../core/score/scorer';
+import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
 import type { ServingModel } from '../shared/model-cache';
 
@@ -9,6 +12,8 @@ import type { ServingModel } from '../shared/model-cache';
  *
  * A record's data is a JSON object of features, or `{"instances": [{...}, ...]}`. Each scored
  * record becomes one output record (same partition key, so per-key order is kept downstream).
+ * Every prediction carries an id (the caller's from `idField`, else a new one of ours), and the
+ * predictions of a batch are recorded for the ground-truth join as one object (`predictionLog`).
  *
  * Two kinds of failure, handled apart:
  * - A bad record (not JSON, not an object, a value of the wrong type) will never score: it goes to
@@ -25,7 +30,7 @@ export interface StreamResult {
   /** The input record's position, to join results back to events. */
   readonly sequenceNumber: string;
   readonly partitionKey: string;
-  readonly predictions: readonly Prediction[];
+  readonly predictions: ReadonlyArray<Prediction & { readonly id: string }>;
   readonly warnings: readonly string[];
 }
 
@@ -64,6 +69,12 @@ export interface StreamScoringDeps {
   readonly policy?: ScoringPolicy;
   /** Most instances one record may carry. @default 1000 */
   readonly maxInstances?: number;
+  /** The instance field carrying the caller's prediction id (predictions.idField). @default none: every id is ours */
+  readonly idField?: string;
+  /** Where the batch's prediction records go (the monitoring zone). @default none: not recorded */
+  readonly predictionLog?: ObjectStore;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
   readonly logger?: { warn(message: string, ...extra: unknown[]): void };
 }
 
@@ -71,6 +82,8 @@ export interface StreamBatchOutcome extends KinesisStreamBatchResponse {
   readonly scored: number;
   readonly deadLettered: number;
   readonly retried: number;
+  /** Predictions whose log write failed (logged; the results went out). */
+  readonly predictionLogFailures: number;
 }
 
 /** Why a record cannot be scored, or its instances. */
@@ -119,8 +132,12 @@ export async function scoreStreamBatch(
     model = await deps.model();
   } catch (error) {
     deps.logger?.warn('no model to score with; the batch will be retried', { error: (error as Error).message });
-    return outcome(records.map(sequenceOf), 0, 0);
+    return outcome(records.map(sequenceOf), 0, 0, 0);
   }
+  const now = deps.now ?? (() => new Date());
+  const isFeature = (name: string) =>
+    model.scorer.artifact.schema.columns.some((column) => column.role === 'feature' && column.name === name);
+  const logged: PredictionRecord[] = [];
   const maxInstances = deps.maxInstances ?? 1000;
   const results: StreamResult[] = [];
   const letters: DeadLetter[] = [];
@@ -131,8 +148,13 @@ export async function scoreStreamBatch(
       continue;
     }
     try {
-      const warnings = model.scorer.checkRecords(decoded.instances, deps.policy ?? {});
-      const predictions = decoded.instances.map((instance) => model.scorer.scoreRecord(instance));
+      const { instances, callerIds } = takeCallerIds(decoded.instances, deps.idField, isFeature);
+      const scoredAt = now();
+      const ids = assignPredictionIds(callerIds, (index) => `instances[${index}].${deps.idField}`, scoredAt);
+      const warnings = model.scorer.checkRecords(instances, deps.policy ?? {});
+      const scores = instances.map((instance) => model.scorer.scoreRecord(instance));
+      const predictions = scores.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
+      if (deps.predictionLog) logged.push(...predictionRecords(model.name, model.version, scoredAt, ids, scores));
       results.push({
         model: model.name,
         version: model.version,
@@ -142,26 +164,52 @@ export async function scoreStreamBatch(
         warnings,
       });
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+      if (!(error instanceof InputError) && !(error instanceof GroundTruthInputError)) throw error;
       letters.push(deadLetter(model.name, record, error.message, event));
     }
   }
-  const [failedResults, failedLetters] = await Promise.all([
+  const [failedResults, failedLetters, logFailures] = await Promise.all([
     results.length > 0 ? deps.results.put(results) : [],
     letters.length > 0 ? deps.deadLetters.send(letters) : [],
+    recordPredictions(deps, model.name, logged),
   ]);
   const failed = new Set([...failedResults, ...failedLetters]);
   // Reported in input order: Lambda retries from the lowest sequence number reported.
   const retry = records.map(sequenceOf).filter((sequence) => failed.has(sequence));
-  return outcome(retry, results.length - failedResults.length, letters.length - failedLetters.length);
+  return outcome(retry, results.length - failedResults.length, letters.length - failedLetters.length, logFailures);
 }
 
-function outcome(retry: string[], scored: number, deadLettered: number): StreamBatchOutcome {
+/**
+ * One prediction-log object for the batch; returns how many records it failed to write. A
+ * failure is logged, never retried through the stream: replaying the batch would score and
+ * output every record again for a log line.
+ */
+async function recordPredictions(deps: StreamScoringDeps, model: string, records: PredictionRecord[]): Promise<number> {
+  if (!deps.predictionLog || records.length === 0) return 0;
+  try {
+    await writePredictionBatch(deps.predictionLog, model, records, (deps.now ?? (() => new Date()))());
+    return 0;
+  } catch (error) {
+    deps.logger?.warn('prediction log write failed; the results were sent but are not recorded for the join', {
+      predictions: records.length,
+      error: clipText((error as Error).message ?? String(error)),
+    });
+    return records.length;
+  }
+}
+
+function outcome(
+  retry: string[],
+  scored: number,
+  deadLettered: number,
+  predictionLogFailures: number,
+): StreamBatchOutcome {
   return {
     batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })),
     scored,
     deadLettered,
     retried: retry.length,
+    predictionLogFailures,
   };
 }
 

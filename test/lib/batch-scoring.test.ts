@@ -184,6 +184,15 @@ describe('streaming scoring', () => {
     });
   });
 
+  test("the stream scorer may write only its model's prediction-log prefix in the monitoring zone", () => {
+    const streaming = scoring.stack.models.get('churn')!.streamingScoring!;
+    const monitoring = scoring.logicalId(scoring.stack.dataLake.monitoring);
+    const grants = objectGrants(scoring.template, scoring.logicalId(streaming.function.role));
+    expect(grants.filter((grant) => grant.includes(monitoring))).toEqual([
+      `s3:PutObject on ${monitoring}.Arn/predictions/churn/*`,
+    ]);
+  });
+
   test('StreamingScoring refuses a model without a streaming section, naming it', () => {
     // given the churn-only config, when the construct is built, then it throws
     const stack = new Stack(new App({ context: FEATURE_FLAGS }));

@@ -20,7 +20,7 @@ import {
   twoModels,
 } from './helpers';
 
-/** The opt-outs the defaults do not show: no drift-triggered retrain, a public endpoint without reserved concurrency. */
+/** The opt-outs the defaults do not show: no drift-triggered retrain, a public endpoint without reserved concurrency, no prediction log. */
 const optOuts = parseConfig(
   {
     project: 'optouts',
@@ -31,6 +31,7 @@ const optOuts = parseConfig(
         positiveLabel: 'yes',
         retrain: { onDrift: false },
         endpoint: { auth: 'NONE', acknowledgePublicAccess: true },
+        predictions: { log: false },
       },
     ],
   },
@@ -574,15 +575,25 @@ describe('InferenceEndpoint', () => {
     });
   });
 
-  test('reads only the model registry and writes only its capture prefix', () => {
+  test('reads only the model registry and writes only its capture, actuals and prediction-log prefixes', () => {
     const role = churn.logicalId(model(churn, 'churn').endpoint.function.role);
     const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
     const monitoring = churn.logicalId(churn.stack.dataLake.monitoring);
     expect(objectGrants(churn.template, role)).toEqual([
       `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
       `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:PutObject on ${monitoring}.Arn/actuals/churn/*`,
       `s3:PutObject on ${monitoring}.Arn/capture/churn/*`,
+      `s3:PutObject on ${monitoring}.Arn/predictions/churn/*`,
     ]);
+  });
+
+  test('may not write the prediction log when predictions.log is off', () => {
+    const role = optedOut.logicalId(model(optedOut, 'churn').endpoint.function.role);
+    const monitoring = optedOut.logicalId(optedOut.stack.dataLake.monitoring);
+    const grants = objectGrants(optedOut.template, role);
+    expect(grants).toContain(`s3:PutObject on ${monitoring}.Arn/actuals/churn/*`);
+    expect(grants.filter((grant) => grant.includes('predictions/'))).toEqual([]);
   });
 
   test('may invoke only the configured SageMaker endpoint', () => {

@@ -16,14 +16,19 @@ export interface TestPlatform {
  * The whole local platform in-process for a test: one linear churn model (trains in
  * milliseconds), free loopback ports, the TypeScript sources, no drift timers, no seeded data.
  */
-export async function startTestPlatform(options: { project: string; batchingWindowMs: number }): Promise<TestPlatform> {
+export async function startTestPlatform(options: {
+  project: string;
+  batchingWindowMs: number;
+  /** Merged into the churn model's config entry. @default {} */
+  model?: Record<string, unknown>;
+}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), `mlops-${options.project}-`));
   const configPath = join(dataDir, 'mlops.config.json');
   writeFileSync(
     configPath,
     JSON.stringify({
       project: options.project,
-      models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear' }],
+      models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear', ...options.model }],
     }),
   );
   const platform = await startPlatform({

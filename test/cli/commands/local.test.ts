@@ -29,6 +29,7 @@ function stoppedPlatform() {
       {
         name: 'churn',
         endpoint: 'http://127.0.0.1:3000/churn/',
+        feedback: 'http://127.0.0.1:3000/churn/feedback',
         stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:churn',
       },
     ],
@@ -49,6 +50,7 @@ describe('mlops local info', () => {
     // then the output is small and names the files
     const text = run.out.join('');
     expect(Buffer.byteLength(text)).toBeLessThan(4096);
+    expect(JSON.parse(text).models[0].feedback).toBe('http://127.0.0.1:3000/churn/feedback');
     expect(JSON.parse(text).builtInData).toEqual({
       v1Path: builtInData.v1Path,
       v2Path: builtInData.v2Path,
@@ -67,6 +69,9 @@ describe('mlops local info', () => {
     // then each data file has its own line and nothing is long
     const lines = run.out.join('').trim().split('\n');
     expect(lines[0]).toBe(`local platform not running; data in ${dataDir}`);
+    expect(lines).toContain(
+      'model churn: http://127.0.0.1:3000/churn/ (feedback: POST http://127.0.0.1:3000/churn/feedback)',
+    );
     expect(lines).toContain(`  later batch:   ${builtInData.v2Path}`);
     expect(lines).toContain(`  corrupt file:  ${builtInData.corruptPath}`);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(300);

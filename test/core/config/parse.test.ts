@@ -51,7 +51,9 @@ describe('parseConfig applies documented defaults', () => {
         missingFeatures: 'impute',
         captureSampleRate: 0.1,
       },
+      predictions: { log: true },
     });
+    expect(model.predictions.idField).toBeUndefined();
     expect(model.streaming).toBeUndefined();
   });
 
@@ -119,6 +121,24 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       /already used by models\[0\].*unique/,
     ],
     ['an unknown field', withModel({ positivelabel: 'yes' }), 'models[0]', /unknown field "positivelabel"/],
+    [
+      'a model named like the folder of uploaded actuals',
+      withModel({ name: 'feedback' }),
+      'models[0].name',
+      /"feedback" is reserved: uploaded actuals live under feedback\/<model>\//,
+    ],
+    [
+      'a prediction id field that is the target',
+      withModel({ predictions: { idField: 'churned' } }),
+      'models[0].predictions.idField',
+      /"churned" is the target/,
+    ],
+    [
+      'a prediction id field listed as a feature',
+      withModel({ features: ['age', 'order_id'], predictions: { idField: 'order_id' } }),
+      'models[0].predictions.idField',
+      /"order_id" is listed in features: an id is never a feature/,
+    ],
     [
       'a training parameter outside seed, validationShare and a learner block',
       withModel({ params: { trees: 100 } }),

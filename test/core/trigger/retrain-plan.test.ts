@@ -12,6 +12,17 @@ function plan(events: unknown[], views: Record<string, ModelView> = {}) {
 }
 
 describe('classifying a batch', () => {
+  it('never starts a retrain for actuals uploaded under feedback/<model>/', () => {
+    // given a CSV of outcomes uploaded for a configured model
+    const { classified, starts } = plan([objectCreated('feedback/churn/outcomes.csv', at(1))], { churn: idle });
+    // then nothing starts, and the event is ignored with the reason
+    expect(starts).toEqual([]);
+    expect(classified.uploads.size).toBe(0);
+    expect(classified.ignored[0]?.reason).toBe(
+      's3://raw/feedback/churn/outcomes.csv is an actuals upload: the ground-truth join reads it, it never starts a retrain',
+    );
+  });
+
   it('ignores an object outside any configured model prefix with a reason', () => {
     // when
     const { ignored } = classifyEvents([objectCreated('unknown/a.csv', at(1))], config);

@@ -71,7 +71,9 @@ describe('POST /predict', () => {
     const { app, call } = await setup();
     const instance = { age: 40, plan: 'pro', active: true };
     const body = json(await call('POST', '/predict', { instances: [instance] }));
-    expect(body.predictions[0]).toEqual((await app.cache.get()).scorer.scoreRecord(instance));
+    const { id, ...prediction } = body.predictions[0];
+    expect(prediction).toEqual((await app.cache.get()).scorer.scoreRecord(instance));
+    expect(id).toMatch(/^[0-9A-Z]{26}$/);
   });
 
   it('ignores an unknown feature with a warning by default', async () => {
@@ -232,7 +234,7 @@ describe('capture', () => {
     app.startDueFlush();
     await app.settled();
     // then one JSON Lines object under the hour partition holds both requests
-    const keys = monitoring.keys();
+    const keys = monitoring.keys().filter((key) => key.startsWith('capture/'));
     expect(keys).toEqual([expect.stringMatching(/^capture\/churn\/dt=2026-11-29\/hour=10\/.+\.jsonl$/)]);
     const text = new TextDecoder().decode((await monitoring.get(keys[0]!))!.body);
     const records: CaptureRecord[] = text
@@ -319,5 +321,209 @@ describe('capture', () => {
     expect(largest).toBeLessThanOrEqual(CAPTURE_BYTE_DEFAULTS.maxBufferedBytes);
     expect(app.capture.drops.bufferFull).toBeGreaterThan(0);
     expect(warnings).toContain('capture buffer full; oldest records dropped');
+  });
+});
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The JSON Lines objects under a prefix of the store, parsed. */
+async function linesUnder(store: MemoryObjectStore, prefix: string): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  for (const key of store.keys().filter((k) => k.startsWith(prefix))) {
+    const text = new TextDecoder().decode((await store.get(key))!.body);
+    for (const line of text.trim().split('\n')) lines.push(JSON.parse(line));
+  }
+  return lines;
+}
+
+const failingStore = (): ObjectStore =>
+  Object.assign(Object.create(new MemoryObjectStore('monitoring')), {
+    put: async () => {
+      throw new Error('S3 unavailable');
+    },
+  });
+
+describe('prediction ids', () => {
+  const two = [
+    { age: 22, plan: 'basic', active: false },
+    { age: 60, plan: 'team', active: true },
+  ];
+
+  it('gives every prediction a new id of ours', async () => {
+    const { call } = await setup();
+    const body = json(await call('POST', '/predict', { instances: two }));
+    const ids = body.predictions.map((prediction: { id: string }) => prediction.id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(ULID);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it("returns the caller's ids from the configured field, which is not an unknown feature", async () => {
+    // given order_id as the id field
+    const { call } = await setup({ predictionIdField: 'order_id' });
+    // when one instance carries an order id and the other none
+    const body = json(await call('POST', '/predict', { instances: [{ ...two[0], order_id: 'o-17' }, two[1]] }));
+    // then the first prediction has the caller's id, the second one of ours, and nothing warns
+    expect(body.predictions[0].id).toBe('o-17');
+    expect(body.predictions[1].id).toMatch(ULID);
+    expect(body.warnings).toEqual([]);
+  });
+
+  it('scores an instance the same with and without its id field', async () => {
+    const { call } = await setup({ predictionIdField: 'order_id' });
+    const withId = json(await call('POST', '/predict', { instances: [{ ...two[0], order_id: 'o-1' }] }));
+    const withoutId = json(await call('POST', '/predict', { instances: [two[0]] }));
+    expect(withId.predictions[0].score).toBe(withoutId.predictions[0].score);
+  });
+
+  it('answers 400 naming a caller id used twice in one request', async () => {
+    const { call, monitoring } = await setup({ predictionIdField: 'order_id' });
+    const response = await call('POST', '/predict', {
+      instances: [
+        { ...two[0], order_id: 'o-1' },
+        { ...two[1], order_id: 'o-1' },
+      ],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error).toEqual({
+      message:
+        'instances[1].order_id "o-1" repeats instances[0].order_id; prediction ids must be unique within a request',
+      field: 'instances[1].order_id',
+    });
+    // and nothing was recorded
+    expect(monitoring.keys()).toEqual([]);
+  });
+
+  it('answers 400 naming a caller id that is not a valid id', async () => {
+    const { call } = await setup({ predictionIdField: 'order_id' });
+    const response = await call('POST', '/predict', { instances: [{ ...two[0], order_id: ' o-1' }] });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error.field).toBe('instances[0].order_id');
+    expect(json(response).error.message).toMatch(/must not start or end with a space/);
+  });
+
+  it('checks caller ids before a model is loaded', async () => {
+    const { call } = await setup({ predictionIdField: 'order_id' }, { publish: false });
+    const response = await call('POST', '/predict', { instances: [{ order_id: true }] });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error.message).toBe('instances[0].order_id must be a string, got a boolean');
+  });
+});
+
+describe('prediction log', () => {
+  const instances = [
+    { age: 22, plan: 'basic', active: false },
+    { age: 60, plan: 'team', active: true },
+  ];
+
+  it('records every prediction of a request as one batch under predictions/<model>/', async () => {
+    // given the default config (log on, capture sampling off)
+    const { app, monitoring } = await setup();
+    // when a request is answered
+    const outcome = await app.handle(urlEvent('POST', '/predict', JSON.stringify({ instances })), 'r1');
+    const body = json(outcome.response);
+    // then one batch in the request's hour holds a record per prediction, with its id, score and label
+    expect(outcome.predictionLog).toBe('written');
+    const keys = monitoring.keys();
+    expect(keys).toEqual([expect.stringMatching(/^predictions\/churn\/dt=2026-11-29\/hour=10\/[0-9A-Z]{26}\.jsonl$/)]);
+    const records = await linesUnder(monitoring, 'predictions/');
+    expect(records).toEqual(
+      body.predictions.map((prediction: { id: string; score: number; label: string }) => ({
+        id: prediction.id,
+        model: 'churn',
+        version: 1,
+        time: '2026-11-29T10:15:00.000Z',
+        score: prediction.score,
+        label: prediction.label,
+      })),
+    );
+  });
+
+  it('records nothing when predictions.log is off, and still returns ids', async () => {
+    const { app, monitoring } = await setup({ logPredictions: false });
+    const outcome = await app.handle(urlEvent('POST', '/predict', JSON.stringify({ instances })), 'r1');
+    expect(outcome.predictionLog).toBe('off');
+    expect(json(outcome.response).predictions[0].id).toMatch(ULID);
+    expect(monitoring.keys()).toEqual([]);
+  });
+
+  it('answers the prediction when the log cannot be written, and logs the failure', async () => {
+    // given a monitoring zone that fails every write
+    const errors: string[] = [];
+    const logger: CacheLogger = { ...silent, error: (message: string) => void errors.push(message) };
+    const { app } = await setup({}, { monitoring: failingStore(), logger });
+    // when a request is answered
+    const outcome = await app.handle(urlEvent('POST', '/predict', JSON.stringify({ instances })), 'r1');
+    // then the response is a 200 with ids, and the failure is reported for the metric and the log
+    expect(outcome.response.statusCode).toBe(200);
+    expect(json(outcome.response).predictions).toHaveLength(2);
+    expect(outcome.predictionLog).toBe('failed');
+    expect(errors).toContain(
+      'prediction log write failed; the predictions were answered but are not recorded for the join',
+    );
+  });
+});
+
+describe('POST /feedback', () => {
+  it('stores the actuals as one batch under actuals/<model>/ and answers 202 with counts', async () => {
+    // given the endpoint
+    const { app, monitoring } = await setup();
+    // when three outcomes are posted, one id twice
+    const actuals = [
+      { id: 'o-1', label: 'yes' },
+      { id: 'o-2', label: 0 },
+      { id: 'o-1', label: 'no' },
+    ];
+    const outcome = await app.handle(urlEvent('POST', '/feedback', JSON.stringify({ actuals })), 'r1');
+    // then the answer counts them, and one batch holds them stamped with the time received
+    expect(outcome.response.statusCode).toBe(202);
+    expect(json(outcome.response)).toEqual({ model: 'churn', accepted: 3, repeatedIds: 1 });
+    expect(outcome.actuals).toBe(3);
+    expect(monitoring.keys()).toEqual([
+      expect.stringMatching(/^actuals\/churn\/dt=2026-11-29\/hour=10\/[0-9A-Z]{26}\.jsonl$/),
+    ]);
+    expect(await linesUnder(monitoring, 'actuals/')).toEqual(
+      actuals.map((actual) => ({ ...actual, receivedAt: '2026-11-29T10:15:00.000Z' })),
+    );
+  });
+
+  it('accepts outcomes while no model is served', async () => {
+    const { call } = await setup({}, { publish: false });
+    const response = await call('POST', '/feedback', { actuals: [{ id: 'a', label: 1 }] });
+    expect(response.statusCode).toBe(202);
+  });
+
+  it.each([
+    [{ actuals: [{ id: 'a' }] }, 'actuals[0].label', /actuals\[0\]\.label is required/],
+    [{ actuals: [{ id: 'a', label: 'yes', score: 1 }] }, 'actuals[0].score', /unknown field "score"/],
+    [{ actuals: [] }, 'actuals', /actuals is empty/],
+    [{ outcomes: [] }, 'outcomes', /unknown field "outcomes"/],
+  ])('answers 400 naming the field for %j', async (body, field, message) => {
+    const { call, monitoring } = await setup();
+    const response = await call('POST', '/feedback', body);
+    expect(response.statusCode).toBe(400);
+    expect(json(response).error.field).toBe(field);
+    expect(json(response).error.message).toMatch(message);
+    expect(monitoring.keys()).toEqual([]);
+  });
+
+  it('answers 413 for a body over the predict limit', async () => {
+    const { call } = await setup({ maxBodyBytes: 1024 });
+    const actuals = Array.from({ length: 100 }, (_, i) => ({ id: `order-${i}`, label: 'yes' }));
+    expect((await call('POST', '/feedback', { actuals })).statusCode).toBe(413);
+  });
+
+  it('answers 503 with retry-after when the actuals cannot be stored', async () => {
+    const { call } = await setup({}, { monitoring: failingStore() });
+    const response = await call('POST', '/feedback', { actuals: [{ id: 'a', label: 1 }] });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+  });
+
+  it('answers 405 to GET', async () => {
+    const { call } = await setup();
+    const response = await call('GET', '/feedback');
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('POST');
   });
 });

@@ -78,6 +78,7 @@ export function testConfig(overrides: Partial<InferenceConfig> = {}): InferenceC
     captureMaxRows: 1000,
     captureMaxAgeSeconds: 60,
     modelRefreshSeconds: 60,
+    logPredictions: true,
     ...overrides,
   };
 }

@@ -64,6 +64,7 @@ describe('inferenceConfigFromEnv', () => {
       captureMaxRows: 1000,
       captureMaxAgeSeconds: 60,
       modelRefreshSeconds: 60,
+      logPredictions: true,
     });
   });
 

@@ -1,5 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { tableFromRecords } from '../../../core/data/table';
+import { predictionRecordSchema } from '../../../core/ground-truth/records';
+import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import type { ServingModel } from '../../../lambdas/shared/model-cache';
 import { ModelUnavailableError } from '../../../lambdas/shared/model-cache';
 import {
@@ -149,5 +151,80 @@ describe('stream scorer', () => {
       input.Records.map((r) => r.kinesis.sequenceNumber),
     );
     expect([results.length, letters.length]).toEqual([0, 0]);
+  });
+});
+
+describe('prediction ids and the prediction log', () => {
+  const NOW = new Date('2026-11-29T10:15:00.000Z');
+
+  test('gives each prediction an id, the caller’s from the id field, and records the batch as one object', async () => {
+    // given an order_id field and a monitoring store
+    const monitoring = new MemoryObjectStore('monitoring');
+    const { deps, results } = recordingDeps({ idField: 'order_id', predictionLog: monitoring, now: () => NOW });
+    const [first, second] = features(2);
+    // when one record with an order id and one without are scored
+    const outcome = await scoreStreamBatch(
+      event([JSON.stringify({ ...first, order_id: 'o-1' }), JSON.stringify(second)]),
+      deps,
+    );
+    // then the ids are the caller's and ours, the scores are those without the id field, and one object records both
+    const predictions = results.flatMap((result) => result.predictions);
+    expect(predictions.map((prediction) => prediction.id)).toEqual(['o-1', expect.stringMatching(/^[0-9A-Z]{26}$/)]);
+    expect(predictions[0]!.score).toBe(scorer.scoreRecord(first!).score);
+    expect(results[0]!.warnings).toEqual([]);
+    const keys = monitoring.keys();
+    expect(keys).toEqual([expect.stringMatching(/^predictions\/churn\/dt=2026-11-29\/hour=10\/[0-9A-Z]{26}\.jsonl$/)]);
+    const lines = new TextDecoder()
+      .decode((await monitoring.get(keys[0]!))!.body)
+      .trim()
+      .split('\n');
+    expect(lines.map((line) => predictionRecordSchema.parse(JSON.parse(line)))).toEqual(
+      predictions.map(({ id, score, label }) => ({
+        id,
+        model: 'churn',
+        version: 3,
+        time: NOW.toISOString(),
+        score,
+        label,
+      })),
+    );
+    expect(outcome.predictionLogFailures).toBe(0);
+  });
+
+  test('dead-letters a record whose caller ids repeat, naming the field', async () => {
+    const { deps, letters, results } = recordingDeps({ idField: 'order_id' });
+    const [row] = features(1);
+    await scoreStreamBatch(
+      event([
+        JSON.stringify({
+          instances: [
+            { ...row, order_id: 'x' },
+            { ...row, order_id: 'x' },
+          ],
+        }),
+      ]),
+      deps,
+    );
+    expect(results).toEqual([]);
+    expect(letters[0]!.reason).toBe(
+      'instances[1].order_id "x" repeats instances[0].order_id; prediction ids must be unique within a request',
+    );
+  });
+
+  test('sends the results when the prediction log cannot be written, counting the failure', async () => {
+    const failing = Object.assign(Object.create(new MemoryObjectStore('monitoring')), {
+      put: async () => {
+        throw new Error('S3 unavailable');
+      },
+    });
+    const warnings: string[] = [];
+    const { deps, results } = recordingDeps({
+      predictionLog: failing,
+      logger: { warn: (message: string) => void warnings.push(message) },
+    });
+    const outcome = await scoreStreamBatch(event(features(3).map((row) => JSON.stringify(row))), deps);
+    expect(results).toHaveLength(3);
+    expect(outcome).toMatchObject({ batchItemFailures: [], scored: 3, predictionLogFailures: 3 });
+    expect(warnings).toEqual(['prediction log write failed; the results were sent but are not recorded for the join']);
   });
 });

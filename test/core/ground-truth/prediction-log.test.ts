@@ -1,0 +1,100 @@
+import type { Cell } from '../../../core/data/table';
+import {
+  actualRecords,
+  jsonLines,
+  predictionRecords,
+  takeCallerIds,
+  writeActualsBatch,
+  writePredictionBatch,
+} from '../../../core/ground-truth/prediction-log';
+import { actualRecordSchema, predictionIdTime, predictionRecordSchema } from '../../../core/ground-truth/records';
+import { MemoryObjectStore } from '../../../core/storage/memory-store';
+
+const noFeature = () => false;
+
+describe('takeCallerIds', () => {
+  it('takes the id field out of each instance and keeps the rest', () => {
+    // given instances with an order_id field, one without
+    const instances: Record<string, Cell>[] = [{ order_id: 'o-1', age: 30 }, { age: 40 }, { order_id: 'o-3', age: 50 }];
+    // when the ids are taken
+    const split = takeCallerIds(instances, 'order_id', noFeature);
+    // then the features remain, and the ids line up with the instances
+    expect(split.instances).toEqual([{ age: 30 }, { age: 40 }, { age: 50 }]);
+    expect(split.callerIds).toEqual(['o-1', undefined, 'o-3']);
+  });
+
+  it('takes a whole-number id as its decimal text and leaves other values for the id check', () => {
+    const split = takeCallerIds([{ id: 12345 }, { id: 1.5 }, { id: true }], 'id', noFeature);
+    expect(split.callerIds).toEqual(['12345', 1.5, true]);
+  });
+
+  it('keeps the field in the instance when the model was trained with a feature of that name', () => {
+    const split = takeCallerIds([{ id: 'a', age: 1 }], 'id', (name) => name === 'id');
+    expect(split.instances).toEqual([{ id: 'a', age: 1 }]);
+    expect(split.callerIds).toEqual(['a']);
+  });
+
+  it('gives no caller ids when no id field is configured', () => {
+    const split = takeCallerIds([{ id: 'a' }], undefined, noFeature);
+    expect(split.instances).toEqual([{ id: 'a' }]);
+    expect(split.callerIds).toEqual([undefined]);
+  });
+});
+
+describe('prediction and actual records', () => {
+  const time = new Date('2026-11-29T10:15:00.000Z');
+
+  it('pairs ids with predictions in order, each a valid record', () => {
+    const records = predictionRecords('churn', 3, time, ['a', 'b'], [{ score: 0.9, label: 'yes' }, { score: 0.1 }]);
+    expect(records).toEqual([
+      { id: 'a', model: 'churn', version: 3, time: '2026-11-29T10:15:00.000Z', score: 0.9, label: 'yes' },
+      { id: 'b', model: 'churn', version: 3, time: '2026-11-29T10:15:00.000Z', score: 0.1 },
+    ]);
+    for (const record of records) expect(predictionRecordSchema.parse(record)).toEqual(record);
+  });
+
+  it('refuses ids and predictions of different lengths', () => {
+    expect(() => predictionRecords('churn', 1, time, ['a'], [])).toThrow('1 prediction ids for 0 predictions');
+  });
+
+  it('stamps actuals with the time they were received', () => {
+    const records = actualRecords([{ id: 'a', label: 'yes' }], time);
+    expect(records).toEqual([{ id: 'a', label: 'yes', receivedAt: '2026-11-29T10:15:00.000Z' }]);
+    expect(actualRecordSchema.parse(records[0])).toEqual(records[0]);
+  });
+
+  it('writes one JSON line per record', () => {
+    expect(jsonLines([{ a: 1 }, { b: 'x' }])).toBe('{"a":1}\n{"b":"x"}\n');
+  });
+});
+
+describe('batch writes', () => {
+  it('writes a prediction batch under predictions/<model>/ in the hour its name was made', async () => {
+    // given a store and two records
+    const store = new MemoryObjectStore('monitoring');
+    const records = predictionRecords('churn', 1, new Date(), ['a', 'b'], [{ score: 0.5 }, { score: 0.25 }]);
+    // when the batch is written
+    const before = Date.now();
+    const key = await writePredictionBatch(store, 'churn', records);
+    // then the key is a ULID-named JSON Lines object under the hour partition of its name
+    const match = /^predictions\/churn\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/([0-9A-Z]{26})\.jsonl$/.exec(key);
+    expect(match).not.toBeNull();
+    const madeAt = predictionIdTime(match![3]!)!;
+    expect(madeAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(`${match![1]}T${match![2]}`).toBe(madeAt.toISOString().slice(0, 13));
+    const body = Buffer.from((await store.get(key))!.body).toString();
+    expect(
+      body
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(records);
+  });
+
+  it('writes an actuals batch under actuals/<model>/', async () => {
+    const store = new MemoryObjectStore('monitoring');
+    const key = await writeActualsBatch(store, 'churn', actualRecords([{ id: 'a', label: 1 }], new Date()));
+    expect(key).toMatch(/^actuals\/churn\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/[0-9A-Z]{26}\.jsonl$/);
+    expect(JSON.parse(Buffer.from((await store.get(key))!.body).toString())).toMatchObject({ id: 'a', label: 1 });
+  });
+});
