@@ -10,6 +10,7 @@ import { generateChurn } from '../../../core/datasets/churn';
 import { auc, logLoss } from '../../../core/metrics';
 import { encodeTarget } from '../../../core/schema/target';
 import { InputError, Scorer } from '../../../core/score/scorer';
+import { GBDT_GRID } from '../../../core/train/search';
 import { splitRows } from '../../../core/train/split';
 import { trainModel } from '../../../core/train/train';
 
@@ -205,6 +206,21 @@ describe('refit and selection', () => {
     expect(run()).toBe(first);
     const l2s = parseArtifact(first).metrics.selection!.evaluated.map((c) => c.settings.l2);
     expect(l2s).toEqual([1e-4, 1e-3, 1e-2, 1e-5, 1e-1, 1]);
+  });
+
+  it('searches the GBDT grid, subsampled settings included, and gives the same bytes for the same data and seed', () => {
+    // Given the whole GBDT grid under a generous budget, trained twice on a few hundred rows
+    const rows = takeRows(
+      small,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+    const run = () => serializeArtifact(trainModel(rows, { ...options, learner: 'gbdt', timeBudgetSeconds: 1e6 }));
+    const first = run();
+    // Then the artifacts are byte-identical and every grid setting was evaluated
+    expect(run()).toBe(first);
+    const evaluated = parseArtifact(first).metrics.selection!.evaluated.map((c) => c.settings);
+    expect(evaluated).toEqual(GBDT_GRID);
+    expect(evaluated.some((settings) => Number(settings.subsample) < 1)).toBe(true);
   });
 
   it('records which candidates a short budget let it evaluate', () => {
