@@ -51,8 +51,8 @@ interface ForestLayout {
 
 export function compileForest(task: Task, baseMargin: number, trees: readonly TreeArrays[]): CompiledForest {
   const depths = trees.map(treeDepth);
-  const layout =
-    Math.max(0, ...depths) <= COMPLETE_TREE_MAX_DEPTH ? completeLayout(trees, depths) : pointerLayout(trees, depths);
+  const deepest = depths.reduce((max, depth) => Math.max(max, depth), 0);
+  const layout = deepest <= COMPLETE_TREE_MAX_DEPTH ? completeLayout(trees, depths) : pointerLayout(trees, depths);
   const isBinary = task === 'binary';
   const width = Math.max(1, layout.featureCount);
 
