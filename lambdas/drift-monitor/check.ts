@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../core/storage/object-store';
 import { driftReportHtmlKey, driftReportJsonKey } from '../../core/workflow/layout';
 import { type DriftAlert, driftAlert, summaryLine, topDriftedColumns } from './alert';
 import { type CapturedTraffic, readCapturedTraffic, windowEndingAt } from './capture-window';
+import { reportIdFor } from '../shared/monitor-event';
 import type { DriftCheckRequest } from './event';
 import { writeLatestPointer } from './latest';
 import type { DriftMetric } from './metrics';
@@ -20,7 +21,7 @@ import {
   type RetrainOutcome,
   retrainReason,
   type StartRetrain,
-  startRetrainWithCooldown,
+  startDriftRetrain,
 } from './retrain';
 
 /**
@@ -76,14 +77,6 @@ export interface DriftCheckSummary {
   readonly alerted: boolean;
   readonly retrain: RetrainOutcome;
   readonly notes: readonly string[];
-}
-
-/** A sortable folder name for one check: its window end to the second, e.g. 20261129T100000Z. */
-export function reportIdFor(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -203,7 +196,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
       retrain = { status: 'not-configured', reason };
       log('warn', `drift retrain ${describeRetrain(retrain)}`, { reason });
     } else {
-      retrain = await startRetrainWithCooldown(deps.monitoring, model.drift.cooldownHours, deps.startRetrain, {
+      retrain = await startDriftRetrain(deps.monitoring, model.drift.cooldownHours, deps.startRetrain, {
         model: name,
         at,
         executionName: `drift-${reportId}`,
