@@ -8,21 +8,15 @@ import { ModelRegistry } from '../../core/registry/registry';
 import { writeJson } from '../../core/storage/json';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { driftReportHtmlKey, driftReportJsonKey } from '../../core/workflow/layout';
+import { reportIdFor } from '../shared/monitor-event';
 import { type DriftAlert, driftAlert, summaryLine, topDriftedColumns } from './alert';
 import { type CapturedTraffic, readCapturedTraffic, windowEndingAt } from './capture-window';
-import { reportIdFor } from '../shared/monitor-event';
 import type { DriftCheckRequest } from './event';
 import { writeLatestPointer } from './latest';
 import type { DriftMetric } from './metrics';
 import { driftMetrics } from './metrics';
 import { driftOptionsFromConfig } from './options';
-import {
-  describeRetrain,
-  type RetrainOutcome,
-  retrainReason,
-  type StartRetrain,
-  startDriftRetrain,
-} from './retrain';
+import { describeRetrain, type RetrainOutcome, retrainReason, type StartRetrain, startDriftRetrain } from './retrain';
 
 /**
  * The scheduled drift check of one model (see README.md): captured traffic of the window vs the
