@@ -187,7 +187,7 @@ export function renderQualityReportHtml(report: QualityReport): string {
   const tone =
     report.status === 'ok' ? 'good' : report.status === 'degraded' || report.status === 'regressed' ? 'bad' : 'muted';
   const banner =
-    `<div class="banner ${tone}"><strong>${escapeHtml(STATUS_TEXT[report.status])}</strong>` +
+    `<div id="summary" class="banner ${tone}"><strong>${escapeHtml(STATUS_TEXT[report.status])}</strong>` +
     (breached.length > 0 ? `<ul>${breached.map((d) => `<li>${escapeHtml(d.message)}</li>`).join('')}</ul>` : '') +
     `<div class="meta">alert: ${report.actions.alerted ? 'sent' : 'not sent'} · retrain: ${escapeHtml(report.actions.retrain.status)} · rollback: ${escapeHtml(report.actions.rollback.status)}</div></div>`;
   const guides: Array<{ label: string; value: number }> = [];

@@ -62,7 +62,10 @@ describe('quality policy', () => {
   it('acts on nothing below minLabeled outcomes, however bad the metric', () => {
     // given 150 outcomes (default minLabeled 200) and an AUC far under the floor
     const result = decideQualityActions(
-      binary({ config: binaryConfig({ minAuc: 0.7 }), production: production({ live: measured(2, 150, { auc: 0.5 }) }) }),
+      binary({
+        config: binaryConfig({ minAuc: 0.7 }),
+        production: production({ live: measured(2, 150, { auc: 0.5 }) }),
+      }),
     );
     // then
     expect(result).toMatchObject({ status: 'not-enough-labels', alert: false, retrain: false, rollback: null });
@@ -89,7 +92,11 @@ describe('quality policy', () => {
       }),
     );
     expect(result).toMatchObject({ status: 'degraded', alert: true, retrain: true, rollback: null });
-    expect(result.decisions.find((d) => d.check === 'floor')).toMatchObject({ breached: true, value: 0.75, limit: 0.8 });
+    expect(result.decisions.find((d) => d.check === 'floor')).toMatchObject({
+      breached: true,
+      value: 0.75,
+      limit: 0.8,
+    });
     expect(result.reasons).toEqual(['live auc 0.75 < floor quality.minAuc 0.8']);
   });
 
