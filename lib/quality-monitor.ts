@@ -1,14 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import type { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS, METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import { METRICS, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import {
   actualsPrefix,
@@ -21,6 +17,7 @@ import { qualityReportPrefix } from '../core/ground-truth/report';
 import { registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
+import { allowAlerts, allowRetrain, flagAlarm, modelMetric, monitorAlertTopic, monitorSchedule } from './monitor-parts';
 
 export interface QualityMonitorProps {
   readonly model: ModelConfig;
@@ -58,11 +55,7 @@ export class QualityMonitor extends Construct {
     const name = model.name;
     const quality = model.quality;
 
-    this.alertTopic = new Topic(this, 'Alerts', {
-      displayName: `Quality alerts of ${name}`,
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-      enforceSSL: true,
-    });
+    this.alertTopic = monitorAlertTopic(this, `Quality alerts of ${name}`);
 
     this.function = new MlopsFunction(this, 'Function', {
       kind: 'quality-monitor',
@@ -126,51 +119,32 @@ export class QualityMonitor extends Construct {
         'read',
         `Reads outcome files uploaded under ${feedbackUploadPrefix(name)}.`,
       );
-    // Metrics leave as embedded metric format in the logs: no cloudwatch:PutMetricData.
-    this.function.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
+    allowAlerts(this.function, this.alertTopic);
+    if (quality.retrain) allowRetrain(this.function, props.workflow);
+    monitorSchedule(
+      this,
+      this.function,
+      quality.schedule,
+      `Joins outcomes and measures ${name} on ${quality.schedule}`,
     );
-    if (quality.retrain) this.allowRetrain(props.workflow);
 
-    new Rule(this, 'Schedule', {
-      description: `Joins outcomes and measures ${name} on ${quality.schedule}`,
-      schedule: Schedule.expression(quality.schedule),
-      targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
-    });
-
-    const metric = (metricName: string, statistic: string) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { [MODEL_DIMENSION]: name },
-        statistic,
-        period: Duration.days(1),
-      });
-    this.qualityMetric = metric(model.problemType === 'binary' ? METRICS.qualityAuc : METRICS.qualityRmse, 'Average');
-    this.labeledMetric = metric(METRICS.qualityLabeled, 'Maximum');
-    this.degradedAlarm = new Alarm(this, 'QualityDegradedAlarm', {
-      alarmDescription: `${name}: the latest quality check found live quality below its floor or its validation metric`,
-      metric: metric(METRICS.qualityDegraded, 'Maximum'),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.rollbackAlarm = new Alarm(this, 'QualityRollbackAlarm', {
-      alarmDescription: `${name}: the quality monitor rolled production back to the previous version`,
-      metric: metric(METRICS.qualityRollback, 'Maximum'),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-  }
-
-  /** The workflow's ARN and the right to start it, together: the function may start a run only with both. */
-  private allowRetrain(workflow: IStateMachine): void {
-    this.function.function.addEnvironment(RUNTIME_ENV.stateMachineArn, workflow.stateMachineArn);
-    this.function.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [workflow.stateMachineArn] }),
+    this.qualityMetric = modelMetric(
+      name,
+      model.problemType === 'binary' ? METRICS.qualityAuc : METRICS.qualityRmse,
+      'Average',
+    );
+    this.labeledMetric = modelMetric(name, METRICS.qualityLabeled, 'Maximum');
+    this.degradedAlarm = flagAlarm(
+      this,
+      'QualityDegradedAlarm',
+      modelMetric(name, METRICS.qualityDegraded, 'Maximum'),
+      `${name}: the latest quality check found live quality below its floor or its validation metric`,
+    );
+    this.rollbackAlarm = flagAlarm(
+      this,
+      'QualityRollbackAlarm',
+      modelMetric(name, METRICS.qualityRollback, 'Maximum'),
+      `${name}: the quality monitor rolled production back to the previous version`,
     );
   }
 }
