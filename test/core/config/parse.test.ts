@@ -209,8 +209,18 @@ describe('parseConfig rejects, naming the field and the fix', () => {
       'models[0].quality.schedule',
       /quality.schedule must be an EventBridge schedule/,
     ],
-    ['a zero quality minLabeled', withModel({ quality: { minLabeled: 0 } }), 'models[0].quality.minLabeled', /at least 1/],
-    ['a quality minAuc above 1', withModel({ quality: { minAuc: 1.2 } }), 'models[0].quality.minAuc', /between 0 and 1/],
+    [
+      'a zero quality minLabeled',
+      withModel({ quality: { minLabeled: 0 } }),
+      'models[0].quality.minLabeled',
+      /at least 1/,
+    ],
+    [
+      'a quality minAuc above 1',
+      withModel({ quality: { minAuc: 1.2 } }),
+      'models[0].quality.minAuc',
+      /between 0 and 1/,
+    ],
     [
       'an RMSE ceiling on a binary model',
       withModel({ quality: { maxRmse: 3 } }),

@@ -7,8 +7,8 @@ import { newPredictionId, type PredictionRecord } from '../../../core/ground-tru
 import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import type { ObjectStore } from '../../../core/storage/object-store';
-import type { ExecutionInput } from '../../../core/workflow/contract';
-import type { QualityAlert, QualityMetric, QualityMonitorDeps } from '../../../lambdas/quality-monitor/check';
+import type { QualityAlert, QualityMetric } from '../../../lambdas/quality-monitor/check';
+import { type MonitorRecorders, monitorRecorders } from '../../support/monitor-ports';
 import { MODEL, referenceArtifact } from '../drift-monitor/fixtures';
 
 export { MODEL };
@@ -142,37 +142,6 @@ export async function uploadOutcomes(
   await raw.put(`${feedbackUploadPrefix(MODEL)}${name}`, `${lines.join('\n')}\n`);
 }
 
-export interface Recorders {
-  readonly alerts: QualityAlert[];
-  readonly starts: Array<{ name: string; input: ExecutionInput }>;
-  readonly metrics: QualityMetric[][];
-  readonly ports: Pick<QualityMonitorDeps, 'publishAlert' | 'publishMetrics' | 'startRetrain'>;
-}
+export type Recorders = MonitorRecorders<QualityAlert, QualityMetric>;
 
-/** Step Functions semantics for names: a name already used starts nothing new. */
-export function recorders(): Recorders {
-  const alerts: QualityAlert[] = [];
-  const starts: Array<{ name: string; input: ExecutionInput }> = [];
-  const metrics: QualityMetric[][] = [];
-  const names = new Set<string>();
-  return {
-    alerts,
-    starts,
-    metrics,
-    ports: {
-      publishAlert: async (alert) => {
-        alerts.push(alert);
-      },
-      publishMetrics: (list) => {
-        metrics.push([...list]);
-      },
-      startRetrain: async (name, input) => {
-        if (!names.has(name)) {
-          names.add(name);
-          starts.push({ name, input });
-        }
-        return { executionArn: `arn:aws:states:us-east-1:000000000000:execution:churn-retraining:${name}` };
-      },
-    },
-  };
-}
+export const recorders = (): Recorders => monitorRecorders<QualityAlert, QualityMetric>();
