@@ -202,7 +202,9 @@ const qualitySchema = z
       .int()
       .min(1, { message: 'quality.minLabeled must be at least 1' })
       .default(200)
-      .describe('Fewer predictions with an outcome than this in the window: the numbers are reported, nothing is acted on.'),
+      .describe(
+        'Fewer predictions with an outcome than this in the window: the numbers are reported, nothing is acted on.',
+      ),
     minAuc: z
       .number()
       .gt(0, { message: 'quality.minAuc must be between 0 and 1' })
