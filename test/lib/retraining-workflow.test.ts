@@ -140,6 +140,7 @@ test('the trainer environment for local runs carries the contract and resolved b
     learner: 'auto',
     seed: 42,
     timeBudgetSeconds: 60,
+    refit: true,
     validationFraction: 0.2,
   });
 });
