@@ -88,6 +88,8 @@ export interface ScoringManifest {
   readonly inputs: readonly ManifestInput[];
   /** Objects that could not be scored at all (unreadable file, bad header); their rows are not counted. */
   readonly failures: readonly ManifestFailure[];
+  /** The predictions recorded for the ground-truth join (monitoring zone); absent when not recorded. */
+  readonly predictionLog?: { readonly prefix: string; readonly batches: number; readonly records: number };
   readonly totals: { readonly rowsRead: number; readonly rowsScored: number; readonly rowsFailed: number };
 }
 
