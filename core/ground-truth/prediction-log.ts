@@ -83,6 +83,40 @@ export function actualRecords(actuals: readonly FeedbackActual[], receivedAt: Da
   return actuals.map(({ id, label }) => ({ id, label, receivedAt: iso }));
 }
 
+/**
+ * The JSON lines of `predictionRecords(model, version, time, ids, ...)` for the rows where
+ * `include` is true, byte for byte what JSON.stringify writes for those records, without making
+ * them: the batch scorer writes one per row, a million per file.
+ */
+export function predictionLines(
+  model: string,
+  version: number,
+  time: Date,
+  ids: readonly string[],
+  scores: ArrayLike<number>,
+  labels: readonly string[] | undefined,
+  include: readonly boolean[],
+): string[] {
+  const middle = `,"model":${JSON.stringify(model)},"version":${version},"time":${JSON.stringify(time.toISOString())},"score":`;
+  const labelParts = new Map<string, string>();
+  const lines: string[] = [];
+  for (let index = 0; index < ids.length; index++) {
+    if (!include[index]) continue;
+    let line = `{"id":${JSON.stringify(ids[index])}${middle}${JSON.stringify(scores[index])}`;
+    if (labels !== undefined) {
+      const label = labels[index]!;
+      let part = labelParts.get(label);
+      if (part === undefined) {
+        part = `,"label":${JSON.stringify(label)}`;
+        labelParts.set(label, part);
+      }
+      line += part;
+    }
+    lines.push(`${line}}`);
+  }
+  return lines;
+}
+
 export function jsonLines(records: readonly object[]): string {
   let text = '';
   for (const record of records) text += `${JSON.stringify(record)}\n`;
@@ -166,9 +200,14 @@ export class PredictionBatches {
   }
 
   async add(records: readonly PredictionRecord[]): Promise<void> {
-    for (const record of records) {
+    await this.addLines(records.map((record) => JSON.stringify(record)));
+  }
+
+  /** Records already written as JSON (predictionLines), one per line. */
+  async addLines(lines: readonly string[]): Promise<void> {
+    for (const line of lines) {
       if (this.pending.length === 0) this.pendingSince = this.now().getTime();
-      this.pending.push(JSON.stringify(record));
+      this.pending.push(line);
       if (this.pending.length >= this.maxRecords) await this.flush();
     }
     if (this.pendingSince !== undefined && this.now().getTime() - this.pendingSince >= this.maxAgeMs) {
@@ -191,16 +230,14 @@ export class PredictionBatches {
     this.pending = [];
     this.pendingSince = undefined;
     const key = predictionBatchKey(this.model, newPredictionId(this.now()));
-    this.inFlight = this.store
-      .put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' })
-      .then(
-        () => {
-          this.keys.push(key);
-          this.written += lines.length;
-        },
-        (error: unknown) => {
-          this.failure = error;
-        },
-      );
+    this.inFlight = this.store.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' }).then(
+      () => {
+        this.keys.push(key);
+        this.written += lines.length;
+      },
+      (error: unknown) => {
+        this.failure = error;
+      },
+    );
   }
 }

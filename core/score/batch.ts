@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { type CsvSeparator, formatCsv, parseCsv } from '../data/csv';
 import { readParquet } from '../data/parquet';
 import { type Cell, DataError, type DataTable, takeRows } from '../data/table';
-import { callerIdOf, type PredictionBatches, predictionRecords } from '../ground-truth/prediction-log';
-import { checkPredictionId, newPredictionId } from '../ground-truth/records';
+import { callerIdOf, type PredictionBatches, predictionLines } from '../ground-truth/prediction-log';
+import { checkPredictionId, predictionIdsAt } from '../ground-truth/records';
 import { SeenIds } from '../ground-truth/seen-ids';
-import { clipText } from '../text/clip';
 import { cellToBoolean, cellToNumber } from '../schema/values';
+import { clipText } from '../text/clip';
 import { type CsvChunk, csvChunks, splitRecords } from './csv-chunks';
 import { InputError, type Scorer } from './scorer';
 
@@ -357,17 +356,14 @@ class ScoredRowWriter {
     scoredAt: Date,
     positionOf: (row: number) => number,
   ): { ids: string[]; logged: boolean[] } {
-    const ids = new Array<string>(good.length);
+    // One call to the CSPRNG and one time prefix per chunk, not per row.
+    const ids = predictionIdsAt(scoredAt, good.length);
     const logged = new Array<boolean>(good.length).fill(true);
-    // One call to the CSPRNG per chunk, not per row.
-    const randomness = randomBytes(10 * good.length);
+    if (callerIds === undefined) return { ids, logged };
     for (let index = 0; index < good.length; index++) {
       const row = good[index]!;
-      const callerId = callerIds?.[row];
-      if (callerId === undefined) {
-        ids[index] = newPredictionId(scoredAt, randomness.subarray(10 * index, 10 * index + 10));
-        continue;
-      }
+      const callerId = callerIds[row];
+      if (callerId === undefined) continue;
       const id = callerId as string;
       ids[index] = id;
       const position = positionOf(row);
@@ -376,7 +372,9 @@ class ScoredRowWriter {
         logged[index] = false;
         this.repeatedIds++;
         if (this.repeats.length < MAX_NAMED_REPEATS) {
-          this.repeats.push(`"${clipText(id, 40)}" on ${this.positionWord} ${position} repeats ${this.positionWord} ${first}`);
+          this.repeats.push(
+            `"${clipText(id, 40)}" on ${this.positionWord} ${position} repeats ${this.positionWord} ${first}`,
+          );
         }
       }
     }
@@ -392,15 +390,9 @@ class ScoredRowWriter {
   ): Promise<void> {
     const log = this.options.predictionLog;
     if (!log) return;
-    const keptIds: string[] = [];
-    const kept: { score: number; label?: string }[] = [];
-    for (let index = 0; index < ids.length; index++) {
-      if (!logged[index]) continue;
-      keptIds.push(ids[index]!);
-      kept.push(labels === undefined ? { score: scores[index]! } : { score: scores[index]!, label: labels[index]! });
-    }
-    await log.batches.add(predictionRecords(log.batches.model, log.version, scoredAt, keptIds, kept));
-    this.predictionsLogged += kept.length;
+    const lines = predictionLines(log.batches.model, log.version, scoredAt, ids, scores, labels, logged);
+    await log.batches.addLines(lines);
+    this.predictionsLogged += lines.length;
   }
 
   counts(format: 'csv' | 'parquet'): BatchScoreCounts {

@@ -154,7 +154,9 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
 
   if (batches) {
     await batches.close();
-    log(`prediction log: ${batches.recordsWritten} record(s) in ${batches.keys.length} batch(es) under ${predictionsPrefix(ref.name)}`);
+    log(
+      `prediction log: ${batches.recordsWritten} record(s) in ${batches.keys.length} batch(es) under ${predictionsPrefix(ref.name)}`,
+    );
   }
   const manifest = buildManifest({
     model: ref,

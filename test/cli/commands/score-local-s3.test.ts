@@ -42,11 +42,27 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     // given three data files under the input prefix and a production version
     // when shard 0 and shard 1 of 2 run
     const { manifest: first } = await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', monitoringBucket: 'monitoring', input, out, shards: 2, shardIndex: 0 },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 0,
+      },
       deps(),
     );
     const { manifest: second } = await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', monitoringBucket: 'monitoring', input, out, shards: 2, shardIndex: 1 },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 1,
+      },
       deps(),
     );
     // then shard 0 takes a.csv and c.csv, shard 1 takes b.csv, each with the model version
@@ -76,9 +92,13 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
 
   test('every scored row is recorded under predictions/<model>/ of the monitoring zone with the id and score of the output', async () => {
     // given the outputs of the two shards above (a.csv and c.csv in shard 0, b.csv in shard 1)
-    const shard0 = JSON.parse(await text('curated', `${MODEL}/score/output/_manifests/shard-0-of-2.json`)) as ScoringManifest;
+    const shard0 = JSON.parse(
+      await text('curated', `${MODEL}/score/output/_manifests/shard-0-of-2.json`),
+    ) as ScoringManifest;
     // when the monitoring zone's prediction log is read
-    const page = await s3.client.send(new ListObjectsV2Command({ Bucket: 'monitoring', Prefix: `predictions/${MODEL}/` }));
+    const page = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: 'monitoring', Prefix: `predictions/${MODEL}/` }),
+    );
     const logged = new Map<string, { score: number; label?: string; version: number }>();
     for (const item of page.Contents ?? []) {
       for (const line of (await text('monitoring', item.Key!)).trim().split('\n')) {
@@ -87,13 +107,17 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
       }
     }
     // then each output row's id is logged with its score and label, under the production version
-    const outputs = await Promise.all(['a', 'b', 'c'].map(async (name) => parseCsv(await text('curated', `${MODEL}/score/output/${name}.scored.csv`))));
+    const outputs = await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => parseCsv(await text('curated', `${MODEL}/score/output/${name}.scored.csv`))),
+    );
     const rows = outputs.flatMap((table) => {
       const at = (name: string) => table.columns[table.columnNames.indexOf(name)];
       return at('id').map((id, row) => [id, { score: Number(at('score')[row]), label: at('label')[row], version: 1 }]);
     });
     expect(rows).toHaveLength(51);
-    expect(rows.map(([id]) => logged.get(id as string))).toEqual(rows.map(([, record]) => expect.objectContaining(record as object)));
+    expect(rows.map(([id]) => logged.get(id as string))).toEqual(
+      rows.map(([, record]) => expect.objectContaining(record as object)),
+    );
     expect(shard0.predictionLog).toEqual({ prefix: `predictions/${MODEL}/`, batches: 1, records: 31 });
   });
 
@@ -107,7 +131,16 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     const content = withoutIds(await text('curated', `${MODEL}/score/output/a.scored.csv`));
     // when shard 0 runs again
     await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', monitoringBucket: 'monitoring', input, out, shards: 2, shardIndex: 0, force: true },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 0,
+        force: true,
+      },
       deps(),
     );
     // then the listing and the scored file are unchanged but for the ids of ours, made anew
@@ -136,7 +169,8 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     const { manifest } = await runScoring(
       {
         model: MODEL,
-        artifactsBucket: 'artifacts', monitoringBucket: 'monitoring',
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
         input: `s3://curated/${prefix}`,
         out: `s3://curated/${MODEL}/score/broken-out/`,
       },

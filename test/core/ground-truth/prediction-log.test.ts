@@ -3,6 +3,7 @@ import {
   actualRecords,
   jsonLines,
   PredictionBatches,
+  predictionLines,
   predictionRecords,
   takeCallerIds,
   writeActualsBatch,
@@ -130,10 +131,19 @@ describe('PredictionBatches', () => {
     await batches.add([8, 9].map(record));
     await batches.close();
     // then 3 objects of 4, 4 and 2 records in order, never two writes at once
-    const bodies = await Promise.all(batches.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body)));
-    const lines = bodies.map((body) => body.trimEnd().split('\n').map((line) => JSON.parse(line)));
+    const bodies = await Promise.all(
+      batches.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body)),
+    );
+    const lines = bodies.map((body) =>
+      body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    );
     expect(lines.map((batch) => batch.length)).toEqual([4, 4, 2]);
-    expect(lines.flat().map((line) => predictionRecordSchema.parse(line).id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `p-${i}`));
+    expect(lines.flat().map((line) => predictionRecordSchema.parse(line).id)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `p-${i}`),
+    );
     expect(store.mostInFlight).toBe(1);
     expect(batches.recordsWritten).toBe(10);
     expect(batches.keys.every((key) => key.startsWith('predictions/churn/dt=2026-12-07/hour=10/'))).toBe(true);
@@ -153,7 +163,13 @@ describe('PredictionBatches', () => {
     await batches.close();
     // then the first batch went out when its oldest record was 6 minutes old, and record 3 is in a second one
     const sizes = await Promise.all(
-      batches.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body).trimEnd().split('\n').length),
+      batches.keys.map(
+        async (key) =>
+          new TextDecoder()
+            .decode((await store.get(key))!.body)
+            .trimEnd()
+            .split('\n').length,
+      ),
     );
     expect(sizes).toEqual([3, 1]);
   });
@@ -170,5 +186,30 @@ describe('PredictionBatches', () => {
     await expect(batches.add([record(1)])).rejects.toThrow('S3 is down');
     await expect(batches.close()).rejects.toThrow('S3 is down');
     expect(batches.recordsWritten).toBe(0);
+  });
+});
+
+describe('predictionLines', () => {
+  test('writes the JSON of predictionRecords byte for byte, for the included rows only', () => {
+    // given ids and labels that need escaping, and scores of every JSON number form
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const ids = ['plain', 'quote"d', 'back\\slash', 'ünïcode', 'tab\tinside'];
+    const scores = Float64Array.from([0, 1, 1e-7, 0.1 + 0.2, 123456789.125]);
+    const labels = ['yes', 'no', 'yes', 'n"o', 'no'];
+    const include = [true, true, false, true, true];
+    // when written as lines, then each equals JSON.stringify of the same record
+    const lines = predictionLines('churn', 4, at, ids, scores, labels, include);
+    const records = predictionRecords(
+      'churn',
+      4,
+      at,
+      ids,
+      Array.from(scores, (score, i) => ({ score, label: labels[i]! })),
+    ).filter((_, i) => include[i]);
+    expect(lines).toEqual(records.map((record) => JSON.stringify(record)));
+    // and without labels (regression), no label key is written
+    expect(predictionLines('churn', 4, at, ['a'], [2.5], undefined, [true])).toEqual([
+      JSON.stringify(predictionRecords('churn', 4, at, ['a'], [{ score: 2.5 }])[0]),
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { parseCsv } from '../../../core/data/csv';
+import { tableFromRecords } from '../../../core/data/table';
 import { PredictionBatches } from '../../../core/ground-truth/prediction-log';
 import { predictionRecordSchema } from '../../../core/ground-truth/records';
-import { tableFromRecords } from '../../../core/data/table';
 import { type ScoringErrorLine, scoreCsvStream, scoreObject } from '../../../core/score/batch';
 import type { Scorer } from '../../../core/score/scorer';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
@@ -184,7 +184,10 @@ describe('batch scoring: prediction ids and the prediction log', () => {
 
   test('the ids and scores in the output are exactly the records logged, in bounded batches', async () => {
     // given a 500-row file, a gbdt model and batches of at most 60 records
-    const { counts, output, logged, keys } = await scoreWithLog(churnCsv(500), { maxRecords: 60, scorer: gbdtScorer() });
+    const { counts, output, logged, keys } = await scoreWithLog(churnCsv(500), {
+      maxRecords: 60,
+      scorer: gbdtScorer(),
+    });
     // then every output row has a new id of ours, recorded with its score and label under version 3
     const ids = column(output, 'id') as string[];
     expect(ids.every((id) => ULID.test(id))).toBe(true);
@@ -240,7 +243,7 @@ describe('batch scoring: prediction ids and the prediction log', () => {
     expect(logged[0]!.score).toBe(Number(column(output, 'score')[0]));
     expect(counts).toMatchObject({ rowsScored: 5, predictionsLogged: 3, repeatedIds: 2 });
     expect(counts.warnings).toEqual([
-      '2 row(s) repeat an earlier row\'s id in column order_id: scored, not recorded for the ground-truth join ' +
+      "2 row(s) repeat an earlier row's id in column order_id: scored, not recorded for the ground-truth join " +
         '(the first row keeps the id): "A-1" on line 5 repeats line 2; "A-2" on line 6 repeats line 3',
     ]);
   });
