@@ -50,7 +50,8 @@ export interface ScoreRunOptions {
   /**
    * Prediction ids and the prediction log (the model's `predictions` config).
    * @default - the model's config: MLOPS_MODEL_CONFIG (set in the AWS Batch job), else the config
-   * file (MLOPS_CONFIG or ./mlops.config.json) when it has the model, else { log: true }
+   * file (MLOPS_CONFIG or ./mlops.config.json) when it has the model, else { log: true }; for a
+   * model read from a file, { log: false } (it has no registry version to record)
    */
   readonly predictions?: Pick<ModelConfig['predictions'], 'log' | 'idField'>;
   /**
@@ -76,9 +77,10 @@ export interface ScoreRunDeps {
 export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): Promise<ScoringRun> {
   const input = openLocation(options.input, deps.s3);
   const { location: out, form } = openOutput(options.out, deps.s3);
-  const predictions = options.predictions ?? predictionSettings(options.model);
-  // Only a registry version is recorded (a file has none), so only a model name needs the bucket.
-  const logged = predictions.log && !existsSync(options.model);
+  // Only a registry version is recorded (a file has none): only a model name has config to read and a bucket to find.
+  const isRegistered = !existsSync(options.model);
+  const predictions = options.predictions ?? (isRegistered ? predictionSettings(options.model) : { log: false });
+  const logged = predictions.log && isRegistered;
   const monitoringBucket = logged ? (options.monitoringBucket ?? localOrEnvMonitoringBucket()) : undefined;
   return scoreShard({
     inputUri: options.input,

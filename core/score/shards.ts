@@ -8,7 +8,7 @@ import type { BatchScoreCounts } from './batch';
  *
  * Curated zone (the defaults of the deployed job; uploads under the input prefix start a job):
  *   <model>/score/input/<name>.csv|.parquet           objects to score
- *   <model>/score/output/<name>.scored.csv            input columns + score (+ label)
+ *   <model>/score/output/<name>.scored.csv            input columns + id, score (+ label)
  *   <model>/score/output/<name>.errors.jsonl          rejected rows: line, reason, record
  *   <model>/score/output/_manifests/shard-<i>-of-<n>.json
  * Not in the raw zone: uploads there retrain the model and would be read as training data.
