@@ -16,6 +16,8 @@ import { readPlatformInfo } from './commands/local';
 export interface Target {
   readonly kind: 'aws' | 'local';
   readonly artifacts: ObjectStore;
+  /** The monitoring zone (reports), when known: deployed, MLOPS_MONITORING_BUCKET names it. */
+  readonly monitoring?: ObjectStore;
   readonly registry: ModelRegistry;
   readonly stepFunctions: SFNClient;
   /** Model name -> state machine ARN, when known. */
@@ -27,7 +29,9 @@ export interface Target {
 export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
   const bucket = env[ZONE_ENV.artifacts];
   if (bucket) {
-    const artifacts = new S3ObjectStore(createS3Client(), bucket);
+    const client = createS3Client();
+    const artifacts = new S3ObjectStore(client, bucket);
+    const monitoringBucket = env[ZONE_ENV.monitoring];
     const events = new EventBridgeSink(new EventBridgeClient({}), env.MLOPS_EVENT_BUS_NAME || 'default');
     let stateMachines: Record<string, string> = {};
     try {
@@ -38,6 +42,7 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
     return {
       kind: 'aws',
       artifacts,
+      ...(monitoringBucket ? { monitoring: new S3ObjectStore(client, monitoringBucket) } : {}),
       registry: new ModelRegistry({ store: artifacts, events }),
       stepFunctions: new SFNClient({}),
       stateMachines,
@@ -48,10 +53,8 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
     throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const region = 'us-east-1';
-  const artifacts = new S3ObjectStore(
-    createS3Client({ endpoint: info.s3Endpoint, credentials }),
-    info.buckets.artifacts,
-  );
+  const s3 = createS3Client({ endpoint: info.s3Endpoint, credentials });
+  const artifacts = new S3ObjectStore(s3, info.buckets.artifacts);
   const events = new EventBridgeSink(
     new EventBridgeClient({ endpoint: info.awsEndpoint, region, credentials }),
     'default',
@@ -59,6 +62,7 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
   return {
     kind: 'local',
     artifacts,
+    monitoring: new S3ObjectStore(s3, info.buckets.monitoring),
     registry: new ModelRegistry({ store: artifacts, events }),
     stepFunctions: new SFNClient({ endpoint: info.awsEndpoint, region, credentials }),
     stateMachines: Object.fromEntries(info.models.map((model) => [model.name, model.stateMachineArn])),

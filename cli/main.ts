@@ -3,6 +3,7 @@ import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
+import { qualityCommand } from './commands/quality';
 import {
   historyVerb,
   modelsCommand,
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   trainCommand,
   predictCommand,
   driftCommand,
+  qualityCommand,
   scoreCommand,
   streamCommand,
   localCommand,

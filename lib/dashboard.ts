@@ -3,6 +3,7 @@ import { AlarmStatusWidget, Dashboard, GraphWidget, type IAlarm, TextWidget } fr
 import { Construct } from 'constructs';
 import type { DriftMonitor } from './drift-monitor';
 import type { InferenceEndpoint } from './inference-endpoint';
+import type { QualityMonitor } from './quality-monitor';
 import type { RetrainingWorkflow } from './retraining-workflow';
 
 export interface PlatformDashboardProps {
@@ -16,9 +17,10 @@ export interface DashboardModel {
   readonly endpoint: InferenceEndpoint;
   readonly workflow: RetrainingWorkflow;
   readonly driftMonitor: DriftMonitor;
+  readonly qualityMonitor: QualityMonitor;
 }
 
-/** One CloudWatch dashboard per deployment: a row per model (endpoint, retraining, drift) and every alarm. */
+/** One CloudWatch dashboard per deployment: a row per model (endpoint, retraining, drift, live quality) and every alarm. */
 export class PlatformDashboard extends Construct {
   public readonly dashboard: Dashboard;
   private readonly alarms: IAlarm[] = [];
@@ -53,7 +55,20 @@ export class PlatformDashboard extends Construct {
         width: 8,
       }),
     );
-    this.alarms.push(...model.endpoint.alarms, model.driftMonitor.datasetDriftAlarm);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `${model.name}: live quality of production (outcomes joined)`,
+        left: [model.qualityMonitor.qualityMetric],
+        right: [model.qualityMonitor.labeledMetric],
+        width: 24,
+      }),
+    );
+    this.alarms.push(
+      ...model.endpoint.alarms,
+      model.driftMonitor.datasetDriftAlarm,
+      model.qualityMonitor.degradedAlarm,
+      model.qualityMonitor.rollbackAlarm,
+    );
   }
 
   /** Adds the alarm panel; call after the last model. */

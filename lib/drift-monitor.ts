@@ -1,18 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import type { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS, METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import { METRICS, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { capturePrefix, driftReportPrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
+import { allowAlerts, allowRetrain, flagAlarm, modelMetric, monitorAlertTopic, monitorSchedule } from './monitor-parts';
 
 export interface DriftMonitorProps {
   readonly model: ModelConfig;
@@ -45,11 +42,7 @@ export class DriftMonitor extends Construct {
     const { model, dataLake } = props;
     const name = model.name;
 
-    this.alertTopic = new Topic(this, 'Alerts', {
-      displayName: `Drift alerts of ${name}`,
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-      enforceSSL: true,
-    });
+    this.alertTopic = monitorAlertTopic(this, `Drift alerts of ${name}`);
 
     this.function = new MlopsFunction(this, 'Function', {
       kind: 'drift-monitor',
@@ -83,40 +76,16 @@ export class DriftMonitor extends Construct {
         'read-write',
         `Writes timestamped drift reports under ${driftReportPrefix(name)}, and reads and conditionally updates latest.json and state.json (the retrain cooldown) there.`,
       );
-    const role = this.function.role;
-    // Metrics leave as CloudWatch embedded metric format in the function's logs, so the role needs
-    // no cloudwatch:PutMetricData.
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }));
-    if (model.retrain.onDrift) this.allowRetrain(props.workflow);
+    allowAlerts(this.function, this.alertTopic);
+    if (model.retrain.onDrift) allowRetrain(this.function, props.workflow);
+    monitorSchedule(this, this.function, model.drift.schedule, `Checks ${name} for drift on ${model.drift.schedule}`);
 
-    new Rule(this, 'Schedule', {
-      description: `Checks ${name} for drift on ${model.drift.schedule}`,
-      schedule: Schedule.expression(model.drift.schedule),
-      targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
-    });
-
-    this.datasetDriftMetric = new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRICS.datasetDrift,
-      dimensionsMap: { [MODEL_DIMENSION]: name },
-      statistic: 'Maximum',
-      period: Duration.days(1),
-    });
-    this.datasetDriftAlarm = new Alarm(this, 'DatasetDriftAlarm', {
-      alarmDescription: `${name}: the latest drift check found dataset drift`,
-      metric: this.datasetDriftMetric,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-  }
-
-  /** The workflow's ARN and the right to start it, together: the function may start a run only with both. */
-  private allowRetrain(workflow: IStateMachine): void {
-    this.function.function.addEnvironment(RUNTIME_ENV.stateMachineArn, workflow.stateMachineArn);
-    this.function.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [workflow.stateMachineArn] }),
+    this.datasetDriftMetric = modelMetric(name, METRICS.datasetDrift, 'Maximum');
+    this.datasetDriftAlarm = flagAlarm(
+      this,
+      'DatasetDriftAlarm',
+      this.datasetDriftMetric,
+      `${name}: the latest drift check found dataset drift`,
     );
   }
 }

@@ -10,6 +10,7 @@ export type FunctionKind =
   | 'retrain-trigger'
   | 'inference'
   | 'drift-monitor'
+  | 'quality-monitor'
   | 'stream-scorer';
 
 /**
@@ -34,5 +35,6 @@ export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'retrain-trigger': join(REPO_ROOT, 'lambdas/retrain-trigger/handler.ts'),
   inference: join(REPO_ROOT, 'lambdas/inference/handler.ts'),
   'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
+  'quality-monitor': join(REPO_ROOT, 'lambdas/quality-monitor/handler.ts'),
   'stream-scorer': join(REPO_ROOT, 'lambdas/stream-scorer/handler.ts'),
 };

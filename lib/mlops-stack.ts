@@ -8,6 +8,7 @@ import { PlatformDashboard } from './dashboard';
 import { DataLake } from './data-lake';
 import { DriftMonitor } from './drift-monitor';
 import { InferenceEndpoint } from './inference-endpoint';
+import { QualityMonitor } from './quality-monitor';
 import { RetrainTrigger } from './retrain-trigger';
 import { RetrainingSteps } from './retraining-steps';
 import { RetrainingWorkflow } from './retraining-workflow';
@@ -28,6 +29,7 @@ export interface ModelResources {
   readonly workflow: RetrainingWorkflow;
   readonly endpoint: InferenceEndpoint;
   readonly driftMonitor: DriftMonitor;
+  readonly qualityMonitor: QualityMonitor;
   /** Set when the model's config has `batchScoring`. */
   readonly batchScoring?: BatchScoring;
   /** Set when the model's config has `streaming`. */
@@ -37,7 +39,7 @@ export interface ModelResources {
 /**
  * The whole platform for every model of the config: one data lake, one training compute, one
  * retrain trigger and one dashboard shared by all models; per model a training job, the
- * retraining workflow and its steps, an inference endpoint and a drift monitor.
+ * retraining workflow and its steps, an inference endpoint, a drift monitor and a quality monitor.
  * Only composes constructs; construct ids are stable (a model's resources live under its name).
  */
 export class MlopsStack extends Stack {
@@ -82,7 +84,13 @@ export class MlopsStack extends Stack {
         workflow: workflow.stateMachine,
         logRetention,
       });
-      dashboard.addModel({ name: model.name, endpoint, workflow, driftMonitor });
+      const qualityMonitor = new QualityMonitor(scope, 'QualityMonitor', {
+        model,
+        dataLake: this.dataLake,
+        workflow: workflow.stateMachine,
+        logRetention,
+      });
+      dashboard.addModel({ name: model.name, endpoint, workflow, driftMonitor, qualityMonitor });
       const batchScoring = model.batchScoring
         ? new BatchScoring(scope, 'BatchScoring', {
             model,
@@ -101,6 +109,7 @@ export class MlopsStack extends Stack {
         workflow,
         endpoint,
         driftMonitor,
+        qualityMonitor,
         batchScoring,
         streamingScoring,
       });
@@ -121,6 +130,14 @@ export class MlopsStack extends Stack {
       new CfnOutput(this, `${key}DriftTopicArn`, {
         value: driftMonitor.alertTopic.topicArn,
         description: `${model.name}: drift alerts`,
+      });
+      new CfnOutput(this, `${key}QualityTopicArn`, {
+        value: qualityMonitor.alertTopic.topicArn,
+        description: `${model.name}: quality alerts`,
+      });
+      new CfnOutput(this, `${key}QualityMonitorFunction`, {
+        value: qualityMonitor.function.function.functionName,
+        description: `${model.name}: quality monitor (mlops quality run ${model.name} --function <this>)`,
       });
       if (batchScoring) {
         new CfnOutput(this, `${key}ScoreJobQueue`, {

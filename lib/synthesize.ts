@@ -142,6 +142,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       { kind: 'record-failure', model, fn: resources.steps.recordFailure },
       { kind: 'inference', model, fn: resources.endpoint.function },
       { kind: 'drift-monitor', model, fn: resources.driftMonitor.function },
+      { kind: 'quality-monitor', model, fn: resources.qualityMonitor.function },
     );
     if (resources.streamingScoring)
       hosted.push({ kind: 'stream-scorer', model, fn: resources.streamingScoring.function });

@@ -4,19 +4,23 @@ import { type AdminResponse, handleStreamPut, type InvokableFunction } from './s
 
 /**
  * Local-only admin routes for the command line (under ADMIN_ROUTE): what on AWS is a Lambda
- * invoke or a console click. `POST drift/<model>` runs the drift monitor now; `POST
- * stream/<model>` feeds records to the stream scorer as a Kinesis put would.
+ * invoke or a console click. `POST drift/<model>` runs the drift monitor now, `POST
+ * quality/<model>` the quality monitor (join, report, policy); `POST stream/<model>` feeds
+ * records to the stream scorer as a Kinesis put would.
  */
 export interface AdminRouteDeps {
   readonly config: PlatformConfig;
   readonly streamScorer: (model: string) => InvokableFunction;
   readonly runDrift: (model: string, windowHours?: number) => Promise<unknown>;
+  readonly runQuality: (model: string, windowHours?: number) => Promise<unknown>;
 }
+
+const MONITOR_ACTIONS = new Set(['drift', 'quality', 'stream']);
 
 export function createAdminRoute(deps: AdminRouteDeps) {
   return async (event: FunctionUrlEvent): Promise<AdminResponse> => {
     const [action, model] = event.rawPath.split('/').filter(Boolean);
-    if (event.requestContext.http.method !== 'POST' || (action !== 'drift' && action !== 'stream') || !model) {
+    if (event.requestContext.http.method !== 'POST' || !MONITOR_ACTIONS.has(action) || !model) {
       return {
         statusCode: 404,
         body: JSON.stringify({ error: { message: `unknown admin action ${event.rawPath}` } }),
@@ -42,7 +46,8 @@ export function createAdminRoute(deps: AdminRouteDeps) {
     }
     const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
     try {
-      return { statusCode: 200, body: JSON.stringify(await deps.runDrift(model, windowHours)) };
+      const run = action === 'quality' ? deps.runQuality : deps.runDrift;
+      return { statusCode: 200, body: JSON.stringify(await run(model, windowHours)) };
     } catch (error) {
       return { statusCode: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
     }

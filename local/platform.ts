@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store';
 import { loadConfig } from '../core/config/load';
+import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { manualExecutionInput } from '../core/workflow/contract';
@@ -14,7 +15,6 @@ import { ADMIN_ROUTE } from './admin-route';
 import { createAdminRoute } from './admin-routes';
 import { startAwsEndpoint } from './aws-endpoint';
 import { writeBuiltInData } from './built-in-data';
-import { startDriftTimers } from './drift-timers';
 import { BatchingQueue } from './event-queue';
 import {
   createEventRouter,
@@ -26,6 +26,7 @@ import {
 import { startFunctionUrlServer } from './function-url-server';
 import { LocalFunction } from './lambda-host';
 import { summarizeExecution, truncate } from './log-text';
+import { type ScheduledMonitor, startMonitorTimers } from './monitor-timers';
 import { createServingAnnouncer } from './ready-banner';
 import { startLocalS3 } from './s3-server';
 import { prepareModels } from './seeding';
@@ -39,7 +40,7 @@ import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-han
  * environments), each Lambda bundle runs in its own process, the trainer runs as a child process
  * with the Batch job definition's environment, and every AWS call the functions make goes to a
  * loopback endpoint (S3, Step Functions, EventBridge, SNS). This file composes the parts:
- * event-routing.ts, admin-routes.ts, drift-timers.ts, seeding.ts, ready-banner.ts.
+ * event-routing.ts, admin-routes.ts, monitor-timers.ts, seeding.ts, ready-banner.ts.
  */
 export interface PlatformOptions {
   /** @default MLOPS_CONFIG or ./mlops.config.json */
@@ -61,6 +62,8 @@ export interface PlatformOptions {
   readonly batchingWindowMs?: number;
   /** Run drift checks on each model's configured rate. @default true */
   readonly driftSchedules?: boolean;
+  /** Run quality checks (join and measure) on each model's configured rate. @default true */
+  readonly qualitySchedules?: boolean;
   /** Upload the built-in churn data when the `churn` model has none yet. @default true */
   readonly seedBuiltInData?: boolean;
   /** Progress lines for a person. @default stdout */
@@ -68,6 +71,9 @@ export interface PlatformOptions {
 }
 
 export type { PlatformInfo } from '../core/local/platform-info';
+
+/** Seconds the local quality monitor leaves a new log batch before joining it (AWS: 900, a writer's timeout). */
+export const LOCAL_JOIN_SETTLE_SECONDS = 1;
 
 /** Writes <data dir>/platform.json: paths and small facts only (the schema drops anything else). */
 export function writePlatformInfo(dataDir: string, info: PlatformInfo): void {
@@ -82,6 +88,8 @@ export interface Platform {
   retrain(model: string, dataKey?: string): { executionArn: string };
   /** Runs the model's drift monitor now. */
   runDrift(model: string, windowHours?: number): Promise<unknown>;
+  /** Runs the model's quality monitor now: the join, then the report and the policy. */
+  runQuality(model: string, windowHours?: number): Promise<unknown>;
   /** Resolves when no upload is queued and no run is in progress. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -170,7 +178,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' }
           : fn.kind === 'stream-scorer'
             ? { ...STREAM_SCORER_LOCAL_ENVIRONMENT, [ZONE_ENV.monitoring]: buckets.monitoring }
-            : {};
+            : fn.kind === 'quality-monitor'
+              ? // Local writers put each batch at once; on AWS a batch may take up to a function timeout.
+                { [RUNTIME_ENV.joinSettleSeconds]: String(LOCAL_JOIN_SETTLE_SECONDS) }
+              : {};
       const local = new LocalFunction({
         name,
         entry,
@@ -238,13 +249,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const runDrift = (model: string, windowHours?: number) =>
       fn('drift-monitor', model).invoke(windowHours === undefined ? { force: true } : { windowHours, force: true });
+    const runQuality = (model: string, windowHours?: number) =>
+      fn('quality-monitor', model).invoke(windowHours === undefined ? { force: true } : { windowHours, force: true });
 
     const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
     closers.push(() => http.close());
     for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
     http.route(
       ADMIN_ROUTE,
-      createAdminRoute({ config, streamScorer: (model) => fn('stream-scorer', model), runDrift }),
+      createAdminRoute({ config, streamScorer: (model) => fn('stream-scorer', model), runDrift, runQuality }),
     );
 
     const client = createS3Client({
@@ -270,9 +283,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     writePlatformInfo(dataDir, info);
     closers.push(() => writePlatformInfo(dataDir, { ...info, pid: null }));
 
+    const monitors: ScheduledMonitor[] = [];
     if (options.driftSchedules !== false) {
-      closers.push(startDriftTimers(config.models, (model) => fn('drift-monitor', model), log));
+      monitors.push({ name: 'drift', schedule: (m) => m.drift.schedule, function: (m) => fn('drift-monitor', m) });
     }
+    if (options.qualitySchedules !== false) {
+      monitors.push({
+        name: 'quality',
+        schedule: (m) => m.quality.schedule,
+        function: (m) => fn('quality-monitor', m),
+      });
+    }
+    closers.push(startMonitorTimers(config.models, monitors, log));
 
     const announceIfServing = createServingAnnouncer(info, config, log);
     await prepareModels({
@@ -298,6 +320,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         });
       },
       runDrift,
+      runQuality,
       idle: async () => {
         for (;;) {
           await queue.drain();

@@ -63,7 +63,10 @@ export const artifactSchema = z.object({
     selection: z
       .object({
         method: z.enum(['k-fold', 'holdout']),
+        /** Every fold of every partition. */
         folds: z.number().int(),
+        /** k-fold: the shuffled k-fold partitions behind `folds` (absent in older artifacts: 1). */
+        repeats: z.number().int().optional(),
         rows: z.number().int(),
         truncated: z.boolean(),
         chosen: z.number().int(),

@@ -9,12 +9,14 @@ import { type TrainerParams, TUNABLE_LEARNERS, trainerParamsSchema } from './tra
 export const RUNTIME_ENV = {
   /** Per-model functions: the model's resolved config as JSON (read it with `modelConfigFromEnv`). */
   modelConfig: 'MLOPS_MODEL_CONFIG',
-  /** Drift monitor: ARN of its model's retraining state machine. */
+  /** Drift and quality monitors: ARN of its model's retraining state machine. */
   stateMachineArn: 'MLOPS_STATE_MACHINE_ARN',
   /** Retrain trigger: JSON object `{ "<model>": "<state machine ARN>" }` of every model. */
   stateMachines: 'MLOPS_STATE_MACHINES',
-  /** Drift monitor: ARN of the SNS topic that receives drift alerts. */
+  /** Drift and quality monitors: ARN of the SNS topic that receives their alerts. */
   topicArn: 'MLOPS_TOPIC_ARN',
+  /** Quality monitor: seconds a log batch is given to be written before the join reads it (the local platform shortens it). */
+  joinSettleSeconds: 'MLOPS_JOIN_SETTLE_SECONDS',
   /** Register step: the EventBridge bus that receives registry events. */
   eventBusName: 'MLOPS_EVENT_BUS_NAME',
   /** Powertools metrics namespace (set to METRICS_NAMESPACE). */
@@ -104,5 +106,15 @@ export const METRICS = {
   driftedColumnShare: 'DriftedColumnShare',
   /** Rows of captured traffic the drift check compared. */
   driftRowsChecked: 'DriftRowsChecked',
+  /** Quality monitor: outcomes joined to the production version's predictions in the window. */
+  qualityLabeled: 'QualityLabeled',
+  /** Quality monitor: live AUC of the production version (binary). */
+  qualityAuc: 'QualityAuc',
+  /** Quality monitor: live RMSE of the production version (regression). */
+  qualityRmse: 'QualityRmse',
+  /** Quality monitor: 1 when a floor or drop check was breached, else 0 (only with enough outcomes). */
+  qualityDegraded: 'QualityDegraded',
+  /** Quality monitor: 1 when it rolled production back, else 0. */
+  qualityRollback: 'QualityRollback',
 } as const;
 export const MODEL_DIMENSION = 'Model';

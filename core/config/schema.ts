@@ -175,6 +175,83 @@ const driftSchema = z
   })
   .describe('Drift monitoring of captured traffic against the training reference.');
 
+const qualitySchema = z
+  .object({
+    schedule: schedule('quality.schedule')
+      .default('rate(1 day)')
+      .describe('How often outcomes are joined to predictions and model quality is measured.'),
+    windowHours: z
+      .number()
+      .int()
+      .min(1, { message: 'quality.windowHours must be at least 1' })
+      .max(24 * 90, { message: 'quality.windowHours must be at most 2160 (90 days)' })
+      .default(24 * 7)
+      .describe(
+        'Quality is measured on the predictions made in this many past hours that have an outcome by now; outcomes arrive late, so longer than the drift window.',
+      ),
+    lookbackDays: z
+      .number()
+      .int()
+      .min(1, { message: 'quality.lookbackDays must be at least 1' })
+      .max(365, { message: 'quality.lookbackDays must be at most 365' })
+      .default(30)
+      .describe(
+        'An outcome can still be joined to a prediction made this many days ago; older ones are counted as expired.',
+      ),
+    minLabeled: z
+      .number()
+      .int()
+      .min(1, { message: 'quality.minLabeled must be at least 1' })
+      .default(200)
+      .describe(
+        'Fewer predictions with an outcome than this in the window: the numbers are reported, nothing is acted on.',
+      ),
+    minAuc: z
+      .number()
+      .gt(0, { message: 'quality.minAuc must be between 0 and 1' })
+      .max(1, { message: 'quality.minAuc must be between 0 and 1' })
+      .optional()
+      .describe('Binary models: live AUC below this floor is a quality drop. Default: no floor.'),
+    maxRmse: z
+      .number()
+      .positive({ message: 'quality.maxRmse must be positive' })
+      .optional()
+      .describe('Regression models: live RMSE above this ceiling is a quality drop. Default: no ceiling.'),
+    maxAucDrop: z
+      .number()
+      .min(0, { message: 'quality.maxAucDrop must be 0 or more (AUC points, e.g. 0.05)' })
+      .default(0.05)
+      .describe("Binary models: live AUC more than this below the version's own validation AUC is a quality drop."),
+    maxRmseRise: z
+      .number()
+      .min(0, { message: 'quality.maxRmseRise must be 0 or more (a share, e.g. 0.25 for 25%)' })
+      .default(0.25)
+      .describe(
+        "Regression models: live RMSE more than this share above the version's own validation RMSE is a quality drop.",
+      ),
+    alert: z.boolean().default(true).describe('Publish an SNS alert on a quality drop or a rollback.'),
+    retrain: z.boolean().default(true).describe('Start a retraining run on a quality drop (behind the cooldown).'),
+    cooldownHours: z
+      .number()
+      .min(0)
+      .default(24)
+      .describe('After a quality-triggered retrain, no other one starts for this many hours.'),
+    rollbackOnRegression: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Roll production back to the previous version when the version promoted last measures worse on live outcomes than its predecessor did (both with at least minLabeled outcomes).',
+      ),
+    rollbackMargin: z
+      .number()
+      .min(0)
+      .default(0.01)
+      .describe(
+        'How much worse the new version must measure before a rollback: AUC points (binary) or a share of RMSE (regression).',
+      ),
+  })
+  .describe('Model quality on live outcomes (ground truth joined to predictions), and what a drop does.');
+
 const endpointSchema = z
   .object({
     auth: z
@@ -339,6 +416,7 @@ export const modelSchema = z
     gate: gateSchema.prefault({}),
     retrain: retrainSchema.prefault({}),
     drift: driftSchema.prefault({}),
+    quality: qualitySchema.prefault({}),
     endpoint: endpointSchema.prefault({}),
     predictions: predictionsSchema.prefault({}),
     streaming: streamingSchema.optional(),
@@ -397,6 +475,20 @@ export const modelSchema = z
         code: 'custom',
         path: ['predictions', 'idField'],
         message: `predictions.idField "${idField}" is listed in features: an id is never a feature, remove it from features`,
+      });
+    }
+    if (problemType === 'regression' && model.quality.minAuc !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quality', 'minAuc'],
+        message: 'quality.minAuc is a floor for binary models; a regression model takes quality.maxRmse',
+      });
+    }
+    if (problemType === 'binary' && model.quality.maxRmse !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quality', 'maxRmse'],
+        message: 'quality.maxRmse is a ceiling for regression models; a binary model takes quality.minAuc',
       });
     }
     if (model.endpoint.auth === 'NONE' && !model.endpoint.acknowledgePublicAccess) {

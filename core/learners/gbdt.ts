@@ -4,11 +4,13 @@
  * features binned once into <= 256 Uint8 bins, rows kept contiguous per node (see gbdt-histogram),
  * per-node gradient/hessian histograms built for the smaller child only (the sibling is parent minus
  * child), Float32 gradients summed in Float64, depth-wise growth, L2-regularised leaves,
- * early stopping on the validation set. Deterministic: no randomness (binning uses a stride sample),
- * every loop runs in a fixed order, so the same input gives byte-identical JSON. `input.seed` is
- * accepted for the learner contract but unused: nothing is sampled (no row or column subsampling).
+ * early stopping on the validation set, optional per-tree row and column subsampling.
+ * Deterministic: the only randomness is the subsampling, drawn on the main thread from `input.seed`
+ * (binning uses a stride sample), and every loop runs in a fixed order, so the same input and seed
+ * give byte-identical JSON whatever the thread count.
  */
 import { z } from 'zod';
+import { createRandom, type Random } from '../datasets/random';
 import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
@@ -33,6 +35,19 @@ export interface GbdtParams {
   /** Stop when the validation metric has not improved for this many rounds; 0 trains all rounds. @default 20 */
   readonly earlyStoppingRounds: number;
   /**
+   * Share of the training rows each tree learns from, in (0, 1]: before each tree every row is kept
+   * with this probability, drawn from the seed (XGBoost `subsample`). Unsampled rows add nothing
+   * to that tree's histograms, split gains or leaf values, but still move by its leaf values.
+   * 1 samples nothing. @default 1
+   */
+  readonly subsample: number;
+  /**
+   * Share of the splittable features (those with more than one bin) each tree may split on, in
+   * (0, 1]: at least one, drawn per tree from the seed (XGBoost `colsample_bytree`). 1 samples
+   * nothing. @default 1
+   */
+  readonly colsampleByTree: number;
+  /**
    * Threads partitioning rows and building histograms (1 or 2; the second is a worker thread,
    * started only for at least {@link MIN_ROWS_FOR_WORKER} rows). Never changes the model: every
    * node's rows are split into the same two halves, each summed in row order, whichever thread
@@ -54,6 +69,8 @@ export const GBDT_DEFAULTS: GbdtParams = {
   minSplitGain: 0,
   maxBins: 256,
   earlyStoppingRounds: 20,
+  subsample: 1,
+  colsampleByTree: 1,
   threads: 2,
 };
 
@@ -77,7 +94,15 @@ const paramsSchema = z.object({
   minSplitGain: z.number().min(0),
   maxBins: z.number().int().min(2).max(256),
   earlyStoppingRounds: z.number().int().min(0),
+  subsample: z.number().gt(0).max(1),
+  colsampleByTree: z.number().gt(0).max(1),
   threads: z.number().int().min(1).max(2),
+});
+
+/** Models trained before subsampling existed record neither share; they sampled nothing. */
+const storedParamsSchema = paramsSchema.extend({
+  subsample: paramsSchema.shape.subsample.default(1),
+  colsampleByTree: paramsSchema.shape.colsampleByTree.default(1),
 });
 
 export const gbdtModelJsonSchema = z.object({
@@ -86,7 +111,7 @@ export const gbdtModelJsonSchema = z.object({
   /** Starting margin: logit of the positive rate (binary) or the target mean (regression). */
   baseMargin: z.number(),
   featureNames: z.array(z.string()),
-  params: paramsSchema,
+  params: storedParamsSchema,
   /** Rounds kept (the best validation round, 1-based); equals trees.length. */
   bestIteration: z.number().int().min(0),
   /** Rounds actually trained before stopping. */
@@ -199,6 +224,62 @@ interface PendingSplit {
 }
 
 /**
+ * Draws each tree's column and row sample from one seeded stream on the main thread, columns
+ * first, so the trees depend on the seed and never on which thread sums which rows.
+ */
+class TreeSampler {
+  /** 1 where the current tree may split on the feature. */
+  readonly allowedFeatures: Uint8Array;
+  private readonly random: Random;
+  private readonly splittable: number[] = [];
+  private readonly sampledFeatureCount: number;
+
+  constructor(
+    binOffsets: Int32Array,
+    private readonly params: Pick<GbdtParams, 'subsample' | 'colsampleByTree'>,
+    seed: number,
+  ) {
+    const featureCount = binOffsets.length - 1;
+    this.allowedFeatures = new Uint8Array(featureCount).fill(1);
+    for (let f = 0; f < featureCount; f++) if (binOffsets[f + 1] - binOffsets[f] > 1) this.splittable.push(f);
+    // Truncated, as XGBoost does, but never below one feature.
+    this.sampledFeatureCount = Math.max(1, Math.floor(params.colsampleByTree * this.splittable.length));
+    this.random = createRandom(seed);
+  }
+
+  /** Picks the next tree's features, then zeroes the gradients of the rows it leaves out. */
+  nextTree(store: RowStore): void {
+    if (this.params.colsampleByTree < 1) this.sampleColumns();
+    if (this.params.subsample < 1) this.sampleRows(store);
+  }
+
+  private sampleColumns(): void {
+    const { splittable, random, allowedFeatures } = this;
+    allowedFeatures.fill(0);
+    // Partial Fisher-Yates: the first sampledFeatureCount entries become a uniform sample.
+    for (let i = 0; i < this.sampledFeatureCount; i++) {
+      const j = i + Math.floor(random.next() * (splittable.length - i));
+      [splittable[i], splittable[j]] = [splittable[j], splittable[i]];
+      allowedFeatures[splittable[i]] = 1;
+    }
+  }
+
+  /** A row with zero gradient and hessian adds nothing to any histogram, so the tree never sees it. */
+  private sampleRows(store: RowStore): void {
+    const { subsample } = this.params;
+    const { random } = this;
+    const { stride, gradientOffset, rowCount } = store;
+    const gradients = store.gradients;
+    for (let r = 0, p = gradientOffset; r < rowCount; r++, p += stride) {
+      if (random.next() >= subsample) {
+        gradients[p] = 0;
+        gradients[p + 1] = 0;
+      }
+    }
+  }
+}
+
+/**
  * Grows trees depth-wise. Per level: find every node's best split, then partition all splitting
  * nodes' rows into the other buffer in one batch (so a worker thread can share the work) and sum
  * each smaller child's histogram over its now contiguous rows, then derive each sibling as parent
@@ -207,6 +288,7 @@ interface PendingSplit {
  */
 class TreeGrower {
   private readonly store: RowStore;
+  private readonly sampler: TreeSampler | undefined;
 
   /** Node values of the last tree grown, added to the margins when the next one starts. */
   private lastTreeValues: readonly number[] = [0];
@@ -216,8 +298,10 @@ class TreeGrower {
   constructor(
     private readonly binned: BinnedMatrix,
     private readonly params: GbdtParams,
-    options: { task: Task; target: Float64Array; baseMargin: number; threads: number },
+    options: { task: Task; target: Float64Array; baseMargin: number; threads: number; seed: number },
   ) {
+    const samples = params.subsample < 1 || params.colsampleByTree < 1;
+    this.sampler = samples ? new TreeSampler(binned.binOffsets, params, options.seed) : undefined;
     this.store = new RowStore({
       columns: binned.bins,
       rowCount: options.target.length,
@@ -241,9 +325,11 @@ class TreeGrower {
     if (sumH < 2 * minChildWeight) return undefined;
     const histogram = this.store.view(slot);
     const parentScore = (sumG * sumG) / (sumH + lambda);
+    const allowed = this.sampler?.allowedFeatures;
     let best: Split | undefined;
     let bestGain = Math.max(minSplitGain, MIN_GAIN);
     for (let f = 0; f + 1 < binOffsets.length; f++) {
+      if (allowed && allowed[f] === 0) continue;
       const first = binOffsets[f];
       const last = binOffsets[f + 1] - 1;
       let leftG = 0;
@@ -288,13 +374,16 @@ class TreeGrower {
       tree.value.push(0);
       return tree.feature.length - 1;
     };
-    const leafValue = (sumG: number, sumH: number) => (-learningRate * sumG) / (sumH + lambda);
+    // With lambda 0, a node of only unsampled rows has no hessian at all: it gets no value.
+    const leafValue = (sumG: number, sumH: number) =>
+      sumH + lambda > 0 ? (-learningRate * sumG) / (sumH + lambda) : 0;
     const makeLeaf = (node: GrowingNode) => {
       tree.value[node.id] = leafValue(node.sumG, node.sumH);
       store.addTask(TASK_LEAF, node.start, node.end, 0, 0, node.id, 0);
       store.releaseSlot(node.slot);
     };
 
+    this.sampler?.nextTree(store);
     const rootSlot = store.takeSlot();
     const rootPartner = store.takeSlot();
     store.addTask(TASK_HISTOGRAM, 0, rowCount, 0, 0, rootSlot, rootPartner);
@@ -441,7 +530,7 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
   const validationMargins = new Float64Array(validation.rowCount).fill(baseMargin);
   const validationBins = binWithCuts(validation, binned.cuts);
   const threads = train.rowCount >= MIN_ROWS_FOR_WORKER ? resolved.threads : 1;
-  const grower = new TreeGrower(binned, resolved, { task, target: trainTarget, baseMargin, threads });
+  const grower = new TreeGrower(binned, resolved, { task, target: trainTarget, baseMargin, threads, seed: input.seed });
   const metricName = task === 'binary' ? 'logloss' : 'rmse';
   const hasValidation = validation.rowCount > 0;
 

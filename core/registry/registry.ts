@@ -110,6 +110,12 @@ export interface AliasMoveResult {
 export interface RollbackOptions extends MoveOptions {
   /** Version to roll back to. @default - the production version before the current one */
   readonly to?: number;
+  /**
+   * Compare-and-swap on what the caller decided from: roll back only while production still
+   * points to this version; otherwise RegistryError 'superseded' (a monitor that measured version
+   * n must not roll back a version promoted since). @default - the version production points to now
+   */
+  readonly expectedVersion?: number;
 }
 
 export interface AliasedVersion {
@@ -366,6 +372,12 @@ export class ModelRegistry {
     const current = await this.resolveAlias(model, PRODUCTION_ALIAS);
     if (!current) {
       throw new RegistryError('no-rollback-target', `cannot roll back ${model}: it has no production version yet`);
+    }
+    if (options.expectedVersion !== undefined && current.version !== options.expectedVersion) {
+      throw new RegistryError(
+        'superseded',
+        `cannot roll back ${model} from version ${options.expectedVersion}: production moved to version ${current.version} since`,
+      );
     }
     const target = options.to ?? (await this.previousProductionVersion(model, []));
     if (target === null) {

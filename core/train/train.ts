@@ -252,6 +252,7 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
       selection: {
         method: selection.method,
         folds: folds.length,
+        repeats: selection.repeats,
         rows: refitRows.length,
         truncated: search.truncated,
         chosen: search.best,

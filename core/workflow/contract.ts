@@ -19,7 +19,7 @@ export const STATES_PAYLOAD_LIMIT_BYTES = 262_144;
 export const NAME_CHARS_IN_STATE = 128;
 
 export const triggerSchema = z.object({
-  kind: z.enum(['upload', 'drift', 'schedule', 'manual']),
+  kind: z.enum(['upload', 'drift', 'quality', 'schedule', 'manual']),
   /** Raw-zone keys that caused an upload trigger (de-duplicated burst): at most NAMES_IN_STATE, oldest first. */
   objects: z.array(z.string()).max(NAMES_IN_STATE).default([]),
   /** How many keys the burst had in all. @default - objects.length */
@@ -39,7 +39,7 @@ export const triggerManifestSchema = z.object({
 });
 export type TriggerManifest = z.infer<typeof triggerManifestSchema>;
 
-/** Execution input: what EventBridge, the drift monitor, a cron rule or `mlops retrain` start the state machine with. */
+/** Execution input: what EventBridge, the drift and quality monitors, a cron rule or `mlops retrain` start the state machine with. */
 export const executionInputSchema = z.object({
   model: z.string(),
   trigger: triggerSchema,

@@ -8,6 +8,7 @@ import { ModelRegistry } from '../../core/registry/registry';
 import { writeJson } from '../../core/storage/json';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { driftReportHtmlKey, driftReportJsonKey } from '../../core/workflow/layout';
+import { reportIdFor } from '../shared/monitor-event';
 import { type DriftAlert, driftAlert, summaryLine, topDriftedColumns } from './alert';
 import { type CapturedTraffic, readCapturedTraffic, windowEndingAt } from './capture-window';
 import type { DriftCheckRequest } from './event';
@@ -15,13 +16,7 @@ import { writeLatestPointer } from './latest';
 import type { DriftMetric } from './metrics';
 import { driftMetrics } from './metrics';
 import { driftOptionsFromConfig } from './options';
-import {
-  describeRetrain,
-  type RetrainOutcome,
-  retrainReason,
-  type StartRetrain,
-  startRetrainWithCooldown,
-} from './retrain';
+import { describeRetrain, type RetrainOutcome, retrainReason, type StartRetrain, startDriftRetrain } from './retrain';
 
 /**
  * The scheduled drift check of one model (see README.md): captured traffic of the window vs the
@@ -76,14 +71,6 @@ export interface DriftCheckSummary {
   readonly alerted: boolean;
   readonly retrain: RetrainOutcome;
   readonly notes: readonly string[];
-}
-
-/** A sortable folder name for one check: its window end to the second, e.g. 20261129T100000Z. */
-export function reportIdFor(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -203,7 +190,7 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
       retrain = { status: 'not-configured', reason };
       log('warn', `drift retrain ${describeRetrain(retrain)}`, { reason });
     } else {
-      retrain = await startRetrainWithCooldown(deps.monitoring, model.drift.cooldownHours, deps.startRetrain, {
+      retrain = await startDriftRetrain(deps.monitoring, model.drift.cooldownHours, deps.startRetrain, {
         model: name,
         at,
         executionName: `drift-${reportId}`,

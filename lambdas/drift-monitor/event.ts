@@ -1,48 +1,9 @@
-import { z } from 'zod';
+import { type MonitorRequest, parseMonitorEvent } from '../shared/monitor-event';
 
-/** The drift monitor's input: a scheduled event or an on-demand request, parsed into one shape. */
+/** The drift monitor's input: a scheduled event or an on-demand request (lambdas/shared/monitor-event.ts). */
 
-const MAX_WINDOW_HOURS = 24 * 90;
+export { MonitorInputError as DriftMonitorInputError, onDemandEventSchema } from '../shared/monitor-event';
 
-/** `mlops drift run <model>` (and any on-demand invoke) sends this; every field is optional. */
-export const onDemandEventSchema = z.strictObject({
-  windowHours: z.number().int().min(1).max(MAX_WINDOW_HOURS).optional(),
-  /** Start a retrain even inside the cooldown (the policy must still call for one). */
-  force: z.boolean().optional(),
-});
+export type DriftCheckRequest = MonitorRequest;
 
-/** What an EventBridge schedule delivers; its `time` is the end of the window, so a retried event checks the same window. */
-const scheduledEventSchema = z.looseObject({
-  'detail-type': z.literal('Scheduled Event'),
-  id: z.string().optional(),
-  time: z.iso.datetime(),
-});
-
-export interface DriftCheckRequest {
-  readonly trigger: 'schedule' | 'on-demand';
-  /** End of the window; absent: now. */
-  readonly at?: Date;
-  readonly windowHours?: number;
-  readonly force: boolean;
-}
-
-export class DriftMonitorInputError extends Error {
-  override readonly name = 'DriftMonitorInputError';
-}
-
-export function parseDriftCheckEvent(event: unknown): DriftCheckRequest {
-  const scheduled = scheduledEventSchema.safeParse(event);
-  if (scheduled.success) return { trigger: 'schedule', at: new Date(scheduled.data.time), force: false };
-  const onDemand = onDemandEventSchema.safeParse(event ?? {});
-  if (onDemand.success) {
-    return { trigger: 'on-demand', windowHours: onDemand.data.windowHours, force: onDemand.data.force ?? false };
-  }
-  const problems = onDemand.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-  throw new DriftMonitorInputError(
-    `drift-monitor expects an EventBridge "Scheduled Event" or {"windowHours"?: 1..${MAX_WINDOW_HOURS}, "force"?: boolean}; ` +
-      `received ${JSON.stringify(event)?.slice(0, 200)} (${problems})`,
-  );
-}
+export const parseDriftCheckEvent = (event: unknown): DriftCheckRequest => parseMonitorEvent(event, 'drift-monitor');

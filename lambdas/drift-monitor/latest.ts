@@ -1,31 +1,12 @@
-import { z } from 'zod';
-import { type UpdateDecision, updateJsonObject } from '../../core/storage/conditional-update';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { driftLatestKey } from '../../core/workflow/layout';
+import { type LatestPointer, writeLatestPointer as writePointer } from '../shared/latest-pointer';
 
-/** drift/<model>/latest.json: the pointer to a model's newest report, written compare-and-swap. */
+/** drift/<model>/latest.json: the pointer to a model's newest drift report (lambdas/shared/latest-pointer.ts). */
+
+export { type LatestPointer, latestPointerSchema } from '../shared/latest-pointer';
 
 export const latestReportKey = driftLatestKey;
 
-export const latestPointerSchema = z.looseObject({
-  model: z.string(),
-  generatedAt: z.string(),
-  status: z.string(),
-  reportKey: z.string(),
-  htmlKey: z.string(),
-});
-export type LatestPointer = z.infer<typeof latestPointerSchema>;
-
-/** Writes the pointer unless a newer check already did; conditional, so the newest always wins. */
-export function writeLatestPointer(store: ObjectStore, pointer: LatestPointer, maxAttempts = 5): Promise<boolean> {
-  return updateJsonObject(
-    store,
-    latestReportKey(pointer.model),
-    latestPointerSchema,
-    (current): UpdateDecision<LatestPointer, boolean> =>
-      current && current.value.generatedAt > pointer.generatedAt
-        ? { done: false }
-        : { write: pointer, onWritten: () => true },
-    { what: `pointing drift/${pointer.model}/latest.json at the newest report`, maxAttempts },
-  );
-}
+export const writeLatestPointer = (store: ObjectStore, pointer: LatestPointer, maxAttempts = 5): Promise<boolean> =>
+  writePointer(store, latestReportKey(pointer.model), pointer, maxAttempts);

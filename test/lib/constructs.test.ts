@@ -262,7 +262,7 @@ describe('Lambda functions (MlopsFunction)', () => {
 
   test('every platform function runs Node 24 on arm64 with X-Ray tracing and its own log group', () => {
     const functions = ours(churn);
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -665,6 +665,83 @@ describe('DriftMonitor', () => {
     expect(optedOut.template.toJSON().Resources[fn].Properties.Environment.Variables).not.toHaveProperty(
       RUNTIME_ENV.stateMachineArn,
     );
+  });
+});
+
+describe('QualityMonitor', () => {
+  test('runs the quality function on the configured schedule', () => {
+    const fn = churn.logicalId(model(churn, 'churn').qualityMonitor.function.function);
+    churn.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] } })],
+    });
+  });
+
+  test('alarms on a quality drop and on a rollback in the Mlops namespace', () => {
+    for (const metricName of ['QualityDegraded', 'QualityRollback']) {
+      churn.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Mlops',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'Model', Value: 'churn' }],
+      });
+    }
+  });
+
+  test("reads only the model's logs, uploads and registry, writes its join and reports, starts its workflow", () => {
+    const { qualityMonitor, workflow } = model(churn, 'churn');
+    const role = churn.logicalId(qualityMonitor.function.role);
+    const artifacts = churn.logicalId(churn.stack.dataLake.artifacts);
+    const monitoring = churn.logicalId(churn.stack.dataLake.monitoring);
+    const raw = churn.logicalId(churn.stack.dataLake.raw);
+    expect(objectGrants(churn.template, role)).toEqual([
+      `s3:DeleteObject on ${monitoring}.Arn/ground-truth/churn/*`,
+      `s3:GetObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/actuals/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/ground-truth/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/joined/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/predictions/churn/*`,
+      `s3:GetObject on ${monitoring}.Arn/quality/churn/*`,
+      `s3:GetObject on ${raw}.Arn/feedback/churn/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+      `s3:ListBucket on ${raw}.Arn`,
+      `s3:PutObject on ${monitoring}.Arn/ground-truth/churn/*`,
+      `s3:PutObject on ${monitoring}.Arn/joined/churn/*`,
+      `s3:PutObject on ${monitoring}.Arn/quality/churn/*`,
+    ]);
+    const others = statementsOf(churn.template, role)
+      .filter((statement) => actionsOf(statement).some((action) => /^(sns|states|cloudwatch|events):/.test(action)))
+      .map((statement) => `${actionsOf(statement).join()} on ${flatten(statement.Resource)}`)
+      .sort();
+    expect(others).toEqual([
+      `sns:Publish on ${churn.logicalId(qualityMonitor.alertTopic)}`,
+      `states:StartExecution on ${churn.logicalId(workflow.stateMachine)}`,
+    ]);
+  });
+
+  test('may write the registry only when quality.rollbackOnRegression is on', () => {
+    const rollback = synth(
+      parseConfig(
+        {
+          project: 'rollback',
+          models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', quality: { rollbackOnRegression: true } }],
+        },
+        'test: rollback',
+      ),
+    );
+    const registryWrites = (synthesized: Synthesized) =>
+      objectGrants(
+        synthesized.template,
+        synthesized.logicalId(model(synthesized, 'churn').qualityMonitor.function.role),
+      ).filter((grant) => grant.startsWith('s3:PutObject') && grant.includes('/registry/'));
+    expect(registryWrites(churn)).toEqual([]);
+    expect(registryWrites(rollback)).toEqual([
+      `s3:PutObject on ${rollback.logicalId(rollback.stack.dataLake.artifacts)}.Arn/registry/churn/*`,
+    ]);
   });
 });
 

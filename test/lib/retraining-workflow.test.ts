@@ -171,6 +171,7 @@ test('lists every function the local platform hosts, with its resolved environme
       'drift-monitor:churn',
       'evaluate-model:churn',
       'inference:churn',
+      'quality-monitor:churn',
       'record-failure:churn',
       'register-model:churn',
       'retrain-trigger',

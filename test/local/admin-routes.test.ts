@@ -8,11 +8,14 @@ function request(method: string, rawPath: string, body?: string): FunctionUrlEve
   return { rawPath, body, requestContext: { http: { method } } } as unknown as FunctionUrlEvent;
 }
 
-function route(runDrift: (model: string, windowHours?: number) => Promise<unknown>) {
+type Monitor = (model: string, windowHours?: number) => Promise<unknown>;
+
+function route(runDrift: Monitor, runQuality: Monitor = async () => ({ status: 'quality' })) {
   return createAdminRoute({
     config,
     streamScorer: () => ({ invoke: async () => ({}) as never }),
     runDrift,
+    runQuality,
   });
 }
 
@@ -54,5 +57,19 @@ describe('createAdminRoute', () => {
     })(request('POST', '/drift/churn'));
 
     expect(response).toEqual({ statusCode: 500, body: '{"error":{"message":"no production model"}}' });
+  });
+
+  it('runs the quality monitor for POST quality/<model>, with the window of the body', async () => {
+    const calls: Array<[string, number | undefined]> = [];
+    const response = await route(
+      async () => ({ status: 'drift' }),
+      async (model, windowHours) => {
+        calls.push([model, windowHours]);
+        return { status: 'ok' };
+      },
+    )(request('POST', '/quality/churn', '{"windowHours":48}'));
+
+    expect(calls).toEqual([['churn', 48]]);
+    expect(response).toEqual({ statusCode: 200, body: '{"status":"ok"}' });
   });
 });

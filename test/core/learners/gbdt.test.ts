@@ -296,3 +296,101 @@ describe('invalid input', () => {
     expect(() => gbdtFromJson(model.json, [{ name: 'x', kind: 'numeric' }])).toThrow('trained on features [x, y]');
   });
 });
+
+describe('row and column subsampling', () => {
+  const train = xorProblem(2000, 11);
+  const validation = xorProblem(500, 12);
+  const sampled = { ...SMALL, subsample: 0.7, colsampleByTree: 0.5 };
+
+  it('grows the same trees for the same seed', () => {
+    // Given two trainings with the same data, settings and seed
+    const first = trainGbdt(trainInput('binary', train, validation, 3), sampled);
+    const second = trainGbdt(trainInput('binary', train, validation, 3), sampled);
+    // Then the JSON is byte-identical
+    expect(JSON.stringify(second.json)).toBe(JSON.stringify(first.json));
+  });
+
+  it('grows different trees for a different seed', () => {
+    const first = trainGbdt(trainInput('binary', train, validation, 3), sampled);
+    const other = trainGbdt(trainInput('binary', train, validation, 4), sampled);
+    expect(JSON.stringify(other.json.trees)).not.toBe(JSON.stringify(first.json.trees));
+  });
+
+  it('changes the trees when subsample is below 1, and learns from the sampled rows', () => {
+    // Given the same seed with and without row subsampling
+    const full = trainGbdt(trainInput('binary', train, validation, 3), SMALL);
+    const half = trainGbdt(trainInput('binary', train, validation, 3), { ...SMALL, subsample: 0.5 });
+    // Then the first tree already differs (its leaves sum half the rows' gradients), and the model still learns
+    expect(half.json.trees[0].value).not.toEqual(full.json.trees[0].value);
+    expect(auc(half.predictMatrix(validation.matrix), validation.target)).toBeGreaterThan(0.9);
+  });
+
+  it('splits each tree only on its sampled features', () => {
+    // Given four features of which each tree may use one (colsampleByTree 0.25 of 4)
+    const features: FeatureInfo[] = ['a', 'b', 'c', 'd'].map((name) => ({ name, kind: 'numeric' }));
+    const make = (seed: number) =>
+      makeProblem(
+        features,
+        1000,
+        seed,
+        (u) => [u(), u(), u(), u()],
+        ([a, b, c, d], u) => (a + b + c + d + u() > 2.5 ? 1 : 0),
+      );
+    const model = trainGbdt(trainInput('binary', make(1), make(2), 5), { ...SMALL, colsampleByTree: 0.25 });
+    // Then every tree splits on one feature only, and not always the same one
+    const featuresPerTree = model.json.trees.map((tree) => new Set(tree.feature.filter((f) => f >= 0)));
+    expect(featuresPerTree.every((used) => used.size <= 1)).toBe(true);
+    expect(new Set(featuresPerTree.flatMap((used) => [...used])).size).toBeGreaterThan(1);
+  });
+
+  it('grows the same sampled trees with one thread and with two', () => {
+    // Given enough rows for the worker thread, trained with one thread and with two
+    const data = xorProblem(MIN_ROWS_FOR_WORKER + 1001, 5);
+    const params = { nEstimators: 6, maxDepth: 5, earlyStoppingRounds: 0, subsample: 0.6, colsampleByTree: 0.5 };
+    const single = trainGbdt(trainInput('binary', data, data), { ...params, threads: 1 });
+    const parallel = trainGbdt(trainInput('binary', data, data), { ...params, threads: 2 });
+    // Then the trees are identical
+    expect(JSON.stringify(parallel.json.trees)).toBe(JSON.stringify(single.json.trees));
+  });
+
+  it('leaves the trees unchanged when both shares are 1, whatever the seed', () => {
+    const one = trainGbdt(trainInput('binary', train, validation, 3), { ...SMALL, subsample: 1, colsampleByTree: 1 });
+    const other = trainGbdt(trainInput('binary', train, validation, 99), SMALL);
+    expect(JSON.stringify(one.json)).toBe(JSON.stringify(other.json));
+  });
+
+  it('gives no leaf a non-finite value when lambda is 0 and a node samples no rows', () => {
+    // Given 3 rows, a 1% sample (so most trees see no row at all) and no L2 penalty
+    const tiny = xorProblem(3, 8);
+    const model = trainGbdt(trainInput('binary', tiny, tiny), {
+      nEstimators: 10,
+      earlyStoppingRounds: 0,
+      subsample: 0.01,
+      lambda: 0,
+      minChildWeight: 0,
+    });
+    expect(model.json.trees.flatMap((tree) => tree.value).every(Number.isFinite)).toBe(true);
+  });
+
+  it('loads a model recorded before subsampling existed as one that sampled nothing', () => {
+    const model = trainGbdt(trainInput('binary', train, validation), { nEstimators: 3 });
+    const { subsample: _s, colsampleByTree: _c, ...olderParams } = model.json.params;
+    const rebuilt = gbdtFromJson({ ...model.json, params: olderParams }, model.features);
+    expect(rebuilt.json.params).toMatchObject({ subsample: 1, colsampleByTree: 1 });
+    expect(Array.from(rebuilt.predictMatrix(validation.matrix))).toEqual(
+      Array.from(model.predictMatrix(validation.matrix)),
+    );
+  });
+
+  it.each([
+    ['subsample', 0],
+    ['subsample', 1.5],
+    ['colsampleByTree', 0],
+    ['colsampleByTree', -0.2],
+  ])('rejects %s=%s, naming the parameter', (name, value) => {
+    const data = xorProblem(20, 1);
+    expect(() => trainGbdt(trainInput('binary', data, data), { [name]: value })).toThrow(
+      `gbdt: parameter ${name}=${value} is invalid`,
+    );
+  });
+});

@@ -312,6 +312,18 @@ describe('rollback', () => {
     expect(result.record).toMatchObject({ version: 2, kind: 'rollback' });
   });
 
+  it('refuses to roll back a version other than the one the caller decided from (compare-and-swap)', async () => {
+    // given a monitor measured version 2, then version 3 was promoted
+    const { registry, register } = setup();
+    await registerMany(register, 3);
+    for (const version of [1, 2, 3]) await registry.promote('churn', version);
+    // when it rolls back expecting version 2
+    const attempt = registry.rollback('churn', { to: 1, expectedVersion: 2 });
+    // then nothing moves
+    await expect(attempt).rejects.toMatchObject({ code: 'superseded' });
+    expect((await registry.resolveAlias('churn', 'production'))?.version).toBe(3);
+  });
+
   it('fails clearly when production has no earlier version', async () => {
     // given
     const { registry, register } = setup();

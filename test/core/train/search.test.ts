@@ -1,4 +1,6 @@
+import { trainGbdt } from '../../../core/learners/gbdt';
 import { GBDT_GRID, LINEAR_L2_GRID, runSearch, searchOrder } from '../../../core/train/search';
+import { trainInput, xorProblem } from '../learners/helpers';
 
 describe('searchOrder', () => {
   it('tries each learner defaults first, then the linear grid, then the GBDT grid', () => {
@@ -9,6 +11,15 @@ describe('searchOrder', () => {
     ]);
     expect(order.slice(2, 1 + LINEAR_L2_GRID.length).every((c) => c.learner === 'linear')).toBe(true);
     expect(order.slice(1 + LINEAR_L2_GRID.length).map((c) => c.settings)).toEqual(GBDT_GRID.slice(1));
+  });
+
+  it('lists only GBDT settings the learner accepts, row and column subsampling among them', () => {
+    const data = xorProblem(200, 1);
+    for (const settings of GBDT_GRID) {
+      expect(() => trainGbdt(trainInput('binary', data, data), { ...settings, nEstimators: 2 })).not.toThrow();
+    }
+    expect(GBDT_GRID.some((settings) => Number(settings.subsample) < 1)).toBe(true);
+    expect(GBDT_GRID.some((settings) => Number(settings.colsampleByTree) < 1)).toBe(true);
   });
 
   it('does not search a learner the user gave settings for', () => {

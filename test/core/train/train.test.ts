@@ -10,6 +10,7 @@ import { generateChurn } from '../../../core/datasets/churn';
 import { auc, logLoss } from '../../../core/metrics';
 import { encodeTarget } from '../../../core/schema/target';
 import { InputError, Scorer } from '../../../core/score/scorer';
+import { GBDT_GRID } from '../../../core/train/search';
 import { splitRows } from '../../../core/train/split';
 import { trainModel } from '../../../core/train/train';
 
@@ -186,17 +187,28 @@ describe('refit and selection', () => {
     const trees = (kept.model.json as { trees: unknown[] }).trees.length;
     // k-fold trains on 4/5 of the refit rows, so the refit grows about 5/4 as many trees.
     expect(Math.abs(trees - foldTrees * 1.25)).toBeLessThanOrEqual(1.5);
-    expect(chosen.iterations).not.toContain(trees);
+    expect(trees).not.toBe(Math.round(foldTrees));
   });
 
-  it('selects by 5-fold cross-validation below 5,000 rows and records each fold score', () => {
+  it('selects by 5-fold cross-validation over 3 shuffles below 1,000 rows and records each fold score', () => {
     const selection = kept.metrics.selection!;
-    expect(selection).toMatchObject({ method: 'k-fold', folds: 5, rows: kept.data.refitRows, truncated: false });
+    expect(selection).toMatchObject({
+      method: 'k-fold',
+      folds: 15,
+      repeats: 3,
+      rows: kept.data.refitRows,
+      truncated: false,
+    });
     for (const candidate of selection.evaluated) {
-      expect(candidate.foldValues).toHaveLength(5);
-      const mean = candidate.foldValues.reduce((a, b) => a + b, 0) / 5;
+      expect(candidate.foldValues).toHaveLength(15);
+      const mean = candidate.foldValues.reduce((a, b) => a + b, 0) / 15;
       expect(candidate.value).toBeCloseTo(mean, 12);
     }
+  });
+
+  it('uses one 5-fold partition from 1,000 to 5,000 selection rows', () => {
+    expect(artifact.data.refitRows).toBeGreaterThanOrEqual(1_000);
+    expect(artifact.metrics.selection).toMatchObject({ method: 'k-fold', folds: 5, repeats: 1 });
   });
 
   it('searches linear L2 strengths and gives the same bytes for the same data, seed and a generous budget', () => {
@@ -205,6 +217,21 @@ describe('refit and selection', () => {
     expect(run()).toBe(first);
     const l2s = parseArtifact(first).metrics.selection!.evaluated.map((c) => c.settings.l2);
     expect(l2s).toEqual([1e-4, 1e-3, 1e-2, 1e-5, 1e-1, 1]);
+  });
+
+  it('searches the GBDT grid, subsampled settings included, and gives the same bytes for the same data and seed', () => {
+    // Given the whole GBDT grid under a generous budget, trained twice on a few hundred rows
+    const rows = takeRows(
+      small,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+    const run = () => serializeArtifact(trainModel(rows, { ...options, learner: 'gbdt', timeBudgetSeconds: 1e6 }));
+    const first = run();
+    // Then the artifacts are byte-identical and every grid setting was evaluated
+    expect(run()).toBe(first);
+    const evaluated = parseArtifact(first).metrics.selection!.evaluated.map((c) => c.settings);
+    expect(evaluated).toEqual(GBDT_GRID);
+    expect(evaluated.some((settings) => Number(settings.subsample) < 1)).toBe(true);
   });
 
   it('records which candidates a short budget let it evaluate', () => {

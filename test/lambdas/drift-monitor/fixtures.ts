@@ -7,12 +7,11 @@ import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import type { ObjectStore } from '../../../core/storage/object-store';
 import { trainModel } from '../../../core/train/train';
-import type { ExecutionInput } from '../../../core/workflow/contract';
 import { captureKey } from '../../../core/workflow/layout';
 import type { DriftAlert } from '../../../lambdas/drift-monitor/alert';
-import type { DriftMonitorDeps } from '../../../lambdas/drift-monitor/check';
 import type { DriftMetric } from '../../../lambdas/drift-monitor/metrics';
 import type { CaptureRecord } from '../../../lambdas/inference/capture';
+import { type MonitorRecorders, monitorRecorders } from '../../support/monitor-ports';
 
 export const MODEL = 'churn';
 /** The end of every test window: a scheduled run at noon. */
@@ -121,38 +120,7 @@ export async function writeCaptures(
 }
 
 /** Ports that record what the check asked of SNS, Step Functions and CloudWatch. */
-export interface Recorders {
-  readonly alerts: DriftAlert[];
-  readonly starts: Array<{ name: string; input: ExecutionInput }>;
-  readonly metrics: DriftMetric[][];
-  readonly ports: Pick<DriftMonitorDeps, 'publishAlert' | 'publishMetrics' | 'startRetrain'>;
-}
+export type Recorders = MonitorRecorders<DriftAlert, DriftMetric>;
 
-/** Step Functions semantics for names: a name already used starts nothing new and answers the same ARN. */
-export function recorders(options: { failStart?: () => boolean } = {}): Recorders {
-  const alerts: DriftAlert[] = [];
-  const starts: Array<{ name: string; input: ExecutionInput }> = [];
-  const metrics: DriftMetric[][] = [];
-  const names = new Set<string>();
-  return {
-    alerts,
-    starts,
-    metrics,
-    ports: {
-      publishAlert: async (alert) => {
-        alerts.push(alert);
-      },
-      publishMetrics: (list) => {
-        metrics.push([...list]);
-      },
-      startRetrain: async (name, input) => {
-        if (options.failStart?.()) throw new Error('ServiceUnavailable: Step Functions is down');
-        if (!names.has(name)) {
-          names.add(name);
-          starts.push({ name, input });
-        }
-        return { executionArn: `arn:aws:states:us-east-1:000000000000:execution:churn-retraining:${name}` };
-      },
-    },
-  };
-}
+export const recorders = (options: { failStart?: () => boolean } = {}): Recorders =>
+  monitorRecorders<DriftAlert, DriftMetric>(options);

@@ -10,6 +10,7 @@ import { executionInputSchema } from '../../../core/workflow/contract';
 import { ZONE_ENV } from '../../../core/workflow/layout';
 import { createDriftMonitorHandler, driftMonitorDepsFromEnv } from '../../../lambdas/drift-monitor/handler';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
+import { capturingEmf, recordingClient } from '../../support/monitor-ports';
 import { driftModel, MODEL, NOW, publishProduction, STATE_MACHINE_ARN, trafficRows, writeCaptures } from './fixtures';
 
 /**
@@ -55,18 +56,6 @@ afterAll(async () => {
   await harness.stop();
 });
 
-function recordingClient<C extends SNSClient | SFNClient>(
-  client: C,
-  answer: (input: Record<string, unknown>) => unknown,
-) {
-  const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
-  client.send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push({ command: command.constructor.name, input: command.input });
-    return answer(command.input);
-  }) as unknown as C['send'];
-  return sent;
-}
-
 function deployed(envOverrides: Record<string, string | undefined> = {}) {
   const env: NodeJS.ProcessEnv = {
     [RUNTIME_ENV.modelConfig]: modelConfigToEnv(driftModel()),
@@ -92,21 +81,8 @@ function deployed(envOverrides: Record<string, string | undefined> = {}) {
   return { handler, published, started };
 }
 
-/** Runs the handler and collects the EMF documents Powertools writes to stdout. */
-async function invokeCapturingEmf(handler: ReturnType<typeof deployed>['handler'], event: unknown) {
-  const emf: Array<Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<Record<string, unknown>> } }> = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) {
-      if (line.includes('"_aws"')) emf.push(JSON.parse(line));
-    }
-    return true;
-  });
-  try {
-    return { result: await handler(event, context), emf };
-  } finally {
-    write.mockRestore();
-  }
-}
+const invokeCapturingEmf = (handler: ReturnType<typeof deployed>['handler'], event: unknown) =>
+  capturingEmf(() => handler(event, context));
 
 describe('drift-monitor handler over the local S3 endpoint', () => {
   it('checks the window, writes the report pair, emits Model-dimension metrics, alerts and starts a retrain', async () => {
