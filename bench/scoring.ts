@@ -1,7 +1,8 @@
 /**
  * Batch and streaming scoring throughput on this machine, with the same Scorer as the endpoint:
  * - batch: `scoreCsvStream` over an N-row churn CSV fed in 1 MiB pieces (chunked parse, type
- *   checks, scoring, CSV output with the input columns), against the whole-file baseline
+ *   checks, scoring, ids of ours, CSV output with the input columns, every row recorded in the
+ *   prediction log's batches, put to a store that counts and drops them), against the whole-file baseline
  *   `parseCsv` + `Scorer.scoreTable` (no output written);
  * - stream: `scoreStreamBatch` on Kinesis-shaped batches of 100 JSON records (base64 decode, JSON
  *   parse, checkRecords, scoreRecord), sinks in memory: the per-record cost the handler controls.
@@ -13,8 +14,11 @@ import { serializeArtifact } from '../core/artifact/format';
 import { formatCsv, parseCsv } from '../core/data/csv';
 import { type DataTable, takeRows } from '../core/data/table';
 import { CHURN_TARGET, generateChurn } from '../core/datasets/churn';
+import { PredictionBatches } from '../core/ground-truth/prediction-log';
 import { scoreCsvStream, type TextSink } from '../core/score/batch';
 import { Scorer } from '../core/score/scorer';
+import { MemoryObjectStore } from '../core/storage/memory-store';
+import type { PutOptions } from '../core/storage/object-store';
 import { trainModel } from '../core/train/train';
 import type { ServingModel } from '../lambdas/shared/model-cache';
 import { scoreStreamBatch } from '../lambdas/stream-scorer/score-stream';
@@ -41,6 +45,10 @@ export interface ScoringBenchResult {
     readonly seconds: number;
     readonly rowsPerSecond: number;
     readonly outputMB: number;
+    /** The prediction log: records and batch objects written, and their size. */
+    readonly loggedRecords: number;
+    readonly logBatches: number;
+    readonly logMB: number;
     readonly baselineRowsPerSecond: number;
   };
   readonly stream: {
@@ -56,6 +64,15 @@ class CountingSink implements TextSink {
   characters = 0;
   async write(text: string): Promise<void> {
     this.characters += text.length;
+  }
+}
+
+/** Counts what is put and keeps nothing: the prediction log of 1M rows is about 130 MB. */
+class CountingStore extends MemoryObjectStore {
+  characters = 0;
+  override async put(_key: string, body: Uint8Array | string, _options?: PutOptions): Promise<{ etag: string }> {
+    this.characters += body.length;
+    return { etag: '"counted"' };
   }
 }
 
@@ -98,6 +115,8 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
   const baselineSeconds = (performance.now() - started) / 1000;
 
   const output = new CountingSink();
+  const logStore = new CountingStore();
+  const logBatches = new PredictionBatches(logStore, 'churn');
   started = performance.now();
   const counts = await scoreCsvStream(
     scorer,
@@ -105,9 +124,13 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
     { output, errors: new CountingSink() },
     {
       source: 'bench.csv',
+      predictionLog: { batches: logBatches, version: 1 },
     },
   );
+  await logBatches.close();
   const seconds = (performance.now() - started) / 1000;
+  if (logBatches.recordsWritten !== rows)
+    throw new Error(`expected ${rows} rows logged, got ${logBatches.recordsWritten}`);
   if (counts.rowsScored !== rows) throw new Error(`expected ${rows} rows scored, got ${counts.rowsScored}`);
 
   const serving = { name: 'churn', version: 1, scorer } as unknown as ServingModel;
@@ -145,6 +168,9 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
       seconds: round(seconds, 2),
       rowsPerSecond: round(rows / seconds),
       outputMB: round(output.characters / 1e6, 1),
+      loggedRecords: logBatches.recordsWritten,
+      logBatches: logBatches.keys.length,
+      logMB: round(logStore.characters / 1e6, 1),
       baselineRowsPerSecond: round(rows / baselineSeconds),
     },
     stream: {
@@ -169,6 +195,7 @@ function formatTable(result: ScoringBenchResult): string {
       'batch: streamed scoring',
       `${batch.rowsPerSecond.toLocaleString('en')} rows/s (${batch.seconds} s, ${batch.outputMB} MB out)`,
     ],
+    ['batch: prediction log', `${batch.loggedRecords} records in ${batch.logBatches} batches, ${batch.logMB} MB`],
     ['batch: whole-file parse+scoreTable', `${batch.baselineRowsPerSecond.toLocaleString('en')} rows/s (no output)`],
     ['stream: per record (batches of 100)', `${stream.microsecondsPerRecord} us`],
     ['stream: batch p50 / p99', `${stream.batchP50Ms} ms / ${stream.batchP99Ms} ms`],

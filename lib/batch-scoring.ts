@@ -7,6 +7,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
+import { predictionsPrefix } from '../core/ground-truth/layout';
 import { registryPrefix, scoreInputPrefix, scoreOutputPrefix, ZONE_ENV } from '../core/workflow/layout';
 import { ContainerJobDefinition } from './batch-job-definition';
 import type { DataLake } from './data-lake';
@@ -28,7 +29,9 @@ export interface BatchScoringProps {
 /**
  * One model's batch-scoring job on AWS Batch: `mlops score` in the trainer image, reading files
  * under `<model>/score/input/` of the curated zone and writing scored files, error files and
- * per-shard manifests under `<model>/score/output/` (core/score/shards.ts). Started on the
+ * per-shard manifests under `<model>/score/output/` (core/score/shards.ts), and, with the
+ * model's `predictions.log` on, recording every scored row under `predictions/<model>/` of the
+ * monitoring zone for the ground-truth join (core/score/job.ts). Started on the
  * config's schedule (an array job of `shards` children), for each upload under the input prefix
  * (one plain job over the uploaded object), or by hand (`mlops score submit`). Job parameters
  * `input`, `out` and `shards` default to the prefixes above and the configured shard count.
@@ -81,7 +84,9 @@ export class BatchScoring extends Construct {
       environment: {
         [ZONE_ENV.curated]: dataLake.curated.bucketName,
         [ZONE_ENV.artifacts]: dataLake.artifacts.bucketName,
+        // The job reads predictions.log and predictions.idField from here.
         [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
+        ...(model.predictions.log ? { [ZONE_ENV.monitoring]: dataLake.monitoring.bucketName } : {}),
       },
       logStreamPrefix: `${model.name}-score`,
       logRetention: props.logRetention,
@@ -104,6 +109,15 @@ export class BatchScoring extends Construct {
       'read',
       `The scorer resolves the production alias of ${model.name} and reads that version's artifact under ${registryPrefix(model.name)}.`,
     );
+    if (model.predictions.log) {
+      grantObjects(
+        this.jobRole,
+        dataLake.monitoring,
+        predictionsPrefix(model.name),
+        'write',
+        `The scorer records the scored rows as new objects under ${predictionsPrefix(model.name)}dt=<day>/hour=<hour>/, named at run time.`,
+      );
+    }
 
     if (settings.schedule) {
       this.scheduleRule = new Rule(this, 'Schedule', {

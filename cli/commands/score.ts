@@ -7,6 +7,9 @@ import { MAX_ARRAY_SIZE, submitScoringJob } from '../../adapters/batch-jobs';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { openLocation, openOutput } from '../../adapters/scoring-locations';
 import { ArtifactError } from '../../core/artifact/format';
+import { configPath, loadConfig } from '../../core/config/load';
+import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
+import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
@@ -44,6 +47,18 @@ export interface ScoreRunOptions {
   readonly chunkChars?: number;
   /** The artifacts zone, for a model given by name. @default - MLOPS_ARTIFACTS_BUCKET, else the running local platform's */
   readonly artifactsBucket?: string;
+  /**
+   * Prediction ids and the prediction log (the model's `predictions` config).
+   * @default - the model's config: MLOPS_MODEL_CONFIG (set in the AWS Batch job), else the config
+   * file (MLOPS_CONFIG or ./mlops.config.json) when it has the model, else { log: true }; for a
+   * model read from a file, { log: false } (it has no registry version to record)
+   */
+  readonly predictions?: Pick<ModelConfig['predictions'], 'log' | 'idField'>;
+  /**
+   * The monitoring zone the prediction log goes to, for a model given by name with the log on.
+   * @default - MLOPS_MONITORING_BUCKET, else the running local platform's
+   */
+  readonly monitoringBucket?: string;
 }
 
 export interface ScoringRun {
@@ -62,6 +77,11 @@ export interface ScoreRunDeps {
 export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): Promise<ScoringRun> {
   const input = openLocation(options.input, deps.s3);
   const { location: out, form } = openOutput(options.out, deps.s3);
+  // Only a registry version is recorded (a file has none): only a model name has config to read and a bucket to find.
+  const isRegistered = !existsSync(options.model);
+  const predictions = options.predictions ?? (isRegistered ? predictionSettings(options.model) : { log: false });
+  const logged = predictions.log && isRegistered;
+  const monitoringBucket = logged ? (options.monitoringBucket ?? localOrEnvMonitoringBucket()) : undefined;
   return scoreShard({
     inputUri: options.input,
     input,
@@ -73,6 +93,8 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
     replace: options.force ?? false,
     missingFeatures: options.missingFeatures,
     chunkChars: options.chunkChars,
+    idField: predictions.idField,
+    predictionLog: monitoringBucket === undefined ? undefined : new S3ObjectStore(deps.s3(), monitoringBucket),
     loadModel: () => loadModel(options, deps),
     log: deps.log,
     now: deps.now ?? (() => new Date()),
@@ -112,6 +134,38 @@ async function loadModel(
       source: production.source,
     },
   };
+}
+
+/** The model's `predictions` settings, from the config the job was given or the config file here. */
+function predictionSettings(model: string): Pick<ModelConfig['predictions'], 'log' | 'idField'> {
+  const fromConfig = (config: ModelConfig | undefined) => config && config.name === model && config.predictions;
+  if (process.env[RUNTIME_ENV.modelConfig]) {
+    const settings = fromConfig(modelConfigFromEnv());
+    if (settings) return settings;
+  }
+  if (existsSync(configPath())) {
+    const settings = fromConfig(loadConfig().models.find((candidate) => candidate.name === model));
+    if (settings) return settings;
+  }
+  return { log: true };
+}
+
+function localOrEnvMonitoringBucket(): string {
+  const fromEnv = process.env[ZONE_ENV.monitoring];
+  if (fromEnv) return fromEnv;
+  let info: ReturnType<typeof readPlatformInfo> | undefined;
+  try {
+    info = readPlatformInfo();
+  } catch {
+    info = undefined;
+  }
+  if (!info?.running) {
+    throw new UsageError(
+      `set ${ZONE_ENV.monitoring} (the deployed app's monitoring bucket) to record the predictions for the ground-truth join, ` +
+        `or set predictions.log to false in the model's config, or start the local platform with 'npm start'`,
+    );
+  }
+  return info.buckets.monitoring;
 }
 
 function localArtifactsBucket(): string {

@@ -34,13 +34,20 @@ export function takeCallerIds<T extends Readonly<Record<string, Cell>>>(
       callerIds.push(undefined);
       return instance;
     }
-    const value = instance[idField];
-    callerIds.push(typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value);
+    callerIds.push(callerIdOf(instance[idField]));
     if (keepInInstance) return instance;
     const { [idField]: _id, ...features } = instance;
     return features as T;
   });
   return { instances: stripped, callerIds };
+}
+
+/**
+ * A caller's id as given (JSON value, CSV text or Parquet cell): a whole number becomes its decimal
+ * text, anything else is returned as is for checkPredictionId to judge.
+ */
+export function callerIdOf(value: unknown): unknown {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
 }
 
 export interface ScoredRow {
@@ -76,6 +83,40 @@ export function actualRecords(actuals: readonly FeedbackActual[], receivedAt: Da
   return actuals.map(({ id, label }) => ({ id, label, receivedAt: iso }));
 }
 
+/**
+ * The JSON lines of `predictionRecords(model, version, time, ids, ...)` for the rows where
+ * `include` is true, byte for byte what JSON.stringify writes for those records, without making
+ * them: the batch scorer writes one per row, a million per file.
+ */
+export function predictionLines(
+  model: string,
+  version: number,
+  time: Date,
+  ids: readonly string[],
+  scores: ArrayLike<number>,
+  labels: readonly string[] | undefined,
+  include: readonly boolean[],
+): string[] {
+  const middle = `,"model":${JSON.stringify(model)},"version":${version},"time":${JSON.stringify(time.toISOString())},"score":`;
+  const labelParts = new Map<string, string>();
+  const lines: string[] = [];
+  for (let index = 0; index < ids.length; index++) {
+    if (!include[index]) continue;
+    let line = `{"id":${JSON.stringify(ids[index])}${middle}${JSON.stringify(scores[index])}`;
+    if (labels !== undefined) {
+      const label = labels[index]!;
+      let part = labelParts.get(label);
+      if (part === undefined) {
+        part = `,"label":${JSON.stringify(label)}`;
+        labelParts.set(label, part);
+      }
+      line += part;
+    }
+    lines.push(`${line}}`);
+  }
+  return lines;
+}
+
 export function jsonLines(records: readonly object[]): string {
   let text = '';
   for (const record of records) text += `${JSON.stringify(record)}\n`;
@@ -107,4 +148,96 @@ export async function writeActualsBatch(
   const key = actualsBatchKey(model, newPredictionId(at));
   await store.put(key, jsonLines(records), { contentType: 'application/x-ndjson' });
   return key;
+}
+
+export interface PredictionBatchesOptions {
+  /** Records per batch object: about 130 bytes each, so 50,000 is about 6.5 MB. @default 50_000 */
+  readonly maxRecords?: number;
+  /**
+   * A batch is written once its oldest record is this old, full or not: the join finds a prediction
+   * in batches named at most its maxBatchSpanSeconds (900 s) after it was made. @default 300_000
+   */
+  readonly maxAgeMs?: number;
+  /** Names each batch when it is written. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/**
+ * The prediction log of a long-running writer (batch scoring): records are added as they are
+ * scored and written as batch objects of at most `maxRecords`, so memory stays bounded whatever
+ * the input's size. At most one write is in flight while the next batch fills: `add` waits for
+ * the previous write before starting another (back-pressure), and rejects when a write failed.
+ */
+export class PredictionBatches {
+  private pending: string[] = [];
+  private pendingSince: number | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  /** A failed write, kept (not left as a rejected promise nobody awaits yet) and thrown by the next call. */
+  private failure: unknown;
+  private readonly maxRecords: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => Date;
+  /** Keys of the batches written so far, in order. */
+  readonly keys: string[] = [];
+  private written = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly model: string,
+    options: PredictionBatchesOptions = {},
+  ) {
+    this.maxRecords = options.maxRecords ?? 50_000;
+    this.maxAgeMs = options.maxAgeMs ?? 300_000;
+    this.now = options.now ?? (() => new Date());
+    if (!Number.isInteger(this.maxRecords) || this.maxRecords < 1) {
+      throw new RangeError(`maxRecords must be a positive integer, received ${this.maxRecords}`);
+    }
+  }
+
+  /** Records written so far (a batch in flight counts once its write finished). */
+  get recordsWritten(): number {
+    return this.written;
+  }
+
+  async add(records: readonly PredictionRecord[]): Promise<void> {
+    await this.addLines(records.map((record) => JSON.stringify(record)));
+  }
+
+  /** Records already written as JSON (predictionLines), one per line. */
+  async addLines(lines: readonly string[]): Promise<void> {
+    for (const line of lines) {
+      if (this.pending.length === 0) this.pendingSince = this.now().getTime();
+      this.pending.push(line);
+      if (this.pending.length >= this.maxRecords) await this.flush();
+    }
+    if (this.pendingSince !== undefined && this.now().getTime() - this.pendingSince >= this.maxAgeMs) {
+      await this.flush();
+    }
+  }
+
+  /** Writes what is pending and waits for every write; rejects when one failed. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async flush(): Promise<void> {
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.pendingSince = undefined;
+    const key = predictionBatchKey(this.model, newPredictionId(this.now()));
+    this.inFlight = this.store.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' }).then(
+      () => {
+        this.keys.push(key);
+        this.written += lines.length;
+      },
+      (error: unknown) => {
+        this.failure = error;
+      },
+    );
+  }
 }

@@ -207,6 +207,44 @@ export function newPredictionId(at: Date = new Date(), randomness: Uint8Array = 
   return text;
 }
 
+/**
+ * `count` new ids made at the same time, exactly as `newPredictionId(at, randomness[10 i .. 10 i + 10])`
+ * would make them, several times faster (the time prefix is encoded once): a batch-scoring chunk
+ * needs one per row.
+ */
+export function predictionIdsAt(at: Date, count: number, randomness: Uint8Array = randomBytes(10 * count)): string[] {
+  if (randomness.length !== 10 * count) {
+    throw new RangeError(`${count} ids need ${10 * count} random bytes, got ${randomness.length}`);
+  }
+  if (count === 0) return [];
+  const prefix = newPredictionId(at, randomness.subarray(0, 10)).slice(0, 10);
+  const ids = new Array<string>(count);
+  for (let index = 0; index < count; index++) {
+    const b = 10 * index;
+    ids[index] = prefix + fortyBits(randomness, b) + fortyBits(randomness, b + 5);
+  }
+  return ids;
+}
+
+/** Five bytes from `at` as eight base32 characters, most significant first. */
+function fortyBits(bytes: Uint8Array, at: number): string {
+  const b0 = bytes[at]!;
+  const b1 = bytes[at + 1]!;
+  const b2 = bytes[at + 2]!;
+  const b3 = bytes[at + 3]!;
+  const b4 = bytes[at + 4]!;
+  return (
+    CROCKFORD[b0 >> 3]! +
+    CROCKFORD[((b0 & 7) << 2) | (b1 >> 6)]! +
+    CROCKFORD[(b1 >> 1) & 31]! +
+    CROCKFORD[((b1 & 1) << 4) | (b2 >> 4)]! +
+    CROCKFORD[((b2 & 15) << 1) | (b3 >> 7)]! +
+    CROCKFORD[(b3 >> 2) & 31]! +
+    CROCKFORD[((b3 & 3) << 3) | (b4 >> 5)]! +
+    CROCKFORD[b4 & 31]!
+  );
+}
+
 /** The time an id of ours was made, or null when `id` is not one (a caller's own id). */
 export function predictionIdTime(id: string): Date | null {
   if (!ULID_PATTERN.test(id)) return null;

@@ -1,16 +1,29 @@
 import { type CsvSeparator, formatCsv, parseCsv } from '../data/csv';
 import { readParquet } from '../data/parquet';
 import { type Cell, DataError, type DataTable, takeRows } from '../data/table';
+import { callerIdOf, type PredictionBatches, predictionLines } from '../ground-truth/prediction-log';
+import { checkPredictionId, predictionIdsAt } from '../ground-truth/records';
+import { SeenIds } from '../ground-truth/seen-ids';
 import { cellToBoolean, cellToNumber } from '../schema/values';
+import { clipText } from '../text/clip';
 import { type CsvChunk, csvChunks, splitRecords } from './csv-chunks';
 import { InputError, type Scorer } from './scorer';
 
 /**
  * Batch scoring of one object (CSV streamed in chunks, or Parquet read whole), with the one
- * Scorer every path uses. Output: the input's columns plus `score` (and `label` for binary
+ * Scorer every path uses. Output: the input's columns plus `id`, `score` (and `label` for binary
  * models), one row per good input row, in input order. A row that cannot be read or has a value
  * of the wrong type goes to the errors sink (one JSON line: its line, the reason, the record)
  * and never fails the object or its neighbours. Pure: bytes in, text out, no AWS.
+ *
+ * Prediction ids, as the endpoint and the stream scorer give them: the caller's own from the
+ * `idField` column where the row has one (a row whose id is not a valid prediction id is
+ * rejected, naming the column), else a new id of ours. With a prediction log, every scored row is
+ * recorded for the ground-truth join as it is scored, in batches (memory stays bounded). An id
+ * that repeats an earlier row's in the same object is scored but not recorded (the join could
+ * not tell which prediction an outcome belongs to; the first one keeps it), counted and named in
+ * a warning: a million-row file with a few duplicate order ids still scores whole, where the
+ * endpoint's 4xx for the same mistake in one request would throw away every other row.
  */
 
 /** Where scored rows and error lines go. `write` resolves when the text is accepted (back-pressure). */
@@ -34,6 +47,12 @@ export interface BatchScoreOptions {
   readonly chunkRows?: number;
   /** Absent or null features: imputed as in training, or the row is rejected. @default 'impute' */
   readonly missingFeatures?: 'impute' | 'reject';
+  /** The column with the caller's own prediction id (the model's predictions.idField). @default none: every id is ours */
+  readonly idField?: string;
+  /** Where scored rows are recorded for the ground-truth join, under which registry version. @default none: not recorded */
+  readonly predictionLog?: { readonly batches: PredictionBatches; readonly version: number };
+  /** The time of the ids of ours and of the recorded predictions. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 export interface BatchScoreCounts {
@@ -42,6 +61,10 @@ export interface BatchScoreCounts {
   readonly rowsRead: number;
   readonly rowsScored: number;
   readonly rowsFailed: number;
+  /** Scored rows handed to the prediction log (0 without one). */
+  readonly predictionsLogged: number;
+  /** Scored rows whose caller id repeats an earlier row's: scored, not logged. */
+  readonly repeatedIds: number;
   /** File-level notes, e.g. feature columns absent from the header (imputed). */
   readonly warnings: readonly string[];
 }
@@ -55,8 +78,10 @@ export interface ScoringErrorLine {
   readonly record: string | Readonly<Record<string, Cell>>;
 }
 
-export const PREDICTION_COLUMNS = ['score', 'label'] as const;
+export const PREDICTION_COLUMNS = ['id', 'score', 'label'] as const;
 export const MAX_ERROR_RECORD_CHARS = 1000;
+/** Repeated ids named in the object's warning; the rest are counted. */
+export const MAX_NAMED_REPEATS = 5;
 
 const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
 
@@ -105,17 +130,24 @@ export async function scoreCsvStream(
   const { header, separator } = stream;
   // Header problems (empty or duplicate names) concern every row: the object fails as a whole.
   const columnNames = parseCsv(`${header}\n`, { source: options.source, separator }).columnNames;
-  const writer = new ScoredRowWriter(scorer, columnNames, sinks, options);
+  const writer = new ScoredRowWriter(scorer, columnNames, sinks, options, 'csv');
   await writer.writeHeader();
   for await (const chunk of stream.chunks) {
     const parsed = parseChunk(chunk, header, separator);
     for (const error of parsed.errors) await writer.reject(error);
-    await writer.scoreRows(parsed.table, (row) => {
-      // Line numbers are worked out only for a chunk with a rejected row.
+    // Line numbers are worked out only for a chunk with a rejected row or caller ids.
+    const recordsOf = () => {
       parsed.records ??= splitRecords(chunk.text, separator, chunk.firstLine);
-      const record = parsed.records[row];
-      return { line: record.firstLine, record: cut(record.text.replace(/\r?\n$|\r$/, '')) };
-    });
+      return parsed.records;
+    };
+    await writer.scoreRows(
+      parsed.table,
+      (row) => {
+        const record = recordsOf()[row];
+        return { line: record.firstLine, record: cut(record.text.replace(/\r?\n$|\r$/, '')) };
+      },
+      (row) => recordsOf()[row].firstLine,
+    );
   }
   return writer.counts('csv');
 }
@@ -130,13 +162,17 @@ export async function scoreParquetTable(
   const chunkRows = options.chunkRows ?? 20_000;
   if (!Number.isInteger(chunkRows) || chunkRows < 1)
     throw new Error(`chunkRows must be a positive integer, received ${chunkRows}`);
-  const writer = new ScoredRowWriter(scorer, table.columnNames, sinks, options);
+  const writer = new ScoredRowWriter(scorer, table.columnNames, sinks, options, 'parquet');
   await writer.writeHeader();
   for (let start = 0; start < table.rowCount; start += chunkRows) {
     const end = Math.min(start + chunkRows, table.rowCount);
     const indexes = Array.from({ length: end - start }, (_, i) => start + i);
     const slice = takeRows(table, indexes);
-    await writer.scoreRows(slice, (row) => ({ row: start + row + 1, record: rowRecord(slice, row) }));
+    await writer.scoreRows(
+      slice,
+      (row) => ({ row: start + row + 1, record: rowRecord(slice, row) }),
+      (row) => start + row + 1,
+    );
   }
   return writer.counts('parquet');
 }
@@ -179,6 +215,9 @@ class ScoredRowWriter {
   private rowsRead = 0;
   private rowsScored = 0;
   private rowsFailed = 0;
+  private predictionsLogged = 0;
+  private repeatedIds = 0;
+  private readonly repeats: string[] = [];
   private readonly warnings: string[] = [];
   private readonly features: ReadonlyArray<{ name: string; type: 'numeric' | 'categorical' | 'boolean' }>;
   /** Input columns copied to the output: all but those named like a prediction column. */
@@ -186,22 +225,36 @@ class ScoredRowWriter {
   private readonly outputNames: string[];
   private readonly headerLength: number;
   private readonly binary: boolean;
+  /** Where the caller's ids are in the input, or -1. */
+  private readonly idColumn: number;
+  private readonly seenIds = new SeenIds();
+  /** CSV: lines; Parquet: rows. */
+  private readonly positionWord: string;
 
   constructor(
     private readonly scorer: Scorer,
     columnNames: readonly string[],
     private readonly sinks: BatchScoreSinks,
     private readonly options: BatchScoreOptions,
+    format: 'csv' | 'parquet',
   ) {
     this.features = scorer.artifact.schema.columns.filter((column) => column.role === 'feature');
     this.binary = scorer.artifact.target.task === 'binary';
-    const predictionNames: readonly string[] = this.binary ? PREDICTION_COLUMNS : ['score'];
+    this.positionWord = format === 'csv' ? 'line' : 'row';
+    const predictionNames: readonly string[] = this.binary ? PREDICTION_COLUMNS : ['id', 'score'];
     this.passThrough = columnNames.flatMap((name, index) => (predictionNames.includes(name) ? [] : [index]));
-    const replaced = columnNames.filter((name) => predictionNames.includes(name));
+    // An idField named `id` is replaced by itself: nothing to warn about.
+    const replaced = columnNames.filter((name) => predictionNames.includes(name) && name !== options.idField);
     if (replaced.length > 0) {
       this.warnings.push(`input column(s) ${replaced.join(', ')} replaced by the model's prediction in the output`);
     }
     this.outputNames = [...this.passThrough.map((index) => columnNames[index]), ...predictionNames];
+    this.idColumn = options.idField === undefined ? -1 : columnNames.indexOf(options.idField);
+    if (options.idField !== undefined && this.idColumn === -1) {
+      this.warnings.push(
+        `id column ${clipText(options.idField)} (predictions.idField) absent from the header: every row gets an id of ours`,
+      );
+    }
     const absent = this.features.filter((feature) => !columnNames.includes(feature.name)).map((f) => f.name);
     if (absent.length > 0) {
       this.warnings.push(
@@ -227,11 +280,20 @@ class ScoredRowWriter {
     await this.sinks.errors.write(`${JSON.stringify(error)}\n`);
   }
 
-  /** Scores the rows of `table` that pass the model's type checks; the others go to the errors sink. */
-  async scoreRows(table: DataTable, originOf: (row: number) => RowOrigin): Promise<void> {
+  /**
+   * Scores the rows of `table` that pass the model's type checks and carry a valid id (if any);
+   * the others go to the errors sink. `positionOf(row)` is the row's line (CSV) or row number
+   * (Parquet), asked only for rows with a caller id.
+   */
+  async scoreRows(
+    table: DataTable,
+    originOf: (row: number) => RowOrigin,
+    positionOf: (row: number) => number,
+  ): Promise<void> {
     if (table.rowCount === 0) return;
     const withFeatures = this.withAllFeatures(table);
     const bad = this.badRows(withFeatures);
+    const { callerIds, idProblems } = this.callerIds(table, bad);
     const good: number[] = [];
     let errorText = '';
     for (let row = 0; row < table.rowCount; row++) {
@@ -240,31 +302,117 @@ class ScoredRowWriter {
         continue;
       }
       const { record, ...position } = originOf(row);
-      const line: ScoringErrorLine = { ...position, reason: this.reasonFor(withFeatures, row), record };
+      const reason = idProblems.get(row) ?? this.reasonFor(withFeatures, row);
+      const line: ScoringErrorLine = { ...position, reason, record };
       errorText += `${JSON.stringify(line)}\n`;
     }
     this.rowsRead += table.rowCount;
     this.rowsFailed += bad.size;
     if (errorText) await this.sinks.errors.write(errorText);
     if (good.length === 0) return;
+    const scoredAt = (this.options.now ?? (() => new Date()))();
+    const { ids, logged } = this.assignIds(good, callerIds, scoredAt, positionOf);
     const scoredInput = good.length === table.rowCount ? withFeatures : takeRows(withFeatures, good);
     const { scores, labels } = this.scorer.scoreTable(scoredInput);
     const passed = bad.size === 0 ? table : takeRows(table, good);
     const columns: ReadonlyArray<Cell>[] = this.passThrough.map((index) => passed.columns[index]);
+    columns.push(ids);
     columns.push(Array.from(scores));
     if (this.binary) columns.push(labels ?? []);
     const text = formatCsv({ columnNames: this.outputNames, columns, rowCount: good.length });
     this.rowsScored += good.length;
     await this.sinks.output.write(text.slice(this.headerLength));
+    await this.record(ids, logged, scores, labels, scoredAt);
+  }
+
+  /** The caller's id of each row (undefined: none), and the rows whose id is not a valid one (added to `bad`). */
+  private callerIds(
+    table: DataTable,
+    bad: Set<number>,
+  ): { callerIds: readonly unknown[] | undefined; idProblems: Map<number, string> } {
+    const idProblems = new Map<number, string>();
+    if (this.idColumn === -1) return { callerIds: undefined, idProblems };
+    const column = table.columns[this.idColumn];
+    const callerIds = new Array<unknown>(table.rowCount);
+    for (let row = 0; row < table.rowCount; row++) {
+      const cell = column[row];
+      if (cell === null || cell === undefined) continue;
+      const id = callerIdOf(cell);
+      callerIds[row] = id;
+      if (bad.has(row)) continue;
+      const problem = checkPredictionId(id);
+      if (problem) {
+        bad.add(row);
+        idProblems.set(row, `${clipText(this.options.idField!)} ${problem}`);
+      }
+    }
+    return { callerIds, idProblems };
+  }
+
+  /** Ids of the good rows (the caller's, else new ones of ours) and which of them to record. */
+  private assignIds(
+    good: readonly number[],
+    callerIds: readonly unknown[] | undefined,
+    scoredAt: Date,
+    positionOf: (row: number) => number,
+  ): { ids: string[]; logged: boolean[] } {
+    // One call to the CSPRNG and one time prefix per chunk, not per row.
+    const ids = predictionIdsAt(scoredAt, good.length);
+    const logged = new Array<boolean>(good.length).fill(true);
+    if (callerIds === undefined) return { ids, logged };
+    for (let index = 0; index < good.length; index++) {
+      const row = good[index]!;
+      const callerId = callerIds[row];
+      if (callerId === undefined) continue;
+      const id = callerId as string;
+      ids[index] = id;
+      const position = positionOf(row);
+      const first = this.seenIds.firstSeen(id, position);
+      if (first !== undefined) {
+        logged[index] = false;
+        this.repeatedIds++;
+        if (this.repeats.length < MAX_NAMED_REPEATS) {
+          this.repeats.push(
+            `"${clipText(id, 40)}" on ${this.positionWord} ${position} repeats ${this.positionWord} ${first}`,
+          );
+        }
+      }
+    }
+    return { ids, logged };
+  }
+
+  private async record(
+    ids: readonly string[],
+    logged: readonly boolean[],
+    scores: Float64Array,
+    labels: readonly string[] | undefined,
+    scoredAt: Date,
+  ): Promise<void> {
+    const log = this.options.predictionLog;
+    if (!log) return;
+    const lines = predictionLines(log.batches.model, log.version, scoredAt, ids, scores, labels, logged);
+    await log.batches.addLines(lines);
+    this.predictionsLogged += lines.length;
   }
 
   counts(format: 'csv' | 'parquet'): BatchScoreCounts {
+    const warnings = [...this.warnings];
+    if (this.repeatedIds > 0) {
+      const more = this.repeatedIds - this.repeats.length;
+      warnings.push(
+        `${this.repeatedIds} row(s) repeat an earlier row's id in column ${clipText(this.options.idField!)}: ` +
+          `scored, not recorded for the ground-truth join (the first row keeps the id): ` +
+          `${this.repeats.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+      );
+    }
     return {
       format,
       rowsRead: this.rowsRead,
       rowsScored: this.rowsScored,
       rowsFailed: this.rowsFailed,
-      warnings: this.warnings,
+      predictionsLogged: this.predictionsLogged,
+      repeatedIds: this.repeatedIds,
+      warnings,
     };
   }
 

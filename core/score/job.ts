@@ -1,5 +1,8 @@
 import { basename } from 'node:path';
 import { DataError } from '../data/table';
+import { predictionsPrefix } from '../ground-truth/layout';
+import { PredictionBatches } from '../ground-truth/prediction-log';
+import type { ObjectStore } from '../storage/object-store';
 import { scoreObject } from './batch';
 import type { ScoringLocation } from './location';
 import { assertNoCollisions, assertNothingToReplace, type OutForm, planScoringTargets } from './out-paths';
@@ -40,6 +43,13 @@ export interface ShardRequest {
   readonly replace: boolean;
   readonly missingFeatures?: 'impute' | 'reject';
   readonly chunkChars?: number;
+  /** The column with the caller's prediction ids (predictions.idField). @default none: every id is ours */
+  readonly idField?: string;
+  /**
+   * The monitoring zone, where scored rows are recorded for the ground-truth join (predictions.log).
+   * Only a registry version is recorded: a model read from a file has none. @default none: not recorded
+   */
+  readonly predictionLog?: ObjectStore;
   /** Loaded only once every check passed. */
   readonly loadModel: () => Promise<{ scorer: Scorer; ref: ScoringModelRef }>;
   readonly log: (line: string) => void;
@@ -53,6 +63,11 @@ export interface ShardRequest {
  * Object-level data problems (unreadable file, bad header) are recorded as failures and the shard
  * goes on; anything else (S3, network) throws, and the job is retried: every key is a function of
  * the input key, so a retry with `replace` overwrites.
+ *
+ * The prediction log is written as the rows are scored, in batches shared by the shard's objects,
+ * and is complete once the manifest is written. It is appended to, never overwritten: a retried
+ * shard records again what it scores again (new ids of ours; the join takes the latest prediction
+ * of a caller id), and an object that fails midway keeps the records of the rows scored before.
  */
 export async function scoreShard(request: ShardRequest): Promise<{ manifest: ScoringManifest; manifestPath: string }> {
   const { input, out, form, shardIndex, shards, replace, log, now } = request;
@@ -93,6 +108,13 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
       `${mine.length} of ${keys.length} object(s) under ${request.inputUri}`,
   );
 
+  const batches =
+    request.predictionLog && ref.version !== undefined
+      ? new PredictionBatches(request.predictionLog, ref.name, { now })
+      : undefined;
+  if (request.predictionLog && !batches) {
+    log(`predictions not recorded for the ground-truth join: ${ref.source} is not a registry version`);
+  }
   const inputs: ManifestInput[] = [];
   const failures: ManifestFailure[] = [];
   for (const target of mine) {
@@ -108,6 +130,9 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
           source,
           chunkChars: request.chunkChars,
           missingFeatures: request.missingFeatures,
+          idField: request.idField,
+          predictionLog: batches ? { batches, version: ref.version! } : undefined,
+          now,
         },
       );
       await output.close();
@@ -127,6 +152,12 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
     }
   }
 
+  if (batches) {
+    await batches.close();
+    log(
+      `prediction log: ${batches.recordsWritten} record(s) in ${batches.keys.length} batch(es) under ${predictionsPrefix(ref.name)}`,
+    );
+  }
   const manifest = buildManifest({
     model: ref,
     shard: { index: shardIndex, count: shards },
@@ -134,6 +165,15 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
     finishedAt: now().toISOString(),
     inputs,
     failures,
+    ...(batches
+      ? {
+          predictionLog: {
+            prefix: predictionsPrefix(ref.name),
+            batches: batches.keys.length,
+            records: batches.recordsWritten,
+          },
+        }
+      : {}),
   });
   const writer = out.writer(plan.manifest, 'application/json', { replace });
   await writer.write(`${JSON.stringify(manifest, null, 2)}\n`);

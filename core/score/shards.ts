@@ -8,7 +8,7 @@ import type { BatchScoreCounts } from './batch';
  *
  * Curated zone (the defaults of the deployed job; uploads under the input prefix start a job):
  *   <model>/score/input/<name>.csv|.parquet           objects to score
- *   <model>/score/output/<name>.scored.csv            input columns + score (+ label)
+ *   <model>/score/output/<name>.scored.csv            input columns + id, score (+ label)
  *   <model>/score/output/<name>.errors.jsonl          rejected rows: line, reason, record
  *   <model>/score/output/_manifests/shard-<i>-of-<n>.json
  * Not in the raw zone: uploads there retrain the model and would be read as training data.
@@ -88,6 +88,8 @@ export interface ScoringManifest {
   readonly inputs: readonly ManifestInput[];
   /** Objects that could not be scored at all (unreadable file, bad header); their rows are not counted. */
   readonly failures: readonly ManifestFailure[];
+  /** The predictions recorded for the ground-truth join (monitoring zone); absent when not recorded. */
+  readonly predictionLog?: { readonly prefix: string; readonly batches: number; readonly records: number };
   readonly totals: { readonly rowsRead: number; readonly rowsScored: number; readonly rowsFailed: number };
 }
 

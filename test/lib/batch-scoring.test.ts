@@ -73,8 +73,8 @@ describe('batch scoring', () => {
     expect(flatten(parameters.out)).toMatch(/^s3:\/\/DataLakeCurated[0-9A-F]+\/churn\/score\/output\/$/);
   });
 
-  test('the job role reads and writes only under the score prefix and reads only the model registry', () => {
-    // given the job role, when its S3 grants are listed, then they are limited to the two prefixes
+  test('the job role reads and writes only under the score prefix, reads only the model registry and may only add prediction records', () => {
+    // given the job role, when its S3 grants are listed, then they are limited to the three prefixes
     const batch = scoring.stack.models.get('churn')!.batchScoring!;
     const grants = objectGrants(scoring.template, scoring.logicalId(batch.jobRole));
     expect(grants.map((grant) => grant.replace(/[0-9A-F]{8}\./, '.'))).toEqual([
@@ -83,7 +83,45 @@ describe('batch scoring', () => {
       's3:ListBucket on DataLakeArtifacts.Arn',
       's3:ListBucket on DataLakeCurated.Arn',
       's3:PutObject on DataLakeCurated.Arn/churn/score/*',
+      's3:PutObject on DataLakeMonitoring.Arn/predictions/churn/*',
     ]);
+  });
+
+  test('the job is told the monitoring bucket for the prediction log, and neither it nor the grant exists with the log off', () => {
+    // given the default config (log on) and one with predictions.log false
+    const environmentOf = (synthesized: Synthesized) => {
+      const [definition] = Object.values(
+        synthesized.template.findResources('AWS::Batch::JobDefinition', {
+          Properties: { Parameters: Match.objectLike({ shards: '4' }) },
+        }),
+      );
+      const entries = definition!.Properties.ContainerProperties.Environment as { Name: string; Value: unknown }[];
+      return Object.fromEntries(entries.map((entry) => [entry.Name, flatten(entry.Value)]));
+    };
+    const off = synth(
+      parseConfig(
+        {
+          project: 'scoring',
+          models: [
+            {
+              name: 'churn',
+              target: 'churned',
+              positiveLabel: 'yes',
+              predictions: { log: false },
+              batchScoring: { schedule: 'cron(0 2 * * ? *)', shards: 4 },
+            },
+          ],
+        },
+        'test: scoring, log off',
+      ),
+    );
+    // when synthesized, then MLOPS_MONITORING_BUCKET is set only with the log on
+    expect(environmentOf(scoring).MLOPS_MONITORING_BUCKET).toMatch(/^DataLakeMonitoring[0-9A-F]+$/);
+    expect(environmentOf(off).MLOPS_MONITORING_BUCKET).toBeUndefined();
+    const batch = off.stack.models.get('churn')!.batchScoring!;
+    expect(objectGrants(off.template, off.logicalId(batch.jobRole)).some((grant) => grant.includes('Monitoring'))).toBe(
+      false,
+    );
   });
 
   test('the scoring job retries exactly as the training job does: exit code 75 and Spot or host interruptions', () => {

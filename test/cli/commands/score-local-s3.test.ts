@@ -3,6 +3,7 @@ import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { S3MultipartSink } from '../../../adapters/scoring-locations';
 import { runScoring } from '../../../cli/commands/score';
 import { parseCsv } from '../../../core/data/csv';
+import { predictionRecordSchema } from '../../../core/ground-truth/records';
 import type { ScoringManifest } from '../../../core/score/shards';
 import { churnCsv, linearScorer, MODEL, publish, trainChurnArtifact } from '../../core/score/fixtures';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
@@ -23,7 +24,7 @@ async function keys(prefix: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  s3 = await startLocalS3Harness(['artifacts', 'curated']);
+  s3 = await startLocalS3Harness(['artifacts', 'curated', 'monitoring']);
   await publish(new S3ObjectStore(s3.client, 'artifacts'), trainChurnArtifact());
   for (const [name, body] of [
     ['a.csv', churnCsv(30, 1)],
@@ -41,11 +42,27 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     // given three data files under the input prefix and a production version
     // when shard 0 and shard 1 of 2 run
     const { manifest: first } = await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 0 },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 0,
+      },
       deps(),
     );
     const { manifest: second } = await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 1 },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 1,
+      },
       deps(),
     );
     // then shard 0 takes a.csv and c.csv, shard 1 takes b.csv, each with the model version
@@ -73,18 +90,62 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
     ).toEqual([{ line: 3, reason: 'age must be a number, got "old"', record: 'old,basic,false' }]);
   });
 
-  test('a retried shard with --force overwrites its own outputs: same keys, same content, no duplicates', async () => {
+  test('every scored row is recorded under predictions/<model>/ of the monitoring zone with the id and score of the output', async () => {
+    // given the outputs of the two shards above (a.csv and c.csv in shard 0, b.csv in shard 1)
+    const shard0 = JSON.parse(
+      await text('curated', `${MODEL}/score/output/_manifests/shard-0-of-2.json`),
+    ) as ScoringManifest;
+    // when the monitoring zone's prediction log is read
+    const page = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: 'monitoring', Prefix: `predictions/${MODEL}/` }),
+    );
+    const logged = new Map<string, { score: number; label?: string; version: number }>();
+    for (const item of page.Contents ?? []) {
+      for (const line of (await text('monitoring', item.Key!)).trim().split('\n')) {
+        const record = predictionRecordSchema.parse(JSON.parse(line));
+        logged.set(record.id, record);
+      }
+    }
+    // then each output row's id is logged with its score and label, under the production version
+    const outputs = await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => parseCsv(await text('curated', `${MODEL}/score/output/${name}.scored.csv`))),
+    );
+    const rows = outputs.flatMap((table) => {
+      const at = (name: string) => table.columns[table.columnNames.indexOf(name)];
+      return at('id').map((id, row) => [id, { score: Number(at('score')[row]), label: at('label')[row], version: 1 }]);
+    });
+    expect(rows).toHaveLength(51);
+    expect(rows.map(([id]) => logged.get(id as string))).toEqual(
+      rows.map(([, record]) => expect.objectContaining(record as object)),
+    );
+    expect(shard0.predictionLog).toEqual({ prefix: `predictions/${MODEL}/`, batches: 1, records: 31 });
+  });
+
+  test('a retried shard with --force overwrites its own outputs: same keys, same scores, no duplicates', async () => {
     // given the outputs of shard 0
     const before = await keys(`${MODEL}/score/output/`);
-    const content = await text('curated', `${MODEL}/score/output/a.scored.csv`);
+    const withoutIds = (csv: string) => {
+      const table = parseCsv(csv);
+      return table.columnNames.map((name, index) => (name === 'id' ? [] : table.columns[index]));
+    };
+    const content = withoutIds(await text('curated', `${MODEL}/score/output/a.scored.csv`));
     // when shard 0 runs again
     await runScoring(
-      { model: MODEL, artifactsBucket: 'artifacts', input, out, shards: 2, shardIndex: 0, force: true },
+      {
+        model: MODEL,
+        artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
+        input,
+        out,
+        shards: 2,
+        shardIndex: 0,
+        force: true,
+      },
       deps(),
     );
-    // then the listing and the scored file are unchanged
+    // then the listing and the scored file are unchanged but for the ids of ours, made anew
     expect(await keys(`${MODEL}/score/output/`)).toEqual(before);
-    expect(await text('curated', `${MODEL}/score/output/a.scored.csv`)).toBe(content);
+    expect(withoutIds(await text('curated', `${MODEL}/score/output/a.scored.csv`))).toEqual(content);
     expect(before).toEqual([
       `${MODEL}/score/output/_manifests/shard-0-of-2.json`,
       `${MODEL}/score/output/_manifests/shard-1-of-2.json`,
@@ -109,6 +170,7 @@ describe('mlops score over S3 (local endpoint, real SDK)', () => {
       {
         model: MODEL,
         artifactsBucket: 'artifacts',
+        monitoringBucket: 'monitoring',
         input: `s3://curated/${prefix}`,
         out: `s3://curated/${MODEL}/score/broken-out/`,
       },

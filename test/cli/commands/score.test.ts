@@ -5,6 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { main } from '../../../cli/main';
 import { serializeArtifact } from '../../../core/artifact/format';
+import { parseConfig } from '../../../core/config/parse';
 import { parseCsv } from '../../../core/data/csv';
 import { churnCsv, publish, trainChurnArtifact } from '../../core/score/fixtures';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
@@ -49,7 +50,7 @@ function files(folder: string): string[] {
 }
 
 beforeAll(async () => {
-  s3 = await startLocalS3Harness(['artifacts', 'curated', 'scratch']);
+  s3 = await startLocalS3Harness(['artifacts', 'curated', 'scratch', 'monitoring']);
   await publish(new S3ObjectStore(s3.client, 'artifacts'), trainChurnArtifact());
   await s3.client.send(new PutObjectCommand({ Bucket: 'curated', Key: 'in/customers.csv', Body: churnCsv(12, 1) }));
   await s3.client.send(new PutObjectCommand({ Bucket: 'curated', Key: 'many/a.csv', Body: churnCsv(5, 2) }));
@@ -57,6 +58,7 @@ beforeAll(async () => {
   // A model name is looked up in this registry, over the local S3 endpoint.
   Object.assign(process.env, {
     MLOPS_ARTIFACTS_BUCKET: 'artifacts',
+    MLOPS_MONITORING_BUCKET: 'monitoring',
     AWS_ENDPOINT_URL_S3: s3.server.endpoint,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -268,5 +270,49 @@ describe('mlops score --out', () => {
       manifest: 'scored.manifest.json',
     });
     expect(run.out.trim().split('\n')).toHaveLength(1);
+  });
+
+  test("in the Batch job, the model's config supplies the id column, and the log has the caller's ids", async () => {
+    // given the job's MLOPS_MODEL_CONFIG naming order_id as the id field, and a file with order ids
+    process.env.MLOPS_MODEL_CONFIG = JSON.stringify(
+      parseConfig(
+        { models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', predictions: { idField: 'order_id' } }] },
+        'test',
+      ).models[0],
+    );
+    writeFileSync('orders.csv', 'order_id,age,plan,active\no-1,30,basic,true\no-2,41,pro,false\n');
+    try {
+      // when the registered model scores it
+      const run = await score('--model', 'churn', '--input', 'orders.csv', '--out', 'orders-scored.csv');
+      // then the output's ids are the order ids, and the monitoring zone has them with their scores
+      expect(run.code).toBe(0);
+      const scored = parseCsv(readFileSync('orders-scored.csv', 'utf8'));
+      const ids = scored.columns[scored.columnNames.indexOf('id')];
+      expect(ids).toEqual(['o-1', 'o-2']);
+      const logged: string[] = [];
+      for (const key of await s3Keys('monitoring', 'predictions/churn/')) {
+        for (const line of (await s3Text('monitoring', key)).trim().split('\n')) logged.push(JSON.parse(line).id);
+      }
+      expect(logged).toEqual(expect.arrayContaining(['o-1', 'o-2']));
+    } finally {
+      delete process.env.MLOPS_MODEL_CONFIG;
+    }
+  });
+
+  test('a registered model with the prediction log on and no monitoring bucket is refused, naming the fixes', async () => {
+    // given no MLOPS_MONITORING_BUCKET and no local platform
+    delete process.env.MLOPS_MONITORING_BUCKET;
+    process.env.MLOPS_LOCAL_DIR = dir;
+    try {
+      // when a registered model is asked to score, then the run stops before writing anything
+      const run = await score('--model', 'churn', '--input', 'customers.csv', '--out', 'scored.csv');
+      expect(run.code).toBe(2);
+      expect(run.err).toContain('set MLOPS_MONITORING_BUCKET');
+      expect(run.err).toContain('predictions.log to false');
+      expect(files(dir)).toEqual(['customers.csv']);
+    } finally {
+      process.env.MLOPS_MONITORING_BUCKET = 'monitoring';
+      delete process.env.MLOPS_LOCAL_DIR;
+    }
   });
 });

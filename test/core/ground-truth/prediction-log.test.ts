@@ -2,6 +2,8 @@ import type { Cell } from '../../../core/data/table';
 import {
   actualRecords,
   jsonLines,
+  PredictionBatches,
+  predictionLines,
   predictionRecords,
   takeCallerIds,
   writeActualsBatch,
@@ -96,5 +98,118 @@ describe('batch writes', () => {
     const key = await writeActualsBatch(store, 'churn', actualRecords([{ id: 'a', label: 1 }], new Date()));
     expect(key).toMatch(/^actuals\/churn\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/[0-9A-Z]{26}\.jsonl$/);
     expect(JSON.parse(Buffer.from((await store.get(key))!.body).toString())).toMatchObject({ id: 'a', label: 1 });
+  });
+});
+
+describe('PredictionBatches', () => {
+  const at = new Date('2026-12-07T10:00:00.000Z');
+  const record = (i: number) => ({ id: `p-${i}`, model: 'churn', version: 2, time: at.toISOString(), score: i / 100 });
+
+  /** A store that counts puts in flight at once. */
+  class SlowStore extends MemoryObjectStore {
+    inFlight = 0;
+    mostInFlight = 0;
+    override async put(...args: Parameters<MemoryObjectStore['put']>) {
+      this.inFlight++;
+      this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        return await super.put(...args);
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+
+  it('writes batches of at most maxRecords, one at a time, each record a valid prediction record', async () => {
+    // given batches of 4 over a store that answers a tick later
+    const store = new SlowStore();
+    const batches = new PredictionBatches(store, 'churn', { maxRecords: 4, now: () => at });
+    // when 10 records are added in three calls, then the batches closed
+    await batches.add([0, 1, 2].map(record));
+    await batches.add([3, 4, 5, 6, 7].map(record));
+    await batches.add([8, 9].map(record));
+    await batches.close();
+    // then 3 objects of 4, 4 and 2 records in order, never two writes at once
+    const bodies = await Promise.all(
+      batches.keys.map(async (key) => new TextDecoder().decode((await store.get(key))!.body)),
+    );
+    const lines = bodies.map((body) =>
+      body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    );
+    expect(lines.map((batch) => batch.length)).toEqual([4, 4, 2]);
+    expect(lines.flat().map((line) => predictionRecordSchema.parse(line).id)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `p-${i}`),
+    );
+    expect(store.mostInFlight).toBe(1);
+    expect(batches.recordsWritten).toBe(10);
+    expect(batches.keys.every((key) => key.startsWith('predictions/churn/dt=2026-12-07/hour=10/'))).toBe(true);
+  });
+
+  it('writes a batch that is not full once its oldest record is maxAgeMs old', async () => {
+    // given a clock that moves 3 minutes per add and batches that age out at 5 minutes
+    let now = at.getTime();
+    const store = new MemoryObjectStore();
+    const batches = new PredictionBatches(store, 'churn', { maxAgeMs: 300_000, now: () => new Date(now) });
+    // when records 0, 1 and 2 are added 3 minutes apart, then record 3 right after, and the batches closed
+    for (const i of [0, 1, 2]) {
+      await batches.add([record(i)]);
+      now += 180_000;
+    }
+    await batches.add([record(3)]);
+    await batches.close();
+    // then the first batch went out when its oldest record was 6 minutes old, and record 3 is in a second one
+    const sizes = await Promise.all(
+      batches.keys.map(
+        async (key) =>
+          new TextDecoder()
+            .decode((await store.get(key))!.body)
+            .trimEnd()
+            .split('\n').length,
+      ),
+    );
+    expect(sizes).toEqual([3, 1]);
+  });
+
+  it('a failed write fails the next call, and close, instead of being lost', async () => {
+    // given a store whose puts fail
+    const store = new MemoryObjectStore();
+    store.put = async () => {
+      throw new Error('S3 is down');
+    };
+    const batches = new PredictionBatches(store, 'churn', { maxRecords: 1, now: () => at });
+    // when a full batch is written, then the next add and close reject with the write's error
+    await batches.add([record(0)]);
+    await expect(batches.add([record(1)])).rejects.toThrow('S3 is down');
+    await expect(batches.close()).rejects.toThrow('S3 is down');
+    expect(batches.recordsWritten).toBe(0);
+  });
+});
+
+describe('predictionLines', () => {
+  test('writes the JSON of predictionRecords byte for byte, for the included rows only', () => {
+    // given ids and labels that need escaping, and scores of every JSON number form
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const ids = ['plain', 'quote"d', 'back\\slash', 'ünïcode', 'tab\tinside'];
+    const scores = Float64Array.from([0, 1, 1e-7, 0.1 + 0.2, 123456789.125]);
+    const labels = ['yes', 'no', 'yes', 'n"o', 'no'];
+    const include = [true, true, false, true, true];
+    // when written as lines, then each equals JSON.stringify of the same record
+    const lines = predictionLines('churn', 4, at, ids, scores, labels, include);
+    const records = predictionRecords(
+      'churn',
+      4,
+      at,
+      ids,
+      Array.from(scores, (score, i) => ({ score, label: labels[i]! })),
+    ).filter((_, i) => include[i]);
+    expect(lines).toEqual(records.map((record) => JSON.stringify(record)));
+    // and without labels (regression), no label key is written
+    expect(predictionLines('churn', 4, at, ['a'], [2.5], undefined, [true])).toEqual([
+      JSON.stringify(predictionRecords('churn', 4, at, ['a'], [{ score: 2.5 }])[0]),
+    ]);
   });
 });

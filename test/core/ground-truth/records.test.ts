@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import {
   assignPredictionIds,
   GroundTruthInputError,
   MAX_PREDICTION_ID_CHARS,
   newPredictionId,
   parseFeedbackRequest,
+  predictionIdsAt,
   predictionIdTime,
   predictionRecordSchema,
 } from '../../../core/ground-truth/records';
@@ -162,5 +164,23 @@ describe('predictionRecordSchema', () => {
     expect(predictionRecordSchema.safeParse(record).success).toBe(true);
     expect(predictionRecordSchema.safeParse({ ...record, score: Number.NaN }).success).toBe(false);
     expect(predictionRecordSchema.safeParse({ ...record, model: 'Churn!' }).success).toBe(false);
+  });
+});
+
+describe('predictionIdsAt', () => {
+  test('makes exactly the ids newPredictionId makes from the same time and bytes', () => {
+    // given 300 ids' worth of random bytes
+    const at = new Date('2026-12-07T10:11:12.345Z');
+    const randomness = randomBytes(3000);
+    // when made in one call, then each equals the one-at-a-time id
+    const ids = predictionIdsAt(at, 300, randomness);
+    expect(ids).toEqual(ids.map((_, i) => newPredictionId(at, randomness.subarray(10 * i, 10 * i + 10))));
+    expect(new Set(ids).size).toBe(300);
+    expect(predictionIdTime(ids[0]!)).toEqual(at);
+  });
+
+  test('refuses randomness of the wrong length, and makes nothing for a count of 0', () => {
+    expect(() => predictionIdsAt(new Date(), 2, new Uint8Array(10))).toThrow('2 ids need 20 random bytes, got 10');
+    expect(predictionIdsAt(new Date(), 0)).toEqual([]);
   });
 });

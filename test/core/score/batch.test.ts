@@ -1,7 +1,10 @@
 import { parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
+import { PredictionBatches } from '../../../core/ground-truth/prediction-log';
+import { predictionRecordSchema } from '../../../core/ground-truth/records';
 import { type ScoringErrorLine, scoreCsvStream, scoreObject } from '../../../core/score/batch';
 import type { Scorer } from '../../../core/score/scorer';
+import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import { writeParquetFiles } from '../data/parquet-writer';
 import { bytesOf, churnCsv, churnRecords, gbdtScorer, linearScorer, MemorySink } from './fixtures';
 
@@ -139,5 +142,133 @@ describe('batch scoring of a CSV stream', () => {
     const expected = scorer.scoreTable(tableFromRecords(records.map(({ churned: _t, ...features }) => features)));
     expect(counts).toMatchObject({ format: 'parquet', rowsScored: 50, rowsFailed: 0 });
     expect(column(parseCsv(output.text), 'score').map(Number)).toEqual(Array.from(expected.scores));
+  });
+});
+
+describe('batch scoring: prediction ids and the prediction log', () => {
+  const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+  const scoredAt = new Date('2026-12-07T10:00:00.000Z');
+
+  async function scoreWithLog(
+    text: string,
+    options: { idField?: string; maxRecords?: number; chunkChars?: number; scorer?: Scorer } = {},
+  ) {
+    const store = new MemoryObjectStore();
+    const batches = new PredictionBatches(store, 'churn', { maxRecords: options.maxRecords, now: () => scoredAt });
+    const output = new MemorySink();
+    const errors = new MemorySink();
+    const counts = await scoreCsvStream(
+      options.scorer ?? linearScorer(),
+      bytesOf(text),
+      { output, errors },
+      {
+        source: 'input.csv',
+        chunkChars: options.chunkChars ?? 200,
+        idField: options.idField,
+        predictionLog: { batches, version: 3 },
+        now: () => scoredAt,
+      },
+    );
+    await batches.close();
+    const logged = [];
+    for (const key of batches.keys) {
+      const body = new TextDecoder().decode((await store.get(key))!.body);
+      for (const line of body.split('\n').filter(Boolean)) logged.push(predictionRecordSchema.parse(JSON.parse(line)));
+    }
+    const errorLines = errors.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ScoringErrorLine);
+    return { counts, output: parseCsv(output.text), logged, keys: batches.keys, errorLines };
+  }
+
+  test('the ids and scores in the output are exactly the records logged, in bounded batches', async () => {
+    // given a 500-row file, a gbdt model and batches of at most 60 records
+    const { counts, output, logged, keys } = await scoreWithLog(churnCsv(500), {
+      maxRecords: 60,
+      scorer: gbdtScorer(),
+    });
+    // then every output row has a new id of ours, recorded with its score and label under version 3
+    const ids = column(output, 'id') as string[];
+    expect(ids.every((id) => ULID.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(500);
+    expect(logged.map((record) => [record.id, record.score, record.label])).toEqual(
+      ids.map((id, row) => [id, Number(column(output, 'score')[row]), column(output, 'label')[row]]),
+    );
+    expect(logged.every((record) => record.model === 'churn' && record.version === 3)).toBe(true);
+    expect(logged.every((record) => record.time === scoredAt.toISOString())).toBe(true);
+    // and the log is 9 objects (8 full of 60, one of 20) under the model's prediction prefix
+    expect(keys).toHaveLength(9);
+    expect(keys.every((key) => key.startsWith('predictions/churn/dt=2026-12-07/hour=10/'))).toBe(true);
+    expect(counts).toMatchObject({ rowsScored: 500, predictionsLogged: 500, repeatedIds: 0 });
+    expect(output.columnNames.slice(-3)).toEqual(['id', 'score', 'label']);
+  });
+
+  test("a row's own id from the id column is used, and a row without one gets an id of ours", async () => {
+    // given an order_id column with an empty cell on the second row
+    const text = 'order_id,age,plan,active\nA-1,30,basic,true\n,41,pro,false\nA-3,52,basic,no\n';
+    // when scored with idField order_id
+    const { output, logged } = await scoreWithLog(text, { idField: 'order_id' });
+    // then the caller ids are kept, the empty one is replaced by ours, and the input column stays
+    const ids = column(output, 'id') as string[];
+    expect([ids[0], ids[2]]).toEqual(['A-1', 'A-3']);
+    expect(ids[1]).toMatch(ULID);
+    expect(column(output, 'order_id')).toEqual(['A-1', null, 'A-3']);
+    expect(logged.map((record) => record.id)).toEqual(ids);
+  });
+
+  test('a row whose id is not a valid prediction id is rejected naming the column; its neighbours are scored', async () => {
+    // given a quoted id with a trailing space on line 3
+    const text = 'order_id,age,plan,active\nA-1,30,basic,true\n"A-2 ",41,pro,false\nA-3,52,basic,no\n';
+    // when scored
+    const { counts, output, errorLines, logged } = await scoreWithLog(text, { idField: 'order_id' });
+    // then line 3 is in the errors with the id rule, and the others are scored and logged
+    expect(errorLines).toEqual([
+      { line: 3, reason: 'order_id must not start or end with a space (got "A-2 ")', record: '"A-2 ",41,pro,false' },
+    ]);
+    expect(column(output, 'id')).toEqual(['A-1', 'A-3']);
+    expect(logged.map((record) => record.id)).toEqual(['A-1', 'A-3']);
+    expect(counts).toMatchObject({ rowsScored: 2, rowsFailed: 1 });
+  });
+
+  test('an id repeating an earlier row is scored but not logged, and the warning names both lines', async () => {
+    // given order ids where A-1 comes back on line 5 and A-2 on line 6, across chunks of about 2 rows
+    const rows = ['A-1,30,basic,true', 'A-2,41,pro,false', 'A-3,52,basic,no', 'A-1,33,team,true', 'A-2,60,pro,no'];
+    const text = `order_id,age,plan,active\n${rows.join('\n')}\n`;
+    // when scored
+    const { counts, output, logged } = await scoreWithLog(text, { idField: 'order_id', chunkChars: 40 });
+    // then every row is in the output with its id, only the first sightings are logged
+    expect(column(output, 'id')).toEqual(['A-1', 'A-2', 'A-3', 'A-1', 'A-2']);
+    expect(logged.map((record) => record.id)).toEqual(['A-1', 'A-2', 'A-3']);
+    expect(logged[0]!.score).toBe(Number(column(output, 'score')[0]));
+    expect(counts).toMatchObject({ rowsScored: 5, predictionsLogged: 3, repeatedIds: 2 });
+    expect(counts.warnings).toEqual([
+      "2 row(s) repeat an earlier row's id in column order_id: scored, not recorded for the ground-truth join " +
+        '(the first row keeps the id): "A-1" on line 5 repeats line 2; "A-2" on line 6 repeats line 3',
+    ]);
+  });
+
+  test('without a log every row still gets an id, and an input column named id is replaced with a warning', async () => {
+    // given a file with its own id column and no idField configured
+    const output = new MemorySink();
+    const counts = await scoreCsvStream(
+      linearScorer(),
+      bytesOf('id,age,plan,active\nx,30,basic,true\nx,41,pro,false\n'),
+      { output, errors: new MemorySink() },
+      { source: 'input.csv' },
+    );
+    // then the output id column holds two different ids of ours
+    const ids = column(parseCsv(output.text), 'id') as string[];
+    expect(ids.every((id) => ULID.test(id)) && ids[0] !== ids[1]).toBe(true);
+    expect(counts.warnings).toEqual(["input column(s) id replaced by the model's prediction in the output"]);
+    expect(counts).toMatchObject({ predictionsLogged: 0, repeatedIds: 0 });
+  });
+
+  test('an id column absent from the header is reported, and every row gets an id of ours', async () => {
+    const { counts, logged } = await scoreWithLog('age,plan,active\n30,basic,true\n', { idField: 'order_id' });
+    expect(counts.warnings).toEqual([
+      'id column order_id (predictions.idField) absent from the header: every row gets an id of ours',
+    ]);
+    expect(logged[0]!.id).toMatch(ULID);
   });
 });
