@@ -3,7 +3,8 @@
  * Debian's python3-sklearn ships (breast cancer, digits, wine, iris, as binary tasks), plus small,
  * imbalanced and mostly-categorical generated ones (bench/peers/quality_peer.py). Same
  * stratified 5 folds for everyone; AUC on each held-out fold, averaged. Goal (issue 2): ours >=
- * the better of XGBoost (200 trees, depth 6) and logistic regression, minus 0.01.
+ * the better of XGBoost (200 trees, depth 6) and logistic regression, with no margin (issue 12; issue 2
+ * allowed 0.01 below).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -66,7 +67,7 @@ export async function runQualityBench(options: { log?: (line: string) => void } 
         foldAucs.push(auc(scores, labels));
       }
       const ours = foldAucs.reduce((a, b) => a + b, 0) / foldAucs.length;
-      const goal = Math.max(peer.xgboost, peer.logistic) - 0.01;
+      const goal = Math.max(peer.xgboost, peer.logistic);
       rows.push({
         dataset,
         description: peer.description,
@@ -81,7 +82,7 @@ export async function runQualityBench(options: { log?: (line: string) => void } 
     log(`${'data set'.padEnd(18)} ${'ours'.padStart(7)} ${'xgboost'.padStart(8)} ${'logistic'.padStart(9)}  goal met`);
     for (const row of rows) {
       log(
-        `${row.dataset.padEnd(18)} ${row.ours.toFixed(4).padStart(7)} ${row.xgboost.toFixed(4).padStart(8)} ${row.logistic.toFixed(4).padStart(9)}  ${row.met ? 'yes' : `NO (needs ${row.goal.toFixed(4)})`}`,
+        `${row.dataset.padEnd(18)} ${row.ours.toFixed(4).padStart(7)} ${row.xgboost.toFixed(4).padStart(8)} ${row.logistic.toFixed(4).padStart(9)}  ${row.met ? 'yes' : `NO (${(row.ours - row.goal).toFixed(4)} below ${row.goal.toFixed(4)})`}`,
       );
     }
     return rows;
