@@ -33,40 +33,52 @@ interface ColumnStats {
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
-const NINE = 57;
 /** Decimals of at most this many digits are distinct doubles when they are distinct numbers (DBL_DIG). */
 const MAX_EXACT_DIGITS = 15;
 
+/** 10^0 .. 10^15, all exact doubles. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
 /**
- * True when `text` is a number in its one canonical decimal spelling: an optional minus (not on
- * zero), no leading zeros, no trailing fraction zeros, no exponent or spaces, at most 15 digits.
- * Two different such texts are two different doubles, so counting distinct numbers counts the
- * distinct texts, without hashing every string.
+ * The value of `text` when it is a number in its one canonical decimal spelling, else NaN:
+ * an optional minus (not on zero), no leading zeros, no trailing fraction zeros, no exponent or
+ * spaces, at most 15 digits. Two different such texts are two different doubles, so counting
+ * distinct numbers counts the distinct texts, without hashing every string. The value is read in
+ * the same scan (exact integer digits, one division by an exact power of ten: the double
+ * Number() and cellToNumber return).
  */
-function isCanonicalDecimal(text: string): boolean {
+export function canonicalDecimalValue(text: string): number {
   const length = text.length;
-  let i = text.charCodeAt(0) === MINUS ? 1 : 0;
-  const first = text.charCodeAt(i);
-  if (!(first >= ZERO && first <= NINE)) return false;
+  const negative = text.charCodeAt(0) === MINUS;
+  let i = negative ? 1 : 0;
+  const first = text.charCodeAt(i) - ZERO;
+  if (!(first >= 0 && first <= 9)) return Number.NaN;
+  let mantissa = first;
   let digits = 1;
   i++;
-  if (first === ZERO) {
-    if (i === length) return text.length === 1;
+  if (first === 0) {
+    if (i === length) return length === 1 ? 0 : Number.NaN;
   } else {
     for (; i < length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < ZERO || code > NINE) break;
+      const digit = text.charCodeAt(i) - ZERO;
+      if (digit < 0 || digit > 9) break;
+      mantissa = mantissa * 10 + digit;
       digits++;
     }
-    if (i === length) return digits <= MAX_EXACT_DIGITS;
+    if (i === length) return digits <= MAX_EXACT_DIGITS ? (negative ? -mantissa : mantissa) : Number.NaN;
   }
-  if (text.charCodeAt(i) !== DOT || i + 1 === length) return false;
+  if (text.charCodeAt(i) !== DOT || i + 1 === length) return Number.NaN;
+  let scale = 0;
   for (i++; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < ZERO || code > NINE) return false;
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    mantissa = mantissa * 10 + digit;
     digits++;
+    scale++;
   }
-  return text.charCodeAt(length - 1) !== ZERO && digits <= MAX_EXACT_DIGITS;
+  if (text.charCodeAt(length - 1) === ZERO || digits > MAX_EXACT_DIGITS) return Number.NaN;
+  const value = mantissa / POWERS_OF_TEN[scale];
+  return negative ? -value : value;
 }
 
 /** Distinct values among the non-NaN `numbers`, sorted into a copy that the profile reuses. */
@@ -115,10 +127,17 @@ function columnStats(column: ReadonlyArray<Cell>, buffers: ColumnBuffers): Colum
       continue;
     }
     nonMissing++;
-    if (allCanonical && (typeof cell !== 'string' || !isCanonicalDecimal(cell))) allCanonical = false;
-    if (allBoolean && cellToBoolean(cell) === null) allBoolean = false;
+    // Canonical numeric text (most cells of a numeric column): one scan reads its value, and it
+    // is a boolean word exactly when it is "0" or "1".
+    let value = Number.NaN;
+    if (allCanonical) {
+      if (typeof cell === 'string') value = canonicalDecimalValue(cell);
+      if (Number.isNaN(value)) allCanonical = false;
+    }
+    const canonical = !Number.isNaN(value);
+    if (allBoolean && (canonical ? value !== 0 && value !== 1 : cellToBoolean(cell) === null)) allBoolean = false;
     if (allNumeric) {
-      const value = cellToNumber(cell);
+      if (!canonical) value = cellToNumber(cell);
       numbers[i] = value;
       if (Number.isNaN(value) || typeof cell === 'boolean') {
         allNumeric = false;

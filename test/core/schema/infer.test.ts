@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DataError, tableFromRecords } from '../../../core/data/table';
-import { inferSchema } from '../../../core/schema/infer';
+import { canonicalDecimalValue, inferSchema } from '../../../core/schema/infer';
 import { encodeTarget } from '../../../core/schema/target';
 
 function rows(count: number, make: (i: number) => Record<string, string | null>) {
@@ -150,6 +150,43 @@ describe('inferSchema unique counts', () => {
         expect(uniqueCountOf(cells)).toBe(distinctTexts(cells));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('canonicalDecimalValue', () => {
+  /** The canonical spelling, as a rule: optional minus, no leading or trailing fraction zeros, at most 15 digits. */
+  const isCanonical = (text: string) =>
+    /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/.test(text) && text !== '-0' && text.replace(/[-.]/g, '').length <= 15;
+
+  it('reads exactly the canonical decimals, each as the double Number() gives', () => {
+    const texts = fc.oneof(
+      fc.stringMatching(/^-?[0-9]{0,9}(\.[0-9]{0,9})?$/),
+      fc.double({ noNaN: true }).map(String),
+      fc.integer().map(String),
+      fc.constantFrom(
+        '0',
+        '-0',
+        '00',
+        '0.',
+        '.5',
+        '1.0',
+        '1e5',
+        ' 1',
+        '1 ',
+        '-',
+        '',
+        '1234567890123456',
+        '0.000000001',
+      ),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        const value = canonicalDecimalValue(text);
+        if (isCanonical(text)) expect(value).toBe(Number(text));
+        else expect(value).toBeNaN();
+      }),
+      { numRuns: 5000 },
     );
   });
 });
