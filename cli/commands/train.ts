@@ -127,7 +127,7 @@ export const trainCommand: Command = {
           : `--data: cannot read ${dataPath}: ${error.message}`,
       );
     });
-    const table = await timedAsync('parse', () => readTableBytes(bytes, dataPath));
+    const table = await timedAsync('parse', () => readTableBytes(bytes, dataPath, { numbers: true }));
     const dataSha256 = timed('parse', () => sha256Hex(bytes));
     io.err(`read ${table.rowCount} rows x ${table.columnNames.length} columns from ${dataPath}\n`);
     const artifact = timed('train', () =>

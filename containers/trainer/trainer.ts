@@ -112,7 +112,7 @@ export async function runTrainer(env: NodeJS.ProcessEnv, io: TrainerIo): Promise
     io.log(`training ${job.model} run ${job.runId} on s3://${input.bucket}/${input.key}`);
     const object = await io.store(input.bucket).get(input.key);
     if (!object) throw new DataError(`input s3://${input.bucket}/${input.key} does not exist`);
-    const table = await readTableBytes(object.body, input.key);
+    const table = await readTableBytes(object.body, input.key, { numbers: true });
     io.log(`read ${table.rowCount} rows x ${table.columnNames.length} columns`);
     const options: TrainOptions = {
       ...job.params,

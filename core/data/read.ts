@@ -11,12 +11,19 @@ function startsWithParquetMagic(bytes: Uint8Array): boolean {
   return PARQUET_MAGIC.every((byte, index) => bytes[index] === byte);
 }
 
-/** Reads Parquet when the bytes start with `PAR1` or the name ends in .parquet, CSV otherwise. `name` appears in errors. */
-export async function readTableBytes(bytes: Uint8Array, name: string): Promise<DataTable> {
+/**
+ * Reads Parquet when the bytes start with `PAR1` or the name ends in .parquet, CSV otherwise.
+ * `name` appears in errors. `numbers`: CSV's canonical decimals as numbers (ParseCsvOptions).
+ */
+export async function readTableBytes(
+  bytes: Uint8Array,
+  name: string,
+  options: { readonly numbers?: boolean } = {},
+): Promise<DataTable> {
   if (startsWithParquetMagic(bytes) || name.toLowerCase().endsWith('.parquet')) {
     return readParquet(bytes, { source: name });
   }
-  return parseCsv(bytes, { source: name });
+  return parseCsv(bytes, { source: name, numbers: options.numbers });
 }
 
 /** Reads a CSV or Parquet file from disk; errors name the file. */

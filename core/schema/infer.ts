@@ -1,4 +1,5 @@
 import { type Cell, DataError, type DataTable } from '../data/table';
+import { canonicalDecimalAt } from '../data/decimal';
 import { ColumnBuffers, sortFloat64 } from '../profile/columns';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';
@@ -30,55 +31,13 @@ interface ColumnStats {
   increasing: boolean;
 }
 
-const MINUS = 45;
-const DOT = 46;
-const ZERO = 48;
-/** Decimals of at most this many digits are distinct doubles when they are distinct numbers (DBL_DIG). */
-const MAX_EXACT_DIGITS = 15;
-
-/** 10^0 .. 10^15, all exact doubles. */
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
-
 /**
- * The value of `text` when it is a number in its one canonical decimal spelling, else NaN:
- * an optional minus (not on zero), no leading zeros, no trailing fraction zeros, no exponent or
- * spaces, at most 15 digits. Two different such texts are two different doubles, so counting
- * distinct numbers counts the distinct texts, without hashing every string. The value is read in
- * the same scan (exact integer digits, one division by an exact power of ten: the double
- * Number() and cellToNumber return).
+ * The value of `text` when it is a number in its one canonical decimal spelling (core/data/decimal.ts),
+ * else NaN. Two different such texts are two different doubles, so counting distinct numbers
+ * counts the distinct texts, without hashing every string.
  */
 export function canonicalDecimalValue(text: string): number {
-  const length = text.length;
-  const negative = text.charCodeAt(0) === MINUS;
-  let i = negative ? 1 : 0;
-  const first = text.charCodeAt(i) - ZERO;
-  if (!(first >= 0 && first <= 9)) return Number.NaN;
-  let mantissa = first;
-  let digits = 1;
-  i++;
-  if (first === 0) {
-    if (i === length) return length === 1 ? 0 : Number.NaN;
-  } else {
-    for (; i < length; i++) {
-      const digit = text.charCodeAt(i) - ZERO;
-      if (digit < 0 || digit > 9) break;
-      mantissa = mantissa * 10 + digit;
-      digits++;
-    }
-    if (i === length) return digits <= MAX_EXACT_DIGITS ? (negative ? -mantissa : mantissa) : Number.NaN;
-  }
-  if (text.charCodeAt(i) !== DOT || i + 1 === length) return Number.NaN;
-  let scale = 0;
-  for (i++; i < length; i++) {
-    const digit = text.charCodeAt(i) - ZERO;
-    if (digit < 0 || digit > 9) return Number.NaN;
-    mantissa = mantissa * 10 + digit;
-    digits++;
-    scale++;
-  }
-  if (text.charCodeAt(length - 1) === ZERO || digits > MAX_EXACT_DIGITS) return Number.NaN;
-  const value = mantissa / POWERS_OF_TEN[scale];
-  return negative ? -value : value;
+  return canonicalDecimalAt(text, 0, text.length);
 }
 
 /** Distinct values among the non-NaN `numbers`, sorted into a copy that the profile reuses. */
@@ -128,10 +87,12 @@ function columnStats(column: ReadonlyArray<Cell>, buffers: ColumnBuffers): Colum
     }
     nonMissing++;
     // Canonical numeric text (most cells of a numeric column): one scan reads its value, and it
-    // is a boolean word exactly when it is "0" or "1".
+    // is a boolean word exactly when it is "0" or "1" (a number cell: exactly when 0 or 1).
     let value = Number.NaN;
     if (allCanonical) {
+      // A number cell (Parquet, or CSV read with `numbers`) is counted by value like canonical text.
       if (typeof cell === 'string') value = canonicalDecimalValue(cell);
+      else if (typeof cell === 'number') value = cell;
       if (Number.isNaN(value)) allCanonical = false;
     }
     const canonical = !Number.isNaN(value);

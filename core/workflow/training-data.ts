@@ -35,7 +35,8 @@ export async function validateTrainingData(
   options: ValidateOptions,
 ): Promise<ValidatedData> {
   if (bytes.length === 0) throw new DataError(`${dataKey} is empty`);
-  const table = await readTableBytes(bytes, dataKey);
+  // Canonical decimals as numbers, as the trainer reads them (same schema, fewer strings).
+  const table = await readTableBytes(bytes, dataKey, { numbers: true });
   if (table.rowCount === 0) throw new DataError(`${dataKey} has a header but no data rows`);
   const { schema, notes } = inferSchema(table, { target: options.target, features: options.features, source: dataKey });
   const target = encodeTarget(table.columns[table.columnNames.indexOf(options.target)], {

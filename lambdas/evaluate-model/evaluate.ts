@@ -87,7 +87,7 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
       `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} no longer has SHA-256 ${validation.dataSha256}; snapshots are immutable, start a new run`,
     );
   }
-  const table = await readTableBytes(snapshot.body, validation.snapshotKey);
+  const table = await readTableBytes(snapshot.body, validation.snapshotKey, { numbers: true });
 
   const champion = await loadChampion(new ModelRegistry({ store: deps.artifacts }), model.name);
   const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null, rule.metric);

@@ -407,3 +407,32 @@ describe('parseCsv(formatCsv(table)) round trip', () => {
     );
   });
 });
+
+describe('parseCsv with numbers', () => {
+  it('reads unquoted canonical decimals as numbers and keeps every other field as text', () => {
+    const csv = 'a,b\n1.5,"2"\n-3,1.50\n0,007\n12,1e5\n-0,0.0000001\nNA,0.000001\n123456789012345,1234567890123456\n';
+    const table = parseCsv(csv, { numbers: true });
+    expect(table.columns[0]).toEqual([1.5, -3, 0, 12, '-0', null, 123456789012345]);
+    expect(table.columns[1]).toEqual(['2', '1.50', '007', '1e5', '0.0000001', 0.000001, '1234567890123456']);
+    expect(table.columnNames).toEqual(['a', 'b']);
+  });
+
+  it('keeps the text of every field: each number spells back to the field it came from', () => {
+    const field = fc.oneof(
+      fc.stringMatching(/^-?[0-9]{1,9}(\.[0-9]{1,9})?$/),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.constantFrom('x', '', 'NA', '1.0', '-0', '0.5'),
+    );
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 30 }), (fields) => {
+        const csv = `v\n${fields.map((f) => (f === '' ? '' : f)).join('\n')}\n`;
+        const asText = parseCsv(csv);
+        const withNumbers = parseCsv(csv, { numbers: true });
+        expect(withNumbers.columns[0].map((cell) => (typeof cell === 'number' ? String(cell) : cell))).toEqual(
+          asText.columns[0],
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

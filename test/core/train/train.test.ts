@@ -6,7 +6,7 @@ import {
 } from '../../../core/artifact/format';
 import { parseCsv } from '../../../core/data/csv';
 import { DataError, type DataTable, takeRows } from '../../../core/data/table';
-import { generateChurn } from '../../../core/datasets/churn';
+import { churnCsv, generateChurn } from '../../../core/datasets/churn';
 import { auc, logLoss } from '../../../core/metrics';
 import { encodeTarget } from '../../../core/schema/target';
 import { InputError, Scorer } from '../../../core/score/scorer';
@@ -306,5 +306,22 @@ describe('refit switched off below 5,000 rows', () => {
     expect(artifact.params.refit).toBe(true);
     expect(artifact.data.refitRows).toBe(artifact.data.trainRows);
     expect(notes).toContain('refit anyway: k-fold selection keeps no single model to use instead');
+  });
+});
+
+describe('reading numbers', () => {
+  it('gives byte-identical artifacts whether the CSV was read as text or with canonical decimals as numbers', () => {
+    const csv = churnCsv({ rows: 1500, seed: 21, batch: 'v2' });
+    const train = (numbers: boolean) =>
+      serializeArtifact(
+        trainModel(parseCsv(csv, { numbers }), {
+          ...options,
+          timeBudgetSeconds: 0,
+          learnerParams: { gbdt: { nEstimators: 20 } },
+        }),
+      );
+    const withNumbers = parseCsv(csv, { numbers: true });
+    expect(withNumbers.columns.some((column) => typeof column[0] === 'number')).toBe(true);
+    expect(train(true)).toBe(train(false));
   });
 });
