@@ -4,7 +4,16 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
-import { curatedPrefix, rawPrefix, registryPrefix, runsPrefix, snapshotsPrefix } from '../core/workflow/layout';
+import { joinedPrefix } from '../core/ground-truth/layout';
+import { trainsOnFeedback } from '../core/ground-truth/prediction-log';
+import {
+  curatedPrefix,
+  rawPrefix,
+  registryPrefix,
+  runsPrefix,
+  snapshotsPrefix,
+  trainingManifestsPrefix,
+} from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
 import { MlopsFunction } from './mlops-function';
 
@@ -49,7 +58,7 @@ export class RetrainingSteps extends Construct {
         dataLake.curated,
         curatedPrefix(name),
         'read-write',
-        `Writes content-addressed snapshots under ${snapshotsPrefix(name)} and checks whether one exists.`,
+        `Writes content-addressed snapshots under ${snapshotsPrefix(name)} and training manifests under ${trainingManifestsPrefix(name)}, and checks whether one exists.`,
       )
       .useZone(
         'artifacts',
@@ -59,6 +68,15 @@ export class RetrainingSteps extends Construct {
         `Reads the production version's schema under ${registry}.`,
       )
       .useZone('artifacts', dataLake.artifacts, runs, 'read-write', `Writes the run record under ${runs}<runId>/.`);
+    if (trainsOnFeedback(model)) {
+      this.validate.useZone(
+        'monitoring',
+        dataLake.monitoring,
+        joinedPrefix(name),
+        'read',
+        `Reads the joined feedback rows under ${joinedPrefix(name)} that training.data.source window-and-feedback trains on.`,
+      );
+    }
 
     this.evaluate = step('Evaluate', 'evaluate-model')
       .useZone(

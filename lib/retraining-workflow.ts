@@ -144,7 +144,7 @@ export class RetrainingWorkflow extends Construct {
           [TRAINER_ENV.input]: JsonPath.format(
             's3://{}/{}',
             dataLake.curated.bucketName,
-            JsonPath.stringAt('$.validation.snapshotKey'),
+            JsonPath.stringAt('$.validation.trainingInputKey'),
           ),
           [TRAINER_ENV.output]: JsonPath.format(
             `s3://{}/${outputTemplate}`,

@@ -11,6 +11,7 @@ import { configPath, loadConfig } from '../../core/config/load';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
+import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
 import { SCORE_ENV, scoreShard } from '../../core/score/job';
@@ -53,7 +54,7 @@ export interface ScoreRunOptions {
    * file (MLOPS_CONFIG or ./mlops.config.json) when it has the model, else { log: true }; for a
    * model read from a file, { log: false } (it has no registry version to record)
    */
-  readonly predictions?: Pick<ModelConfig['predictions'], 'log' | 'idField'>;
+  readonly predictions?: PredictionSettings;
   /**
    * The monitoring zone the prediction log goes to, for a model given by name with the log on.
    * @default - MLOPS_MONITORING_BUCKET, else the running local platform's
@@ -95,6 +96,7 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
     chunkChars: options.chunkChars,
     idField: predictions.idField,
     predictionLog: monitoringBucket === undefined ? undefined : new S3ObjectStore(deps.s3(), monitoringBucket),
+    recordFeatures: predictions.recordFeatures,
     loadModel: () => loadModel(options, deps),
     log: deps.log,
     now: deps.now ?? (() => new Date()),
@@ -137,8 +139,14 @@ async function loadModel(
 }
 
 /** The model's `predictions` settings, from the config the job was given or the config file here. */
-function predictionSettings(model: string): Pick<ModelConfig['predictions'], 'log' | 'idField'> {
-  const fromConfig = (config: ModelConfig | undefined) => config && config.name === model && config.predictions;
+/** The model's `predictions` config, and whether its records carry feature values (it trains on feedback). */
+export type PredictionSettings = Pick<ModelConfig['predictions'], 'log' | 'idField'> & {
+  readonly recordFeatures?: boolean;
+};
+
+function predictionSettings(model: string): PredictionSettings {
+  const fromConfig = (config: ModelConfig | undefined) =>
+    config && config.name === model && { ...config.predictions, recordFeatures: trainsOnFeedback(config) };
   if (process.env[RUNTIME_ENV.modelConfig]) {
     const settings = fromConfig(modelConfigFromEnv());
     if (settings) return settings;

@@ -2,10 +2,17 @@ import { z } from 'zod';
 import { serializeArtifact } from '../../core/artifact/format';
 import { type TrainerParams, trainerParamsSchema } from '../../core/config/trainer-params';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
-import { DataError } from '../../core/data/table';
+import { DataError, type DataTable } from '../../core/data/table';
 import type { ObjectStore } from '../../core/storage/object-store';
-import { type TrainOptions, trainModel } from '../../core/train/train';
+import { DEFAULT_SEED, DEFAULT_VALIDATION_FRACTION, type TrainOptions, trainModel } from '../../core/train/train';
 import { TRAINER_ENV, TRAINER_EXIT, TRAINER_OUTPUTS } from '../../core/workflow/contract';
+import {
+  isTrainingManifestKey,
+  type ManifestInput,
+  parseTrainingManifest,
+  type TrainingManifest,
+} from '../../core/workflow/training-manifest';
+import { assembleTrainingSet, type TrainingPart } from '../../core/workflow/training-set';
 
 /**
  * The trainer contract, as this image implements it (docs/trainer-contract.md documents it for
@@ -103,6 +110,54 @@ export interface TrainerIo {
   readonly log: (line: string) => void;
 }
 
+/**
+ * The training set a manifest names (core/workflow/training-set.ts has the rules): every snapshot
+ * read from the manifest's bucket and checked against its recorded hash, then assembled with the
+ * gate's hold-out of the run's data file left out.
+ */
+export async function assembleFromManifest(job: TrainerJob, bytes: Uint8Array, io: TrainerIo): Promise<DataTable> {
+  const { bucket, key } = job.input;
+  let manifest: TrainingManifest;
+  try {
+    manifest = parseTrainingManifest(new TextDecoder().decode(bytes), `s3://${bucket}/${key}`);
+  } catch (error) {
+    throw new DataError((error as Error).message);
+  }
+  if (manifest.target !== job.target) {
+    throw new DataError(`s3://${bucket}/${key} is a manifest for target "${manifest.target}", not ${job.target}`);
+  }
+  const store = io.store(bucket);
+  const read = async (input: ManifestInput): Promise<TrainingPart> => {
+    const object = await store.get(input.snapshotKey);
+    if (!object) throw new DataError(`s3://${bucket}/${input.snapshotKey} (${input.source}) does not exist`);
+    const sha256 = sha256Hex(object.body);
+    if (sha256 !== input.sha256) {
+      throw new DataError(
+        `s3://${bucket}/${input.snapshotKey} has SHA-256 ${sha256}, not ${input.sha256} as the manifest records; snapshots are immutable, start a new run`,
+      );
+    }
+    return { table: await readTableBytes(object.body, input.snapshotKey), source: input.source };
+  };
+  const primary = await read(manifest.primary);
+  const uploads: TrainingPart[] = [];
+  for (const upload of manifest.uploads) uploads.push(await read(upload));
+  const feedback = manifest.feedback ? await read(manifest.feedback) : null;
+  const assembled = assembleTrainingSet(
+    { primary, uploads, feedback },
+    {
+      target: job.target,
+      task: job.params.task,
+      positiveLabel: job.positiveLabel,
+      seed: job.params.seed ?? DEFAULT_SEED,
+      validationFraction: job.params.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
+    },
+  );
+  for (const note of assembled.notes) io.log(`note: ${note}`);
+  const parts = assembled.rowsBySource.map(({ source, rows }) => `${source}: ${rows}`).join(', ');
+  io.log(`training set: ${parts}; ${assembled.heldOutRows} held-out row(s) of ${manifest.primary.source} kept out`);
+  return assembled.table;
+}
+
 /** Runs one training job end to end and returns the process exit code. */
 export async function runTrainer(env: NodeJS.ProcessEnv, io: TrainerIo): Promise<number> {
   let job: TrainerJob | undefined;
@@ -112,12 +167,17 @@ export async function runTrainer(env: NodeJS.ProcessEnv, io: TrainerIo): Promise
     io.log(`training ${job.model} run ${job.runId} on s3://${input.bucket}/${input.key}`);
     const object = await io.store(input.bucket).get(input.key);
     if (!object) throw new DataError(`input s3://${input.bucket}/${input.key} does not exist`);
-    const table = await readTableBytes(object.body, input.key, { numbers: true });
+    // One file: canonical decimals as numbers (fewer strings). Assembled files stay text, so a
+    // row repeated across files compares equal to the held-out row it repeats.
+    const table = isTrainingManifestKey(input.key)
+      ? await assembleFromManifest(job, object.body, io)
+      : await readTableBytes(object.body, input.key, { numbers: true });
     io.log(`read ${table.rowCount} rows x ${table.columnNames.length} columns`);
     const options: TrainOptions = {
       ...job.params,
       target: job.target,
       positiveLabel: job.positiveLabel,
+      // The manifest's hash when the input is one: it names every snapshot's hash.
       dataSha256: sha256Hex(object.body),
       source: input.key,
       onNote: (note) => io.log(`note: ${note}`),

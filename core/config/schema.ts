@@ -63,8 +63,42 @@ const trainingParamsSchema = z
   .strict()
   .describe('Training parameters, passed to the trainer as MLOPS_TRAIN_PARAMS.');
 
+export const TRAINING_DATA_SOURCES = ['newest', 'window', 'window-and-feedback'] as const;
+
+const trainingDataSchema = z
+  .object({
+    source: z
+      .enum(TRAINING_DATA_SOURCES)
+      .default('newest')
+      .describe(
+        "What a run trains on. newest: the run's data file alone (the newest valid upload, or the file that triggered the run). window: that file plus every other valid upload under the model's raw prefix from the last windowDays, aligned to that file's columns. window-and-feedback: those plus the live predictions whose outcome arrived (their recorded features, the outcome as the target); the prediction log then records each request's feature values.",
+      ),
+    windowDays: z
+      .number()
+      .positive({ message: 'training.data.windowDays must be above 0 (days, e.g. 30)' })
+      .max(3650, { message: 'training.data.windowDays must be at most 3650 (10 years)' })
+      .default(30)
+      .describe(
+        'window sources: uploads (by upload time) and predictions (by prediction time) from this many past days.',
+      ),
+    maxFiles: z
+      .number()
+      .int()
+      .min(1, { message: 'training.data.maxFiles must be at least 1' })
+      .max(1000, { message: 'training.data.maxFiles must be at most 1000' })
+      .default(100)
+      .describe(
+        'window sources: at most this many uploads, the newest kept; each is read once in its life (its snapshot is reused by later runs), and older ones are left out with a note in the run record.',
+      ),
+  })
+  .strict()
+  .describe(
+    "The training set: the newest upload (today's behaviour), every upload in a window, or those plus the joined feedback rows. The run's data file decides the columns and holds the gate's hold-out, which is never trained on.",
+  );
+
 const trainingSchema = z
   .object({
+    data: trainingDataSchema.prefault({}),
     vcpu: z
       .number()
       .positive({ message: 'vcpu must be positive, e.g. 1' })
@@ -101,7 +135,7 @@ const trainingSchema = z
         'Largest data file a run accepts, in MiB. Validate checks the size before reading and holds the file in memory (its function has 1769 MB), so raise it only with care; split larger data into several files.',
       ),
   })
-  .describe('Compute for the training job on AWS Batch.');
+  .describe('The training set and the compute for the training job on AWS Batch.');
 
 const gateSchema = z
   .object({

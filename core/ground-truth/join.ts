@@ -352,6 +352,7 @@ export function matchActuals(
         ...(prediction.label === undefined ? {} : { label: prediction.label }),
         actual: actual.label,
         receivedAt: actual.receivedAt,
+        ...(prediction.features === undefined ? {} : { features: prediction.features }),
       });
       continue;
     }

@@ -1,7 +1,15 @@
-import type { Cell } from '../data/table';
+import type { Cell, DataTable } from '../data/table';
 import type { ObjectStore } from '../storage/object-store';
 import { actualsBatchKey, predictionBatchKey } from './layout';
-import { type ActualRecord, type FeedbackActual, newPredictionId, type PredictionRecord } from './records';
+import {
+  type ActualRecord,
+  type FeedbackActual,
+  MAX_RECORDED_FEATURES,
+  MAX_RECORDED_VALUE_CHARS,
+  newPredictionId,
+  type PredictionRecord,
+  type RecordedFeatures,
+} from './records';
 
 /**
  * What the scorers (endpoint, stream, batch) and the feedback route write for the join: prediction
@@ -55,16 +63,100 @@ export interface ScoredRow {
   readonly label?: string;
 }
 
-/** The records of one scored batch: ids and predictions in the same order. */
+/**
+ * Whether prediction records carry feature values: only when the model trains on its joined
+ * feedback rows (`training.data.source` `window-and-feedback`); otherwise records stay small.
+ */
+export function trainsOnFeedback(model: {
+  readonly training: { readonly data: { readonly source: string } };
+}): boolean {
+  return model.training.data.source === 'window-and-feedback';
+}
+
+/** The part of a model's schema that says which columns are features. */
+type FeatureRoles = { readonly columns: ReadonlyArray<{ readonly name: string; readonly role: string }> };
+
+const featureNamesBySchema = new WeakMap<FeatureRoles, readonly string[]>();
+
+/** A model's feature column names (what recordedFeatures keeps), worked out once per schema. */
+export function recordableFeatureNames(schema: FeatureRoles): readonly string[] {
+  let names = featureNamesBySchema.get(schema);
+  if (names === undefined) {
+    names = schema.columns.filter((column) => column.role === 'feature').map((column) => column.name);
+    featureNamesBySchema.set(schema, names);
+  }
+  return names;
+}
+
+/**
+ * The feature values of one scored instance as a prediction record keeps them: only `features`
+ * (the model's feature columns, at most MAX_RECORDED_FEATURES), absent ones left out, text cut to
+ * MAX_RECORDED_VALUE_CHARS. Anything else a request carried is never recorded.
+ */
+export function recordedFeatures(
+  instance: Readonly<Record<string, Cell>>,
+  features: readonly string[],
+): RecordedFeatures {
+  const recorded: Record<string, Cell> = {};
+  for (const name of features.slice(0, MAX_RECORDED_FEATURES)) {
+    if (!Object.hasOwn(instance, name)) continue;
+    const value = instance[name];
+    recorded[name] =
+      typeof value === 'string'
+        ? cutText(value, MAX_RECORDED_VALUE_CHARS)
+        : typeof value === 'number' && !Number.isFinite(value)
+          ? null
+          : (value ?? null);
+  }
+  return recorded;
+}
+
+/**
+ * recordedFeatures of each row of a scored table (batch scoring), for the rows where `include` is
+ * true; the others get an empty record that predictionLines skips anyway.
+ */
+export function recordedFeaturesOfRows(
+  table: DataTable,
+  features: readonly string[],
+  include: readonly boolean[],
+): RecordedFeatures[] {
+  const present = features
+    .slice(0, MAX_RECORDED_FEATURES)
+    .map((name) => ({ name, column: table.columns[table.columnNames.indexOf(name)] }))
+    .filter((feature) => feature.column !== undefined);
+  const records: RecordedFeatures[] = new Array(table.rowCount);
+  for (let row = 0; row < table.rowCount; row++) {
+    const instance: Record<string, Cell> = {};
+    if (include[row]) for (const { name, column } of present) instance[name] = column[row];
+    records[row] = recordedFeatures(instance, features);
+  }
+  return records;
+}
+
+/** At most `max` UTF-16 units, never half a surrogate pair. */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * The records of one scored batch: ids and predictions in the same order, and each instance's
+ * recorded features when `features` is given (the config trains on feedback).
+ */
 export function predictionRecords(
   model: string,
   version: number,
   time: Date,
   ids: readonly string[],
   predictions: readonly ScoredRow[],
+  features?: readonly RecordedFeatures[],
 ): PredictionRecord[] {
   if (ids.length !== predictions.length) {
     throw new RangeError(`${ids.length} prediction ids for ${predictions.length} predictions`);
+  }
+  if (features !== undefined && features.length !== predictions.length) {
+    throw new RangeError(`${features.length} feature records for ${predictions.length} predictions`);
   }
   const iso = time.toISOString();
   return predictions.map((prediction, index) => ({
@@ -74,6 +166,7 @@ export function predictionRecords(
     time: iso,
     score: prediction.score,
     ...(prediction.label === undefined ? {} : { label: prediction.label }),
+    ...(features === undefined ? {} : { features: features[index]! }),
   }));
 }
 
@@ -96,6 +189,8 @@ export function predictionLines(
   scores: ArrayLike<number>,
   labels: readonly string[] | undefined,
   include: readonly boolean[],
+  /** Each row's recorded features (recordedFeatures), when the config trains on feedback. */
+  features?: readonly RecordedFeatures[],
 ): string[] {
   const middle = `,"model":${JSON.stringify(model)},"version":${version},"time":${JSON.stringify(time.toISOString())},"score":`;
   const labelParts = new Map<string, string>();
@@ -112,6 +207,7 @@ export function predictionLines(
       }
       line += part;
     }
+    if (features !== undefined) line += `,"features":${JSON.stringify(features[index])}`;
     lines.push(`${line}}`);
   }
   return lines;

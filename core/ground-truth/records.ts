@@ -30,6 +30,23 @@ export const predictionIdSchema = z
 
 const isoTimeSchema = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO time');
 
+/** Feature values a prediction record carries at most (the model's own features only). */
+export const MAX_RECORDED_FEATURES = 1000;
+/** Longest text value a prediction record keeps of a feature; longer text is cut to this. */
+export const MAX_RECORDED_VALUE_CHARS = 256;
+
+/**
+ * The request's feature values as scored, recorded only when the model trains on its feedback
+ * (`training.data.source` `window-and-feedback`): the model's feature columns, text cut to
+ * MAX_RECORDED_VALUE_CHARS, so a record stays small and bounded whatever the request held.
+ */
+export const recordedFeaturesSchema = z
+  .record(z.string(), z.union([z.string().max(MAX_RECORDED_VALUE_CHARS), z.number(), z.boolean(), z.null()]))
+  .refine((features) => Object.keys(features).length <= MAX_RECORDED_FEATURES, {
+    message: `must hold at most ${MAX_RECORDED_FEATURES} features`,
+  });
+export type RecordedFeatures = z.infer<typeof recordedFeaturesSchema>;
+
 /**
  * One served prediction, as recorded for the join (separately from the drift capture, which
  * samples feature values). Small: a batch of them is one JSON Lines object under
@@ -46,6 +63,8 @@ export const predictionRecordSchema = z
     score: z.number().finite(),
     /** The predicted class label as served (binary only): the scorer's label at the version's threshold. */
     label: z.string().optional(),
+    /** The scored feature values, only when the config trains on feedback (recordedFeaturesSchema). */
+    features: recordedFeaturesSchema.optional(),
   })
   .readonly();
 export type PredictionRecord = z.infer<typeof predictionRecordSchema>;
@@ -300,6 +319,8 @@ export const joinedRowSchema = z
     /** The observed outcome as received. */
     actual: actualLabelSchema,
     receivedAt: isoTimeSchema,
+    /** The prediction's recorded feature values, when it has them: with `actual` as the target, a training row. */
+    features: recordedFeaturesSchema.optional(),
   })
   .readonly();
 export type JoinedRow = z.infer<typeof joinedRowSchema>;

@@ -23,6 +23,8 @@ export const lineageSchema = z.object({
   dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256'),
   dataKey: z.string().min(1),
   snapshotKey: z.string().optional(),
+  /** A window run's training manifest (every input and its hash); dataSha256 is then the manifest's. */
+  manifestKey: z.string().optional(),
   codeVersion: z.string().min(1),
   parameters: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.number()),

@@ -19,6 +19,15 @@ export const runInputsSchema = z.object({
   dataSha256: z.string().optional(),
   rows: z.number().int().nonnegative().optional(),
   columns: z.number().int().nonnegative().optional(),
+  /** A window run (`training.data.source`): the training manifest naming every input and its hash. */
+  manifestKey: z.string().optional(),
+  /** A window run: the uploads trained on besides dataKey. */
+  uploads: z.number().int().nonnegative().optional(),
+  /** A window-and-feedback run: the joined feedback rows trained on. */
+  feedbackRows: z.number().int().nonnegative().optional(),
+  /** A window run: uploads in the window not trained on, and why (the first NAMES_IN_STATE; leftOutCount has all). */
+  leftOut: z.array(z.object({ key: z.string(), reason: z.string() })).optional(),
+  leftOutCount: z.number().int().nonnegative().optional(),
 });
 
 export const gateDecisionSchema = z.object({

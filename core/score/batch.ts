@@ -1,7 +1,13 @@
 import { type CsvSeparator, formatCsv, parseCsv } from '../data/csv';
 import { readParquet } from '../data/parquet';
 import { type Cell, DataError, type DataTable, takeRows } from '../data/table';
-import { callerIdOf, type PredictionBatches, predictionLines } from '../ground-truth/prediction-log';
+import {
+  callerIdOf,
+  type PredictionBatches,
+  predictionLines,
+  recordableFeatureNames,
+  recordedFeaturesOfRows,
+} from '../ground-truth/prediction-log';
 import { checkPredictionId, predictionIdsAt } from '../ground-truth/records';
 import { SeenIds } from '../ground-truth/seen-ids';
 import { cellToBoolean, cellToNumber } from '../schema/values';
@@ -51,6 +57,8 @@ export interface BatchScoreOptions {
   readonly idField?: string;
   /** Where scored rows are recorded for the ground-truth join, under which registry version. @default none: not recorded */
   readonly predictionLog?: { readonly batches: PredictionBatches; readonly version: number };
+  /** Recorded predictions carry each row's feature values (the model trains on its feedback). @default false */
+  readonly recordFeatures?: boolean;
   /** The time of the ids of ours and of the recorded predictions. @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -322,7 +330,7 @@ class ScoredRowWriter {
     const text = formatCsv({ columnNames: this.outputNames, columns, rowCount: good.length });
     this.rowsScored += good.length;
     await this.sinks.output.write(text.slice(this.headerLength));
-    await this.record(ids, logged, scores, labels, scoredAt);
+    await this.record(ids, logged, scores, labels, scoredAt, scoredInput);
   }
 
   /** The caller's id of each row (undefined: none), and the rows whose id is not a valid one (added to `bad`). */
@@ -387,10 +395,14 @@ class ScoredRowWriter {
     scores: Float64Array,
     labels: readonly string[] | undefined,
     scoredAt: Date,
+    scored: DataTable,
   ): Promise<void> {
     const log = this.options.predictionLog;
     if (!log) return;
-    const lines = predictionLines(log.batches.model, log.version, scoredAt, ids, scores, labels, logged);
+    const features = this.options.recordFeatures
+      ? recordedFeaturesOfRows(scored, recordableFeatureNames(this.scorer.artifact.schema), logged)
+      : undefined;
+    const lines = predictionLines(log.batches.model, log.version, scoredAt, ids, scores, labels, logged, features);
     await log.batches.addLines(lines);
     this.predictionsLogged += lines.length;
   }

@@ -50,6 +50,8 @@ export interface ShardRequest {
    * Only a registry version is recorded: a model read from a file has none. @default none: not recorded
    */
   readonly predictionLog?: ObjectStore;
+  /** Recorded predictions carry each row's feature values (the model trains on its feedback). @default false */
+  readonly recordFeatures?: boolean;
   /** Loaded only once every check passed. */
   readonly loadModel: () => Promise<{ scorer: Scorer; ref: ScoringModelRef }>;
   readonly log: (line: string) => void;
@@ -132,6 +134,7 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
           missingFeatures: request.missingFeatures,
           idField: request.idField,
           predictionLog: batches ? { batches, version: ref.version! } : undefined,
+          recordFeatures: request.recordFeatures,
           now,
         },
       );

@@ -72,6 +72,10 @@ function sameRows(a: Uint32Array, b: Uint32Array): boolean {
   return a.length === b.length && a.every((row, i) => row === b[i]);
 }
 
+/** The split's defaults; a window run's assembly (core/workflow/training-set.ts) re-derives the gate's split with them. */
+export const DEFAULT_SEED = 42;
+export const DEFAULT_VALIDATION_FRACTION = 0.2;
+
 /** Fewer usable rows than this cannot give a meaningful validation split. */
 export const MIN_TRAINING_ROWS = 30;
 
@@ -97,8 +101,8 @@ function resolveCreatedAt(explicit?: string): string {
  */
 export function trainModel(table: DataTable, options: TrainOptions): ModelArtifact {
   const source = options.source ?? 'the data';
-  const seed = options.seed ?? 42;
-  const validationFraction = options.validationFraction ?? 0.2;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const validationFraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
   const learnerChoice = options.learner ?? 'auto';
   const note = (line: string) => options.onNote?.(line);
   if (!(validationFraction > 0 && validationFraction < 1)) {

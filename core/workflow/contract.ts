@@ -82,9 +82,20 @@ export type SchemaChangeSummary = z.infer<typeof schemaChangeSummarySchema>;
 export const validationResultSchema = z.object({
   runId: z.string(),
   model: z.string(),
+  /** The run's data file: its columns are the model's, its hold-out is the gate's. */
   dataKey: z.string(),
+  /** Curated-zone snapshot of dataKey: the rows evaluate re-derives the gate's hold-out from. */
   snapshotKey: z.string(),
+  /** SHA-256 of the snapshot's bytes. */
+  snapshotSha256: z.string(),
+  /**
+   * Curated-zone key the trainer reads (MLOPS_INPUT_URI): the snapshot itself, or a training
+   * manifest (core/workflow/training-manifest.ts) when the config trains on a window of uploads.
+   */
+  trainingInputKey: z.string(),
+  /** SHA-256 of the training input (the snapshot's, or the manifest's, which names every input's): the model's data lineage. */
   dataSha256: z.string(),
+  /** Rows and columns of the run's data file. */
   rowCount: z.number().int(),
   columnCount: z.number().int(),
   /** Counts and the first names; the run record has every change. */
@@ -102,7 +113,10 @@ export type ValidationResult = z.infer<typeof validationResultSchema>;
 export const TRAINER_ENV = {
   model: 'MLOPS_MODEL',
   runId: 'MLOPS_RUN_ID',
-  /** s3://bucket/key of the curated snapshot to train on. */
+  /**
+   * s3://bucket/key of what to train on: a curated snapshot (a data file), or a training manifest
+   * (`.json`, core/workflow/training-manifest.ts) naming several snapshots to assemble.
+   */
   input: 'MLOPS_INPUT_URI',
   /** s3://bucket/prefix/ where the trainer writes its outputs (see TRAINER_OUTPUTS). */
   output: 'MLOPS_OUTPUT_URI',

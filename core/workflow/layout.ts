@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Where everything lives in the data lake. One definition for the CDK app (IAM scoping,
  * event filters), the handlers, the trainer and the local platform.
@@ -5,6 +7,8 @@
  * Zones are separate buckets; the environment names them (see `ZONE_ENV`).
  *   raw:        <model>/<file>.csv|.parquet            data as uploaded; uploads here trigger retraining
  *   curated:    <model>/snapshots/<sha256>.<ext>       validated, content-addressed training snapshots
+ *               <model>/snapshots/uploads/<id>.json    which snapshot an upload (raw key + ETag) became
+ *               <model>/manifests/<sha256>.json        training manifests: every input of a window run
  *   artifacts:  registry/<model>/...                   the model registry (versions, aliases, history)
  *               runs/<model>/<runId>/...               per-run candidate artifacts and run records
  *               triggers/<model>/pending|manifests/... the retrain trigger's pending markers and manifests
@@ -34,6 +38,18 @@ export const curatedPrefix = (model: string): string => `${model}/`;
 export const snapshotsPrefix = (model: string): string => `${curatedPrefix(model)}snapshots/`;
 export const snapshotKey = (model: string, sha256: string, extension: string): string =>
   `${snapshotsPrefix(model)}${sha256}${extension}`;
+/**
+ * Where validate notes the snapshot an upload became, named by the upload's key and ETag: a later
+ * window run finds it with one GET instead of reading and hashing the upload again.
+ */
+export const uploadSnapshotRefKey = (model: string, rawKey: string, etag: string): string =>
+  `${snapshotsPrefix(model)}uploads/${createHash('sha256')
+    .update(`${rawKey}\n${etag.replace(/"/g, '')}`)
+    .digest('hex')}.json`;
+export const trainingManifestsPrefix = (model: string): string => `${curatedPrefix(model)}manifests/`;
+/** Content-addressed like the snapshots it lists: the same inputs give the same key and the same data hash. */
+export const trainingManifestKey = (model: string, sha256: string): string =>
+  `${trainingManifestsPrefix(model)}${sha256}.json`;
 /** The batch scoring job reads every file under this prefix of the curated zone... */
 export const scoreInputPrefix = (model: string): string => `${curatedPrefix(model)}score/input/`;
 /** ...and writes scores, error files and shard manifests under this one (core/score/shards.ts). */

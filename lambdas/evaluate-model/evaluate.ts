@@ -72,7 +72,7 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
   if (candidate.data.sha256 !== validation.dataSha256) {
     throw new ArtifactError(
       `candidate s3://${deps.artifacts.bucket}/${candidateKey} was trained on data ${candidate.data.sha256}, ` +
-        `but run ${validation.runId} validated ${validation.dataSha256}; the trainer must read the run's snapshot (${validation.snapshotKey})`,
+        `but run ${validation.runId} validated ${validation.dataSha256}; the trainer must read the run's training input (${validation.trainingInputKey})`,
     );
   }
 
@@ -82,9 +82,9 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
       `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} of run ${validation.runId} is gone; start a new run`,
     );
   }
-  if (sha256Hex(snapshot.body) !== validation.dataSha256) {
+  if (sha256Hex(snapshot.body) !== validation.snapshotSha256) {
     throw new DataError(
-      `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} no longer has SHA-256 ${validation.dataSha256}; snapshots are immutable, start a new run`,
+      `snapshot s3://${deps.curated.bucket}/${validation.snapshotKey} no longer has SHA-256 ${validation.snapshotSha256}; snapshots are immutable, start a new run`,
     );
   }
   const table = await readTableBytes(snapshot.body, validation.snapshotKey, { numbers: true });

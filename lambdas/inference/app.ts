@@ -1,6 +1,8 @@
 import {
   actualRecords,
   predictionRecords,
+  recordableFeatureNames,
+  recordedFeatures,
   takeCallerIds,
   writeActualsBatch,
   writePredictionBatch,
@@ -169,7 +171,20 @@ export class InferenceApp {
     );
     const predictions = result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
     const predictionLog = config.logPredictions
-      ? await this.recordPredictions(predictionRecords(model.name, model.version, scoredAt, ids, result.predictions))
+      ? await this.recordPredictions(
+          predictionRecords(
+            model.name,
+            model.version,
+            scoredAt,
+            ids,
+            result.predictions,
+            config.recordFeatures
+              ? instances.map((instance) =>
+                  recordedFeatures(instance, recordableFeatureNames(model.scorer.artifact.schema)),
+                )
+              : undefined,
+          ),
+        )
       : 'off';
     const captured = this.captureRequest({
       requestId,

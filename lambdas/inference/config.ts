@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
+import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { ZONE_ENV } from '../../core/workflow/layout';
 
 /**
@@ -44,6 +45,8 @@ export interface InferenceConfig {
   readonly logPredictions: boolean;
   /** The instance field carrying the caller's own prediction id (predictions.idField). */
   readonly predictionIdField?: string;
+  /** Prediction records carry the scored feature values (the model trains on its feedback). @default false */
+  readonly recordFeatures?: boolean;
   readonly sagemakerEndpoint?: string;
   readonly modelRefreshSeconds: number;
 }
@@ -82,6 +85,7 @@ export function inferenceConfigFor(model: ModelConfig, runtime: RuntimeSettings)
     captureSampleRate: endpoint.captureSampleRate,
     modelRefreshSeconds: endpoint.modelRefreshSeconds,
     logPredictions: model.predictions.log,
+    ...(trainsOnFeedback(model) ? { recordFeatures: true } : {}),
     ...(model.predictions.idField === undefined ? {} : { predictionIdField: model.predictions.idField }),
     ...(endpoint.sagemakerEndpointName ? { sagemakerEndpoint: endpoint.sagemakerEndpointName } : {}),
   };

@@ -155,6 +155,7 @@ async function registerCandidate(
       dataSha256: validation.dataSha256,
       dataKey: validation.dataKey,
       snapshotKey: validation.snapshotKey,
+      ...(validation.trainingInputKey === validation.snapshotKey ? {} : { manifestKey: validation.trainingInputKey }),
       codeVersion: artifact.codeVersion,
       parameters: artifactParameters(artifact),
       metrics: artifactMetrics(artifact),

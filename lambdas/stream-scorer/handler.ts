@@ -5,6 +5,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { ModelCache } from '../shared/model-cache';
 import { functionLogger } from '../shared/observability';
@@ -57,6 +58,7 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
     maxInstances: model.endpoint.maxInstances,
     ...(model.predictions.idField === undefined ? {} : { idField: model.predictions.idField }),
     ...(model.predictions.log ? { predictionLog: new S3ObjectStore(s3, env[ZONE_ENV.monitoring]!) } : {}),
+    ...(trainsOnFeedback(model) ? { recordFeatures: true } : {}),
     logger,
   };
 }

@@ -1,6 +1,12 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Cell } from '../../core/data/table';
-import { predictionRecords, takeCallerIds, writePredictionBatch } from '../../core/ground-truth/prediction-log';
+import {
+  predictionRecords,
+  recordableFeatureNames,
+  recordedFeatures,
+  takeCallerIds,
+  writePredictionBatch,
+} from '../../core/ground-truth/prediction-log';
 import { assignPredictionIds, GroundTruthInputError, type PredictionRecord } from '../../core/ground-truth/records';
 import { InputError, type Prediction, type ScoringPolicy } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
@@ -73,6 +79,8 @@ export interface StreamScoringDeps {
   readonly idField?: string;
   /** Where the batch's prediction records go (the monitoring zone). @default none: not recorded */
   readonly predictionLog?: ObjectStore;
+  /** Prediction records carry the scored feature values (the model trains on its feedback). @default false */
+  readonly recordFeatures?: boolean;
   /** @default () => new Date() */
   readonly now?: () => Date;
   readonly logger?: { warn(message: string, ...extra: unknown[]): void };
@@ -154,7 +162,14 @@ export async function scoreStreamBatch(
       const warnings = model.scorer.checkRecords(instances, deps.policy ?? {});
       const scores = instances.map((instance) => model.scorer.scoreRecord(instance));
       const predictions = scores.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
-      if (deps.predictionLog) logged.push(...predictionRecords(model.name, model.version, scoredAt, ids, scores));
+      if (deps.predictionLog) {
+        const features = deps.recordFeatures
+          ? instances.map((instance) =>
+              recordedFeatures(instance, recordableFeatureNames(model.scorer.artifact.schema)),
+            )
+          : undefined;
+        logged.push(...predictionRecords(model.name, model.version, scoredAt, ids, scores, features));
+      }
       results.push({
         model: model.name,
         version: model.version,

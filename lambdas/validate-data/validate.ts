@@ -7,11 +7,13 @@ import { listRuns, type RunRecord, stepTiming, writeRunRecord } from '../../core
 import type { ColumnRole, ColumnType, DataSchema } from '../../core/schema/types';
 import { isPreconditionFailed, type ObjectStore, type ObjectSummary } from '../../core/storage/object-store';
 import { type CappedRead, ObjectTooLargeError, readCapped } from '../../core/storage/read-capped';
-import { executionInputSchema, type ValidationResult } from '../../core/workflow/contract';
+import { clipText } from '../../core/text/clip';
+import { executionInputSchema, NAMES_IN_STATE, type ValidationResult } from '../../core/workflow/contract';
 import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
 import { newRunId, RUN_ID_PATTERN } from '../../core/workflow/run-ids';
 import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/training-data';
 import { assertSameModel, StepInputError } from '../shared/step-errors';
+import { type TrainingWindow, writeTrainingWindow } from './training-window';
 
 /**
  * The validate step's input: the execution input, plus the run id when the state machine passes
@@ -37,6 +39,8 @@ export interface ValidateDeps {
   readonly newRunId?: (now: Date) => string;
   /** Receives each decision the core made about the data (excluded columns, chosen classes). */
   readonly onNote?: (note: string) => void;
+  /** The monitoring zone's joined rows, read when `training.data.source` is `window-and-feedback`. @default - none */
+  readonly monitoring?: ObjectStore;
 }
 
 /**
@@ -52,9 +56,17 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   assertSameModel(input.model, model.name, 'validate-data');
   const runId = input.runId ?? (deps.newRunId ?? newRunId)(startedAt);
 
+  const trainsOnWindow = model.training.data.source !== 'newest';
+  const usable = await (input.dataKey && !trainsOnWindow
+    ? []
+    : usableDataFiles(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50)).catch((error) => {
+        // A named file is validated on its own merits even when no other file is usable.
+        if (input.dataKey && error instanceof DataError) return [];
+        throw error;
+      }));
   const located: { key: string; head?: ObjectSummary | null } = input.dataKey
     ? await locateDataFile(deps.raw, input.dataKey)
-    : { key: await newestDataKey(deps.raw, model.name, await listRuns(deps.artifacts, model.name, 50)) };
+    : { key: newestOf(usable).key };
   const dataKey = located.key;
   if (!dataKey.startsWith(rawPrefix(model.name))) {
     throw new StepInputError(
@@ -78,13 +90,34 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
 
   const snapshot = snapshotKey(model.name, validated.sha256, snapshotExtension(dataKey, object.body));
   await putSnapshot(deps.curated, snapshot, object.body);
+  const window = trainsOnWindow
+    ? await writeTrainingWindow(
+        {
+          model,
+          curated: deps.curated,
+          readUpload: (item) => readDataFile(deps.raw, item.key, model, item),
+          monitoring: deps.monitoring,
+          onNote: deps.onNote,
+        },
+        {
+          primary: { source: dataKey, snapshotKey: snapshot, sha256: validated.sha256, rows: validated.table.rowCount },
+          primaryTable: validated.table,
+          primaryEtag: object.etag,
+          usable,
+          now: startedAt,
+        },
+      )
+    : null;
+  for (const { key, reason } of window?.leftOut ?? []) deps.onNote?.(`not trained on ${key}: ${reason}`);
 
   const result: ValidationResult = {
     runId,
     model: model.name,
     dataKey,
     snapshotKey: snapshot,
-    dataSha256: validated.sha256,
+    snapshotSha256: validated.sha256,
+    trainingInputKey: window?.manifestKey ?? snapshot,
+    dataSha256: window?.manifestSha256 ?? validated.sha256,
     rowCount: validated.table.rowCount,
     columnCount: validated.table.columnNames.length,
     schemaChanges: summarizeSchemaChanges(validated.schemaChanges),
@@ -99,9 +132,10 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     inputs: {
       dataKey,
       snapshotKey: snapshot,
-      dataSha256: validated.sha256,
+      dataSha256: result.dataSha256,
       rows: result.rowCount,
       columns: result.columnCount,
+      ...(window ? windowInputs(window) : {}),
     },
     schemaChanges: validated.schemaChanges,
     parameters: configuredParameters(model),
@@ -170,6 +204,37 @@ const MIB = 1024 * 1024;
  * the model's recent run records (newest first).
  */
 export async function newestDataKey(raw: ObjectStore, model: string, runs: readonly RunRecord[] = []): Promise<string> {
+  return newestOf(await usableDataFiles(raw, model, runs)).key;
+}
+
+/** The newest of the files by upload time, then key. */
+function newestOf(files: readonly ObjectSummary[]): ObjectSummary {
+  return files.reduce((best, item) => {
+    const time = item.lastModified.getTime() - best.lastModified.getTime();
+    return time > 0 || (time === 0 && item.key > best.key) ? item : best;
+  });
+}
+
+/** A window run's share of the run record: the manifest, what it holds, what was left out and why. */
+function windowInputs(window: TrainingWindow) {
+  return {
+    manifestKey: window.manifestKey,
+    uploads: window.manifest.uploads.length,
+    ...(window.manifest.feedback ? { feedbackRows: window.manifest.feedback.rows } : {}),
+    leftOut: window.leftOut.slice(0, NAMES_IN_STATE).map(({ key, reason }) => ({ key, reason: clipText(reason, 500) })),
+    leftOutCount: window.leftOut.length,
+  };
+}
+
+/**
+ * The data files under the model's raw prefix that may train it: those that did not already fail
+ * validation unchanged (see newestDataKey). Throws DataError when there is none.
+ */
+export async function usableDataFiles(
+  raw: ObjectStore,
+  model: string,
+  runs: readonly RunRecord[] = [],
+): Promise<ObjectSummary[]> {
   const files = (await raw.list(rawPrefix(model))).filter((item) =>
     DATA_FILE_EXTENSIONS.some((extension) => item.key.toLowerCase().endsWith(extension)),
   );
@@ -191,11 +256,7 @@ export async function newestDataKey(raw: ObjectStore, model: string, runs: reado
       `every data file under s3://${raw.bucket}/${rawPrefix(model)} failed validation; upload a corrected file`,
     );
   }
-  const newest = usable.reduce((best, item) => {
-    const time = item.lastModified.getTime() - best.lastModified.getTime();
-    return time > 0 || (time === 0 && item.key > best.key) ? item : best;
-  });
-  return newest.key;
+  return usable;
 }
 
 /** The training parameters the config asks for; evaluate adds what the trainer actually chose. */

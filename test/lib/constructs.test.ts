@@ -351,6 +351,37 @@ describe('RetrainingSteps', () => {
     ]);
   });
 
+  test("validate may read the joined feedback rows only for a model that trains on them, and only its model's", () => {
+    // given a model whose training data includes its feedback
+    const feedback = synth(
+      parseConfig(
+        {
+          project: 'feedback',
+          models: [
+            {
+              name: 'churn',
+              target: 'churned',
+              positiveLabel: 'yes',
+              training: { data: { source: 'window-and-feedback' } },
+            },
+          ],
+        },
+        'test: feedback',
+      ),
+    );
+    const monitoringReads = (synthesized: Synthesized) =>
+      objectGrants(synthesized.template, synthesized.logicalId(model(synthesized, 'churn').steps.validate.role)).filter(
+        (grant) => grant.includes(synthesized.logicalId(synthesized.stack.dataLake.monitoring)),
+      );
+    // then
+    const monitoring = feedback.logicalId(feedback.stack.dataLake.monitoring);
+    expect(monitoringReads(feedback)).toEqual([
+      `s3:GetObject on ${monitoring}.Arn/joined/churn/*`,
+      `s3:ListBucket on ${monitoring}.Arn`,
+    ]);
+    expect(monitoringReads(churn)).toEqual([]);
+  });
+
   test('listing is limited to the prefix by condition', () => {
     const { steps } = model(churn, 'churn');
     const lists = statementsOf(churn.template, churn.logicalId(steps.validate.role)).filter(

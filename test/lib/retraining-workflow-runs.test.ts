@@ -1,7 +1,8 @@
 /**
  * The synthesized retraining state machine, run by the local interpreter with stand-in tasks:
  * the failure path finishes whatever the failing step threw, even when recording the failure
- * fails too, and Register is retried to completion after a transient error.
+ * fails too, Register is retried to completion after a transient error, and a window run hands
+ * the trainer its training manifest.
  */
 import { type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
 import { runStateMachine, type TaskHandler } from '../../local/state-machine-runner';
@@ -22,6 +23,8 @@ const validation = {
   model: 'churn',
   dataKey: 'churn/a.csv',
   snapshotKey: 'churn/snapshots/a.csv',
+  snapshotSha256: 'a'.repeat(64),
+  trainingInputKey: 'churn/snapshots/a.csv',
   dataSha256: 'a'.repeat(64),
   rowCount: 100,
   columnCount: 5,
@@ -156,4 +159,36 @@ test('Register is not retried when its event does not match its contract', async
   expect(attempts).toBe(1);
   expect(result.status).toBe('FAILED');
   expect(result.path).toContain('RecordFailure');
+}, 60_000);
+
+test("a window run's trainer reads the training manifest validate names, and evaluate still gets the snapshot", async () => {
+  // given: validate answers with a training manifest as the training input
+  const manifestKey = `churn/manifests/${'b'.repeat(64)}.json`;
+  const windowValidation = { ...validation, trainingInputKey: manifestKey, dataSha256: 'b'.repeat(64) };
+  const trainInputs: unknown[] = [];
+  const evaluateInputs: unknown[] = [];
+  // when
+  const result = await runWorkflow(
+    {
+      Validate: async () => ({ Payload: windowValidation, StatusCode: 200 }),
+      Train: async (input) => {
+        trainInputs.push(input);
+        return { JobId: 'job-1', Status: 'SUCCEEDED' };
+      },
+      Evaluate: async (input) => {
+        evaluateInputs.push(input);
+        return { Payload: evaluation, StatusCode: 200 };
+      },
+    },
+    [],
+  );
+  // then
+  expect(result.status).toBe('SUCCEEDED');
+  const environment = (trainInputs[0] as { ContainerOverrides: { Environment: { Name: string; Value: string }[] } })
+    .ContainerOverrides.Environment;
+  expect(environment.find((variable) => variable.Name === 'MLOPS_INPUT_URI')?.Value).toMatch(
+    new RegExp(`^s3://[^/]+/${manifestKey}$`),
+  );
+  expect(JSON.stringify(evaluateInputs[0])).toContain(`"snapshotKey":"${validation.snapshotKey}"`);
+  expect(JSON.stringify(evaluateInputs[0])).toContain(`"snapshotSha256":"${validation.snapshotSha256}"`);
 }, 60_000);

@@ -98,7 +98,11 @@ test('each Lambda step stores the contract fields of its payload under its own k
   expect(states.Validate).toMatchObject({
     Resource: 'arn:aws:states:::lambda:invoke',
     ResultPath: '$.validation',
-    ResultSelector: expect.objectContaining({ 'runId.$': '$.Payload.runId', 'snapshotKey.$': '$.Payload.snapshotKey' }),
+    ResultSelector: expect.objectContaining({
+      'runId.$': '$.Payload.runId',
+      'snapshotKey.$': '$.Payload.snapshotKey',
+      'trainingInputKey.$': '$.Payload.trainingInputKey',
+    }),
   });
   expect(states.Evaluate).toMatchObject({
     ResultPath: '$.evaluation',
@@ -110,14 +114,14 @@ test('each Lambda step stores the contract fields of its payload under its own k
   });
 });
 
-test('the Batch task waits for the job and passes run id, input and output URIs', () => {
+test('the Batch task waits for the job and passes run id, training input (snapshot or manifest) and output URIs', () => {
   const train = states.Train as State & { Parameters: { ContainerOverrides: { Environment: unknown[] } } };
   expect(train.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
   expect(train.Parameters.ContainerOverrides.Environment).toEqual([
     { Name: TRAINER_ENV.runId, 'Value.$': '$.validation.runId' },
     {
       Name: TRAINER_ENV.input,
-      'Value.$': `States.Format('s3://{}/{}', '${fakeReference({ logicalId: platform.bucketLogicalIds.curated, resourceType: 'AWS::S3::Bucket' })}', $.validation.snapshotKey)`,
+      'Value.$': `States.Format('s3://{}/{}', '${fakeReference({ logicalId: platform.bucketLogicalIds.curated, resourceType: 'AWS::S3::Bucket' })}', $.validation.trainingInputKey)`,
     },
     {
       Name: TRAINER_ENV.output,

@@ -111,6 +111,23 @@ describe('runJoin', () => {
     );
   });
 
+  it("carries a prediction's recorded features into its joined row, and leaves rows without them as they were", async () => {
+    // Given one prediction recorded with its features (the model trains on feedback) and one without
+    const stores = newStores();
+    const withFeatures = { ...prediction(10 * MINUTE, 0.8), features: { tenure: 12, plan: 'pro', coupon: null } };
+    const without = prediction(20 * MINUTE, 0.2);
+    await writePredictions(stores.monitoring, 30 * MINUTE, [withFeatures, without]);
+    await postActuals(stores.monitoring, DAY, [
+      [withFeatures.id, 'no'],
+      [without.id, 'no'],
+    ]);
+    // When the join runs
+    await runJoin(stores, MODEL, { now: at(DAY + HOUR) });
+    // Then the features travel with the first row only
+    const { rows } = await joinedRows(stores.monitoring);
+    expect(rows.map((row) => row.features)).toEqual([{ tenure: 12, plan: 'pro', coupon: null }, undefined]);
+  });
+
   it('changes nothing when run twice, at the same time or later', async () => {
     // Given a join that ran
     const stores = newStores();

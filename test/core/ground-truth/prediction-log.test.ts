@@ -5,11 +5,21 @@ import {
   PredictionBatches,
   predictionLines,
   predictionRecords,
+  recordableFeatureNames,
+  recordedFeatures,
+  recordedFeaturesOfRows,
   takeCallerIds,
+  trainsOnFeedback,
   writeActualsBatch,
   writePredictionBatch,
 } from '../../../core/ground-truth/prediction-log';
-import { actualRecordSchema, predictionIdTime, predictionRecordSchema } from '../../../core/ground-truth/records';
+import {
+  actualRecordSchema,
+  MAX_RECORDED_VALUE_CHARS,
+  predictionIdTime,
+  predictionRecordSchema,
+  type RecordedFeatures,
+} from '../../../core/ground-truth/records';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 
 const noFeature = () => false;
@@ -211,5 +221,77 @@ describe('predictionLines', () => {
     expect(predictionLines('churn', 4, at, ['a'], [2.5], undefined, [true])).toEqual([
       JSON.stringify(predictionRecords('churn', 4, at, ['a'], [{ score: 2.5 }])[0]),
     ]);
+  });
+
+  test('writes recorded features as predictionRecords does, when given', () => {
+    // given
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const features: RecordedFeatures[] = [{ tenure: 3, plan: 'a"b' }, { tenure: null }];
+    // when
+    const lines = predictionLines('churn', 4, at, ['a', 'b'], [0.5, 0.25], ['yes', 'no'], [true, true], features);
+    // then
+    const records = predictionRecords(
+      'churn',
+      4,
+      at,
+      ['a', 'b'],
+      [
+        { score: 0.5, label: 'yes' },
+        { score: 0.25, label: 'no' },
+      ],
+      features,
+    );
+    expect(lines).toEqual(records.map((record) => JSON.stringify(record)));
+    expect(records.map((record) => predictionRecordSchema.parse(record).features)).toEqual(features);
+  });
+});
+
+describe('recorded features', () => {
+  test('are recorded only for a model that trains on its feedback', () => {
+    expect(trainsOnFeedback({ training: { data: { source: 'window-and-feedback' } } })).toBe(true);
+    expect(trainsOnFeedback({ training: { data: { source: 'window' } } })).toBe(false);
+    expect(trainsOnFeedback({ training: { data: { source: 'newest' } } })).toBe(false);
+  });
+
+  test("keep the model's features only, absent ones left out, long text cut, non-finite numbers as null", () => {
+    // given a request instance with an unknown field, a long text and an infinite number
+    const instance: Record<string, Cell> = {
+      tenure: Number.POSITIVE_INFINITY,
+      plan: 'x'.repeat(MAX_RECORDED_VALUE_CHARS + 50),
+      secret_note: 'not a feature',
+    };
+    // when
+    const recorded = recordedFeatures(instance, ['tenure', 'plan', 'region']);
+    // then
+    expect(recorded).toEqual({ tenure: null, plan: 'x'.repeat(MAX_RECORDED_VALUE_CHARS) });
+  });
+
+  test('never cut a surrogate pair in half', () => {
+    const text = `${'a'.repeat(MAX_RECORDED_VALUE_CHARS - 1)}😀`;
+    expect(recordedFeatures({ plan: text }, ['plan']).plan).toBe('a'.repeat(MAX_RECORDED_VALUE_CHARS - 1));
+  });
+
+  test("are taken from a scored table's feature columns, for the included rows", () => {
+    // given
+    const table = {
+      columnNames: ['tenure', 'id'],
+      columns: [
+        [1, 2],
+        ['a', 'b'],
+      ],
+      rowCount: 2,
+    };
+    const schema = {
+      columns: [
+        { name: 'tenure', role: 'feature' },
+        { name: 'id', role: 'excluded' },
+        { name: 'churned', role: 'target' },
+      ],
+    };
+    // when
+    const records = recordedFeaturesOfRows(table, recordableFeatureNames(schema), [true, false]);
+    // then
+    expect(recordableFeatureNames(schema)).toEqual(['tenure']);
+    expect(records).toEqual([{ tenure: 1 }, {}]);
   });
 });

@@ -151,7 +151,13 @@ describe('batch scoring: prediction ids and the prediction log', () => {
 
   async function scoreWithLog(
     text: string,
-    options: { idField?: string; maxRecords?: number; chunkChars?: number; scorer?: Scorer } = {},
+    options: {
+      idField?: string;
+      maxRecords?: number;
+      chunkChars?: number;
+      scorer?: Scorer;
+      recordFeatures?: boolean;
+    } = {},
   ) {
     const store = new MemoryObjectStore();
     const batches = new PredictionBatches(store, 'churn', { maxRecords: options.maxRecords, now: () => scoredAt });
@@ -166,6 +172,7 @@ describe('batch scoring: prediction ids and the prediction log', () => {
         chunkChars: options.chunkChars ?? 200,
         idField: options.idField,
         predictionLog: { batches, version: 3 },
+        recordFeatures: options.recordFeatures,
         now: () => scoredAt,
       },
     );
@@ -202,6 +209,18 @@ describe('batch scoring: prediction ids and the prediction log', () => {
     expect(keys.every((key) => key.startsWith('predictions/churn/dt=2026-12-07/hour=10/'))).toBe(true);
     expect(counts).toMatchObject({ rowsScored: 500, predictionsLogged: 500, repeatedIds: 0 });
     expect(output.columnNames.slice(-3)).toEqual(['id', 'score', 'label']);
+  });
+
+  test("records each row's feature values when the model trains on its feedback, and only the model's features", async () => {
+    // given a file with an extra column that is no feature
+    const text = 'age,plan,active,note\n30,basic,true,x\n41,pro,false,y\n';
+    // when scored with recordFeatures
+    const { logged } = await scoreWithLog(text, { recordFeatures: true });
+    // then each record carries the row's features as the file holds them (CSV cells are text)
+    expect(logged.map((record) => record.features)).toEqual([
+      { age: '30', plan: 'basic', active: 'true' },
+      { age: '41', plan: 'pro', active: 'false' },
+    ]);
   });
 
   test("a row's own id from the id column is used, and a row without one gets an id of ours", async () => {

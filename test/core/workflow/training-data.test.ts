@@ -58,7 +58,9 @@ describe('summarizeSchemaChanges', () => {
       model: 'churn',
       dataKey: key,
       snapshotKey: `churn/snapshots/${'a'.repeat(64)}.csv`,
-      dataSha256: 'a'.repeat(64),
+      snapshotSha256: 'a'.repeat(64),
+      trainingInputKey: `churn/manifests/${'b'.repeat(64)}.json`,
+      dataSha256: 'b'.repeat(64),
       rowCount: 40,
       columnCount: 20_014,
       schemaChanges: summarizeSchemaChanges({

@@ -439,6 +439,19 @@ describe('prediction log', () => {
     );
   });
 
+  it("records each instance's feature values when the model trains on its feedback, and nothing else it held", async () => {
+    // given a config whose training data includes the joined feedback rows
+    const { app, monitoring } = await setup({ recordFeatures: true });
+    // when a request with a field that is no feature is answered
+    await app.handle(
+      urlEvent('POST', '/predict', JSON.stringify({ instances: [{ ...instances[0], note: 'free text' }] })),
+      'r1',
+    );
+    // then the record carries the model's features as scored
+    const records = await linesUnder(monitoring, 'predictions/');
+    expect(records[0].features).toEqual({ age: 22, plan: 'basic', active: false });
+  });
+
   it('records nothing when predictions.log is off, and still returns ids', async () => {
     const { app, monitoring } = await setup({ logPredictions: false });
     const outcome = await app.handle(urlEvent('POST', '/predict', JSON.stringify({ instances })), 'r1');

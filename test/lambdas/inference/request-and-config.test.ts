@@ -102,6 +102,19 @@ describe('inferenceConfigFromEnv', () => {
     });
   });
 
+  it('records feature values with each prediction only for a model that trains on its feedback', () => {
+    // given
+    const model = (source: string) =>
+      JSON.stringify({ name: 'churn', target: 'churned', positiveLabel: 'yes', training: { data: { source } } });
+    // when read, then
+    expect(
+      inferenceConfigFromEnv({ ...required, [RUNTIME_ENV.modelConfig]: model('window-and-feedback') }).recordFeatures,
+    ).toBe(true);
+    expect(inferenceConfigFromEnv({ ...required, [RUNTIME_ENV.modelConfig]: model('window') }).recordFeatures).toBe(
+      undefined,
+    );
+  });
+
   it('reads the endpoint settings from the model config only, not from variables of their own', () => {
     // given variables that once overrode the model config's endpoint settings
     const env = { ...required, MLOPS_MODEL_NAME: 'other', MLOPS_CAPTURE_SAMPLE_RATE: '0.5', MLOPS_MAX_INSTANCES: '7' };

@@ -191,6 +191,21 @@ describe('prediction ids and the prediction log', () => {
     expect(outcome.predictionLogFailures).toBe(0);
   });
 
+  test("records each instance's feature values when the model trains on its feedback", async () => {
+    // given
+    const monitoring = new MemoryObjectStore('monitoring');
+    const { deps } = recordingDeps({ predictionLog: monitoring, recordFeatures: true, now: () => NOW });
+    const [row] = features(1);
+    // when
+    await scoreStreamBatch(event([JSON.stringify({ ...row, note: 'no feature' })]), deps);
+    // then
+    const [key] = monitoring.keys();
+    const record = predictionRecordSchema.parse(
+      JSON.parse(new TextDecoder().decode((await monitoring.get(key!))!.body)),
+    );
+    expect(record.features).toEqual(row);
+  });
+
   test('dead-letters a record whose caller ids repeat, naming the field', async () => {
     const { deps, letters, results } = recordingDeps({ idField: 'order_id' });
     const [row] = features(1);
