@@ -290,28 +290,36 @@ describeWithTools('ground truth end to end on the local platform', () => {
     });
     expect(firstRun).toMatchObject({ version: 1, labeled: 200 });
 
-    // when the late outcomes of rows 100-149 and 250-299 arrive and rows 300-309 are scored
+    // when late outcomes arrive: rows 100-149 posted (100-104 twice in one request, the wrong label first),
+    // rows 250-299 uploaded as JSON Lines, and corrections of rows 0-4, joined already
     await postActuals([
+      ...Array.from({ length: 5 }, (_, k) => ({ id: id(100 + k), label: flip(outcomes[100 + k]) })),
       ...Array.from({ length: 50 }, (_, k) => actual(100 + k)),
-      ...Array.from({ length: 50 }, (_, k) => actual(250 + k)),
+      ...Array.from({ length: 5 }, (_, row) => ({ id: id(row), label: flip(outcomes[row]) })),
     ]);
+    const jsonlFile = join(dataDir, 'late.jsonl');
+    writeFileSync(jsonlFile, Array.from({ length: 50 }, (_, k) => `${JSON.stringify(actual(250 + k))}\n`).join(''));
+    await awsCli('s3', 'cp', jsonlFile, `s3://${platform.info.buckets.raw}/feedback/churn/late.jsonl`);
+    // and rows 300-309, whose outcomes came first, are scored
     const lateServed = await predict(sent.slice(300));
     expect(lateServed.map((p) => p.id)).toEqual(sent.slice(300).map((_, k) => orderId(300 + k)));
     for (let row = 100; row < 150; row++) expected.set(id(row), { score: served[row].score, actual: outcomes[row] });
     for (let row = 250; row < 300; row++) expected.set(id(row), { score: served[row].score, actual: outcomes[row] });
+    for (let row = 0; row < 5; row++) expected.set(id(row), { score: served[row].score, actual: flip(outcomes[row]) });
     lateServed.forEach((p, k) => {
       expected.set(p.id, { score: p.score, actual: outcomes[300 + k] });
     });
 
-    // then the second check joins them and the pending ones whose predictions arrived; the never-predicted wait on
+    // then the second check joins them (the corrections again) and the pending ones whose predictions arrived;
+    // the never-predicted wait on
     await pastJoinSettle();
     secondRun = await mlops<CheckSummary>('quality', 'run', 'churn', '--json');
     expect(secondRun.join).toMatchObject({ status: 'joined', pending: 10 });
     expect(secondRun.join.counts).toMatchObject({
       predictions: 10,
-      actuals: 100,
-      joined: 110,
-      duplicates: 0,
+      actuals: 110,
+      joined: 115,
+      duplicates: 5,
       unknown: 10,
     });
     expect(secondRun).toMatchObject({ version: 1, labeled: 310, status: 'ok' });
