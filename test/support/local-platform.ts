@@ -14,7 +14,7 @@ export interface TestPlatform {
 
 /**
  * The whole local platform in-process for a test: one linear churn model (trains in
- * milliseconds), free loopback ports, the TypeScript sources, no drift timers, no seeded data.
+ * milliseconds), free loopback ports, the TypeScript sources, no drift or quality timers, no seeded data.
  */
 export async function startTestPlatform(options: {
   project: string;
@@ -40,6 +40,7 @@ export async function startTestPlatform(options: {
     code: 'sources',
     batchingWindowMs: options.batchingWindowMs,
     driftSchedules: false,
+    qualitySchedules: false,
     seedBuiltInData: false,
     log: () => undefined,
   });
