@@ -90,6 +90,8 @@ export const artifactSchema = z.object({
     columns: z.number().int(),
     trainRows: z.number().int(),
     validationRows: z.number().int(),
+    /** Binary: positive rows in the validation split (absent in older artifacts), for its AUC's sampling error. */
+    validationPositives: z.number().int().optional(),
     /** Rows the kept model was refit on (absent in older artifacts). */
     refitRows: z.number().int().optional(),
   }),

@@ -255,7 +255,9 @@ const qualitySchema = z
       .number()
       .min(0, { message: 'quality.maxAucDrop must be 0 or more (AUC points, e.g. 0.05)' })
       .default(0.05)
-      .describe("Binary models: live AUC more than this below the version's own validation AUC is a quality drop."),
+      .describe(
+        "Binary models: live AUC more than this below the version's own validation AUC is a quality drop; the limit widens by two standard errors of the difference (Hanley-McNeil, from both samples' class counts) so a small validation split measured high by chance is not a drop.",
+      ),
     maxRmseRise: z
       .number()
       .min(0, { message: 'quality.maxRmseRise must be 0 or more (a share, e.g. 0.25 for 25%)' })

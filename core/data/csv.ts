@@ -188,7 +188,7 @@ export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = 
         end++;
       }
       const value = readNumbers && !inHeader ? canonicalDecimalAt(text, pos, end) : Number.NaN;
-      if (value === value && spellsBack(value)) {
+      if (!Number.isNaN(value) && spellsBack(value)) {
         cell = value;
         fieldText = '';
       } else {

@@ -28,6 +28,8 @@ export interface ProductionUnderCheck {
   readonly version: number;
   /** Its metric on its own validation split (registry lineage), when recorded. */
   readonly validationMetric: number | null;
+  /** Binary: the validation split's class counts, when the artifact records them (for the AUC's sampling error). */
+  readonly validationCounts?: { readonly positives: number; readonly negatives: number } | null;
   /** Its quality on live outcomes in the window. */
   readonly live: VersionQuality | null;
   /** How the production alias reached this version: only a promotion can be rolled back as a regression. */
@@ -73,6 +75,34 @@ export interface PolicyResult {
 
 function format(value: number): string {
   return Number(value.toPrecision(4)).toString();
+}
+
+/**
+ * Standard error of an AUC measured on `positives` and `negatives` rows (Hanley & McNeil, 1982,
+ * "The meaning and use of the area under a ROC curve", Radiology 143:29-36, equation 2).
+ */
+export function aucStandardError(auc: number, positives: number, negatives: number): number {
+  if (positives < 1 || negatives < 1) return Number.NaN;
+  const q1 = auc / (2 - auc);
+  const q2 = (2 * auc * auc) / (1 + auc);
+  const variance =
+    (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) /
+    (positives * negatives);
+  return Math.sqrt(Math.max(variance, 0));
+}
+
+/** Two standard errors of (validation AUC - live AUC), the samples independent; 0 when a count is unknown. */
+function aucDifferenceNoise(
+  validation: number,
+  counts: ProductionUnderCheck['validationCounts'],
+  live: number,
+  quality: VersionQuality | null,
+): number {
+  const liveCounts = quality?.binary;
+  if (!counts || !liveCounts) return 0;
+  const a = aucStandardError(validation, counts.positives, counts.negatives);
+  const b = aucStandardError(live, liveCounts.positives, liveCounts.negatives);
+  return Number.isFinite(a) && Number.isFinite(b) ? 2 * Math.sqrt(a * a + b * b) : 0;
 }
 
 export function decideQualityActions(inputs: PolicyInputs): PolicyResult {
@@ -123,7 +153,11 @@ export function decideQualityActions(inputs: PolicyInputs): PolicyResult {
 
   if (production.validationMetric !== null) {
     const validation = production.validationMetric;
-    const limit = task === 'binary' ? validation - config.maxAucDrop : validation * (1 + config.maxRmseRise);
+    // Both AUCs are estimates from finite samples: a drop counts beyond their noise, so a small
+    // validation split measured high by chance does not make a healthy model "degraded".
+    const noise =
+      task === 'binary' ? aucDifferenceNoise(validation, production.validationCounts, value, production.live) : 0;
+    const limit = task === 'binary' ? validation - config.maxAucDrop - noise : validation * (1 + config.maxRmseRise);
     const breached = task === 'binary' ? value < limit : value > limit;
     decisions.push({
       check: 'drop',
@@ -133,7 +167,7 @@ export function decideQualityActions(inputs: PolicyInputs): PolicyResult {
       limit,
       message:
         task === 'binary'
-          ? `live auc ${format(value)} vs validation auc ${format(validation)}: drop ${format(validation - value)} ${breached ? '>' : '<='} quality.maxAucDrop ${config.maxAucDrop}`
+          ? `live auc ${format(value)} vs validation auc ${format(validation)}: drop ${format(validation - value)} ${breached ? '>' : '<='} quality.maxAucDrop ${config.maxAucDrop}${noise > 0 ? ` + sampling noise ${format(noise)}` : ''}`
           : `live rmse ${format(value)} vs validation rmse ${format(validation)}: rise ${format(value / validation - 1)} ${breached ? '>' : '<='} quality.maxRmseRise ${config.maxRmseRise}`,
     });
   }

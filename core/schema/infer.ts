@@ -1,5 +1,5 @@
-import { type Cell, DataError, type DataTable } from '../data/table';
 import { canonicalDecimalAt } from '../data/decimal';
+import { type Cell, DataError, type DataTable } from '../data/table';
 import { ColumnBuffers, sortFloat64 } from '../profile/columns';
 import { timed } from '../timing/phases';
 import type { ColumnSchema, ColumnType, DataSchema } from './types';

@@ -276,6 +276,9 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
       columns: table.columnNames.length,
       trainRows: split.train.length,
       validationRows: split.validation.length,
+      ...(task === 'binary'
+        ? { validationPositives: validationTarget.reduce((n, y) => n + (y === 1 ? 1 : 0), 0) }
+        : {}),
       refitRows: keptRows.length,
     },
     params: {

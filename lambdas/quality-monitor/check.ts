@@ -186,6 +186,11 @@ export async function runQualityCheck(request: MonitorRequest, deps: QualityMoni
       : { task: 'regression' };
   const validation = artifact.metrics.validation as Record<string, number>;
   const validationMetric = (task === 'binary' ? validation.auc : validation.rmse) ?? null;
+  const { validationPositives, validationRows } = artifact.data;
+  const validationCounts =
+    validationPositives === undefined
+      ? null
+      : { positives: validationPositives, negatives: validationRows - validationPositives };
   const promotedAt = new Date(alias.movedAt);
   const comparePredecessor = alias.kind === 'promote' && alias.previousVersion !== null;
   // The predecessor is judged on its own last window before the promotion, which may start before this window.
@@ -218,6 +223,7 @@ export async function runQualityCheck(request: MonitorRequest, deps: QualityMoni
     production: {
       version,
       validationMetric,
+      validationCounts,
       live,
       movedBy: alias.kind,
       previousVersion: alias.previousVersion,

@@ -1,6 +1,11 @@
 import { defaultsFor } from '../../../core/config/parse';
 import type { ModelInput } from '../../../core/config/schema';
-import { decideQualityActions, type PolicyInputs, type ProductionUnderCheck } from '../../../core/ground-truth/policy';
+import {
+  aucStandardError,
+  decideQualityActions,
+  type PolicyInputs,
+  type ProductionUnderCheck,
+} from '../../../core/ground-truth/policy';
 import type { VersionQuality } from '../../../core/ground-truth/quality';
 
 const binaryConfig = (quality: ModelInput['quality'] = {}) =>
@@ -192,5 +197,58 @@ describe('quality policy', () => {
       });
       expect(result.rollback).toMatchObject({ from: 2, to: 1 });
     });
+  });
+});
+
+describe('the drop check and sampling noise', () => {
+  /** A live measurement with its class counts. */
+  function live(auc: number, positives: number, negatives: number): VersionQuality {
+    const base = measured(2, positives + negatives, { auc });
+    return { ...base, binary: { ...base.binary!, positives, negatives } };
+  }
+  const smallValidation = { positives: 20, negatives: 60 };
+
+  it('computes the Hanley-McNeil standard error of an AUC', () => {
+    // AUC 0.8 on 50 + 50 rows: q1 = 2/3, q2 = 0.7111; variance 4.9511 / 2500.
+    expect(aucStandardError(0.8, 50, 50)).toBeCloseTo(Math.sqrt(4.951111 / 2500), 5);
+    expect(aucStandardError(0.8, 0, 50)).toBeNaN();
+  });
+
+  it('does not call a healthy model degraded for a small validation split that measured high', () => {
+    // The end-to-end test's numbers: 0.904 on 80 held-out rows, 0.785 on 310 live outcomes.
+    const result = decideQualityActions(
+      binary({
+        production: production({
+          validationMetric: 0.904,
+          validationCounts: smallValidation,
+          live: live(0.785, 80, 230),
+        }),
+      }),
+    );
+    const drop = result.decisions.find((d) => d.check === 'drop')!;
+    expect(drop.breached).toBe(false);
+    expect(drop.message).toContain('+ sampling noise');
+    expect(result.status).toBe('ok');
+  });
+
+  it('still calls a drop beyond the noise degraded', () => {
+    const result = decideQualityActions(
+      binary({
+        production: production({
+          validationMetric: 0.904,
+          validationCounts: smallValidation,
+          live: live(0.6, 80, 230),
+        }),
+      }),
+    );
+    expect(result.decisions.find((d) => d.check === 'drop')!.breached).toBe(true);
+    expect(result.status).toBe('degraded');
+  });
+
+  it('without recorded validation counts (older artifacts) compares as before, with no allowance', () => {
+    const result = decideQualityActions(
+      binary({ production: production({ validationMetric: 0.904, live: live(0.785, 80, 230) }) }),
+    );
+    expect(result.decisions.find((d) => d.check === 'drop')!.breached).toBe(true);
   });
 });
