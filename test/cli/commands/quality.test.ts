@@ -85,7 +85,7 @@ describe('mlops quality run <model>', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^churn v1: degraded; auc 0\.\d+ on 120 labeled predictions$/);
     expect(lines[1]).toBe('  join: joined (120 joined, 0 duplicates, 0 waiting for their prediction)');
-    expect(lines[2]).toMatch(/^ {2}- live auc .* > quality\.maxAucDrop 0\.05$/);
+    expect(lines[2]).toMatch(/^ {2}- live auc .* > quality\.maxAucDrop 0\.05 \+ sampling noise 0\.\d+$/);
     expect(lines[3]).toBe('  alert sent: yes; retrain: started; rollback: not-needed');
   });
 });
