@@ -191,6 +191,7 @@ export function describeRun(summary: Record<string, unknown>): string {
     status?: string;
     version?: number | null;
     labeled?: number;
+    task?: 'binary' | 'regression' | null;
     auc?: number | null;
     rmse?: number | null;
     reasons?: string[];
@@ -204,7 +205,9 @@ export function describeRun(summary: Record<string, unknown>): string {
   const join = `join: ${s.join?.status ?? 'n/a'} (${counts.joined ?? 0} joined, ${counts.duplicates ?? 0} duplicates, ${counts.unknown ?? 0} waiting for their prediction)`;
   if (s.status === 'join-superseded') return `${s.model}: another join committed first; nothing measured, run again`;
   if (s.status === 'no-production-model') return `${s.model}: no production model yet; ${join}`;
-  const metric = s.auc !== null && s.auc !== undefined ? `auc ${formatNumber(s.auc)}` : `rmse ${formatNumber(s.rmse)}`;
+  // A binary model's AUC is null until both classes have outcomes: still "auc n/a", never "rmse".
+  const isBinary = s.task === 'binary' || (s.task !== 'regression' && s.auc !== null && s.auc !== undefined);
+  const metric = isBinary ? `auc ${formatNumber(s.auc)}` : `rmse ${formatNumber(s.rmse)}`;
   const lines = [
     `${s.model} v${s.version}: ${s.status}; ${metric} on ${s.labeled ?? 0} labeled predictions`,
     `  ${join}`,

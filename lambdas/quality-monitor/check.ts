@@ -89,6 +89,8 @@ export interface QualityCheckSummary {
   readonly trigger: MonitorRequest['trigger'];
   readonly window: { readonly start: string; readonly end: string; readonly hours: number };
   readonly labeled: number;
+  /** Which of auc / rmse the version is judged on; null when no version was judged. */
+  readonly task: 'binary' | 'regression' | null;
   readonly auc: number | null;
   readonly rmse: number | null;
   readonly coverage: number | null;
@@ -121,7 +123,7 @@ export async function runQualityCheck(request: MonitorRequest, deps: QualityMoni
   const windowStart = new Date(at.getTime() - windowHours * HOUR_MS);
   const window = { start: windowStart.toISOString(), end: at.toISOString(), hours: windowHours };
   const task = model.problemType;
-  const nothing = { labeled: 0, auc: null, rmse: null, coverage: null, reasons: [] };
+  const nothing = { labeled: 0, task: null, auc: null, rmse: null, coverage: null, reasons: [] };
   const untouched = { alerted: false, retrain: { status: 'not-needed' }, rollback: { status: 'not-needed' } } as const;
 
   let joined: JoinResult;
@@ -348,6 +350,7 @@ export async function runQualityCheck(request: MonitorRequest, deps: QualityMoni
     version,
     trigger: request.trigger,
     window,
+    task,
     ...summaryNumbers,
     reasons: policy.reasons,
     join,

@@ -88,4 +88,12 @@ describe('mlops quality run <model>', () => {
     expect(lines[2]).toMatch(/^ {2}- live auc .* > quality\.maxAucDrop 0\.05 \+ sampling noise 0\.\d+$/);
     expect(lines[3]).toBe('  alert sent: yes; retrain: started; rollback: not-needed');
   });
+
+  it('says auc n/a, not rmse, for a binary model whose outcomes cannot give an AUC yet', async () => {
+    const { summary } = await checked(0);
+    const early = { ...summary, status: 'not-enough-labels', labeled: 1, auc: null, rmse: null, reasons: [] };
+    expect(describeRun(early as unknown as Record<string, unknown>).split('\n')[0]).toBe(
+      'churn v1: not-enough-labels; auc n/a on 1 labeled predictions',
+    );
+  });
 });
