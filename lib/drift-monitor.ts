@@ -4,12 +4,20 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import { METRICS } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { capturePrefix, driftReportPrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
-import { MlopsFunction } from './mlops-function';
-import { allowAlerts, allowRetrain, flagAlarm, modelMetric, monitorAlertTopic, monitorSchedule } from './monitor-parts';
+import type { MlopsFunction } from './mlops-function';
+import {
+  allowAlerts,
+  allowRetrain,
+  flagAlarm,
+  modelMetric,
+  monitorAlertTopic,
+  monitorFunction,
+  monitorSchedule,
+} from './monitor-parts';
 
 export interface DriftMonitorProps {
   readonly model: ModelConfig;
@@ -44,16 +52,13 @@ export class DriftMonitor extends Construct {
 
     this.alertTopic = monitorAlertTopic(this, `Drift alerts of ${name}`);
 
-    this.function = new MlopsFunction(this, 'Function', {
+    this.function = monitorFunction(this, {
       kind: 'drift-monitor',
       description: `Drift monitor of ${name}`,
-      memorySize: 1769,
       timeout: props.timeout ?? Duration.minutes(5),
       logRetention: props.logRetention,
-      environment: {
-        [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
-        [RUNTIME_ENV.topicArn]: this.alertTopic.topicArn,
-      },
+      model,
+      topic: this.alertTopic,
     })
       .useZone(
         'artifacts',

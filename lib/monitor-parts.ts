@@ -4,16 +4,46 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MODEL_DIMENSION, RUNTIME_ENV } from '../core/config/runtime-env';
-import type { MlopsFunction } from './mlops-function';
+import { METRICS_NAMESPACE, MODEL_DIMENSION, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import type { ModelConfig } from '../core/config/schema';
+import { MlopsFunction } from './mlops-function';
 
 /**
  * The parts every scheduled monitor (drift, quality) builds the same way. Ids are given inside
  * the monitor's own scope, so a monitor keeps the ids (and resources) it had before sharing them.
  */
+
+/**
+ * The monitor's function (`Function`): 1,769 MB (one full vCPU), the model's config and the alert
+ * topic in its environment. The caller adds its zones.
+ */
+export function monitorFunction(
+  scope: Construct,
+  props: {
+    readonly kind: 'drift-monitor' | 'quality-monitor';
+    readonly description: string;
+    readonly timeout: Duration;
+    readonly logRetention?: RetentionDays;
+    readonly model: ModelConfig;
+    readonly topic: Topic;
+  },
+): MlopsFunction {
+  return new MlopsFunction(scope, 'Function', {
+    kind: props.kind,
+    description: props.description,
+    memorySize: 1769,
+    timeout: props.timeout,
+    logRetention: props.logRetention,
+    environment: {
+      [RUNTIME_ENV.modelConfig]: modelConfigToEnv(props.model),
+      [RUNTIME_ENV.topicArn]: props.topic.topicArn,
+    },
+  });
+}
 
 /** The monitor's SNS topic (`Alerts`), encrypted with the AWS-managed key, TLS only. */
 export function monitorAlertTopic(scope: Construct, displayName: string): Topic {

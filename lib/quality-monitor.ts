@@ -4,7 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import { METRICS } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import {
   actualsPrefix,
@@ -16,8 +16,16 @@ import {
 import { qualityReportPrefix } from '../core/ground-truth/report';
 import { registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
-import { MlopsFunction } from './mlops-function';
-import { allowAlerts, allowRetrain, flagAlarm, modelMetric, monitorAlertTopic, monitorSchedule } from './monitor-parts';
+import type { MlopsFunction } from './mlops-function';
+import {
+  allowAlerts,
+  allowRetrain,
+  flagAlarm,
+  modelMetric,
+  monitorAlertTopic,
+  monitorFunction,
+  monitorSchedule,
+} from './monitor-parts';
 
 export interface QualityMonitorProps {
   readonly model: ModelConfig;
@@ -57,16 +65,13 @@ export class QualityMonitor extends Construct {
 
     this.alertTopic = monitorAlertTopic(this, `Quality alerts of ${name}`);
 
-    this.function = new MlopsFunction(this, 'Function', {
+    this.function = monitorFunction(this, {
       kind: 'quality-monitor',
       description: `Quality monitor of ${name}`,
-      memorySize: 1769,
       timeout: props.timeout ?? Duration.minutes(15),
       logRetention: props.logRetention,
-      environment: {
-        [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
-        [RUNTIME_ENV.topicArn]: this.alertTopic.topicArn,
-      },
+      model,
+      topic: this.alertTopic,
     })
       .useZone(
         'artifacts',
