@@ -1,14 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Cell, DataTable } from '../../../core/data/table';
 import { createRandom } from '../../../core/datasets/random';
 import { analyzeDrift } from '../../../core/drift/detect';
 import { renderDriftReportHtml } from '../../../core/drift/html';
 import { buildProfile } from '../../../core/profile/profile';
 import type { ColumnType, DataSchema } from '../../../core/schema/types';
+import { checkReportInChromium } from '../../support/report-browser';
 import { requireTool, TOOLS } from '../../support/tools';
 
 const CHROMIUM = requireTool(TOOLS.chromium, 'the drift report browser test') ?? '';
@@ -76,44 +72,21 @@ describeWithBrowser('the drift report in headless Chromium', () => {
     const reference = shop(1, false);
     const profile = buildProfile(reference, schemaOf(reference));
     const { report, currentProfile } = analyzeDrift(profile, shop(2, true), { now: new Date('2026-11-29T12:00:00Z') });
-    const dir = await mkdtemp(join(tmpdir(), 'drift-report-'));
-    const file = join(dir, 'report.html');
-    await writeFile(file, renderDriftReportHtml(report, { reference: profile, current: currentProfile }));
 
     // When Chromium opens the file
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const consoleErrors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-      });
-      page.on('pageerror', (error) => consoleErrors.push(error.message));
-      page.on('request', (request) => requests.push(request.url()));
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      const summary = await page.textContent('#summary');
-      const svgCount = await page.locator('svg.chart').count();
-      await page.screenshot({ path: '/tmp/drift-report.png', fullPage: true });
-
-      // Then it renders the summary and a chart per tested column, cleanly and offline
-      expect(summary).toContain(`Drift in ${report.driftedColumns} of ${report.columnCount} columns`);
-      expect(svgCount).toBeGreaterThanOrEqual(report.columnCount);
-      expect(await page.locator('text=<script>alert(1)</script>').count()).toBeGreaterThan(0);
-      expect(consoleErrors).toEqual([]);
-      expect(requests).toEqual([pathToFileURL(file).href]);
-    } finally {
-      await browser.close();
-    }
+    await checkReportInChromium(
+      CHROMIUM,
+      renderDriftReportHtml(report, { reference: profile, current: currentProfile }),
+      { viewport: { width: 1200, height: 900 }, screenshot: '/tmp/drift-report.png' },
+      async ({ page, url, consoleErrors, requests }) => {
+        // Then it renders the summary and a chart per tested column, cleanly and offline
+        const summary = await page.textContent('#summary');
+        expect(summary).toContain(`Drift in ${report.driftedColumns} of ${report.columnCount} columns`);
+        expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(report.columnCount);
+        expect(await page.locator('text=<script>alert(1)</script>').count()).toBeGreaterThan(0);
+        expect(consoleErrors).toEqual([]);
+        expect(requests).toEqual([url]);
+      },
+    );
   });
 });
