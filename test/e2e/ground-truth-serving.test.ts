@@ -12,7 +12,7 @@ import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { churnCsv } from '../../core/datasets/churn';
 import { actualRecordSchema, predictionRecordSchema } from '../../core/ground-truth/records';
 import type { Platform } from '../../local/platform';
-import { startTestPlatform } from '../support/local-platform';
+import { settleRuns, startTestPlatform } from '../support/local-platform';
 import { requireTool, TOOLS } from '../support/tools';
 
 const run = promisify(execFile);
@@ -45,15 +45,7 @@ afterAll(async () => {
 const upload = (key: string, body: string) =>
   client.send(new PutObjectCommand({ Bucket: platform.info.buckets.raw, Key: key, Body: body }));
 
-/** Until no run is going and a run's end started nothing new. */
-async function settle(): Promise<void> {
-  for (let seen = -1; seen !== platform.stepFunctions.all().length; ) {
-    seen = platform.stepFunctions.all().length;
-    await platform.idle();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await platform.idle();
-  }
-}
+const settle = () => settleRuns(platform);
 
 /** What the routes answer (one shape for all, the fields a test reads). */
 interface Answer {

@@ -17,7 +17,7 @@ import { churnCsv, generateChurn } from '../../core/datasets/churn';
 import { type JoinedRow, joinedRowSchema } from '../../core/ground-truth/records';
 import { buildCli } from '../../lib/bundles';
 import type { Platform } from '../../local/platform';
-import { startTestPlatform } from '../support/local-platform';
+import { settleRuns, startTestPlatform } from '../support/local-platform';
 import { requirePython } from '../support/python';
 import { requireTool, TOOLS } from '../support/tools';
 
@@ -73,15 +73,7 @@ const upload = (key: string, body: string) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Until no run is going and a run's end started nothing new. */
-async function settle(): Promise<void> {
-  for (let seen = -1; seen !== platform.stepFunctions.all().length; ) {
-    seen = platform.stepFunctions.all().length;
-    await platform.idle();
-    await sleep(1_000);
-    await platform.idle();
-  }
-}
+const settle = () => settleRuns(platform);
 
 /**
  * The local join leaves a log batch named in the last second for the next run (a writer may still

@@ -10,7 +10,7 @@ import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { churnCsv } from '../../core/datasets/churn';
 import { listRuns } from '../../core/runs/run-record';
 import type { Platform } from '../../local/platform';
-import { startTestPlatform } from '../support/local-platform';
+import { settleRuns, startTestPlatform } from '../support/local-platform';
 
 let dataDir: string;
 let platform: Platform;
@@ -26,15 +26,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Until no run is going and a run's end started nothing new. */
-async function settle(): Promise<void> {
-  for (let seen = -1; seen !== platform.stepFunctions.all().length; ) {
-    seen = platform.stepFunctions.all().length;
-    await platform.idle();
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await platform.idle();
-  }
-}
+const settle = () => settleRuns(platform, 600);
 
 describe('object keys reach validate intact', () => {
   it.each([

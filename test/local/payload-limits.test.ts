@@ -12,7 +12,7 @@ import { listRuns, type RunRecord } from '../../core/runs/run-record';
 import { readJson } from '../../core/storage/json';
 import { NAMES_IN_STATE, triggerManifestSchema } from '../../core/workflow/contract';
 import type { Platform } from '../../local/platform';
-import { startTestPlatform } from '../support/local-platform';
+import { settleRuns, startTestPlatform } from '../support/local-platform';
 
 let dataDir: string;
 let platform: Platform;
@@ -30,15 +30,7 @@ afterAll(async () => {
   if (!process.env.KEEP) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Until no run is going and a run's end started nothing new (its status event arrives through the queue). */
-async function settle(): Promise<void> {
-  for (let seen = -1; seen !== platform.stepFunctions.all().length; ) {
-    seen = platform.stepFunctions.all().length;
-    await platform.idle();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await platform.idle();
-  }
-}
+const settle = () => settleRuns(platform);
 
 const upload = (key: string, body: string) =>
   client.send(new PutObjectCommand({ Bucket: platform.info.buckets.raw, Key: key, Body: body }));

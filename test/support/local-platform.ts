@@ -50,3 +50,16 @@ export async function startTestPlatform(options: {
   });
   return { platform, client, dataDir };
 }
+
+/**
+ * Waits until no run is going and a run's end started nothing new: its status event arrives
+ * through the queue, so after each idle the platform gets `quietMs` to start a follow-up run.
+ */
+export async function settleRuns(platform: Platform, quietMs = 1_000): Promise<void> {
+  for (let seen = -1; seen !== platform.stepFunctions.all().length; ) {
+    seen = platform.stepFunctions.all().length;
+    await platform.idle();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    await platform.idle();
+  }
+}
