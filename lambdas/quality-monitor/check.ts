@@ -1,4 +1,3 @@
-import { METRICS } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { renderQualityReportHtml } from '../../core/ground-truth/html';
 import {
@@ -35,6 +34,8 @@ import {
   type StartRetrain,
   startRetrainWithCooldown,
 } from '../shared/retrain-cooldown';
+import { type QualityAlert, qualityAlert } from './alert';
+import { type QualityMetric, qualityMetrics } from './metrics';
 
 /**
  * The scheduled quality check of one model (README.md beside this file): the ground-truth join
@@ -42,17 +43,6 @@ import {
  * rollback and a retrain when it says so -> report.json + report.html + latest.json in the
  * monitoring zone -> metrics -> an SNS alert. No AWS imports: the handler supplies stores and ports.
  */
-
-export interface QualityMetric {
-  readonly name: string;
-  readonly unit: 'Count' | 'None';
-  readonly value: number;
-}
-
-export interface QualityAlert {
-  readonly subject: string;
-  readonly message: string;
-}
 
 export interface QualityMonitorDeps {
   readonly model: ModelConfig;
@@ -384,71 +374,4 @@ async function applyRollback(
     if (error instanceof RegistryError) return { status: 'failed', error: error.message, reason };
     throw error;
   }
-}
-
-/**
- * Metrics with the Model dimension only. The measured values only with enough outcomes, so the
- * alarms see missing data (not breaching) rather than a number computed on a handful of rows.
- */
-export function qualityMetrics(
-  policy: PolicyResult,
-  numbers: { labeled: number; auc: number | null; rmse: number | null },
-  rollback: RollbackOutcome,
-): QualityMetric[] {
-  const metrics: QualityMetric[] = [{ name: METRICS.qualityLabeled, unit: 'Count', value: numbers.labeled }];
-  if (policy.status === 'not-enough-labels') return metrics;
-  if (numbers.auc !== null) metrics.push({ name: METRICS.qualityAuc, unit: 'None', value: numbers.auc });
-  if (numbers.rmse !== null) metrics.push({ name: METRICS.qualityRmse, unit: 'None', value: numbers.rmse });
-  metrics.push(
-    { name: METRICS.qualityDegraded, unit: 'None', value: policy.status === 'degraded' ? 1 : 0 },
-    { name: METRICS.qualityRollback, unit: 'None', value: rollback.status === 'rolled-back' ? 1 : 0 },
-  );
-  return metrics;
-}
-
-export function describeRollback(outcome: RollbackOutcome): string {
-  switch (outcome.status) {
-    case 'not-needed':
-      return 'not needed';
-    case 'disabled':
-      return 'not done: quality.rollbackOnRegression is off';
-    case 'rolled-back':
-      return `production moved from version ${outcome.from} back to version ${outcome.to}`;
-    case 'superseded':
-    case 'failed':
-      return `NOT done: ${outcome.error}`;
-  }
-}
-
-/** SNS subject (ASCII, under 100 characters) and a plain-text body naming every breached check. */
-export function qualityAlert(inputs: {
-  model: string;
-  version: number;
-  policy: PolicyResult;
-  retrain: RetrainOutcome;
-  rollback: RollbackOutcome;
-  window: { start: string; end: string; hours: number };
-  reportUri: string;
-  htmlUri: string;
-}): QualityAlert {
-  const { model, version, policy } = inputs;
-  const subject =
-    inputs.rollback.status === 'rolled-back'
-      ? `Quality regression in ${model}: rolled back from version ${inputs.rollback.from} to ${inputs.rollback.to}`
-      : policy.status === 'regressed'
-        ? `Quality regression in ${model}: version ${version} measures worse than its predecessor`
-        : `Quality drop in ${model} (version ${version})`;
-  const lines = [
-    `Quality check of ${model} (production version ${version}) on predictions made ${inputs.window.start} to ${inputs.window.end}.`,
-    '',
-    'What was found:',
-    ...policy.reasons.map((reason) => `  - ${reason}`),
-    '',
-    `Rollback: ${describeRollback(inputs.rollback)}.`,
-    `Retraining: ${describeRetrain(inputs.retrain, 'quality.retrain')}.`,
-    '',
-    `Report: ${inputs.htmlUri}`,
-    `JSON: ${inputs.reportUri}`,
-  ];
-  return { subject: subject.slice(0, 99), message: `${lines.join('\n')}\n` };
 }

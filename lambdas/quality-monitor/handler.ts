@@ -13,7 +13,8 @@ import { MODEL_DIMENSION, modelConfigFromEnv, RUNTIME_ENV } from '../../core/con
 import { once, requiredEnv, zoneStoresFromEnv } from '../shared/environment';
 import { parseMonitorEvent } from '../shared/monitor-event';
 import { functionLogger, functionMetrics, logContext, logFailures } from '../shared/observability';
-import { type QualityCheckSummary, type QualityMetric, type QualityMonitorDeps, runQualityCheck } from './check';
+import { type QualityCheckSummary, type QualityMonitorDeps, runQualityCheck } from './check';
+import type { QualityMetric } from './metrics';
 
 /**
  * The scheduled quality monitor of one model (README.md beside this file: behaviour and metrics).

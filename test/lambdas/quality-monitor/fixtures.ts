@@ -7,7 +7,8 @@ import { newPredictionId, type PredictionRecord } from '../../../core/ground-tru
 import { summarizeSchema } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import type { ObjectStore } from '../../../core/storage/object-store';
-import type { QualityAlert, QualityMetric } from '../../../lambdas/quality-monitor/check';
+import type { QualityAlert } from '../../../lambdas/quality-monitor/alert';
+import type { QualityMetric } from '../../../lambdas/quality-monitor/metrics';
 import { type MonitorRecorders, monitorRecorders } from '../../support/monitor-ports';
 import { MODEL, referenceArtifact } from '../drift-monitor/fixtures';
 
