@@ -179,10 +179,10 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
   if (refit && !refitRequested) note('refit anyway: k-fold selection keeps no single model to use instead');
   const final = refit ? fitWith(refitRows) : { fold: folds[0], model: chosen.result.fits[0].model };
   const keptRows = refit ? refitRows : folds[0].rows.train;
-  // The selection split of all rows is the gate's split (same seed and fraction): its fold then
-  // already holds the chosen settings' scores on exactly the hold-out, with no second fit.
-  const holdOutFold =
-    selection.method === 'holdout' && sameRows(folds[0].rows.validation, split.validation) ? 0 : undefined;
+  // The selection split of all rows is the gate's split (same seed and fraction): its fold's
+  // model then was trained without the hold-out and already scored exactly it, so no other fit
+  // is needed (without a refit, that model is the kept one).
+  const selectionScoredHoldOut = selection.method === 'holdout' && sameRows(folds[0].rows.validation, split.validation);
   const keptSawHoldOut = refit && refitIncludesHoldOut;
   // Held-out metrics come from a model that never saw the hold-out: the kept model itself when
   // the hold-out was kept out; otherwise the chosen settings trained on the training split only.
@@ -190,8 +190,8 @@ export function trainModel(table: DataTable, options: TrainOptions): ModelArtifa
   const heldOutModel: 'kept-model' | 'same-settings-without-hold-out' = keptSawHoldOut
     ? 'same-settings-without-hold-out'
     : 'kept-model';
-  if (holdOutFold !== undefined && (keptSawHoldOut || !refit)) {
-    heldOutPredictions = chosen.result.fits[holdOutFold].validationPredictions;
+  if (selectionScoredHoldOut) {
+    heldOutPredictions = chosen.result.fits[0].validationPredictions;
   } else if (!keptSawHoldOut) {
     heldOutPredictions = final.model.predictMatrix(final.fold.pipeline.transformTable(table, split.validation));
   } else {
