@@ -1,3 +1,4 @@
+import type { ShapForest } from '../explain/shap-forest';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
 
 export type Task = 'binary' | 'regression';
@@ -33,4 +34,6 @@ export interface FittedModel<J = unknown> {
   readonly features: readonly FeatureInfo[];
   predictRow(row: Float64Array): number;
   predictMatrix(matrix: FeatureMatrix): Float64Array;
+  /** Tree models: what TreeSHAP explains (absent for models it cannot explain, such as linear ones). */
+  readonly shapForest?: ShapForest;
 }
