@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
 import { type Expected, verifySigV4 } from '../../support/sigv4-verifier';
 
@@ -348,5 +350,57 @@ describe('mlops invoke: data, output and errors', () => {
     const run = capture();
     expect(await main(['invoke', 'churn', '--data', '{}', '--auth', 'sigv2'], run.io)).toBe(2);
     expect(run.err.join('')).toContain('--auth must be auto, iam or none, got "sigv2"');
+  });
+});
+
+describe('mlops invoke: finding the deployed endpoint', () => {
+  // CloudFormation has no local stand-in: its client is mocked, the endpoint is a real loopback server.
+  const cloudFormation = mockClient(CloudFormationClient);
+  let endpoint: FakeEndpoint;
+  beforeEach(async () => {
+    endpoint = await startFakeEndpoint({ requireSignature: false });
+    cloudFormation.reset();
+  });
+  afterEach(() => endpoint.close());
+  afterAll(() => cloudFormation.restore());
+
+  it("reads the model's EndpointUrl output of the stack when MLOPS_ARTIFACTS_BUCKET says the app is deployed", async () => {
+    // given
+    process.env.MLOPS_ARTIFACTS_BUCKET = 'mlops-artifacts';
+    const config = join(dir, 'mlops.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ project: 'churn-stack', models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes' }] }),
+    );
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'churn-stack' }).resolves({
+      Stacks: [
+        {
+          StackName: 'churn-stack',
+          CreationTime: new Date(),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: [{ OutputKey: 'ChurnEndpointUrl', OutputValue: endpoint.url }],
+        },
+      ],
+    });
+    const run = capture();
+    // when
+    const code = await main(['invoke', 'churn', '--data', '{"x": 0.5}', '--config', config], run.io);
+    // then
+    expect(code).toBe(0);
+    expect(endpoint.received).toHaveLength(1);
+    expect(run.err.join('')).toContain('(stack churn-stack)');
+  });
+
+  it('says which stack could not be read, exit 2', async () => {
+    // given
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id nope does not exist'));
+    const run = capture();
+    // when
+    const code = await main(['invoke', 'churn', '--data', '{"x": 0.5}', '--stack', 'nope'], run.io);
+    // then
+    expect(code).toBe(2);
+    expect(run.err.join('')).toBe(
+      'mlops invoke: error: cannot read the outputs of stack nope (Stack with id nope does not exist); give the endpoint with --url, or the stack with --stack\n',
+    );
   });
 });
