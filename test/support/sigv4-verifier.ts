@@ -70,7 +70,8 @@ export function verifySigV4(request: ReceivedRequest, expected: Expected): Verdi
   const amzDate = headerValue(request.headers['x-amz-date']);
   if (!amzDate.startsWith(day!)) return { ok: false, reason: `x-amz-date ${amzDate} is not the scope's day ${day}` };
   const signedHeaders = signedHeaderList!.split(';');
-  for (const required of ['host', 'x-amz-date']) {
+  const token = request.headers['x-amz-security-token'] === undefined ? [] : ['x-amz-security-token'];
+  for (const required of ['host', 'x-amz-date', ...token]) {
     if (!signedHeaders.includes(required)) return { ok: false, reason: `${required} is not signed` };
   }
   const payloadHash = sha256Hex(request.body);

@@ -26,6 +26,7 @@ interface Received {
   readonly target: string;
   readonly instances: Array<Record<string, unknown>>;
   readonly contentType: string | undefined;
+  readonly securityToken: string | undefined;
 }
 
 interface FakeEndpoint {
@@ -62,7 +63,12 @@ async function startFakeEndpoint(options: { requireSignature: boolean }): Promis
       }
     }
     const instances = JSON.parse(body.toString('utf8')).instances as Array<Record<string, unknown>>;
-    received.push({ target: request.url ?? '', instances, contentType: request.headers['content-type'] });
+    received.push({
+      target: request.url ?? '',
+      instances,
+      contentType: request.headers['content-type'],
+      securityToken: request.headers['x-amz-security-token'] as string | undefined,
+    });
     if (failure && received.length > failure.after) {
       response.writeHead(failure.status, { 'content-type': 'application/json' });
       response.end(failure.body);
@@ -144,6 +150,19 @@ describe('mlops invoke: SigV4 signing', () => {
     expect(code).toBe(0);
     expect(endpoint.received.map((request) => request.target)).toEqual(['/predict']);
     expect(run.out.join('').split('\n')).toEqual(['row  id      score  label', '1    p-0.75  0.75   yes', '']);
+  });
+
+  it('signs with temporary credentials (SSO, an assumed role): the session token is sent and signed', async () => {
+    // given
+    process.env.AWS_SESSION_TOKEN = 'session/token+1';
+    // when
+    const code = await main(
+      ['invoke', 'churn', '--data', '{"x": 0.5}', '--url', endpoint.url, '--auth', 'iam', '--region', 'eu-west-1'],
+      capture().io,
+    );
+    // then
+    expect(code).toBe(0);
+    expect(endpoint.received.map((request) => request.securityToken)).toEqual(['session/token+1']);
   });
 
   it('signs the explain query too: ?explain=true reaches the endpoint and the signature holds', async () => {
