@@ -1,6 +1,8 @@
 import { DriftConfigError } from '../core/drift/options';
+import { EndpointLookupError } from '../core/invoke/endpoint-url';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import { qualityCommand } from './commands/quality';
@@ -23,6 +25,7 @@ import { type Command, type CommandIo, processIo } from './io';
 const COMMANDS: readonly Command[] = [
   trainCommand,
   predictCommand,
+  invokeCommand,
   driftCommand,
   qualityCommand,
   scoreCommand,
@@ -41,7 +44,7 @@ const COMMANDS: readonly Command[] = [
 
 const CLI: CommandSet = {
   commands: COMMANDS,
-  inputErrors: [...CORE_INPUT_ERRORS, DriftCommandError, DriftConfigError],
+  inputErrors: [...CORE_INPUT_ERRORS, DriftCommandError, DriftConfigError, EndpointLookupError],
 };
 
 /** Runs one command line; returns the exit code. Expected errors print one line, never a stack. */
