@@ -45,7 +45,8 @@ function convertTree(block: Map<string, string>, where: string, featureCount: nu
   if (block.get('is_linear') === '1') throw new ImportError(`${where} is a linear tree (linear_tree=true); not supported`);
   const leafValue = numbers(block, 'leaf_value', where, leaves);
   if (leaves === 1) {
-    const count = block.has('leaf_count') ? numbers(block, 'leaf_count', where, 1) : [0];
+    // A one-leaf tree leaves its count lines empty.
+    const count = block.get('leaf_count') ? numbers(block, 'leaf_count', where, 1) : [0];
     return { left: [-1], right: [-1], feature: [-1], threshold: [0], value: leafValue, cover: count, defaultLeft: [0] };
   }
   const internal = leaves - 1;
