@@ -1,6 +1,7 @@
 import { DriftConfigError } from '../core/drift/options';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { importCommand } from './commands/import';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import { qualityCommand } from './commands/quality';
@@ -22,6 +23,7 @@ import { type Command, type CommandIo, processIo } from './io';
 
 const COMMANDS: readonly Command[] = [
   trainCommand,
+  importCommand,
   predictCommand,
   driftCommand,
   qualityCommand,

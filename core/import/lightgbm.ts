@@ -32,7 +32,8 @@ function numbers(block: Map<string, string>, key: string, where: string, expecte
   const text = block.get(key);
   if (text === undefined) throw new ImportError(`${where} has no ${key}= line; the file is corrupt`);
   const values = text === '' ? [] : text.split(/\s+/).map(Number);
-  if (values.some((value) => Number.isNaN(value))) throw new ImportError(`${where} ${key} holds a value that is not a number`);
+  if (values.some((value) => Number.isNaN(value)))
+    throw new ImportError(`${where} ${key} holds a value that is not a number`);
   if (expected !== undefined && values.length !== expected) {
     throw new ImportError(`${where} has ${values.length} ${key} values, expected ${expected}; the file is corrupt`);
   }
@@ -42,7 +43,8 @@ function numbers(block: Map<string, string>, key: string, where: string, expecte
 function convertTree(block: Map<string, string>, where: string, featureCount: number): ImportedTreeJson {
   const leaves = numbers(block, 'num_leaves', where, 1)[0];
   if (!(Number.isInteger(leaves) && leaves >= 1)) throw new ImportError(`${where} num_leaves ${leaves} is not a count`);
-  if (block.get('is_linear') === '1') throw new ImportError(`${where} is a linear tree (linear_tree=true); not supported`);
+  if (block.get('is_linear') === '1')
+    throw new ImportError(`${where} is a linear tree (linear_tree=true); not supported`);
   const leafValue = numbers(block, 'leaf_value', where, leaves);
   if (leaves === 1) {
     // A one-leaf tree leaves its count lines empty.
@@ -146,10 +148,14 @@ export function parseLightgbmModel(bytes: Uint8Array, source = 'the model file')
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ImportError(`${source} is not a LightGBM text model (it is not UTF-8 text; an XGBoost .ubj? use --framework xgboost)`);
+    throw new ImportError(
+      `${source} is not a LightGBM text model (it is not UTF-8 text; an XGBoost .ubj? use --framework xgboost)`,
+    );
   }
   if (looksLikeXgboost(text)) {
-    throw new ImportError(`${source} looks like an XGBoost JSON or UBJSON model, not LightGBM text; use --framework xgboost`);
+    throw new ImportError(
+      `${source} looks like an XGBoost JSON or UBJSON model, not LightGBM text; use --framework xgboost`,
+    );
   }
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== 'tree') {
@@ -168,7 +174,9 @@ export function parseLightgbmModel(bytes: Uint8Array, source = 'the model file')
   const perIteration = Number(header.get('num_tree_per_iteration') ?? '1');
   const supported = SUPPORTED_OBJECTIVES.lightgbm.join(', ');
   if (numClass > 1 || perIteration > 1 || objective.startsWith('multiclass')) {
-    throw new ImportError(`${source}: multi-class objective "${objective}" (${numClass} classes) is not supported; supported objectives: ${supported}`);
+    throw new ImportError(
+      `${source}: multi-class objective "${objective}" (${numClass} classes) is not supported; supported objectives: ${supported}`,
+    );
   }
   if (!(SUPPORTED_OBJECTIVES.lightgbm as readonly string[]).includes(objective)) {
     throw new ImportError(`${source}: objective "${objective}" is not supported; supported objectives: ${supported}`);
@@ -210,7 +218,9 @@ export function parseLightgbmModel(bytes: Uint8Array, source = 'the model file')
     featureNamesInModel: !generated,
     categoricalFeatures: [
       ...new Set(
-        trees.flatMap((tree) => tree.feature.filter((_, node) => tree.categories?.[node] !== null && tree.categories !== undefined)),
+        trees.flatMap((tree) =>
+          tree.feature.filter((_, node) => tree.categories?.[node] !== null && tree.categories !== undefined),
+        ),
       ),
     ].sort((a, b) => a - b),
     notes: [],

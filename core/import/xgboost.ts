@@ -85,13 +85,18 @@ function readDocument(bytes: Uint8Array, source: string): unknown {
 export function xgboostScalar(value: unknown, field: string, source: string): number {
   if (typeof value === 'number') return value;
   if (Array.isArray(value)) {
-    if (value.length !== 1) throw new ImportError(`${source}: ${field} has ${value.length} values; only one target is supported`);
+    if (value.length !== 1)
+      throw new ImportError(`${source}: ${field} has ${value.length} values; only one target is supported`);
     return xgboostScalar(value[0], field, source);
   }
   if (typeof value === 'string') {
     const trimmed = value.trim();
     if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-      const parts = trimmed.slice(1, -1).split(',').map((part) => part.trim()).filter(Boolean);
+      const parts = trimmed
+        .slice(1, -1)
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
       if (parts.length !== 1) throw new ImportError(`${source}: ${field} is "${value}"; only one target is supported`);
       return xgboostScalar(parts[0], field, source);
     }
@@ -134,9 +139,16 @@ function convertTree(tree: Json, t: number, featureCount: number, source: string
   const hessian = numberArray(tree, 'sum_hessian', t, source);
   const splitType = numberArray(tree, 'split_type', t, source, true);
   const n = left.length;
-  const columns = { right, split_indices: splitIndex, split_conditions: splitCondition, default_left: defaultLeft, sum_hessian: hessian };
+  const columns = {
+    right,
+    split_indices: splitIndex,
+    split_conditions: splitCondition,
+    default_left: defaultLeft,
+    sum_hessian: hessian,
+  };
   for (const [name, column] of Object.entries(columns)) {
-    if (column.length !== n) throw new ImportError(`${source}: tree ${t} has ${column.length} ${name} for ${n} nodes; the file is corrupt`);
+    if (column.length !== n)
+      throw new ImportError(`${source}: tree ${t} has ${column.length} ${name} for ${n} nodes; the file is corrupt`);
   }
   if (n === 0) throw new ImportError(`${source}: tree ${t} has no nodes; the file is corrupt`);
 
@@ -188,11 +200,14 @@ function convertTree(tree: Json, t: number, featureCount: number, source: string
     }
     const feature = splitIndex[source_];
     if (!(Number.isInteger(feature) && feature >= 0 && feature < featureCount)) {
-      throw new ImportError(`${source}: tree ${t} node ${source_} splits on feature ${feature}, but the model has ${featureCount}`);
+      throw new ImportError(
+        `${source}: tree ${t} node ${source_} splits on feature ${feature}, but the model has ${featureCount}`,
+      );
     }
     const isCategorical = splitType[source_] === 1;
     const set = categoryOf.get(source_);
-    if (isCategorical && !set) throw new ImportError(`${source}: tree ${t} node ${source_} is a categorical split with no categories`);
+    if (isCategorical && !set)
+      throw new ImportError(`${source}: tree ${t} node ${source_} is a categorical split with no categories`);
     out.left.push(order.length);
     out.right.push(order.length + 1);
     order.push(left[source_], right[source_]);
@@ -247,7 +262,9 @@ export function parseXgboostModel(bytes: Uint8Array, source = 'the model file'):
   }
   // XGBoost turns base_score into a margin in float32: -logf(1 / p - 1).
   const baseMargin =
-    task === 'binary' ? Math.fround(-Math.log(Math.fround(Math.fround(1 / Math.fround(baseScore)) - 1))) : Math.fround(baseScore);
+    task === 'binary'
+      ? Math.fround(-Math.log(Math.fround(Math.fround(1 / Math.fround(baseScore)) - 1)))
+      : Math.fround(baseScore);
 
   const featureCount = xgboostScalar(param.num_feature, 'num_feature', source);
   if (!(Number.isInteger(featureCount) && featureCount > 0)) {
@@ -265,19 +282,24 @@ export function parseXgboostModel(bytes: Uint8Array, source = 'the model file'):
   if (!Array.isArray(trees)) throw new ImportError(`${source}: gradient_booster.model has no "trees" array`);
   const treeInfo = Array.isArray(gbtree.tree_info) ? gbtree.tree_info : [];
   if (treeInfo.some((group) => group !== 0)) {
-    throw new ImportError(`${source}: trees belong to more than one output group; multi-class models are not supported`);
+    throw new ImportError(
+      `${source}: trees belong to more than one output group; multi-class models are not supported`,
+    );
   }
   const converted = trees.map((tree, t) => {
     if (typeof tree !== 'object' || tree === null) throw new ImportError(`${source}: tree ${t} is not an object`);
     return convertTree(tree as Json, t, featureCount, source);
   });
-  const attributes = typeof learner.attributes === 'object' && learner.attributes !== null ? (learner.attributes as Json) : {};
+  const attributes =
+    typeof learner.attributes === 'object' && learner.attributes !== null ? (learner.attributes as Json) : {};
   if (typeof attributes.best_iteration === 'string' && Number(attributes.best_iteration) + 1 < converted.length) {
     notes.push(
       `the model records best_iteration ${attributes.best_iteration} of ${converted.length} trees; every tree is imported, as Booster.predict uses them (the sklearn wrapper would stop at the best iteration)`,
     );
   }
-  const version = Array.isArray((document as Json).version) ? ((document as Json).version as unknown[]).join('.') : undefined;
+  const version = Array.isArray((document as Json).version)
+    ? ((document as Json).version as unknown[]).join('.')
+    : undefined;
   return {
     framework: 'xgboost',
     frameworkVersion: version,

@@ -123,8 +123,9 @@ function checkTrees(model: TreesModelJson): void {
 function compileTree(tree: ImportedTreeJson, arithmetic: TreesModelJson['arithmetic']): CompiledTree {
   const n = tree.left.length;
   const round = arithmetic === 'float32' ? Math.fround : (x: number) => x;
-  const missingType = new Uint8Array(n).fill(MISSING_NAN);
-  if (tree.missingType) tree.missingType.forEach((type, i) => (missingType[i] = MISSING_CODES[type]));
+  const missingType = tree.missingType
+    ? Uint8Array.from(tree.missingType, (type) => MISSING_CODES[type])
+    : new Uint8Array(n).fill(MISSING_NAN);
   return {
     left: Int32Array.from(tree.left),
     right: Int32Array.from(tree.right),

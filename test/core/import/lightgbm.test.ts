@@ -126,16 +126,22 @@ describe('LightGBM files that cannot be imported', () => {
 
   test('a truncated file is rejected', () => {
     const cut = text('lgb-regression.txt').split('end of trees')[0];
-    expect(() => parseLightgbmModel(bytes(cut), 'm.txt')).toThrow('m.txt has no "end of trees" line; the file is truncated');
+    expect(() => parseLightgbmModel(bytes(cut), 'm.txt')).toThrow(
+      'm.txt has no "end of trees" line; the file is truncated',
+    );
   });
 
   test('a tree whose arrays disagree with num_leaves is rejected', () => {
     const edited = text('lgb-regression.txt').replace('leaf_value=1.5 -0.25 2.75', 'leaf_value=1.5 -0.25');
-    expect(() => parseLightgbmModel(bytes(edited), 'm.txt')).toThrow('m.txt: tree 0 has 2 leaf_value values, expected 3; the file is corrupt');
+    expect(() => parseLightgbmModel(bytes(edited), 'm.txt')).toThrow(
+      'm.txt: tree 0 has 2 leaf_value values, expected 3; the file is corrupt',
+    );
   });
 
   test('a split on a feature past max_feature_idx is rejected', () => {
     const edited = text('lgb-regression.txt').replace('split_feature=0 1', 'split_feature=0 7');
-    expect(() => parseLightgbmModel(bytes(edited), 'm.txt')).toThrow('m.txt: tree 0 node 1 splits on feature 7, but the model has 2');
+    expect(() => parseLightgbmModel(bytes(edited), 'm.txt')).toThrow(
+      'm.txt: tree 0 node 1 splits on feature 7, but the model has 2',
+    );
   });
 });

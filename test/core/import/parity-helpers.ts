@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv } from '../../../core/data/csv';
 import type { FeatureMatrix } from '../../../core/features/matrix';
-import { treesFromJson } from '../../../core/learners/trees';
 import type { ImportedModel } from '../../../core/import/imported-model';
+import { treesFromJson } from '../../../core/learners/trees';
 import { cellToNumber } from '../../../core/schema/values';
 
 export const FIXTURES = join(__dirname, 'fixtures');
