@@ -260,11 +260,12 @@ export function parseXgboostModel(bytes: Uint8Array, source = 'the model file'):
   if (task === 'binary' && !(baseScore > 0 && baseScore < 1)) {
     throw new ImportError(`${source}: base_score ${baseScore} is not a probability strictly between 0 and 1`);
   }
-  // XGBoost turns base_score into a margin in float32: -logf(1 / p - 1).
+  // XGBoost turns base_score into a margin in float32: -logf(1 / p - 1) (+ 0 turns -0 into 0).
   const baseMargin =
-    task === 'binary'
+    0 +
+    (task === 'binary'
       ? Math.fround(-Math.log(Math.fround(Math.fround(1 / Math.fround(baseScore)) - 1)))
-      : Math.fround(baseScore);
+      : Math.fround(baseScore));
 
   const featureCount = xgboostScalar(param.num_feature, 'num_feature', source);
   if (!(Number.isInteger(featureCount) && featureCount > 0)) {
