@@ -80,8 +80,16 @@ describe('what the XGBoost parser reads from each version', () => {
 
 describe('XGBoost files that cannot be imported', () => {
   const text = (file: string) => new TextDecoder().decode(fixtureBytes(file));
-  const edited = (edit: (model: Record<string, any>) => void) => {
-    const model = parseLenientJson(text('xgb-binary.json'), 'm') as Record<string, any>;
+  /** The parts of XGBoost's JSON document these tests edit. */
+  interface XgboostDocument {
+    learner: {
+      objective: { name: string };
+      learner_model_param: Record<string, string>;
+      gradient_booster: { name: string; model: { trees: Array<{ split_indices: number[]; left_children: number[] }> } };
+    };
+  }
+  const edited = (edit: (model: XgboostDocument) => void) => {
+    const model = parseLenientJson(text('xgb-binary.json'), 'm') as XgboostDocument;
     edit(model);
     return new TextEncoder().encode(JSON.stringify(model));
   };
