@@ -13,8 +13,9 @@
  *   per node: `nan` sends NaN to the default child; `zero` treats NaN as 0 and sends 0 (|x| <= 1e-35)
  *   to the default child; `none` treats NaN as 0 and compares it.
  * - categorical splits: a node with a category set compares the category code. XGBoost sends codes
- *   in the set right (`categorySetGoes: 'right'`) and a code it cannot read (negative, or 2^24 and
- *   above) to the default child; LightGBM sends codes in the set left, and NaN or a negative code right.
+ *   in the set right (`categorySetGoes: 'right'`) and every other code left, a code it cannot read
+ *   (negative, or 2^24 and above) included; NaN is missing, so it takes the default child.
+ *   LightGBM sends codes in the set left, and NaN or a negative code right.
  */
 import { z } from 'zod';
 import type { ShapForest, ShapTree } from '../explain/shap-forest';
@@ -63,7 +64,7 @@ export type TreesModelJson = z.infer<typeof treesModelJsonSchema>;
 export type ImportedTreeJson = z.infer<typeof importedTreeSchema>;
 type MissingType = z.infer<typeof missingTypeSchema>;
 
-/** XGBoost reads a category code as an integer below 2^24 (its kMaxCat); others are invalid. */
+/** XGBoost reads a category code as an integer below 2^24 (its kMaxCat); others are in no set. */
 const XGBOOST_MAX_CATEGORY = 2 ** 24;
 /** LightGBM's kZeroThreshold: |x| at most this is zero. */
 const LIGHTGBM_ZERO = 1e-35;
@@ -145,7 +146,8 @@ function xgboostNext(tree: CompiledTree, node: number, x: number): number {
   const value = Math.fround(x);
   const categories = tree.categories[node];
   if (categories) {
-    if (value < 0 || value >= XGBOOST_MAX_CATEGORY) return tree.defaultLeft[node] ? tree.left[node] : tree.right[node];
+    // A code XGBoost cannot read is in no set (measured with 1.7.4: -1 scores as an unseen code).
+    if (value < 0 || value >= XGBOOST_MAX_CATEGORY) return tree.left[node];
     return categories.has(Math.trunc(value)) ? tree.right[node] : tree.left[node];
   }
   return value < tree.threshold[node] ? tree.left[node] : tree.right[node];

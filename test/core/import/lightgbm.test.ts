@@ -67,6 +67,17 @@ describe('lgb-regression.txt: numeric splits with each missing type', () => {
   });
 });
 
+test('without counts, cover comes from the hessian weights', () => {
+  const text = new TextDecoder().decode(fixtureBytes('lgb-regression.txt'));
+  const weighted = text
+    .replace('leaf_count=40 25 35\n', '')
+    .replace('internal_count=100 60\n', '')
+    .replace('leaf_weight=40 25 35', 'leaf_weight=10 6.25 8.75')
+    .replace('internal_weight=100 60', 'internal_weight=25 15');
+  const imported = parseLightgbmModel(new TextEncoder().encode(weighted), 'm.txt');
+  expect(imported.model.trees[0].cover).toEqual([25, 15, 10, 6.25, 8.75]);
+});
+
 describe('lgb-binary-categorical.txt: a categorical bitset split, binary', () => {
   // Tree 0, node 0: color is categorical (decision_type 9); cat_threshold words 10 and 2 are the
   //   bits {1, 3} and {32 + 1}: codes 1, 3 and 33 go left to leaf 0.8, others right.
