@@ -2,6 +2,7 @@ import { DriftConfigError } from '../core/drift/options';
 import { EndpointLookupError } from '../core/invoke/endpoint-url';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { importCommand } from './commands/import';
 import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
@@ -24,6 +25,7 @@ import { type Command, type CommandIo, processIo } from './io';
 
 const COMMANDS: readonly Command[] = [
   trainCommand,
+  importCommand,
   predictCommand,
   invokeCommand,
   driftCommand,

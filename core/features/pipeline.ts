@@ -23,6 +23,12 @@ const numericStep = z.object({
   fill: z.number(),
   /** Adds `<column>__missing` (0/1) when training saw missing values. */
   missingIndicator: z.boolean(),
+  /**
+   * True: missing and non-finite values reach the model as NaN, and `fill` is unused (imported
+   * XGBoost and LightGBM models route NaN by their trees' default directions). Absent in every
+   * artifact our trainer writes, which impute.
+   */
+  keepMissing: z.literal(true).optional(),
 });
 const booleanStep = z.object({
   kind: z.literal('boolean'),
@@ -208,6 +214,10 @@ export class Pipeline {
         };
       }
       features.push({ name: step.column, kind: step.kind === 'numeric' ? 'numeric' : 'binary' });
+      // A NaN fill makes `encode` and `transformTable` pass missing values through unchanged.
+      if (step.kind === 'numeric' && step.keepMissing) {
+        return { kind: 'numeric', column: step.column, fill: Number.NaN, indicator: false };
+      }
       if (step.missingIndicator) features.push({ name: `${step.column}__missing`, kind: 'binary' });
       return { kind: step.kind, column: step.column, fill: step.fill, indicator: step.missingIndicator };
     });
