@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { createRandom, type Random } from '../datasets/random';
+import type { ShapForest } from '../explain/shap-forest';
 import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
@@ -83,6 +84,12 @@ const treeSchema = z.object({
   left: z.array(z.number().int().min(-1)),
   right: z.array(z.number().int().min(-1)),
   value: z.array(z.number()),
+  /**
+   * Hessian sum of the training rows that reached each node (row count for squared error), as
+   * XGBoost stores it: what TreeSHAP weighs a branch by. Absent in models trained before it was
+   * stored; they score the same but cannot be explained.
+   */
+  cover: z.array(z.number().min(0)).optional(),
 });
 
 const paramsSchema = z.object({
@@ -365,13 +372,15 @@ class TreeGrower {
     const { store } = this;
     const { rowCount } = store;
     const splitBins: number[] = [];
-    const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
-    const addNode = () => {
+    const cover: number[] = [];
+    const tree: GbdtTreeJson = { feature: [], threshold: [], left: [], right: [], value: [], cover };
+    const addNode = (hessianSum: number) => {
       tree.feature.push(-1);
       tree.threshold.push(0);
       tree.left.push(-1);
       tree.right.push(-1);
       tree.value.push(0);
+      cover.push(hessianSum);
       return tree.feature.length - 1;
     };
     // With lambda 0, a node of only unsampled rows has no hessian at all: it gets no value.
@@ -390,7 +399,7 @@ class TreeGrower {
     store.run(0, 0);
     store.mergeInto(rootSlot, rootPartner);
     const { sumG, sumH } = this.rootSums(rootSlot);
-    let level: GrowingNode[] = [{ id: addNode(), start: 0, end: rowCount, slot: rootSlot, sumG, sumH }];
+    let level: GrowingNode[] = [{ id: addNode(sumH), start: 0, end: rowCount, slot: rootSlot, sumG, sumH }];
     let source = 0;
     for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
       const isLastSplit = depth + 1 === maxDepth;
@@ -402,8 +411,9 @@ class TreeGrower {
           makeLeaf(node);
           continue;
         }
-        const leftId = addNode();
-        const rightId = addNode();
+        const leftId = addNode(split.leftH);
+        // Parent minus left can round below zero when the right child's rows carry no hessian.
+        const rightId = addNode(Math.max(0, node.sumH - split.leftH));
         tree.feature[node.id] = split.feature;
         tree.threshold[node.id] = this.binned.cuts[split.feature][split.bin];
         splitBins[node.id] = split.bin;
@@ -586,12 +596,38 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
 
 function buildModel(json: GbdtModelJson, features: readonly FeatureInfo[]): FittedModel<GbdtModelJson> {
   const forest = compileForest(json.task, json.baseMargin, json.trees);
+  const shapForest = gbdtShapForest(json);
   return {
     kind: 'gbdt',
     json,
     features,
     predictRow: (row) => forest.predictRow(row),
     predictMatrix: (matrix) => forest.predictMatrix(matrix),
+    ...(shapForest ? { shapForest } : {}),
+  };
+}
+
+/** What TreeSHAP explains; undefined for a model stored without node cover (trained before it was kept). */
+function gbdtShapForest(json: GbdtModelJson): ShapForest | undefined {
+  const trees = json.trees;
+  if (trees.some((tree) => tree.cover === undefined)) return undefined;
+  const thresholds = trees.map((tree) => Float64Array.from(tree.threshold));
+  const features = trees.map((tree) => Int32Array.from(tree.feature));
+  const lefts = trees.map((tree) => Int32Array.from(tree.left));
+  const rights = trees.map((tree) => Int32Array.from(tree.right));
+  return {
+    trees: trees.map((tree, t) => ({
+      left: lefts[t],
+      right: rights[t],
+      feature: features[t],
+      value: tree.value,
+      cover: tree.cover as number[],
+    })),
+    baseMargin: json.baseMargin,
+    featureCount: json.featureNames.length,
+    // The scorer's rule: right iff value > threshold (a NaN, which the pipeline never sends, goes left).
+    next: (tree, node, row) =>
+      row[features[tree][node]] > thresholds[tree][node] ? rights[tree][node] : lefts[tree][node],
   };
 }
 
@@ -603,7 +639,8 @@ function checkTreeShape(json: GbdtModelJson): void {
       throw new Error(`gbdt model json: tree ${t} ${why}; the model file is corrupt or from another version`);
     };
     if (n === 0) fail('has no nodes');
-    if ([tree.threshold, tree.left, tree.right, tree.value].some((column) => column.length !== n)) {
+    const columns = [tree.threshold, tree.left, tree.right, tree.value, ...(tree.cover ? [tree.cover] : [])];
+    if (columns.some((column) => column.length !== n)) {
       fail('has node arrays of different lengths');
     }
     for (let node = 0; node < n; node++) {
