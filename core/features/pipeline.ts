@@ -221,7 +221,9 @@ export class Pipeline {
     this.inputColumns = json.steps.map((step) => step.column);
     // By position, as the features were pushed above: names could collide (a column called `x__missing`).
     this.inputOfFeature = Int32Array.from(
-      json.steps.flatMap((step, input) => (step.kind !== 'categorical' && step.missingIndicator ? [input, input] : [input])),
+      json.steps.flatMap((step, input) =>
+        step.kind !== 'categorical' && step.missingIndicator ? [input, input] : [input],
+      ),
     );
   }
 

@@ -165,7 +165,11 @@ describe('treeShapExplainer', () => {
     };
     const forest = forestOf([tree], 2, 0);
     const explainer = treeShapExplainer(forest);
-    for (const row of [[0.9, 0], [0.1, 0], [0.3, 1]]) {
+    for (const row of [
+      [0.9, 0],
+      [0.1, 0],
+      [0.3, 1],
+    ]) {
       const phi = explainer.explainRow(row);
       const margin = coalitionValue(forest, Float64Array.from(row), () => true);
       expect(Number.isFinite(phi[0])).toBe(true);

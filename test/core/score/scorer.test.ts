@@ -34,12 +34,7 @@ describe('Scorer explanations', () => {
 
   it('folds the missing indicator into its column: one contribution per input column', () => {
     // Given a model whose pipeline has age, age__missing, plan and active features
-    expect(binary.pipeline.features.map((feature) => feature.name)).toEqual([
-      'age',
-      'age__missing',
-      'plan',
-      'active',
-    ]);
+    expect(binary.pipeline.features.map((feature) => feature.name)).toEqual(['age', 'age__missing', 'plan', 'active']);
     // Then explanations are per input column
     expect(binary.pipeline.inputColumns).toEqual(['age', 'plan', 'active']);
     expect(binary.explainRecord(requests[0])).toHaveLength(3);
@@ -70,7 +65,9 @@ describe('Scorer explanations', () => {
     expect(explained.baseValue).toBe(binary.explanationBase);
     requests.forEach((record, r) => {
       const single = binary.explainRecord(record);
-      explained.columns.forEach((_, c) => expect(explained.contributions[c][r]).toBeCloseTo(single[c], 12));
+      for (let c = 0; c < explained.columns.length; c++) {
+        expect(explained.contributions[c][r]).toBeCloseTo(single[c], 12);
+      }
     });
   });
 
@@ -85,7 +82,10 @@ describe('Scorer explanations', () => {
     // Given the artifact as written before cover was stored
     const artifact = gbdtArtifact('binary');
     const json = artifact.model.json as { trees: Array<{ cover?: number[] }> };
-    const old = { ...artifact, model: { ...artifact.model, json: { ...json, trees: json.trees.map(({ cover: _c, ...tree }) => tree) } } };
+    const old = {
+      ...artifact,
+      model: { ...artifact.model, json: { ...json, trees: json.trees.map(({ cover: _c, ...tree }) => tree) } },
+    };
     const scorer = Scorer.fromJson(serializeArtifact(old));
     // Then scores are unchanged and explanations fail naming the fix
     for (const record of requests) expect(scorer.scoreRecord(record)).toEqual(binary.scoreRecord(record));
