@@ -134,6 +134,8 @@ class PathWalker {
   private readonly zero: Float64Array;
   private readonly one: Float64Array;
   private readonly weight: Float64Array;
+  /** 1 / k for every path length k: a multiply in the innermost loop instead of a division. */
+  private readonly reciprocals: Float64Array;
   private tree!: CompiledTree;
   private treeIndex = 0;
 
@@ -148,6 +150,7 @@ class PathWalker {
     this.zero = new Float64Array(size);
     this.one = new Float64Array(size);
     this.weight = new Float64Array(size);
+    this.reciprocals = Float64Array.from({ length: deepest + 3 }, (_, k) => 1 / k);
   }
 
   explainTree(t: number, tree: CompiledTree): void {
@@ -251,21 +254,23 @@ class PathWalker {
 
   /** UNWOUND sum: the total subset weight of the path with element `index` taken out, without changing it. */
   private unwoundSum(start: number, depth: number, index: number): number {
-    const { weight } = this;
+    const { weight, reciprocals } = this;
     const oneFraction = this.one[start + index];
     const zeroFraction = this.zero[start + index];
-    let nextOnePortion = weight[start + depth];
     let total = 0;
+    // Divisions hoisted out of the loop (this runs once per leaf and path element: the hot spot).
     if (oneFraction !== 0) {
+      const scaleOne = (depth + 1) / oneFraction;
+      const scaleZero = zeroFraction / (depth + 1);
+      let nextOnePortion = weight[start + depth];
       for (let i = depth - 1; i >= 0; i--) {
-        const portion = (nextOnePortion * (depth + 1)) / ((i + 1) * oneFraction);
+        const portion = nextOnePortion * scaleOne * reciprocals[i + 1];
         total += portion;
-        nextOnePortion = weight[start + i] - (portion * zeroFraction * (depth - i)) / (depth + 1);
+        nextOnePortion = weight[start + i] - portion * scaleZero * (depth - i);
       }
     } else if (zeroFraction !== 0) {
-      for (let i = depth - 1; i >= 0; i--) {
-        total += (weight[start + i] * (depth + 1)) / (zeroFraction * (depth - i));
-      }
+      const scaleZero = (depth + 1) / zeroFraction;
+      for (let i = depth - 1; i >= 0; i--) total += weight[start + i] * scaleZero * reciprocals[depth - i];
     }
     return total;
   }
