@@ -605,21 +605,25 @@ export function trainGbdt(input: TrainInput, params?: Partial<GbdtParams>): Fitt
 
 function buildModel(json: GbdtModelJson, features: readonly FeatureInfo[]): FittedModel<GbdtModelJson> {
   const forest = compileForest(json.task, json.baseMargin, json.trees);
-  const shapForest = gbdtShapForest(json);
+  const explainable = json.trees.every((tree) => tree.cover !== undefined);
+  let shapForest: ShapForest | undefined;
   return {
     kind: 'gbdt',
     json,
     features,
     predictRow: (row) => forest.predictRow(row),
     predictMatrix: (matrix) => forest.predictMatrix(matrix),
-    ...(shapForest ? { shapForest } : {}),
+    // Built on first use: loading a model to score (a cold start) does not pay for explanations.
+    get shapForest() {
+      if (explainable) shapForest ??= gbdtShapForest(json);
+      return shapForest;
+    },
   };
 }
 
-/** What TreeSHAP explains; undefined for a model stored without node cover (trained before it was kept). */
-function gbdtShapForest(json: GbdtModelJson): ShapForest | undefined {
+/** What TreeSHAP explains: the trees with their cover, routed as the scorer routes rows. */
+function gbdtShapForest(json: GbdtModelJson): ShapForest {
   const trees = json.trees;
-  if (trees.some((tree) => tree.cover === undefined)) return undefined;
   const thresholds = trees.map((tree) => Float64Array.from(tree.threshold));
   const features = trees.map((tree) => Int32Array.from(tree.feature));
   const lefts = trees.map((tree) => Int32Array.from(tree.left));
