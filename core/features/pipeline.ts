@@ -198,6 +198,12 @@ export class Pipeline {
   readonly features: readonly FeatureInfo[];
   /** The raw input columns the pipeline reads, in order. */
   readonly inputColumns: readonly string[];
+  /**
+   * For each feature, the index in `inputColumns` of the column it comes from: a numeric or
+   * boolean column and its `__missing` indicator both map to that column (how explanations fold
+   * feature contributions back to what the caller sent).
+   */
+  readonly inputOfFeature: Int32Array;
   private readonly compiled: readonly CompiledStep[];
 
   constructor(readonly json: PipelineJson) {
@@ -223,6 +229,12 @@ export class Pipeline {
     });
     this.features = features;
     this.inputColumns = json.steps.map((step) => step.column);
+    // By position, as the features were pushed above: names could collide (a column called `x__missing`).
+    this.inputOfFeature = Int32Array.from(
+      json.steps.flatMap((step, input) =>
+        step.kind !== 'categorical' && step.missingIndicator ? [input, input] : [input],
+      ),
+    );
   }
 
   static fromJson(raw: unknown): Pipeline {

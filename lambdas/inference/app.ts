@@ -22,6 +22,7 @@ import { type CacheLogger, ModelCache, ModelUnavailableError } from '../shared/m
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
+import { checkExplainable, explainInstances, explainRequested } from './explain';
 import { describeModel, predict, type ScoringBackend } from './predict';
 import { parsePredictRequest } from './request';
 
@@ -154,6 +155,7 @@ export class InferenceApp {
     // Request-level checks first: a bad request is a 400 even while no model is loaded.
     const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, { maxBytes: config.maxBodyBytes });
     const requested = parsePredictRequest(body, config.maxInstances);
+    const explain = explainRequested(event);
     const idField = config.predictionIdField;
     const split = takeCallerIds(requested, idField, () => false);
     const scoredAt = new Date(this.now());
@@ -163,6 +165,7 @@ export class InferenceApp {
       idField !== undefined &&
       model.scorer.artifact.schema.columns.some((column) => column.role === 'feature' && column.name === idField);
     const instances = keepIdField ? requested : split.instances;
+    if (explain) checkExplainable(model.scorer, instances.length);
     const result = await predict(
       model,
       instances,
@@ -194,8 +197,16 @@ export class InferenceApp {
       predictions,
       warnings: result.warnings,
     });
+    const explained = explain ? explainInstances(model.scorer, instances) : undefined;
+    const answered = explained
+      ? predictions.map((prediction, index) => ({ ...prediction, explanation: explained.rows[index] }))
+      : predictions;
     return {
-      response: jsonResponse(200, { ...result, predictions }),
+      response: jsonResponse(200, {
+        ...result,
+        predictions: answered,
+        ...(explained ? { explanation: explained.summary } : {}),
+      }),
       rows: instances.length,
       warnings: result.warnings.length,
       captured,

@@ -101,3 +101,26 @@ describe('numeric steps that keep missing values (imported models)', () => {
     expect(Array.from(pipeline.transformRecord({ x: null }))).toEqual([7, 1]);
   });
 });
+
+describe('inputOfFeature', () => {
+  it('maps each feature to its input column by position, even when a column is named like an indicator', () => {
+    // Given a column "x" with a missing indicator and another column literally named "x__missing"
+    const pipeline = new Pipeline({
+      steps: [
+        { kind: 'numeric', column: 'x', fill: 0, missingIndicator: true },
+        { kind: 'categorical', column: 'plan', codes: [['a', 0]], otherCode: 1, missingCode: 2, cardinality: 3 },
+        { kind: 'numeric', column: 'x__missing', fill: 0, missingIndicator: false },
+        { kind: 'boolean', column: 'active', fill: 1, missingIndicator: true },
+      ],
+    });
+    expect(pipeline.features.map((feature) => feature.name)).toEqual([
+      'x',
+      'x__missing',
+      'plan',
+      'x__missing',
+      'active',
+      'active__missing',
+    ]);
+    expect(Array.from(pipeline.inputOfFeature)).toEqual([0, 0, 1, 2, 3, 3]);
+  });
+});
