@@ -36,7 +36,8 @@ function successPath(imported: boolean): string[] {
   while (name) {
     path.push(name);
     const state: State = states[name];
-    if (name === 'TrainOrAdopt') name = imported ? (state.Choices as { Next: string }[])[0].Next : String(state.Default);
+    if (name === 'TrainOrAdopt')
+      name = imported ? (state.Choices as { Next: string }[])[0].Next : String(state.Default);
     else name = state.Type === 'Choice' ? (state.Choices as { Next: string }[])[0].Next : state.Next;
   }
   return path;
