@@ -32,23 +32,22 @@ export function artifactFileOf(path: string): string {
 }
 
 /** Reads and parses the artifact before anything is uploaded: a bad file fails here, with one line. */
-export function readArtifactFile(file: string): { bytes: Uint8Array; source: string } {
+export function readArtifactFile(file: string): { bytes: Uint8Array; source: string; name?: string } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
   } catch (error) {
     throw new ArtifactError(`${file} cannot be read: ${(error as Error).message}`);
   }
-  const text = new TextDecoder().decode(bytes);
-  parseArtifact(text, file);
-  return { bytes, source: importedOrigin(JSON.parse(text)).source };
+  const artifact = parseArtifact(new TextDecoder().decode(bytes), file);
+  return { bytes, source: importedOrigin(artifact).source, name: artifact.imported?.name };
 }
 
 export const registerVerb: Command = {
   spec: {
     name: 'register',
     summary: 'register an externally produced artifact through the retraining gate (prints the run id)',
-    usage: 'mlops register <model> --artifact <dir|model.json> [--json]',
+    usage: 'mlops register [<model>] --artifact <dir|model.json> [--json]',
     positionals: ['model'],
     flags: {
       artifact: {
@@ -61,6 +60,7 @@ export const registerVerb: Command = {
     },
     examples: [
       'mlops register churn --artifact imported/',
+      'mlops register --artifact imported/        # the model mlops import --name recorded',
       '# uploads to imports/<model>/<run id>/ in the artifacts zone and starts the workflow, which skips training;',
       "# the gate scores it against production on the held-out rows of the model's newest data (mlops runs <model>).",
       '# acts on the deployed app when MLOPS_ARTIFACTS_BUCKET and MLOPS_STATE_MACHINES are set, else on the local platform',
@@ -70,10 +70,16 @@ export const registerVerb: Command = {
     const parsed = parseOrHelp(this.spec, argv, io);
     if (!parsed) return 0;
     const { flags, positionals } = parsed;
-    const model = positionals[0];
-    if (!model) throw new UsageError('mlops register needs a model name');
     const file = artifactFileOf(stringFlag(flags, 'artifact')!);
-    const { bytes, source } = readArtifactFile(file);
+    const { bytes, source, name } = readArtifactFile(file);
+    // `mlops import --name` records the model the artifact is meant for.
+    const model = positionals[0] ?? name;
+    if (!model) throw new UsageError('mlops register needs a model name (or an artifact imported with --name)');
+    if (name && name !== model) {
+      throw new UsageError(
+        `${file} was imported for model ${name}, not ${model}; give ${name}, or import it again with --name ${model}`,
+      );
+    }
 
     const target = resolveTarget();
     const arn = target.stateMachines[model];

@@ -27,6 +27,7 @@ export const importedLineageSchema = z.object({
   source: z.string().min(1),
   /** SHA-256 of the source framework's model file, when the artifact records it. */
   sourceFileSha256: sha256Schema.optional(),
+  sourceFile: z.string().optional(),
   /** The artifacts-zone key the artifact was uploaded to. */
   importKey: z.string().min(1),
   modelKind: z.string().min(1),

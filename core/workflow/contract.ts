@@ -167,6 +167,8 @@ export const adoptionResultSchema = z.object({
   source: z.string().min(1),
   /** SHA-256 of the source framework's model file, when the artifact records it. */
   sourceFileSha256: z.string().optional(),
+  /** The source framework's model file name, when the artifact records it. */
+  sourceFile: z.string().optional(),
   /** The artifact's model kind (`gbdt`, `linear`, an imported tree kind). */
   modelKind: z.string(),
 });

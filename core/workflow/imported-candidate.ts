@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ArtifactError, type ModelArtifact } from '../artifact/format';
 import { trainerParamsFor } from '../config/runtime-env';
 import type { ModelConfig } from '../config/schema';
@@ -14,36 +13,23 @@ import { NAMES_IN_STATE } from './contract';
 /** The lineage's source when the artifact does not name the framework that produced it. */
 export const EXTERNAL_ARTIFACT = 'external artifact';
 
-/**
- * Where an artifact records its origin: `"source": { "framework": "xgboost", "sha256": "<hex of the
- * source model file>", "file": "model.json" }` at the top level (`mlops import` writes it). Every
- * field but `framework` is optional; an artifact without it is an external artifact.
- */
-export const artifactSourceSchema = z.object({
-  framework: z.string().min(1).max(64),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  file: z.string().max(256).optional(),
-});
-
 export interface ImportedOrigin {
-  /** The framework, or EXTERNAL_ARTIFACT. */
+  /** The framework (`xgboost`, `lightgbm`), or EXTERNAL_ARTIFACT. */
   readonly source: string;
+  /** SHA-256 of the source framework's model file. */
   readonly sourceFileSha256?: string;
+  /** The source model file's name. */
+  readonly sourceFile?: string;
 }
 
 /**
- * The origin an artifact's JSON document records. Read from the raw document, not the parsed
- * artifact, because the artifact schema keeps only the fields it knows. A malformed `source` is
- * treated as absent: it is provenance, not something serving depends on.
+ * Where an artifact came from, as `mlops import` records it (`imported`: framework, model file and
+ * its SHA-256); any other artifact, one made by `mlops train` included, is an external artifact.
  */
-export function importedOrigin(document: unknown): ImportedOrigin {
-  const source = (document as { source?: unknown } | null)?.source;
-  const parsed = artifactSourceSchema.safeParse(source);
-  if (!parsed.success) return { source: EXTERNAL_ARTIFACT };
-  return { source: parsed.data.framework, ...(parsed.data.sha256 ? { sourceFileSha256: parsed.data.sha256 } : {}) };
+export function importedOrigin(artifact: Pick<ModelArtifact, 'imported'>): ImportedOrigin {
+  const { imported } = artifact;
+  if (!imported) return { source: EXTERNAL_ARTIFACT };
+  return { source: imported.framework, sourceFileSha256: imported.modelSha256, sourceFile: imported.modelFile };
 }
 
 /** The input columns the artifact scores from (its schema's features, before its pipeline encodes them). */

@@ -77,12 +77,11 @@ export async function adoptStep(input: AdoptInput, deps: AdoptDeps): Promise<{ i
   const table = await readTableBytes(snapshot.body, validation.snapshotKey);
   checkImportedCandidate(artifact, model, { key: validation.dataKey, columns: table.columnNames }, location);
 
-  const origin = importedOrigin(JSON.parse(text));
+  const origin = importedOrigin(artifact);
   const imported: AdoptionResult = {
     importKey: candidateKey,
     artifactSha256: bytes.sha256,
-    source: origin.source,
-    ...(origin.sourceFileSha256 ? { sourceFileSha256: origin.sourceFileSha256 } : {}),
+    ...origin,
     modelKind: artifact.model.kind,
   };
   await putCandidate(deps.artifacts, candidateArtifactKey(model.name, validation.runId), bytes.body, bytes.sha256);

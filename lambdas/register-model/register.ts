@@ -162,6 +162,7 @@ async function registerCandidate(
             imported: {
               source: imported.source,
               ...(imported.sourceFileSha256 ? { sourceFileSha256: imported.sourceFileSha256 } : {}),
+              ...(imported.sourceFile ? { sourceFile: imported.sourceFile } : {}),
               importKey: imported.importKey,
               modelKind: imported.modelKind,
             },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { main } from '../../../cli/main';
 import { candidateArtifactKey, importKey } from '../../../core/workflow/layout';
+import { FIXTURES } from '../../core/import/parity-helpers';
 import { StepFunctionsStandIn } from '../../lambdas/fixtures/sfn-stand-in';
 import { churnData, memoryStepDeps, STRONG_FEATURES, validateAndTrain } from '../../lambdas/fixtures/workflow';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
@@ -90,6 +91,24 @@ describe('mlops register', () => {
       artifactUri: `s3://artifacts/${importKey('churn', printed.runId)}`,
       source: 'external artifact',
     });
+  });
+
+  it('takes the model an XGBoost import was made for (mlops import --name) and says it is an xgboost model', async () => {
+    // given
+    const dir = join(artifactDir, 'xgb');
+    const imported = capture();
+    const importArgs = ['--framework', 'xgboost', '--model', join(FIXTURES, 'xgb-binary.json'), '--out', dir];
+    expect(await main(['import', ...importArgs, '--name', 'churn'], imported.io)).toBe(0);
+    // when
+    const run = capture();
+    const code = await main(['register', '--artifact', dir, '--json'], run.io);
+    // then
+    expect(code).toBe(0);
+    expect(JSON.parse(run.out.join(''))).toMatchObject({ model: 'churn', source: 'xgboost' });
+    // and a model name other than the one it was imported for is refused before anything is uploaded
+    const other = capture();
+    expect(await main(['register', 'price', '--artifact', dir], other.io)).toBe(2);
+    expect(other.err.join('')).toContain('was imported for model churn, not price');
   });
 
   it.each([

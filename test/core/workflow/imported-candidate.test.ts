@@ -73,20 +73,24 @@ describe('checkImportedCandidate', () => {
 });
 
 describe('importedOrigin', () => {
-  it('reads the framework and the source file hash an imported artifact records', () => {
-    const sha = 'c'.repeat(64);
-    expect(importedOrigin({ source: { framework: 'xgboost', sha256: sha, file: 'model.json' } })).toEqual({
+  it('reads the framework, source file and its hash that mlops import records', () => {
+    const imported = {
+      framework: 'xgboost' as const,
+      modelFile: 'model.json',
+      modelSha256: 'c'.repeat(64),
+      objective: 'binary:logistic',
+      featureNamesFrom: 'model' as const,
+      parity: { status: 'unmeasured' as const, rows: 0, maxAbsDifference: null, worstRow: null, expectedFrom: '-' },
+    };
+    expect(importedOrigin({ imported })).toEqual({
       source: 'xgboost',
-      sourceFileSha256: sha,
+      sourceFileSha256: 'c'.repeat(64),
+      sourceFile: 'model.json',
     });
   });
 
-  it('calls an artifact without a readable source an external artifact', () => {
-    expect(importedOrigin({ format: 'mlops-model' })).toEqual({ source: EXTERNAL_ARTIFACT });
-    expect(importedOrigin({ source: { framework: 'xgboost', sha256: 'not-a-hash' } })).toEqual({
-      source: EXTERNAL_ARTIFACT,
-    });
-    expect(importedOrigin(null)).toEqual({ source: EXTERNAL_ARTIFACT });
+  it('calls any other artifact (one mlops train made) an external artifact', () => {
+    expect(importedOrigin({})).toEqual({ source: EXTERNAL_ARTIFACT });
   });
 });
 

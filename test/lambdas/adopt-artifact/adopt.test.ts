@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { serializeArtifact } from '../../../core/artifact/format';
+import { parseCsv } from '../../../core/data/csv';
+import { buildImportedArtifact } from '../../../core/import/artifact';
+import { parseXgboostModel } from '../../../core/import/xgboost';
 import { PRODUCTION_ALIAS } from '../../../core/registry/records';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { readRunRecord } from '../../../core/runs/run-record';
@@ -8,8 +12,10 @@ import { adoptStep } from '../../../lambdas/adopt-artifact/adopt';
 import { evaluateStep } from '../../../lambdas/evaluate-model/evaluate';
 import { registerStep } from '../../../lambdas/register-model/register';
 import { validateStep } from '../../../lambdas/validate-data/validate';
+import { fixtureBytes } from '../../core/import/parity-helpers';
 import {
   churnData,
+  churnModel,
   memoryStepDeps,
   STRONG_FEATURES,
   type StepDeps,
@@ -108,22 +114,6 @@ describe('an imported artifact through the retraining steps', () => {
     expect(run.registration).toMatchObject({ version: 1, promoted: true });
   });
 
-  it('records the framework and source file hash the artifact names', async () => {
-    // given an artifact whose importer recorded where it came from
-    const deps = await withChampion();
-    const fileSha = 'e'.repeat(64);
-    const artifact = JSON.stringify({
-      ...JSON.parse(await externalArtifact(STRONG_FEATURES)),
-      source: { framework: 'xgboost', sha256: fileSha, file: 'model.json' },
-    });
-    // when
-    const run = await importRun(deps, artifact);
-    // then
-    const version = await new ModelRegistry({ store: deps.artifacts }).getVersion('churn', 2);
-    expect(version?.lineage.imported).toMatchObject({ source: 'xgboost', sourceFileSha256: fileSha });
-    expect(run.training.imported).toMatchObject({ source: 'xgboost', sourceFileSha256: fileSha });
-  });
-
   it("is scored on the model's configured hold-out, whatever split its own parameters name", async () => {
     // given the same model twice, once claiming another seed and hold-out share
     const artifact = await externalArtifact(STRONG_FEATURES);
@@ -152,6 +142,44 @@ describe('an imported artifact through the retraining steps', () => {
     const retried = await adoptStep({ model: 'churn', candidateKey: key, validation }, deps);
     // then
     expect(retried).toEqual(first);
+  });
+});
+
+describe('an XGBoost model converted by mlops import', () => {
+  it('is gated on data it never saw and registered with its framework and source file hash', async () => {
+    // given the python3-xgboost fixture converted as `mlops import --data sample.csv --target label` does,
+    // and a model that predicts "label" whose newest data is the held-back sample
+    const modelFile = fixtureBytes('xgb-binary.json');
+    const sampleFile = fixtureBytes('xgb-binary-sample.csv');
+    const { artifact } = buildImportedArtifact({
+      modelFile: 'xgb-binary.json',
+      modelSha256: sha256(modelFile),
+      createdAt: '2026-12-01T00:00:00.000Z',
+      imported: parseXgboostModel(modelFile, 'xgb-binary.json'),
+      sample: {
+        table: parseCsv(sampleFile, { source: 'sample.csv', numbers: true }),
+        sha256: sha256(sampleFile),
+        source: 'sample.csv',
+      },
+      target: 'label',
+    });
+    // (the fixture model is weak on rows it never saw: AUC 0.57, so the floor is set below it)
+    const deps = memoryStepDeps(churnModel({ target: 'label', positiveLabel: '1', gate: { floor: 0.5 } }));
+    await deps.raw.put('churn/sample.csv', sampleFile);
+    // when
+    const run = await importRun(deps, serializeArtifact(artifact));
+    // then it is the model's first version, and its lineage says where it came from
+    expect(run.evaluation).toMatchObject({ decision: 'promote', championVersion: null });
+    expect(run.evaluation.reason).toBe('first model: auc 0.5684 clears the floor of 0.5000 (50 held-out rows)');
+    expect(run.registration).toMatchObject({ version: 1, promoted: true });
+    const version = await new ModelRegistry({ store: deps.artifacts }).getVersion('churn', 1);
+    expect(version?.lineage.imported).toEqual({
+      source: 'xgboost',
+      sourceFileSha256: sha256(modelFile),
+      sourceFile: 'xgb-binary.json',
+      importKey: run.key,
+      modelKind: 'trees',
+    });
   });
 });
 
