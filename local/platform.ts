@@ -6,7 +6,7 @@ import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { manualExecutionInput } from '../core/workflow/contract';
-import { ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
+import { rawPrefix, ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
@@ -231,9 +231,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         log(`retrain trigger: message dropped to the dead-letter log (${reason}): ${truncate(record.body, 200)}`),
     });
     closers.push(() => queue.close());
+    // The CDK app's UploadRule matches only the prefixes of models with retrain.onUpload (lib/retrain-trigger.ts).
+    const uploadPrefixes = config.models
+      .filter((model) => model.retrain.onUpload)
+      .map((model) => rawPrefix(model.name));
     s3.events.on('object-created', (event: LocalObjectCreated) => {
       if (event.bucket !== buckets.raw) return;
       log(`upload: s3://${event.bucket}/${event.key}`);
+      if (!uploadPrefixes.some((prefix) => event.key.startsWith(prefix))) {
+        log(`  no retraining: its model has retrain.onUpload false`);
+        return;
+      }
       queue.send(objectCreatedEvent(event));
     });
 
