@@ -66,7 +66,9 @@ export const predictCommand: Command = {
     const unknown = table.columnNames.filter((name) => !known.has(name));
     if (unknown.length > 0) io.err(`warning: columns unknown to the model ignored: ${unknown.join(', ')}\n`);
     const missing = scorer.featureNames.filter((name) => !table.columnNames.includes(name));
-    if (missing.length > 0) io.err(`warning: feature columns missing, imputed as in training: ${missing.join(', ')}\n`);
+    for (const group of scorer.missingGroups(missing)) {
+      io.err(`warning: feature columns missing, ${group.treatment}: ${group.names.join(', ')}\n`);
+    }
     const { scores, labels } = scorer.scoreTable(table);
     const explained = flags.explain ? explainColumns(scorer, table) : { names: [], columns: [] };
     const output: DataTable = {

@@ -1,10 +1,13 @@
 import { serializeArtifact } from '../../../core/artifact/format';
-import { formatCsv } from '../../../core/data/csv';
+import { formatCsv, parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
+import { buildImportedArtifact } from '../../../core/import/artifact';
+import { parseXgboostModel } from '../../../core/import/xgboost';
 import type { TextSink } from '../../../core/score/batch';
 import { Scorer } from '../../../core/score/scorer';
 import { trainModel } from '../../../core/train/train';
 import { churnRecords, trainChurnArtifact } from '../../lambdas/inference/fixtures';
+import { fixtureBytes } from '../import/parity-helpers';
 
 export { churnRecords, MODEL, publish, trainChurnArtifact } from '../../lambdas/inference/fixtures';
 
@@ -27,6 +30,26 @@ export function gbdtScorer(): Scorer {
     seed: 42,
     dataSha256: 'b'.repeat(64),
     createdAt: '2026-11-29T10:00:00.000Z',
+  });
+  return Scorer.fromJson(serializeArtifact(artifact));
+}
+
+/**
+ * python3-xgboost's binary model (features age, income, visits, score) imported with its sample:
+ * a pipeline that keeps missing values as NaN for the trees' default directions.
+ */
+export function importedScorer(): Scorer {
+  const file = 'xgb-binary-sample.csv';
+  const { artifact } = buildImportedArtifact({
+    imported: parseXgboostModel(fixtureBytes('xgb-binary.json'), 'xgb-binary.json'),
+    modelFile: 'xgb-binary.json',
+    modelSha256: 'model-sha',
+    createdAt: '2026-12-07T10:00:00.000Z',
+    sample: {
+      table: parseCsv(fixtureBytes(file), { source: file, numbers: true }),
+      sha256: 'sample-sha',
+      source: file,
+    },
   });
   return Scorer.fromJson(serializeArtifact(artifact));
 }
