@@ -203,6 +203,11 @@ export class Scorer {
     return this.treeShap().baseValue;
   }
 
+  /** TreeSHAP's work for one row of this model, in path steps (`TreeShapExplainer.stepsPerRow`). */
+  get explanationStepsPerRow(): number {
+    return this.treeShap().stepsPerRow;
+  }
+
   /**
    * One record's contribution per input column (in `pipeline.inputColumns` order) to its margin,
    * written into `out`: a column's missing indicator counts for the column. No checks, as `scoreRecord`.

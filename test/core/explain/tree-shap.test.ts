@@ -9,9 +9,10 @@ interface TestTree extends ShapTree {
 
 /**
  * A random tree of at most `depth` splits over `featureCount` features (few features, so a path
- * often splits on one feature twice), each node's cover the sum of its children's.
+ * often splits on one feature twice), each node's cover the sum of its children's; a node below
+ * the root stops as a leaf with `stopChance` (0: every leaf at `depth`).
  */
-function randomTree(random: Random, depth: number, featureCount: number): TestTree {
+function randomTree(random: Random, depth: number, featureCount: number, stopChance = 0.2): TestTree {
   const tree = {
     left: [] as number[],
     right: [] as number[],
@@ -28,7 +29,7 @@ function randomTree(random: Random, depth: number, featureCount: number): TestTr
     tree.threshold.push(0);
     tree.value.push(0);
     tree.cover.push(0);
-    if (level === depth || (level > 0 && random.next() < 0.2)) {
+    if (level === depth || (level > 0 && random.next() < stopChance)) {
       tree.value[node] = random.normal();
       tree.cover[node] = 1 + random.int(0, 20);
       return node;
@@ -163,3 +164,14 @@ function hasRepeatedFeatureOnAPath(tree: TestTree): boolean {
   };
   return walk(0, new Set());
 }
+
+describe('treeShapExplainer.stepsPerRow', () => {
+  it('counts (depth + 1)^2 per leaf: what one row costs, from the shape alone', () => {
+    // Given full trees of depth 6 (64 leaves at depth 6) and a lone leaf (depth 0)
+    const random = createRandom(8);
+    const full = Array.from({ length: 3 }, () => randomTree(random, 6, 5, 0));
+    const leaf: TestTree = { left: [-1], right: [-1], feature: [-1], threshold: [0], value: [1], cover: [1] };
+    // Then each full tree costs 64 x 49 steps and the leaf 1
+    expect(treeShapExplainer(forestOf([...full, leaf], 5, 0)).stepsPerRow).toBe(3 * 64 * 49 + 1);
+  });
+});
