@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { formatCsv } from '../../core/data/csv';
 import { readTableBytes } from '../../core/data/read';
 import type { DataTable } from '../../core/data/table';
+import { explanationColumns } from '../../core/explain/explanation';
 import { type Explanations, ExplanationUnavailableError, Scorer } from '../../core/score/scorer';
 import { parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
@@ -103,7 +104,7 @@ function explainColumns(scorer: Scorer, table: DataTable): { names: string[]; co
   }
   const base = String(explained.baseValue);
   return {
-    names: [...explained.columns.map((column) => `shap_${column}`), 'shap_base'],
+    names: explanationColumns(explained.columns),
     columns: [
       ...explained.contributions.map((values) => Array.from(values, (value) => String(value))),
       Array.from({ length: table.rowCount }, () => base),

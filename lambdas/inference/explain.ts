@@ -3,16 +3,10 @@
  * contribution per input feature plus the base value, in margin units (log-odds for binary):
  * base + the contributions = the margin, and score = 1 / (1 + e^-margin) for binary models.
  */
+import type { RowExplanation } from '../../core/explain/explanation';
 import type { Scorer } from '../../core/score/scorer';
 import { badRequest, HttpError } from '../shared/http';
 import type { Instance } from './request';
-
-/** One prediction's explanation. */
-export interface RowExplanation {
-  readonly base: number;
-  /** Input feature -> contribution to the margin. */
-  readonly contributions: Readonly<Record<string, number>>;
-}
 
 /** Said once per response: how to read the explanations. */
 export interface ExplanationSummary {
