@@ -1,4 +1,4 @@
-import { serializeArtifact } from '../../../core/artifact/format';
+import { type ModelArtifact, serializeArtifact } from '../../../core/artifact/format';
 import { formatCsv, parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
 import { buildImportedArtifact } from '../../../core/import/artifact';
@@ -38,9 +38,9 @@ export function gbdtScorer(): Scorer {
  * python3-xgboost's binary model (features age, income, visits, score) imported with its sample:
  * a pipeline that keeps missing values as NaN for the trees' default directions.
  */
-export function importedScorer(): Scorer {
+export function importedArtifact(): ModelArtifact {
   const file = 'xgb-binary-sample.csv';
-  const { artifact } = buildImportedArtifact({
+  return buildImportedArtifact({
     imported: parseXgboostModel(fixtureBytes('xgb-binary.json'), 'xgb-binary.json'),
     modelFile: 'xgb-binary.json',
     modelSha256: 'model-sha',
@@ -50,9 +50,10 @@ export function importedScorer(): Scorer {
       sha256: 'sample-sha',
       source: file,
     },
-  });
-  return Scorer.fromJson(serializeArtifact(artifact));
+  }).artifact;
 }
+
+export const importedScorer = (): Scorer => Scorer.fromJson(serializeArtifact(importedArtifact()));
 
 /** Yields the text's bytes in pieces of `size` bytes (splitting multi-byte characters and CRLFs). */
 export async function* bytesOf(text: string, size = 7): AsyncGenerator<Uint8Array> {
