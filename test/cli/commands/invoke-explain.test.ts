@@ -116,7 +116,9 @@ describe('mlops invoke --explain', () => {
     const printed = shapColumns(fromInvoke);
     expect(printed.map(([name]) => name)).toEqual(expected.map(([name]) => name));
     printed.forEach(([, values], c) => {
-      values.forEach((value, r) => expect(value).toBeCloseTo(expected[c][1][r], 12));
+      values.forEach((value, r) => {
+        expect(value).toBeCloseTo(expected[c][1][r], 12);
+      });
     });
     expect(fromInvoke.columnNames.some((name) => name.startsWith('explanation.'))).toBe(false);
   });
