@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { formatCsv } from '../../core/data/csv';
 import { readTableBytes } from '../../core/data/read';
 import type { DataTable } from '../../core/data/table';
+import { explanationColumns } from '../../core/explain/explanation';
 import { type Explanations, ExplanationUnavailableError, Scorer } from '../../core/score/scorer';
 import { parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command } from '../io';
@@ -66,7 +67,9 @@ export const predictCommand: Command = {
     const unknown = table.columnNames.filter((name) => !known.has(name));
     if (unknown.length > 0) io.err(`warning: columns unknown to the model ignored: ${unknown.join(', ')}\n`);
     const missing = scorer.featureNames.filter((name) => !table.columnNames.includes(name));
-    if (missing.length > 0) io.err(`warning: feature columns missing, imputed as in training: ${missing.join(', ')}\n`);
+    for (const group of scorer.missingGroups(missing)) {
+      io.err(`warning: feature columns missing, ${group.treatment}: ${group.names.join(', ')}\n`);
+    }
     const { scores, labels } = scorer.scoreTable(table);
     const explained = flags.explain ? explainColumns(scorer, table) : { names: [], columns: [] };
     const output: DataTable = {
@@ -101,7 +104,7 @@ function explainColumns(scorer: Scorer, table: DataTable): { names: string[]; co
   }
   const base = String(explained.baseValue);
   return {
-    names: [...explained.columns.map((column) => `shap_${column}`), 'shap_base'],
+    names: explanationColumns(explained.columns),
     columns: [
       ...explained.contributions.map((values) => Array.from(values, (value) => String(value))),
       Array.from({ length: table.rowCount }, () => base),

@@ -18,6 +18,13 @@ export interface TreeShapExplainer {
   /** The margin with no feature known: baseMargin plus every tree's cover-weighted mean leaf value. */
   readonly baseValue: number;
   /**
+   * What one row costs, in path steps: every row visits every leaf (a feature outside the coalition
+   * follows both children), and a leaf at depth d costs d unwound sums of d steps, plus the d
+   * extensions on the way down; so the sum over leaves of (d + 1)^2. Rows cost the same whatever
+   * their values, so time per row is this times a per-step constant (lambdas/inference/explain.ts).
+   */
+  readonly stepsPerRow: number;
+  /**
    * Each feature's contribution to `row`'s margin, written into `out` (zeroed first; a new array
    * when absent). `baseValue` plus their sum is the row's margin.
    */
@@ -33,6 +40,8 @@ interface CompiledTree {
   /** cover[node] / cover[parent]: the fraction of the parent's weight that goes to `node`. */
   readonly shareOfParent: Float64Array;
   readonly depth: number;
+  /** Sum over leaves of (depth + 1)^2: see `stepsPerRow`. */
+  readonly steps: number;
 }
 
 /**
@@ -55,6 +64,7 @@ function compileTree(forest: ShapForest, t: number): CompiledTree {
   const shareOfParent = new Float64Array(n);
   shareOfParent[0] = 1;
   let depth = 0;
+  let steps = 0;
   // Iterative walk: checks the shape (children inside the tree, each reached once) and measures depth.
   const seen = new Uint8Array(n);
   const pending = [0, 0];
@@ -67,6 +77,7 @@ function compileTree(forest: ShapForest, t: number): CompiledTree {
     seen[node] = 1;
     if (left[node] < 0) {
       depth = Math.max(depth, level);
+      steps += (level + 1) ** 2;
       continue;
     }
     if (feature[node] < 0 || feature[node] >= forest.featureCount) {
@@ -77,7 +88,7 @@ function compileTree(forest: ShapForest, t: number): CompiledTree {
     shareOfParent[right[node]] = childShare(cover, tree.cover[right[node]]);
     pending.push(left[node], level + 1, right[node], level + 1);
   }
-  return { left, right, feature, value, shareOfParent, depth };
+  return { left, right, feature, value, shareOfParent, depth, steps };
 }
 
 /** The tree's output with no feature known: leaves weighted by the cover shares down to them. */
@@ -108,6 +119,7 @@ export function treeShapExplainer(forest: ShapForest): TreeShapExplainer {
   return {
     featureCount,
     baseValue,
+    stepsPerRow: trees.reduce((sum, tree) => sum + tree.steps, 0),
     explainRow(row, out = new Float64Array(featureCount)) {
       if (out.length !== featureCount) {
         throw new Error(`TreeSHAP: the output holds ${out.length} values; the model has ${featureCount} features`);

@@ -1,12 +1,13 @@
 import { formatCsv } from '../data/csv';
 import type { Cell, DataTable } from '../data/table';
+import { rowExplanationSchema, SHAP_BASE_COLUMN, shapColumn } from '../explain/explanation';
 import type { InvokeResult } from './response';
 
 /**
  * How `mlops invoke` prints predictions: a table for people, CSV for other programs, or a small
- * JSON object. One row per input row, numbered from 1 in input order; nested fields of a
- * prediction (an explanation, for example) become one column each, named by their path
- * (`explanation.age`).
+ * JSON object. One row per input row, numbered from 1 in input order. An explanation becomes
+ * `shap_<feature>` per input feature and `shap_base`, the columns `mlops predict --explain` writes;
+ * any other nested field of a prediction becomes one column each, named by its path (`a.b`).
  */
 
 /** The predictions as a table: `row`, then every field in first-seen order (id, score, label, ...). */
@@ -61,6 +62,12 @@ export function formatPredictionsJson(result: InvokeResult): string {
 
 function flatten(value: Readonly<Record<string, unknown>>, prefix = '', into = new Map<string, Cell>()) {
   for (const [key, cell] of Object.entries(value)) {
+    if (prefix === '' && key === 'explanation' && rowExplanationSchema.safeParse(cell).success) {
+      const { base, contributions } = cell as { base: number; contributions: Record<string, number> };
+      for (const [feature, contribution] of Object.entries(contributions)) into.set(shapColumn(feature), contribution);
+      into.set(SHAP_BASE_COLUMN, base);
+      continue;
+    }
     const name = prefix === '' ? key : `${prefix}.${key}`;
     if (cell !== null && typeof cell === 'object' && !Array.isArray(cell)) {
       flatten(cell as Record<string, unknown>, name, into);

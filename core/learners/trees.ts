@@ -223,6 +223,7 @@ function buildModel(model: TreesModelJson, features: readonly FeatureInfo[]): Fi
     json: model,
     features,
     predictRow,
+    predictMarginRow: margin,
     predictMatrix(matrix: FeatureMatrix): Float64Array {
       const out = new Float64Array(matrix.rowCount);
       const row = new Float64Array(matrix.columns.length);

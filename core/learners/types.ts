@@ -34,6 +34,11 @@ export interface FittedModel<J = unknown> {
   readonly features: readonly FeatureInfo[];
   predictRow(row: Float64Array): number;
   predictMatrix(matrix: FeatureMatrix): Float64Array;
+  /**
+   * The margin before the link (log-odds for binary, the prediction for regression), computed as
+   * scoring computes it. Imported forests: checked against the framework's own output_margin.
+   */
+  predictMarginRow?(row: Float64Array): number;
   /** Tree models: what TreeSHAP explains (absent for models it cannot explain, such as linear ones). */
   readonly shapForest?: ShapForest;
 }

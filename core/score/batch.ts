@@ -266,11 +266,13 @@ class ScoredRowWriter {
     }
     const absent = this.features.filter((feature) => !columnNames.includes(feature.name)).map((f) => f.name);
     if (absent.length > 0) {
-      this.warnings.push(
-        this.options.missingFeatures === 'reject'
-          ? `feature column(s) ${absent.join(', ')} absent from the header: every row is rejected`
-          : `feature column(s) ${absent.join(', ')} absent from the header: imputed as in training`,
-      );
+      if (this.options.missingFeatures === 'reject') {
+        this.warnings.push(`feature column(s) ${absent.join(', ')} absent from the header: every row is rejected`);
+      } else {
+        for (const { treatment, names } of scorer.missingGroups(absent)) {
+          this.warnings.push(`feature column(s) ${names.join(', ')} absent from the header: ${treatment}`);
+        }
+      }
     }
     this.headerLength = this.formatHeader().length;
   }

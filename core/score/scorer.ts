@@ -17,7 +17,10 @@ export interface Prediction {
 export interface ScoringPolicy {
   /** Columns the model does not know: ignored with a warning, or rejected. @default 'warn' */
   readonly unknownFeatures?: 'warn' | 'reject';
-  /** Feature columns absent or null: imputed as in training with a warning, or rejected. @default 'impute' */
+  /**
+   * Feature columns absent or null: filled as the pipeline says (imputed as in training, or for
+   * imported models passed on as missing) with a warning, or rejected. @default 'impute'
+   */
   readonly missingFeatures?: 'impute' | 'reject';
 }
 
@@ -55,12 +58,18 @@ export type MarginUnits = 'log-odds' | 'prediction';
  * Scores rows with a model artifact. Built once per artifact (the endpoint caches it); every path
  * that scores (HTTPS, batch, stream, evaluation) goes through here, so they cannot disagree.
  */
+/** What scoring does with a missing value, as warnings say it. */
+export const MISSING_IMPUTED = 'imputed as in training';
+export const MISSING_KEPT = 'passed to the model as missing, so each tree takes its default direction';
+
 export class Scorer {
   readonly pipeline: Pipeline;
   readonly model: FittedModel;
   private readonly knownColumns: Set<string>;
   private readonly featureTypes: Map<string, 'numeric' | 'categorical' | 'boolean'>;
   private readonly threshold: number;
+  /** Input columns whose pipeline step keeps missing values as NaN (imported models). */
+  private readonly keptMissing: Set<string>;
   private readonly buffer: Float64Array;
   private explainer?: TreeShapExplainer;
   private featureContributions?: Float64Array;
@@ -73,6 +82,9 @@ export class Scorer {
       artifact.schema.columns.filter((column) => column.role === 'feature').map((column) => [column.name, column.type]),
     );
     this.threshold = artifact.target.threshold ?? 0.5;
+    this.keptMissing = new Set(
+      artifact.pipeline.steps.flatMap((step) => (step.kind === 'numeric' && step.keepMissing ? [step.column] : [])),
+    );
     this.buffer = new Float64Array(this.pipeline.features.length);
   }
 
@@ -96,6 +108,21 @@ export class Scorer {
     return label === undefined ? { score } : { score, label };
   }
 
+  /** What scoring does with a missing value of feature `name`: imputes it, or passes NaN to the trees. */
+  missingTreatment(name: string): string {
+    return this.keptMissing.has(name) ? MISSING_KEPT : MISSING_IMPUTED;
+  }
+
+  /** Feature names grouped by what scoring does with their missing values, in first-seen order. */
+  missingGroups(names: readonly string[]): Array<{ treatment: string; names: string[] }> {
+    const groups = new Map<string, string[]>();
+    for (const name of names) {
+      const treatment = this.missingTreatment(name);
+      groups.set(treatment, [...(groups.get(treatment) ?? []), name]);
+    }
+    return [...groups].map(([treatment, group]) => ({ treatment, names: group }));
+  }
+
   /** One row's prediction. No checks: callers validate with `checkRecords` first when input is untrusted. */
   scoreRecord(record: Readonly<Record<string, Cell>>): Prediction {
     return this.predictionFor(this.model.predictRow(this.pipeline.transformRecord(record, this.buffer)));
@@ -103,7 +130,7 @@ export class Scorer {
 
   /**
    * Checks request instances against the model's schema and the policy. Throws InputError naming
-   * the first bad field; returns the warnings to send back (unknown columns ignored, missing imputed),
+   * the first bad field; returns the warnings to send back (unknown columns ignored, missing ones imputed or passed on as missing),
    * at most MAX_ECHOED and a count of the rest, every name clipped.
    */
   checkRecords(records: ReadonlyArray<Readonly<Record<string, Cell>>>, policy: ScoringPolicy = {}): string[] {
@@ -144,8 +171,9 @@ export class Scorer {
     for (const [name, count] of unknownCounts) {
       warnings.push(`unknown feature "${clipText(name)}" ignored in ${count} instance(s)`);
     }
-    for (const [name, count] of missingCounts)
-      warnings.push(`feature "${clipText(name)}" missing in ${count} instance(s); imputed as in training`);
+    for (const [name, count] of missingCounts) {
+      warnings.push(`feature "${clipText(name)}" missing in ${count} instance(s); ${this.missingTreatment(name)}`);
+    }
     return capEchoed(warnings, 'warning(s)');
   }
 
@@ -173,6 +201,11 @@ export class Scorer {
   /** The margin of a row with no feature known; `explainRecord`'s contributions add to it. */
   get explanationBase(): number {
     return this.treeShap().baseValue;
+  }
+
+  /** TreeSHAP's work for one row of this model, in path steps (`TreeShapExplainer.stepsPerRow`). */
+  get explanationStepsPerRow(): number {
+    return this.treeShap().stepsPerRow;
   }
 
   /**

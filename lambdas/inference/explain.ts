@@ -3,16 +3,10 @@
  * contribution per input feature plus the base value, in margin units (log-odds for binary):
  * base + the contributions = the margin, and score = 1 / (1 + e^-margin) for binary models.
  */
+import type { RowExplanation } from '../../core/explain/explanation';
 import type { Scorer } from '../../core/score/scorer';
 import { badRequest, HttpError } from '../shared/http';
 import type { Instance } from './request';
-
-/** One prediction's explanation. */
-export interface RowExplanation {
-  readonly base: number;
-  /** Input feature -> contribution to the margin. */
-  readonly contributions: Readonly<Record<string, number>>;
-}
 
 /** Said once per response: how to read the explanations. */
 export interface ExplanationSummary {
@@ -50,29 +44,81 @@ export function explanationBytesPerRow(scorer: Scorer): number {
   return Buffer.byteLength(JSON.stringify(fragment)) - 2;
 }
 
-/** Rows one explained request may hold for this model; 1,000 rows fit unless the model has hundreds of features. */
-export function maxExplainedRows(scorer: Scorer): number {
+/** Rows whose explanations fit in a response; 1,000 rows fit unless the model has hundreds of features. */
+export function maxExplainedRowsInResponse(scorer: Scorer): number {
   return Math.floor(EXPLANATION_BUDGET_BYTES / explanationBytesPerRow(scorer));
 }
 
 /**
- * Checks that the model can be explained (a 400 naming why not) and that `rows` explanations fit
- * in a response (a 413 naming the largest request that does), before anything is scored.
+ * Time one TreeSHAP path step takes (core/explain/tree-shap.ts, `stepsPerRow`). Measured on the
+ * 2-core development machine, shared and loaded (load average 3.4), by timing explainRow over
+ * full random forests: 6.8 ns per step for 100 trees of depth 6 (2.1 ms a row), 8.2 for 300 of
+ * depth 6, 10.0 for 200 of depth 3 (more per-node overhead per step), 6.8 for 100 of depth 8, 4.7
+ * for 50 of depth 10, 5.3 for 500 of depth 4; our GBDT of 100 trees of depth 6 (204,031 steps)
+ * 6.0 ns, 1.23 ms a row against 2.04 estimated. The slowest is taken, for the spread between runs
+ * and a Lambda vCPU (the endpoint's 1769 MB buys one) that may be slower than this machine's.
+ */
+export const EXPLAIN_NS_PER_STEP = 10;
+
+/**
+ * The time explanations may take in one request: a third of the endpoint's 15 s timeout
+ * (lib/inference-endpoint.ts), leaving the rest for a cold start's model load, parsing and
+ * scoring the rows, the response, and a Lambda vCPU slower than the machine measured on.
+ */
+export const EXPLAIN_TIME_BUDGET_MS = 5000;
+
+/** Milliseconds one row's explanation takes for this model, by its shape (leaves x depth^2), not its rows. */
+export function explainMsPerRow(scorer: Scorer): number {
+  return (scorer.explanationStepsPerRow * EXPLAIN_NS_PER_STEP) / 1e6;
+}
+
+/** Rows whose explanations fit in EXPLAIN_TIME_BUDGET_MS for this model (0 when one row does not). */
+export function maxExplainedRowsInTime(scorer: Scorer): number {
+  return Math.floor(EXPLAIN_TIME_BUDGET_MS / explainMsPerRow(scorer));
+}
+
+/** Rows one explained request may hold for this model: the smaller of the response and time bounds. */
+export function maxExplainedRows(scorer: Scorer): number {
+  return Math.min(maxExplainedRowsInResponse(scorer), maxExplainedRowsInTime(scorer));
+}
+
+/**
+ * Checks that the model can be explained (a 400 naming why not) and that explaining `rows` fits in
+ * a response and in the time allowed (a 413 naming the largest request that does), before
+ * anything is scored.
  */
 export function checkExplainable(scorer: Scorer, rows: number): void {
   // explanationBase throws ExplanationUnavailableError (a 400) for a model TreeSHAP cannot explain.
   if (!Number.isFinite(scorer.explanationBase)) {
     throw new HttpError(500, "the model's explanation base value is not finite; its node covers are corrupt");
   }
-  const most = maxExplainedRows(scorer);
-  if (rows > most) {
+  const inResponse = maxExplainedRowsInResponse(scorer);
+  if (rows > inResponse) {
     throw new HttpError(
       413,
       `explanations of ${rows} rows would not fit in a response (Lambda returns at most 6 MB); ` +
-        `this model's ${scorer.pipeline.inputColumns.length} features allow at most ${most} rows per request with explain=true`,
+        `this model's ${scorer.pipeline.inputColumns.length} features allow at most ${inResponse} rows per request with explain=true`,
       'instances',
     );
   }
+  const inTime = maxExplainedRowsInTime(scorer);
+  if (rows > inTime) {
+    const perRow = explainMsPerRow(scorer);
+    const trees = scorer.model.shapForest?.trees.length ?? 0;
+    throw new HttpError(
+      413,
+      `explaining ${rows} rows would take about ${seconds(rows * perRow)} s: this model's ${trees} trees cost about ` +
+        `${perRow.toPrecision(2)} ms a row, and explanations may take ${seconds(EXPLAIN_TIME_BUDGET_MS)} s of the endpoint's time; ` +
+        (inTime === 0
+          ? 'this model is too large to explain on the endpoint; use mlops predict --explain'
+          : `this model allows at most ${inTime} rows per request with explain=true`),
+      'instances',
+    );
+  }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toPrecision(2);
 }
 
 /** Explains each instance (validated already, as for scoring). */

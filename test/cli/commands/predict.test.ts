@@ -6,6 +6,7 @@ import { serializeArtifact } from '../../../core/artifact/format';
 import { formatCsv, parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
 import { trainModel } from '../../../core/train/train';
+import { importedArtifact } from '../../core/score/fixtures';
 import { churnRecords, trainChurnArtifact } from '../../lambdas/inference/fixtures';
 
 function capture() {
@@ -73,5 +74,32 @@ describe('mlops predict --explain', () => {
     expect(await main(['predict', '--model', linear, '--data', data, '--out', out, '--explain'], run.io)).toBe(2);
     expect(run.err.join('')).toContain('--explain: explanations are computed for tree models only');
     expect(() => readFileSync(out)).toThrow();
+  });
+});
+
+describe('mlops predict: missing feature columns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-predict-missing-'));
+
+  it('says an imported model gets an absent column as missing (default directions), a trained one imputes it', async () => {
+    // Given an imported XGBoost artifact and a trained one, and files that lack a feature column of each
+    const imported = join(dir, 'imported.json');
+    const trained = join(dir, 'trained.json');
+    writeFileSync(imported, serializeArtifact(importedArtifact()));
+    writeFileSync(trained, serializeArtifact(trainChurnArtifact()));
+    const withoutIncome = join(dir, 'no-income.csv');
+    const withoutAge = join(dir, 'no-age.csv');
+    writeFileSync(withoutIncome, 'age,visits,score\n30,2,0.5\n');
+    writeFileSync(withoutAge, 'plan,active\nbasic,true\n');
+    // When each is scored
+    const importedRun = capture();
+    const trainedRun = capture();
+    const out = join(dir, 'out.csv');
+    expect(await main(['predict', '--model', imported, '--data', withoutIncome, '--out', out], importedRun.io)).toBe(0);
+    expect(await main(['predict', '--model', trained, '--data', withoutAge, '--out', out], trainedRun.io)).toBe(0);
+    // Then each warning says what happened to the missing values
+    expect(importedRun.err.join('')).toContain(
+      'warning: feature columns missing, passed to the model as missing, so each tree takes its default direction: income\n',
+    );
+    expect(trainedRun.err.join('')).toContain('warning: feature columns missing, imputed as in training: age\n');
   });
 });

@@ -1,6 +1,7 @@
 import { createRandom, type Random } from '../../../core/datasets/random';
 import type { ShapForest, ShapTree } from '../../../core/explain/shap-forest';
 import { treeShapExplainer } from '../../../core/explain/tree-shap';
+import { bruteForceShapley, coalitionValue } from './brute-force-shapley';
 
 interface TestTree extends ShapTree {
   readonly threshold: number[];
@@ -8,9 +9,10 @@ interface TestTree extends ShapTree {
 
 /**
  * A random tree of at most `depth` splits over `featureCount` features (few features, so a path
- * often splits on one feature twice), each node's cover the sum of its children's.
+ * often splits on one feature twice), each node's cover the sum of its children's; a node below
+ * the root stops as a leaf with `stopChance` (0: every leaf at `depth`).
  */
-function randomTree(random: Random, depth: number, featureCount: number): TestTree {
+function randomTree(random: Random, depth: number, featureCount: number, stopChance = 0.2): TestTree {
   const tree = {
     left: [] as number[],
     right: [] as number[],
@@ -27,7 +29,7 @@ function randomTree(random: Random, depth: number, featureCount: number): TestTr
     tree.threshold.push(0);
     tree.value.push(0);
     tree.cover.push(0);
-    if (level === depth || (level > 0 && random.next() < 0.2)) {
+    if (level === depth || (level > 0 && random.next() < stopChance)) {
       tree.value[node] = random.normal();
       tree.cover[node] = 1 + random.int(0, 20);
       return node;
@@ -55,44 +57,6 @@ function forestOf(trees: TestTree[], featureCount: number, baseMargin: number): 
       return row[tree.feature[node]] > tree.threshold[node] ? tree.right[node] : tree.left[node];
     },
   };
-}
-
-/**
- * The path-dependent value of a coalition: the row's branch on features in it, both children
- * weighted by cover on the others (the definition TreeSHAP computes in polynomial time).
- */
-function coalitionValue(forest: ShapForest, row: Float64Array, inCoalition: (feature: number) => boolean): number {
-  let total = forest.baseMargin;
-  forest.trees.forEach((tree, t) => {
-    const value = (node: number): number => {
-      if (tree.left[node] < 0) return tree.value[node];
-      if (inCoalition(tree.feature[node])) return value(forest.next(t, node, row));
-      const l = tree.left[node];
-      const r = tree.right[node];
-      return (tree.cover[l] * value(l) + tree.cover[r] * value(r)) / tree.cover[node];
-    };
-    total += value(0);
-  });
-  return total;
-}
-
-/** Shapley values by enumerating all 2^M coalitions. */
-function bruteForceShapley(forest: ShapForest, row: Float64Array): { phi: Float64Array; base: number } {
-  const m = forest.featureCount;
-  const values = new Float64Array(1 << m);
-  for (let mask = 0; mask < 1 << m; mask++) values[mask] = coalitionValue(forest, row, (f) => (mask & (1 << f)) !== 0);
-  const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
-  const phi = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    for (let mask = 0; mask < 1 << m; mask++) {
-      if (mask & (1 << i)) continue;
-      let size = 0;
-      for (let f = 0; f < m; f++) if (mask & (1 << f)) size++;
-      const weight = (factorial(size) * factorial(m - size - 1)) / factorial(m);
-      phi[i] += weight * (values[mask | (1 << i)] - values[mask]);
-    }
-  }
-  return { phi, base: values[0] };
 }
 
 function randomRow(random: Random, featureCount: number): Float64Array {
@@ -200,3 +164,14 @@ function hasRepeatedFeatureOnAPath(tree: TestTree): boolean {
   };
   return walk(0, new Set());
 }
+
+describe('treeShapExplainer.stepsPerRow', () => {
+  it('counts (depth + 1)^2 per leaf: what one row costs, from the shape alone', () => {
+    // Given full trees of depth 6 (64 leaves at depth 6) and a lone leaf (depth 0)
+    const random = createRandom(8);
+    const full = Array.from({ length: 3 }, () => randomTree(random, 6, 5, 0));
+    const leaf: TestTree = { left: [-1], right: [-1], feature: [-1], threshold: [0], value: [1], cover: [1] };
+    // Then each full tree costs 64 x 49 steps and the leaf 1
+    expect(treeShapExplainer(forestOf([...full, leaf], 5, 0)).stepsPerRow).toBe(3 * 64 * 49 + 1);
+  });
+});

@@ -1,3 +1,4 @@
+import { explanationColumns } from '../../../core/explain/explanation';
 import {
   formatPredictionsCsv,
   formatPredictionsJson,
@@ -27,21 +28,45 @@ describe('printing predictions', () => {
     expect(formatPredictionsCsv(result)).toBe('row,id,score,label\n1,a,0.8125,yes\n2,"b, c",0.25,no\n');
   });
 
-  it('gives nested fields one column each, named by their path, and missing ones as empty', () => {
-    // given an explanation on one prediction only
+  it('prints an explanation as predict --explain does: shap_<feature> per feature, then shap_base', () => {
+    // given explanations as the endpoint sends them, on one prediction only
     const explained: InvokeResult = {
       ...result,
       predictions: [
-        { id: 'a', score: 0.8, explanation: { base: 0.1, contributions: { age: 0.5 } } },
-        { id: 'b', score: 0.2 },
+        { id: 'a', score: 0.8, label: 'yes', explanation: { base: -0.25, contributions: { age: 0.5, plan: 1.125 } } },
+        { id: 'b', score: 0.2, label: 'no' },
       ],
     };
     // when
     const table = predictionTable(explained);
+    // then the columns are the ones mlops predict --explain writes for the same features
+    expect(table.columnNames).toEqual(['row', 'id', 'score', 'label', ...explanationColumns(['age', 'plan'])]);
+    expect(table.columnNames.slice(4)).toEqual(['shap_age', 'shap_plan', 'shap_base']);
+    expect(table.columns.slice(4)).toEqual([
+      [0.5, null],
+      [1.125, null],
+      [-0.25, null],
+    ]);
+    expect(formatPredictionsCsv(explained)).toBe(
+      'row,id,score,label,shap_age,shap_plan,shap_base\n1,a,0.8,yes,0.5,1.125,-0.25\n2,b,0.2,no,,,\n',
+    );
+  });
+
+  it('gives other nested fields one column each, named by their path, and missing ones as empty', () => {
+    // given a field that is not an explanation
+    const nested: InvokeResult = {
+      ...result,
+      predictions: [
+        { id: 'a', score: 0.8, extra: { source: 'cache', age: 3 } },
+        { id: 'b', score: 0.2 },
+      ],
+    };
+    // when
+    const table = predictionTable(nested);
     // then
-    expect(table.columnNames).toEqual(['row', 'id', 'score', 'explanation.base', 'explanation.contributions.age']);
-    expect(table.columns[4]).toEqual([0.5, null]);
-    expect(formatPredictionsTable(explained).split('\n')[2]).toBe('2    b   0.2    -                 -');
+    expect(table.columnNames).toEqual(['row', 'id', 'score', 'extra.source', 'extra.age']);
+    expect(table.columns[4]).toEqual([3, null]);
+    expect(formatPredictionsTable(nested).split('\n')[2]).toBe('2    b   0.2    -             -');
   });
 
   it('prints --json as one line with model, predictions, warnings and the number of requests', () => {

@@ -6,7 +6,7 @@ import { type ScoringErrorLine, scoreCsvStream, scoreObject } from '../../../cor
 import type { Scorer } from '../../../core/score/scorer';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import { writeParquetFiles } from '../data/parquet-writer';
-import { bytesOf, churnCsv, churnRecords, gbdtScorer, linearScorer, MemorySink } from './fixtures';
+import { bytesOf, churnCsv, churnRecords, gbdtScorer, importedScorer, linearScorer, MemorySink } from './fixtures';
 
 async function score(scorer: Scorer, text: string, options: { chunkChars?: number; pieceBytes?: number } = {}) {
   const output = new MemorySink();
@@ -106,6 +106,21 @@ describe('batch scoring of a CSV stream', () => {
     const expected = scorer.scoreTable(parseCsv('age,plan,active\n30,basic,\n41,pro,\n'));
     expect(column(output, 'score').map(Number)).toEqual(Array.from(expected.scores));
     expect(counts.warnings).toEqual(['feature column(s) active absent from the header: imputed as in training']);
+  });
+
+  test('a feature column absent from the header of an imported model is passed on as missing, and the warning says so', async () => {
+    // given an imported XGBoost model and a file without its income column
+    const scorer = importedScorer();
+    const text = 'age,visits,score\n30,2,0.5\n55,7,-0.2\n';
+    // when scored
+    const { counts, output } = await score(scorer, text);
+    // then rows are scored with income missing (the trees' default directions), as the warning says
+    const expected = scorer.scoreTable(parseCsv('age,income,visits,score\n30,,2,0.5\n55,,7,-0.2\n'));
+    expect(column(output, 'score').map(Number)).toEqual(Array.from(expected.scores));
+    // (the model's own feature named score is replaced in the output by the prediction: warned too)
+    expect(counts.warnings).toContain(
+      'feature column(s) income absent from the header: passed to the model as missing, so each tree takes its default direction',
+    );
   });
 
   test('an empty file fails as a whole with a message naming it', async () => {

@@ -1,10 +1,13 @@
-import { serializeArtifact } from '../../../core/artifact/format';
-import { formatCsv } from '../../../core/data/csv';
+import { type ModelArtifact, serializeArtifact } from '../../../core/artifact/format';
+import { formatCsv, parseCsv } from '../../../core/data/csv';
 import { tableFromRecords } from '../../../core/data/table';
+import { buildImportedArtifact } from '../../../core/import/artifact';
+import { parseXgboostModel } from '../../../core/import/xgboost';
 import type { TextSink } from '../../../core/score/batch';
 import { Scorer } from '../../../core/score/scorer';
 import { trainModel } from '../../../core/train/train';
 import { churnRecords, trainChurnArtifact } from '../../lambdas/inference/fixtures';
+import { fixtureBytes } from '../import/parity-helpers';
 
 export { churnRecords, MODEL, publish, trainChurnArtifact } from '../../lambdas/inference/fixtures';
 
@@ -30,6 +33,27 @@ export function gbdtScorer(): Scorer {
   });
   return Scorer.fromJson(serializeArtifact(artifact));
 }
+
+/**
+ * python3-xgboost's binary model (features age, income, visits, score) imported with its sample:
+ * a pipeline that keeps missing values as NaN for the trees' default directions.
+ */
+export function importedArtifact(): ModelArtifact {
+  const file = 'xgb-binary-sample.csv';
+  return buildImportedArtifact({
+    imported: parseXgboostModel(fixtureBytes('xgb-binary.json'), 'xgb-binary.json'),
+    modelFile: 'xgb-binary.json',
+    modelSha256: 'model-sha',
+    createdAt: '2026-12-07T10:00:00.000Z',
+    sample: {
+      table: parseCsv(fixtureBytes(file), { source: file, numbers: true }),
+      sha256: 'sample-sha',
+      source: file,
+    },
+  }).artifact;
+}
+
+export const importedScorer = (): Scorer => Scorer.fromJson(serializeArtifact(importedArtifact()));
 
 /** Yields the text's bytes in pieces of `size` bytes (splitting multi-byte characters and CRLFs). */
 export async function* bytesOf(text: string, size = 7): AsyncGenerator<Uint8Array> {

@@ -1,9 +1,9 @@
 import { type ModelArtifact, serializeArtifact } from '../../../core/artifact/format';
 import type { Cell } from '../../../core/data/table';
 import { tableFromRecords } from '../../../core/data/table';
-import { ExplanationUnavailableError, InputError, Scorer } from '../../../core/score/scorer';
+import { ExplanationUnavailableError, InputError, MISSING_IMPUTED, Scorer } from '../../../core/score/scorer';
 import { trainModel } from '../../../core/train/train';
-import { churnRecords, linearScorer } from './fixtures';
+import { churnRecords, importedScorer, linearScorer } from './fixtures';
 
 /** Churn rows where every fifth age is missing, so the pipeline adds an `age__missing` indicator. */
 function recordsWithGaps(rows: number, seed: number): Record<string, Cell>[] {
@@ -90,5 +90,32 @@ describe('Scorer explanations', () => {
     // Then scores are unchanged and explanations fail naming the fix
     for (const record of requests) expect(scorer.scoreRecord(record)).toEqual(binary.scoreRecord(record));
     expect(() => scorer.explainRecord(requests[0])).toThrow('retrain to enable explanations');
+  });
+});
+
+describe('Scorer warnings for missing features', () => {
+  it('says an imported model gets a missing feature as missing, and scores it that way', () => {
+    // Given an imported XGBoost model, whose pipeline keeps missing values as NaN
+    const scorer = importedScorer();
+    const records: Record<string, Cell>[] = [
+      { age: 41, visits: 2, score: 0.3 },
+      { age: 30, income: null, visits: 5, score: -0.4 },
+    ];
+    // When requests lack income
+    const warnings = scorer.checkRecords(records);
+    // Then the warning says what happens: the trees' default direction, not an imputation
+    expect(warnings).toEqual([
+      'feature "income" missing in 2 instance(s); passed to the model as missing, so each tree takes its default direction',
+    ]);
+    // And that is what scoring does: the score is the trees' with NaN there
+    expect(scorer.scoreRecord(records[0]).score).toBe(scorer.model.predictRow(Float64Array.from([41, NaN, 2, 0.3])));
+  });
+
+  it('still says a trained model imputes a missing feature as in training', () => {
+    const scorer = Scorer.fromJson(serializeArtifact(gbdtArtifact('binary')));
+    expect(scorer.checkRecords([{ plan: 'basic', active: true }])).toEqual([
+      'feature "age" missing in 1 instance(s); imputed as in training',
+    ]);
+    expect(scorer.missingGroups(['age', 'plan'])).toEqual([{ treatment: MISSING_IMPUTED, names: ['age', 'plan'] }]);
   });
 });

@@ -1,10 +1,22 @@
 import type { ModelArtifact } from '../../../core/artifact/format';
 import { type Cell, tableFromRecords } from '../../../core/data/table';
+import { createRandom } from '../../../core/datasets/random';
+import { buildImportedArtifact } from '../../../core/import/artifact';
+import type { ImportedTreeJson } from '../../../core/learners/trees';
 import { Scorer } from '../../../core/score/scorer';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 import { trainModel } from '../../../core/train/train';
 import { classifyInferenceError, InferenceApp } from '../../../lambdas/inference/app';
-import { EXPLANATION_BUDGET_BYTES, explanationBytesPerRow, maxExplainedRows } from '../../../lambdas/inference/explain';
+import {
+  checkExplainable,
+  EXPLAIN_NS_PER_STEP,
+  EXPLAIN_TIME_BUDGET_MS,
+  EXPLANATION_BUDGET_BYTES,
+  explainMsPerRow,
+  explanationBytesPerRow,
+  maxExplainedRows,
+  maxExplainedRowsInTime,
+} from '../../../lambdas/inference/explain';
 import { inProcessBackend } from '../../../lambdas/inference/predict';
 import { toHttpResponse } from '../../../lambdas/shared/error-middleware';
 import type { HttpResponse } from '../../../lambdas/shared/http';
@@ -152,4 +164,98 @@ describe('POST /predict?explain=true', () => {
     );
     expect(at.statusCode).toBe(200);
   });
+
+  it('answers 413 naming the row limit when explaining the rows would take too long for the model', async () => {
+    // Given an imported forest of 300 full trees of depth 6 on 10 features
+    const forest = largeForest(300, 6, 10);
+    const scorer = new Scorer(forest);
+    // Then its cost follows from its shape: 300 x 64 leaves x (6 + 1)^2 steps a row
+    expect(scorer.explanationStepsPerRow).toBe(300 * 64 * 49);
+    expect(explainMsPerRow(scorer)).toBeCloseTo((300 * 64 * 49 * EXPLAIN_NS_PER_STEP) / 1e6, 12);
+    const most = maxExplainedRowsInTime(scorer);
+    expect(most).toBe(Math.floor(EXPLAIN_TIME_BUDGET_MS / explainMsPerRow(scorer)));
+    expect(most).toBeLessThan(1000);
+    expect(maxExplainedRows(scorer)).toBe(most);
+    // When 1,000 rows are sent with explain=true
+    const { predict } = await setup(forest);
+    const row = Object.fromEntries(forest.schema.columns.map((column) => [column.name, 0.5]));
+    const over = await predict(
+      Array.from({ length: 1000 }, () => row),
+      { explain: 'true' },
+    );
+    // Then 413 before anything is explained, naming this model's limit
+    expect(over.statusCode).toBe(413);
+    const { message, field } = JSON.parse(over.body).error;
+    expect(field).toBe('instances');
+    expect(message).toContain("this model's 300 trees cost about");
+    expect(message).toContain(`at most ${most} rows per request with explain=true`);
+    // And the same rows without explain are scored, and the limit itself passes the check
+    expect((await predict(Array.from({ length: 1000 }, () => row))).statusCode).toBe(200);
+    expect(() => checkExplainable(scorer, most)).not.toThrow();
+    expect(() => checkExplainable(scorer, most + 1)).toThrow(`at most ${most} rows`);
+  });
 });
+
+/** An imported-model artifact of `trees` full trees of `depth` over `featureCount` features, thresholds at random. */
+function largeForest(trees: number, depth: number, featureCount: number): ModelArtifact {
+  const random = createRandom(30);
+  const fullTree = (): ImportedTreeJson => {
+    const tree: ImportedTreeJson = {
+      left: [],
+      right: [],
+      feature: [],
+      threshold: [],
+      value: [],
+      cover: [],
+      defaultLeft: [],
+    };
+    const grow = (level: number): number => {
+      const node = tree.left.length;
+      tree.left.push(-1);
+      tree.right.push(-1);
+      tree.feature.push(-1);
+      tree.threshold.push(0);
+      tree.value.push(0);
+      tree.cover.push(0);
+      tree.defaultLeft.push(1);
+      if (level === depth) {
+        tree.value[node] = random.normal() * 0.1;
+        tree.cover[node] = 1 + random.int(0, 30);
+        return node;
+      }
+      tree.feature[node] = random.int(0, featureCount - 1);
+      tree.threshold[node] = random.next();
+      const left = grow(level + 1);
+      const right = grow(level + 1);
+      tree.left[node] = left;
+      tree.right[node] = right;
+      tree.cover[node] = tree.cover[left] + tree.cover[right];
+      return node;
+    };
+    grow(0);
+    return tree;
+  };
+  return buildImportedArtifact({
+    imported: {
+      framework: 'xgboost',
+      featureNamesInModel: true,
+      categoricalFeatures: [],
+      notes: [],
+      model: {
+        format: 'trees/v1',
+        source: 'xgboost',
+        task: 'binary',
+        objective: 'binary:logistic',
+        baseMargin: 0,
+        comparison: 'less',
+        arithmetic: 'float32',
+        categorySetGoes: 'right',
+        featureNames: Array.from({ length: featureCount }, (_, i) => `f${i}`),
+        trees: Array.from({ length: trees }, fullTree),
+      },
+    },
+    modelFile: 'large.json',
+    modelSha256: 'e'.repeat(64),
+    createdAt: '2026-12-07T10:00:00.000Z',
+  }).artifact;
+}
