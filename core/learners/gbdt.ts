@@ -9,7 +9,7 @@
  * (binning uses a stride sample), and every loop runs in a fixed order, so the same input and seed
  * give byte-identical JSON whatever the thread count.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom, type Random } from '../datasets/random';
 import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
