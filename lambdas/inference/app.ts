@@ -1,9 +1,10 @@
+import type { DataTable } from '../../core/data/table';
 import {
   actualRecords,
+  callerIdOf,
   predictionRecords,
   recordableFeatureNames,
-  recordedFeatures,
-  takeCallerIds,
+  recordedFeaturesOfRows,
   writeActualsBatch,
   writePredictionBatch,
 } from '../../core/ground-truth/prediction-log';
@@ -12,18 +13,27 @@ import {
   GroundTruthInputError,
   type PredictionRecord,
   parseFeedbackRequest,
+  predictionIdsAt,
 } from '../../core/ground-truth/records';
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
-import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
+import { HttpError, type HttpResponse, JSON_HEADERS, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
-import { type CacheLogger, ModelCache, ModelUnavailableError } from '../shared/model-cache';
+import { type CacheLogger, ModelCache, ModelUnavailableError, type ServingModel } from '../shared/model-cache';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
 import { describeModel, predict, type ScoringBackend } from './predict';
-import { parsePredictRequest } from './request';
+import {
+  modelColumnsOf,
+  type PredictEvent,
+  parsePredictBody,
+  predictResponseJson,
+  type RequestTable,
+  responseFormatOf,
+  withoutField,
+} from './request-formats';
 
 export interface InferenceAppOptions {
   readonly config: InferenceConfig;
@@ -71,7 +81,10 @@ export class InferenceApp {
   private readonly now: () => number;
   private readonly routes: Routes<Route>;
   private scheduledFlush?: Promise<void>;
-  private readonly pendingCaptures: Array<{ readonly record: CaptureRecord; readonly nowMs: number }> = [];
+  private readonly pendingCaptures: Array<{
+    readonly record: () => Omit<CaptureRecord, 'time'>;
+    readonly nowMs: number;
+  }> = [];
   private readonly lateLogWrites = new Set<Promise<unknown>>();
 
   constructor(private readonly options: InferenceAppOptions) {
@@ -151,25 +164,24 @@ export class InferenceApp {
 
   private async predict(event: unknown, requestId: string): Promise<RequestOutcome> {
     const { config, backend } = this.options;
+    const predictEvent = event as PredictEvent;
     // Request-level checks first: a bad request is a 400 even while no model is loaded.
-    const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, { maxBytes: config.maxBodyBytes });
-    const requested = parsePredictRequest(body, config.maxInstances);
-    const idField = config.predictionIdField;
-    const split = takeCallerIds(requested, idField, () => false);
+    const responseFormat = responseFormatOf(predictEvent);
+    const parsed = parsePredictBody(predictEvent, config);
     const scoredAt = new Date(this.now());
-    const ids = assignPredictionIds(split.callerIds, (index) => `instances[${index}].${idField}`, scoredAt);
+    let ids = parsed.table && this.predictionIds(parsed.table, scoredAt);
     const model = await this.cache.get();
-    const keepIdField =
-      idField !== undefined &&
-      model.scorer.artifact.schema.columns.some((column) => column.role === 'feature' && column.name === idField);
-    const instances = keepIdField ? requested : split.instances;
+    const request = parsed.table ?? parsed.tableFor(modelColumnsOf(model.scorer));
+    ids ??= this.predictionIds(request, scoredAt);
+    const { rows, rowsWithColumn, idFieldDropped } = this.withoutIdColumn(request, model);
     const result = await predict(
       model,
-      instances,
+      rows,
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
       backend,
+      request.fieldOf,
+      rowsWithColumn,
     );
-    const predictions = result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
     const predictionLog = config.logPredictions
       ? await this.recordPredictions(
           predictionRecords(
@@ -179,28 +191,77 @@ export class InferenceApp {
             ids,
             result.predictions,
             config.recordFeatures
-              ? instances.map((instance) =>
-                  recordedFeatures(instance, recordableFeatureNames(model.scorer.artifact.schema)),
+              ? recordedFeaturesOfRows(
+                  rows,
+                  recordableFeatureNames(model.scorer.artifact.schema),
+                  new Array<boolean>(rows.rowCount).fill(true),
                 )
               : undefined,
           ),
         )
       : 'off';
-    const captured = this.captureRequest({
+    const captured = this.captureRequest(() => ({
       requestId,
       model: model.name,
       version: model.version,
-      instances,
-      predictions,
+      instances: idFieldDropped === undefined ? request.records() : withoutField(request.records(), idFieldDropped),
+      predictions: result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction })),
       warnings: result.warnings,
-    });
+    }));
     return {
-      response: jsonResponse(200, { ...result, predictions }),
-      rows: instances.length,
+      response: {
+        statusCode: 200,
+        headers: JSON_HEADERS,
+        body: predictResponseJson(responseFormat, result, ids),
+      },
+      rows: rows.rowCount,
       warnings: result.warnings.length,
       captured,
       modelVersion: model.version,
       predictionLog,
+    };
+  }
+
+  /** The id of each row: the caller's, from the column `predictions.idField` names (checked), else a new one of ours. */
+  private predictionIds(request: RequestTable, scoredAt: Date): string[] {
+    const { table } = request;
+    const idField = this.options.config.predictionIdField;
+    const index = idField === undefined ? -1 : table.columnNames.indexOf(idField);
+    if (idField === undefined || index < 0) return predictionIdsAt(scoredAt, table.rowCount);
+    const callerIds = table.columns[index]!.map(callerIdOf);
+    const wanted = callerIds.reduce<number>((count, id) => (id === null || id === undefined ? count + 1 : count), 0);
+    // One draw of random bytes for the request: a draw per id was a tenth of a large request's time.
+    const generated = predictionIdsAt(scoredAt, wanted);
+    let next = 0;
+    return assignPredictionIds(
+      callerIds,
+      (row) => request.fieldOf(row, idField),
+      scoredAt,
+      () => generated[next++]!,
+    );
+  }
+
+  /** The rows to score: without the caller's id column, unless the model has a feature of that name. */
+  private withoutIdColumn(
+    request: RequestTable,
+    model: ServingModel,
+  ): { rows: DataTable; rowsWithColumn?: readonly number[]; idFieldDropped?: string } {
+    const { table, rowsWithColumn } = request;
+    const idField = this.options.config.predictionIdField;
+    const index = idField === undefined ? -1 : table.columnNames.indexOf(idField);
+    const isFeature = model.scorer.artifact.schema.columns.some(
+      (column) => column.role === 'feature' && column.name === idField,
+    );
+    if (index < 0 || isFeature) return { rows: table, rowsWithColumn };
+    const keep = (_: unknown, c: number) => c !== index;
+    return {
+      rows: {
+        columnNames: table.columnNames.filter(keep),
+        columns: table.columns.filter(keep),
+        rowCount: table.rowCount,
+      },
+      rowsWithColumn: rowsWithColumn?.filter(keep),
+      idFieldDropped: idField,
     };
   }
 
@@ -276,14 +337,15 @@ export class InferenceApp {
    * Samples one answered request and keeps it for startDueFlush to buffer after the response.
    * Capture is best effort: nothing it does fails the response.
    */
-  private captureRequest(record: Omit<CaptureRecord, 'time'>): boolean {
+  private captureRequest(record: () => Omit<CaptureRecord, 'time'>): boolean {
     try {
       if (!this.capture.sample()) return false;
       // At most one parsed request waits: one left over (startDueFlush not called, or not yet run)
       // is buffered now, so memory stays within the capture buffer's byte bound plus one request.
       this.bufferPendingCaptures();
       const nowMs = this.now();
-      this.pendingCaptures.push({ record: { ...record, time: new Date(nowMs).toISOString() }, nowMs });
+      // The record (the rows as sent, with their ids) is built with the buffering, after the response.
+      this.pendingCaptures.push({ record, nowMs });
       return true;
     } catch (error) {
       this.options.logger?.error('capture failed; the response is sent without it', {
@@ -293,9 +355,17 @@ export class InferenceApp {
     }
   }
 
-  /** Serialises the sampled requests into the capture buffer (CaptureBuffer.add never throws). */
+  /** Builds and serialises the sampled requests into the capture buffer (CaptureBuffer.add never throws). */
   private bufferPendingCaptures(): void {
-    for (const { record, nowMs } of this.pendingCaptures.splice(0)) this.capture.add(record, nowMs);
+    for (const { record, nowMs } of this.pendingCaptures.splice(0)) {
+      try {
+        this.capture.add({ ...record(), time: new Date(nowMs).toISOString() }, nowMs);
+      } catch (error) {
+        this.options.logger?.error('capture failed; the request is not captured', {
+          error: clipText(error instanceof Error ? error.message : String(error)),
+        });
+      }
+    }
   }
 }
 
