@@ -1,6 +1,6 @@
 /**
  * The inference endpoint's latency: the middy handler in-process with the model cached (p50/p99
- * for 1 and 1,000 rows per request, JSON parse to JSON response), and the cold start of the
+ * for 1 and 1,000 rows per request in each request format, body parse to JSON response), and the cold start of the
  * BUNDLED function (esbuild, as the CDK app ships it) in fresh Node processes: module load, then
  * the first request, which loads the model from a local S3 endpoint through the real SDK.
  * Run: `node bin/run-ts.js bench/inference.ts`.
@@ -51,14 +51,21 @@ export interface InferenceBenchOptions {
   readonly trainRows?: number;
   /** @default 'gbdt' */
   readonly learner?: 'gbdt' | 'linear';
-  /** Timed requests per size. @default { 1: 3000, 1000: 200 } */
+  /** Timed requests per size, for each format. @default { 1: 3000, 1000: 200 } */
   readonly iterations?: Readonly<Record<number, number>>;
+  /** Request formats timed. @default BENCH_FORMATS */
+  readonly formats?: readonly BenchFormat[];
   /** Fresh processes timed for the cold start. @default 7 */
   readonly coldStarts?: number;
   readonly log?: (line: string) => void;
 }
 
+/** The request bodies the bench sends: ours, MLflow's three, and CSV with a header. */
+export const BENCH_FORMATS = ['instances', 'dataframe_split', 'dataframe_records', 'inputs', 'csv'] as const;
+export type BenchFormat = (typeof BENCH_FORMATS)[number];
+
 export interface LatencyResult {
+  readonly format: BenchFormat;
   readonly rows: number;
   readonly requests: number;
   readonly p50Ms: number;
@@ -162,13 +169,39 @@ async function publish(store: ObjectStore, artifact: ModelArtifact): Promise<voi
   await registry.promote(MODEL, version.version);
 }
 
-function predictEvent(instances: readonly Record<string, Cell>[]) {
+/** The body of a request in each format, as a client library would write it. */
+function predictBody(format: BenchFormat, instances: readonly Record<string, Cell>[]): string {
+  const columns = Object.keys(instances[0]!);
+  switch (format) {
+    case 'instances':
+      return JSON.stringify({ instances });
+    case 'dataframe_records':
+      return JSON.stringify({ dataframe_records: instances });
+    case 'dataframe_split':
+      return JSON.stringify({
+        dataframe_split: { columns, data: instances.map((instance) => columns.map((name) => instance[name])) },
+      });
+    case 'inputs':
+      return JSON.stringify({
+        inputs: Object.fromEntries(columns.map((name) => [name, instances.map((instance) => instance[name])])),
+      });
+    case 'csv':
+      return [
+        columns.join(','),
+        ...instances.map((instance) => columns.map((name) => String(instance[name])).join(',')),
+      ]
+        .join('\n')
+        .concat('\n');
+  }
+}
+
+function predictEvent(format: BenchFormat, instances: readonly Record<string, Cell>[]) {
   return {
     version: '2.0',
     rawPath: '/predict',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': format === 'csv' ? 'text/csv' : 'application/json' },
     requestContext: { http: { method: 'POST', path: '/predict' }, requestId: 'bench' },
-    body: JSON.stringify({ instances }),
+    body: predictBody(format, instances),
     isBase64Encoded: false,
   };
 }
@@ -176,6 +209,7 @@ function predictEvent(instances: readonly Record<string, Cell>[]) {
 async function measureWarm(
   artifact: ModelArtifact,
   sizes: Readonly<Record<number, number>>,
+  formats: readonly BenchFormat[],
 ): Promise<{ latencies: LatencyResult[]; captureObjects: number }> {
   const artifacts = new MemoryObjectStore('artifacts');
   await publish(artifacts, artifact);
@@ -195,33 +229,38 @@ async function measureWarm(
   const context = { awsRequestId: 'bench', functionName: 'inference' } as Context;
   const pool = syntheticRecords(2000, 99).records;
   const results: LatencyResult[] = [];
-  for (const [rowsText, requests] of Object.entries(sizes)) {
-    const rows = Number(rowsText);
-    const events = Array.from({ length: 16 }, (_, i) =>
-      predictEvent(Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!)),
-    );
-    const warmup = Math.min(200, requests);
-    for (let i = 0; i < warmup; i++) await handler(events[i % events.length], context);
-    const times: number[] = [];
-    for (let i = 0; i < requests; i++) {
-      const started = performance.now();
-      const response = await handler(events[i % events.length], context);
-      times.push(performance.now() - started);
-      if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
-      // The gap between invocations, where Lambda runs what the handler scheduled (capture flushes).
-      await new Promise((resolve) => setImmediate(resolve));
+  for (const format of formats)
+    for (const [rowsText, requests] of Object.entries(sizes)) {
+      const rows = Number(rowsText);
+      const events = Array.from({ length: 16 }, (_, i) =>
+        predictEvent(
+          format,
+          Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!),
+        ),
+      );
+      const warmup = Math.min(200, requests);
+      for (let i = 0; i < warmup; i++) await handler(events[i % events.length], context);
+      const times: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        const started = performance.now();
+        const response = await handler(events[i % events.length], context);
+        times.push(performance.now() - started);
+        if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
+        // The gap between invocations, where Lambda runs what the handler scheduled (capture flushes).
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await app.settled();
+      const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
+      results.push({
+        format,
+        rows,
+        requests,
+        p50Ms: round(percentile(times, 50)),
+        p99Ms: round(percentile(times, 99)),
+        meanMs: round(meanMs),
+        rowsPerSecond: Math.round((rows * 1000) / meanMs),
+      });
     }
-    await app.settled();
-    const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
-    results.push({
-      rows,
-      requests,
-      p50Ms: round(percentile(times, 50)),
-      p99Ms: round(percentile(times, 99)),
-      meanMs: round(meanMs),
-      rowsPerSecond: Math.round((rows * 1000) / meanMs),
-    });
-  }
   return { latencies: results, captureObjects: monitoring.keys().length };
 }
 
@@ -315,10 +354,10 @@ function formatTable(result: InferenceBenchResult): string {
   const lines = [
     `model: ${result.model.learner}, ${result.model.features} features, trained on ${result.model.trainRows} rows, artifact ${(result.model.artifactBytes / 1024).toFixed(0)} KiB`,
     '',
-    'warm handler (in-process, model cached)   p50 ms    p99 ms   rows/s',
+    'warm handler (in-process, model cached)                      p50 ms    p99 ms   rows/s',
     ...result.warm.map(
       (row) =>
-        `  ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
+        `  ${row.format.padEnd(17)} ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
     ),
     `  capture at sample rate ${result.capture.sampleRate}: ${result.capture.objectsWritten} objects written between requests`,
     '',
@@ -337,7 +376,11 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
   const trainRows = options.trainRows ?? 20_000;
   const learner = options.learner ?? 'gbdt';
   const { artifact, seconds } = trainBenchModel(trainRows, learner);
-  const { latencies: warm, captureObjects } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 });
+  const { latencies: warm, captureObjects } = await measureWarm(
+    artifact,
+    options.iterations ?? { 1: 3000, 1000: 200 },
+    options.formats ?? BENCH_FORMATS,
+  );
   const coldStart = await measureColdStart(artifact, options.coldStarts ?? 7);
   const result: InferenceBenchResult = {
     machine: { cpus: cpus().length, node: process.version },

@@ -2,16 +2,15 @@ import type { DataTable } from '../../core/data/table';
 import {
   actualRecords,
   callerIdOf,
-  predictionRecords,
+  predictionLines,
   recordableFeatureNames,
   recordedFeaturesOfRows,
   writeActualsBatch,
-  writePredictionBatch,
+  writePredictionLines,
 } from '../../core/ground-truth/prediction-log';
 import {
   assignPredictionIds,
   GroundTruthInputError,
-  type PredictionRecord,
   parseFeedbackRequest,
   predictionIdsAt,
 } from '../../core/ground-truth/records';
@@ -184,12 +183,16 @@ export class InferenceApp {
     );
     const predictionLog = config.logPredictions
       ? await this.recordPredictions(
-          predictionRecords(
+          predictionLines(
             model.name,
             model.version,
             scoredAt,
             ids,
-            result.predictions,
+            result.predictions.map((prediction) => prediction.score),
+            result.predictions.every((prediction) => prediction.label !== undefined)
+              ? result.predictions.map((prediction) => prediction.label!)
+              : undefined,
+            new Array<boolean>(rows.rowCount).fill(true),
             config.recordFeatures
               ? recordedFeaturesOfRows(
                   rows,
@@ -198,6 +201,7 @@ export class InferenceApp {
                 )
               : undefined,
           ),
+          ids[0],
         )
       : 'off';
     const captured = this.captureRequest(() => ({
@@ -270,14 +274,17 @@ export class InferenceApp {
    * write is logged and counted (the handler's PredictionLogFailures metric); a write slower than
    * PREDICTION_LOG_WAIT_MS goes on in the background.
    */
-  private async recordPredictions(records: PredictionRecord[]): Promise<'written' | 'failed'> {
+  private async recordPredictions(
+    lines: readonly string[],
+    firstId: string | undefined,
+  ): Promise<'written' | 'failed'> {
     const { monitoring, logger } = this.options;
-    const write = writePredictionBatch(monitoring, this.modelName, records, new Date(this.now())).then(
+    const write = writePredictionLines(monitoring, this.modelName, lines, new Date(this.now())).then(
       () => 'written' as const,
       (error: unknown) => {
         logger?.error('prediction log write failed; the predictions were answered but are not recorded for the join', {
-          predictions: records.length,
-          firstId: records[0]?.id,
+          predictions: lines.length,
+          firstId,
           error: clipText(error instanceof Error ? error.message : String(error)),
         });
         return 'failed' as const;
@@ -290,7 +297,7 @@ export class InferenceApp {
     const outcome = await Promise.race([write, waited]);
     clearTimeout(timer);
     if (outcome !== 'late') return outcome;
-    logger?.warn('prediction log write is slow; answering without waiting for it', { predictions: records.length });
+    logger?.warn('prediction log write is slow; answering without waiting for it', { predictions: lines.length });
     const late = write.finally(() => this.lateLogWrites.delete(late));
     this.lateLogWrites.add(late);
     return 'written';
