@@ -240,8 +240,10 @@ export async function writePredictionLines(
   model: string,
   lines: readonly string[],
   at: Date = new Date(),
+  /** The 10 random bytes of the batch's name. @default - from the system's CSPRNG */
+  randomness?: Uint8Array,
 ): Promise<string> {
-  const key = predictionBatchKey(model, newPredictionId(at));
+  const key = predictionBatchKey(model, newPredictionId(at, randomness));
   await store.put(key, lines.length === 0 ? '' : `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
   return key;
 }

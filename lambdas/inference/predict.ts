@@ -1,4 +1,4 @@
-import type { DataTable } from '../../core/data/table';
+import type { Cell, DataTable } from '../../core/data/table';
 import type { CellField, Prediction, ScoringPolicy } from '../../core/score/scorer';
 import type { ServingModel } from '../shared/model-cache';
 
@@ -10,13 +10,29 @@ export interface ScoringBackend {
 }
 
 /**
- * Scores in the function with the model's own fitted pipeline (the default), column by column:
- * the batch path's transformTable and predictMatrix, several times faster than row by row.
+ * Below this many rows a request is scored row by row: the column path's fixed cost (buffers per
+ * tree chunk, a cached number column per feature) is more than a few rows' tree walks.
+ */
+export const ROW_BY_ROW_BELOW = 8;
+
+/**
+ * Scores in the function with the model's own fitted pipeline (the default). Large requests go
+ * column by column, the batch path's transformTable and predictMatrix, several times faster per
+ * row than a tree walk per row; small ones row by row (the same arithmetic either way, see
+ * test/core/features).
  */
 export const inProcessBackend: ScoringBackend = {
   kind: 'in-process',
   score: async (model, rows) => {
     const { scorer } = model;
+    if (rows.rowCount < ROW_BY_ROW_BELOW) {
+      const { columnNames, columns } = rows;
+      return Array.from({ length: rows.rowCount }, (_, row) => {
+        const record: Record<string, Cell> = {};
+        for (let c = 0; c < columnNames.length; c++) record[columnNames[c]!] = columns[c]![row]!;
+        return scorer.scoreRecord(record);
+      });
+    }
     const scores = scorer.model.predictMatrix(scorer.pipeline.transformTable(rows));
     const predictions = new Array<Prediction>(scores.length);
     for (let row = 0; row < scores.length; row++) predictions[row] = scorer.predictionFor(scores[row]!);
