@@ -386,9 +386,8 @@ export function parseCsvBody(
     }
   });
   const dataRows = (hasHeader: boolean) => records.length - (hasHeader ? 1 : 0);
-  if (header === true) checkRowCount(dataRows(true), 'csv', limits.maxInstances);
-  // The first line is header or data: check the larger count now, the exact one in tableFor.
-  else if (dataRows(false) > limits.maxInstances + 1) checkRowCount(dataRows(false), 'csv', limits.maxInstances);
+  // Without a header parameter, whether line 1 is data is known only with the model (tableFor).
+  if (header !== undefined) checkRowCount(dataRows(header), 'csv', limits.maxInstances);
   return {
     format: 'csv',
     rowCount: dataRows(header === true),
