@@ -181,9 +181,16 @@ function recordsTable(format: RequestFormat, name: string, rows: unknown, maxIns
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw badRequest(`${name}[${row}] must be an object of feature values, got ${kindOf(record)}`, `${name}[${row}]`);
     }
+    // Rows usually repeat the first row's keys in its order: try the key at the same position first.
+    let position = 0;
     for (const key in record) {
-      const cell = checkCell(record[key], () => `${name}[${row}].${clipText(key)}`);
-      let index = indexOf.get(key);
+      const value = record[key];
+      const cell =
+        typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+          ? value
+          : checkCell(value, () => `${name}[${row}].${clipText(key)}`);
+      let index: number | undefined = columnNames[position] === key ? position : indexOf.get(key);
+      position++;
       if (index === undefined) {
         index = columns.length;
         indexOf.set(key, index);
