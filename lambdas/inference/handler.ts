@@ -16,6 +16,8 @@ import { type SageMakerInvoke, sageMakerBackend } from './sagemaker';
  * The HTTPS inference endpoint: a Lambda function behind a Function URL (payload format 2.0).
  *   GET  /         the serving model's name, version, schema and creation time
  *   POST /predict  {"instances": [{...}, ...]} -> {"model", "predictions": [{"id", "score", "label"}], "warnings"}
+ *                  (or MLflow's dataframe_split / dataframe_records / inputs, or text/csv; MLflow's
+ *                  {"predictions"} with ?response=mlflow: ./request-formats.ts)
  *   POST /feedback {"actuals": [{"id", "label"}, ...]} -> 202 {"model", "accepted", "repeatedIds"}
  * Configuration: INFERENCE_ENV in ./config.ts. Capture and what Lambda's lifecycle loses: ./capture.ts.
  */

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Cell } from '../../../core/data/table';
@@ -6,6 +8,7 @@ import { InferenceApp } from '../../../lambdas/inference/app';
 import type { InferenceConfig } from '../../../lambdas/inference/config';
 import { createInferenceHandler } from '../../../lambdas/inference/handler';
 import { inProcessBackend } from '../../../lambdas/inference/predict';
+import { startFunctionUrlServer } from '../../../local/function-url-server';
 import { publish, testConfig, trainChurnArtifact, urlEvent } from './fixtures';
 
 /** Every request format of POST /predict, through the middy handler with a real model. */
@@ -385,5 +388,42 @@ describe('prediction ids in every format', () => {
     );
     expect(response.statusCode).toBe(400);
     expect(response.body.error.field).toBe('dataframe_split.data[1][1]');
+  });
+});
+
+describe("through the local platform's Function URL host, with curl", () => {
+  it("answers a headerless CSV body with MLflow's response", async () => {
+    // given the handler behind the local Function URL host, as `npm start` serves it
+    const artifacts = new MemoryObjectStore('artifacts');
+    await publish(artifacts, artifact);
+    const app = new InferenceApp({
+      config: testConfig(),
+      artifacts,
+      monitoring: new MemoryObjectStore('monitoring'),
+      backend: inProcessBackend,
+    });
+    const handler = createInferenceHandler({ app: () => app, logger: new Logger({ logLevel: 'SILENT' }) });
+    const server = await startFunctionUrlServer({ port: 0 });
+    server.route('churn', (event) => handler(event, context));
+    try {
+      // when curl posts SageMaker's CSV and asks for MLflow's response
+      const { stdout } = await promisify(execFile)('curl', [
+        '-s',
+        '-X',
+        'POST',
+        `${server.url}/churn/predict?response=mlflow`,
+        '-H',
+        'content-type: text/csv',
+        '--data-binary',
+        csv(ROWS.map((r) => row(r).join(','))),
+      ]);
+      // then the answer is {"predictions": [...]} with the scorer's scores
+      const { scorer } = await app.cache.get();
+      expect(JSON.parse(stdout)).toEqual({
+        predictions: ROWS.map((r) => ({ id: expect.stringMatching(/^[0-9A-Z]{26}$/), ...scorer.scoreRecord(r) })),
+      });
+    } finally {
+      await server.close();
+    }
   });
 });
