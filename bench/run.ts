@@ -9,6 +9,7 @@
  *   pipeline   a 1,000,000-row x 20-column CSV read, profiled and trained end to end (trainModel)
  *   drift      1M vs 1M rows x 20 columns drift analysis vs scipy (python3-scipy)
  *   inference  the HTTPS handler's latency for 1 and 1,000 rows, and the bundle's cold start
+ *   explain    TreeSHAP for one row (100 trees of depth 6) vs XGBoost's pred_contribs, p50/p99 and their ratio
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
@@ -20,13 +21,23 @@ import { readTableBytes, sha256Hex } from '../core/data/read';
 import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic';
 import { trainModel } from '../core/train/train';
 import { printTable as printDriftTable, runDriftBench } from './drift';
+import { runExplainBench } from './explain';
 import { runGroundTruthBench } from './ground-truth';
 import { runInferenceBench } from './inference';
 import { runLearnerBench } from './learners';
 import { runQualityBench } from './quality';
 import { runTrainPathBench } from './train-path';
 
-type Section = 'learners' | 'quality' | 'train-path' | 'pipeline' | 'drift' | 'inference' | 'scoring' | 'ground-truth';
+type Section =
+  | 'learners'
+  | 'quality'
+  | 'train-path'
+  | 'pipeline'
+  | 'drift'
+  | 'inference'
+  | 'explain'
+  | 'scoring'
+  | 'ground-truth';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -34,6 +45,7 @@ const SECTIONS: readonly Section[] = [
   'pipeline',
   'drift',
   'inference',
+  'explain',
   'scoring',
   'ground-truth',
 ];
@@ -97,6 +109,8 @@ async function runSection(section: Section): Promise<unknown> {
     }
     case 'inference':
       return runInferenceBench({ log });
+    case 'explain':
+      return runExplainBench({ log });
     case 'ground-truth':
       return runGroundTruthBench({ log });
     case 'scoring': {

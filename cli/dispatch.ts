@@ -1,6 +1,7 @@
 import { ArtifactError } from '../core/artifact/format';
 import { ConfigError } from '../core/config/parse';
 import { DataError } from '../core/data/table';
+import { ImportError } from '../core/import/import-error';
 import { RegistryError } from '../core/registry/registry';
 import { ScoringTargetError } from '../core/score/out-paths';
 import { InputError } from '../core/score/scorer';
@@ -15,6 +16,7 @@ export const CORE_INPUT_ERRORS: ReadonlyArray<abstract new (...args: never[]) =>
   ConfigError,
   RegistryError,
   ScoringTargetError,
+  ImportError,
 ];
 
 export interface CommandSet {

@@ -1,6 +1,9 @@
 import { DriftConfigError } from '../core/drift/options';
+import { EndpointLookupError } from '../core/invoke/endpoint-url';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { importCommand } from './commands/import';
+import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import { qualityCommand } from './commands/quality';
@@ -22,7 +25,9 @@ import { type Command, type CommandIo, processIo } from './io';
 
 const COMMANDS: readonly Command[] = [
   trainCommand,
+  importCommand,
   predictCommand,
+  invokeCommand,
   driftCommand,
   qualityCommand,
   scoreCommand,
@@ -41,7 +46,7 @@ const COMMANDS: readonly Command[] = [
 
 const CLI: CommandSet = {
   commands: COMMANDS,
-  inputErrors: [...CORE_INPUT_ERRORS, DriftCommandError, DriftConfigError],
+  inputErrors: [...CORE_INPUT_ERRORS, DriftCommandError, DriftConfigError, EndpointLookupError],
 };
 
 /** Runs one command line; returns the exit code. Expected errors print one line, never a stack. */

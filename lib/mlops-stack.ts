@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ModelConfig, PlatformConfig } from '../core/config/schema';
+import { endpointUrlOutputKey, outputKey } from '../core/config/stack-outputs';
 import { ZONES } from '../core/workflow/layout';
 import { BatchScoring } from './batch-scoring';
 import { PlatformDashboard } from './dashboard';
@@ -115,7 +116,7 @@ export class MlopsStack extends Stack {
       });
 
       const key = outputKey(model.name);
-      new CfnOutput(this, `${key}EndpointUrl`, {
+      new CfnOutput(this, endpointUrlOutputKey(model.name), {
         value: endpoint.url.url,
         description: `${model.name}: HTTPS endpoint`,
       });
@@ -186,12 +187,4 @@ export class MlopsStack extends Stack {
     }
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
   }
-}
-
-/** `churn-eu` -> `ChurnEu`: output keys must be alphanumeric. */
-export function outputKey(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -31,6 +31,28 @@ const binaryMetricsSchema = z.object({
 });
 const regressionMetricsSchema = z.object({ rmse: z.number(), mae: z.number(), r2: z.number() });
 
+/** What `mlops import` records of the source model (docs/artifact-format.md, "Imported models"). */
+const importedSchema = z.object({
+  framework: z.enum(['xgboost', 'lightgbm']),
+  frameworkVersion: z.string().optional(),
+  /** The model name given at import (`--name`), for a later registration. */
+  name: z.string().optional(),
+  /** The model file's base name and the SHA-256 of its bytes. */
+  modelFile: z.string(),
+  modelSha256: z.string(),
+  objective: z.string(),
+  /** Where the feature names came from: the model file, the --data columns, or generated f0..fN-1. */
+  featureNamesFrom: z.enum(['model', 'data', 'generated']),
+  /** Our predictions against the source framework's own on the --data rows. */
+  parity: z.object({
+    status: z.enum(['measured', 'unmeasured']),
+    rows: z.number().int(),
+    maxAbsDifference: z.number().nullable(),
+    worstRow: z.number().int().nullable(),
+    expectedFrom: z.string(),
+  }),
+});
+
 export const artifactSchema = z.object({
   format: z.literal(ARTIFACT_FORMAT),
   formatVersion: z.literal(ARTIFACT_FORMAT_VERSION),
@@ -48,8 +70,11 @@ export const artifactSchema = z.object({
   pipeline: pipelineSchema,
   model: z.object({ kind: z.string(), json: z.unknown() }),
   metrics: z.object({
-    /** Metrics of the kept model on the validation split. */
-    validation: z.union([binaryMetricsSchema, regressionMetricsSchema]),
+    /**
+     * Metrics of the kept model on the validation split. Empty for an imported model whose
+     * sample had no target column (nothing to measure it on).
+     */
+    validation: z.union([binaryMetricsSchema, regressionMetricsSchema, z.object({}).strict()]),
     /** Each learner tried, with its validation metric, so the choice is auditable. */
     candidates: z.array(
       z.object({ learner: z.string(), metric: z.string(), value: z.number(), iterations: z.number() }),
@@ -105,9 +130,11 @@ export const artifactSchema = z.object({
     /** False: the kept model is the holdout selection's own fit, not a refit (absent in older artifacts). */
     refit: z.boolean().optional(),
   }),
-  /** Reference profile of the training data for drift monitoring (core/profile). */
+  /** Reference profile of the training data for drift monitoring (core/profile); null for an import without a sample. */
   profile: z.unknown(),
   notes: z.array(z.string()),
+  /** Present when the model was imported (`mlops import`): where it came from and its parity report. */
+  imported: importedSchema.optional(),
 });
 export type ModelArtifact = z.infer<typeof artifactSchema>;
 

@@ -23,6 +23,12 @@ const numericStep = z.object({
   fill: z.number(),
   /** Adds `<column>__missing` (0/1) when training saw missing values. */
   missingIndicator: z.boolean(),
+  /**
+   * True: missing and non-finite values reach the model as NaN, and `fill` is unused (imported
+   * XGBoost and LightGBM models route NaN by their trees' default directions). Absent in every
+   * artifact our trainer writes, which impute.
+   */
+  keepMissing: z.literal(true).optional(),
 });
 const booleanStep = z.object({
   kind: z.literal('boolean'),
@@ -192,6 +198,12 @@ export class Pipeline {
   readonly features: readonly FeatureInfo[];
   /** The raw input columns the pipeline reads, in order. */
   readonly inputColumns: readonly string[];
+  /**
+   * For each feature, the index in `inputColumns` of the column it comes from: a numeric or
+   * boolean column and its `__missing` indicator both map to that column (how explanations fold
+   * feature contributions back to what the caller sent).
+   */
+  readonly inputOfFeature: Int32Array;
   private readonly compiled: readonly CompiledStep[];
 
   constructor(readonly json: PipelineJson) {
@@ -208,11 +220,21 @@ export class Pipeline {
         };
       }
       features.push({ name: step.column, kind: step.kind === 'numeric' ? 'numeric' : 'binary' });
+      // A NaN fill makes `encode` and `transformTable` pass missing values through unchanged.
+      if (step.kind === 'numeric' && step.keepMissing) {
+        return { kind: 'numeric', column: step.column, fill: Number.NaN, indicator: false };
+      }
       if (step.missingIndicator) features.push({ name: `${step.column}__missing`, kind: 'binary' });
       return { kind: step.kind, column: step.column, fill: step.fill, indicator: step.missingIndicator };
     });
     this.features = features;
     this.inputColumns = json.steps.map((step) => step.column);
+    // By position, as the features were pushed above: names could collide (a column called `x__missing`).
+    this.inputOfFeature = Int32Array.from(
+      json.steps.flatMap((step, input) =>
+        step.kind !== 'categorical' && step.missingIndicator ? [input, input] : [input],
+      ),
+    );
   }
 
   static fromJson(raw: unknown): Pipeline {

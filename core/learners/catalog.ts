@@ -2,6 +2,7 @@
 import type { FeatureInfo } from '../features/matrix';
 import { type GbdtParams, gbdtFromJson, trainGbdt } from './gbdt';
 import { type LinearParams, linearFromJson, trainLinear } from './linear';
+import { treesFromJson } from './trees';
 import type { FittedModel, TrainInput } from './types';
 
 export type LearnerName = 'gbdt' | 'linear';
@@ -19,6 +20,8 @@ const trainers: { [K in LearnerName]: (input: TrainInput, params?: LearnerParams
 const loaders: Record<string, (json: unknown, features: readonly FeatureInfo[]) => FittedModel> = {
   gbdt: gbdtFromJson,
   linear: linearFromJson,
+  /** Imported forests (XGBoost, LightGBM): `mlops import`, core/import. Never trained here. */
+  trees: treesFromJson,
 };
 
 export const LEARNER_NAMES: readonly LearnerName[] = ['gbdt', 'linear'];

@@ -1,5 +1,6 @@
 import { type ModelArtifact, parseArtifact } from '../artifact/format';
 import type { Cell, DataTable } from '../data/table';
+import { type TreeShapExplainer, treeShapExplainer } from '../explain/tree-shap';
 import { Pipeline } from '../features/pipeline';
 import { modelFromJson } from '../learners/catalog';
 import type { FittedModel } from '../learners/types';
@@ -34,6 +35,25 @@ export class InputError extends Error {
   }
 }
 
+/** Asked for explanations of a model that has none (a linear one, or a GBDT stored without node cover). Maps to HTTP 400. */
+export class ExplanationUnavailableError extends InputError {}
+
+/**
+ * Contributions of each input column to the margin (log-odds for binary, the prediction for
+ * regression): `baseValue` plus a row's contributions is that row's margin.
+ */
+export interface Explanations {
+  /** The model's margin with no feature known (TreeSHAP's expected value). */
+  readonly baseValue: number;
+  /** The input columns the contributions are for, in `pipeline.inputColumns` order. */
+  readonly columns: readonly string[];
+  /** Column-major: `contributions[c][row]`. */
+  readonly contributions: readonly Float64Array[];
+}
+
+/** What the margin means: log-odds for binary models, the prediction itself for regression. */
+export type MarginUnits = 'log-odds' | 'prediction';
+
 /**
  * Scores rows with a model artifact. Built once per artifact (the endpoint caches it); every path
  * that scores (HTTPS, batch, stream, evaluation) goes through here, so they cannot disagree.
@@ -45,6 +65,8 @@ export class Scorer {
   private readonly featureTypes: Map<string, 'numeric' | 'categorical' | 'boolean'>;
   private readonly threshold: number;
   private readonly buffer: Float64Array;
+  private explainer?: TreeShapExplainer;
+  private featureContributions?: Float64Array;
 
   constructor(readonly artifact: ModelArtifact) {
     this.pipeline = new Pipeline(artifact.pipeline);
@@ -160,6 +182,65 @@ export class Scorer {
     for (const { name, count } of missingCounts)
       warnings.push(`feature "${clipText(name)}" missing in ${count} instance(s); imputed as in training`);
     return capEchoed(warnings, 'warning(s)');
+  }
+
+  get marginUnits(): MarginUnits {
+    return this.artifact.target.task === 'binary' ? 'log-odds' : 'prediction';
+  }
+
+  /** Built on first use: a model that is never explained pays nothing. Throws ExplanationUnavailableError. */
+  private treeShap(): TreeShapExplainer {
+    if (this.explainer) return this.explainer;
+    const { shapForest, kind } = this.model;
+    if (!shapForest) {
+      throw new ExplanationUnavailableError(
+        kind === 'linear'
+          ? 'explanations are computed for tree models only, and this model is linear'
+          : `this ${kind} model was stored without node cover, which explanations need; retrain to enable explanations`,
+        'explain',
+      );
+    }
+    this.explainer = treeShapExplainer(shapForest);
+    this.featureContributions = new Float64Array(this.explainer.featureCount);
+    return this.explainer;
+  }
+
+  /** The margin of a row with no feature known; `explainRecord`'s contributions add to it. */
+  get explanationBase(): number {
+    return this.treeShap().baseValue;
+  }
+
+  /**
+   * One record's contribution per input column (in `pipeline.inputColumns` order) to its margin,
+   * written into `out`: a column's missing indicator counts for the column. No checks, as `scoreRecord`.
+   */
+  explainRecord(
+    record: Readonly<Record<string, Cell>>,
+    out: Float64Array = new Float64Array(this.pipeline.inputColumns.length),
+  ): Float64Array {
+    const explainer = this.treeShap();
+    const phi = explainer.explainRow(this.pipeline.transformRecord(record, this.buffer), this.featureContributions);
+    out.fill(0);
+    const inputOf = this.pipeline.inputOfFeature;
+    for (let f = 0; f < phi.length; f++) out[inputOf[f]] += phi[f];
+    return out;
+  }
+
+  /** Explanations of every row of a table (`mlops predict --explain`). */
+  explainTable(table: DataTable): Explanations {
+    const explainer = this.treeShap();
+    const matrix = this.pipeline.transformTable(table);
+    const columns = this.pipeline.inputColumns;
+    const contributions = columns.map(() => new Float64Array(table.rowCount));
+    const row = new Float64Array(matrix.columns.length);
+    const phi = new Float64Array(explainer.featureCount);
+    const inputOf = this.pipeline.inputOfFeature;
+    for (let r = 0; r < table.rowCount; r++) {
+      for (let f = 0; f < row.length; f++) row[f] = matrix.columns[f][r];
+      explainer.explainRow(row, phi);
+      for (let f = 0; f < phi.length; f++) contributions[inputOf[f]][r] += phi[f];
+    }
+    return { baseValue: explainer.baseValue, columns, contributions };
   }
 
   /** Scores every row of a table (batch scoring, evaluation). */

@@ -24,13 +24,15 @@ import { type CacheLogger, ModelCache, ModelUnavailableError, type ServingModel 
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
-import { describeModel, predict, type ScoringBackend } from './predict';
+import { checkExplainable, explainInstances, explainRequested } from './explain';
+import { describeModel, type PredictResponse, predict, type ScoringBackend } from './predict';
 import {
   modelColumnsOf,
   type PredictEvent,
   parsePredictBody,
   predictResponseJson,
   type RequestTable,
+  type ResponseFormat,
   responseFormatOf,
   withoutField,
 } from './request-formats';
@@ -168,6 +170,7 @@ export class InferenceApp {
     const predictEvent = event as PredictEvent;
     // Request-level checks first: a bad request is a 400 even while no model is loaded.
     const responseFormat = responseFormatOf(predictEvent);
+    const explain = explainRequested(event);
     const parsed = parsePredictBody(predictEvent, config);
     const scoredAt = new Date(this.now());
     let ids = parsed.table && this.predictionIds(parsed.table, scoredAt);
@@ -175,6 +178,7 @@ export class InferenceApp {
     const request = parsed.table ?? parsed.tableFor(modelColumnsOf(model.scorer));
     ids ??= this.predictionIds(request, scoredAt);
     const { rows, rowsWithColumn, idFieldDropped } = this.withoutIdColumn(request, model);
+    if (explain) checkExplainable(model.scorer, rows.rowCount);
     const result = await predict(
       model,
       rows,
@@ -214,12 +218,11 @@ export class InferenceApp {
       predictions: result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction })),
       warnings: result.warnings,
     }));
+    const explained = explain ? explainInstances(model.scorer, request.records()) : undefined;
     return {
-      response: {
-        statusCode: 200,
-        headers: JSON_HEADERS,
-        body: predictResponseJson(responseFormat, result, ids),
-      },
+      response: explained
+        ? jsonResponse(200, explainedBody(responseFormat, result, ids, explained))
+        : { statusCode: 200, headers: JSON_HEADERS, body: predictResponseJson(responseFormat, result, ids) },
       rows: rows.rowCount,
       warnings: result.warnings.length,
       captured,
@@ -405,6 +408,22 @@ class RandomPool {
     this.used += count;
     return bytes;
   }
+}
+
+/** The body of an explained response (`?explain=true`): each prediction with its explanation, in either response format. */
+function explainedBody(
+  format: ResponseFormat,
+  result: PredictResponse,
+  ids: readonly string[],
+  explained: ReturnType<typeof explainInstances>,
+): object {
+  const predictions = result.predictions.map((prediction, index) => ({
+    id: ids[index]!,
+    ...prediction,
+    explanation: explained.rows[index],
+  }));
+  if (format === 'mlflow') return { predictions };
+  return { ...result, predictions, explanation: explained.summary };
 }
 
 /** Domain errors of the inference path as HTTP: the error middleware's classifier. */

@@ -76,3 +76,51 @@ describe('feature pipeline', () => {
     expect(() => Pipeline.fromJson({ steps: [{ kind: 'numeric', column: 'a' }] })).toThrow();
   });
 });
+
+describe('numeric steps that keep missing values (imported models)', () => {
+  const table = tableFromRecords([{ x: '1.5' }, { x: null }, { x: 'NaN' }, { x: 'inf' }, { x: 'oops' }]);
+  const keeping = new Pipeline({
+    steps: [{ kind: 'numeric', column: 'x', fill: 0, missingIndicator: false, keepMissing: true }],
+  });
+
+  it('pass missing and non-finite values to the model as NaN, with no indicator, in both paths', () => {
+    // given a step with keepMissing, when a table and single records are transformed,
+    // then every missing or non-finite value arrives as NaN and the fill is never used
+    expect(keeping.features.map((f) => f.name)).toEqual(['x']);
+    expect(Array.from(keeping.transformTable(table).columns[0])).toEqual([1.5, NaN, NaN, NaN, NaN]);
+    expect(Array.from(keeping.transformRecord({ x: null }))).toEqual([NaN]);
+    expect(Array.from(keeping.transformRecord({}))).toEqual([NaN]);
+    expect(Array.from(keeping.transformRecord({ x: 2 }))).toEqual([2]);
+  });
+
+  it('leave a step without the option, as every trained artifact has, imputing and byte-identical', () => {
+    // given a trained pipeline's JSON, when it is parsed and serialised again, then nothing is added
+    const json = { steps: [{ kind: 'numeric', column: 'x', fill: 7, missingIndicator: true }] };
+    const pipeline = Pipeline.fromJson(json);
+    expect(JSON.stringify(pipeline.json)).toBe(JSON.stringify(json));
+    expect(Array.from(pipeline.transformRecord({ x: null }))).toEqual([7, 1]);
+  });
+});
+
+describe('inputOfFeature', () => {
+  it('maps each feature to its input column by position, even when a column is named like an indicator', () => {
+    // Given a column "x" with a missing indicator and another column literally named "x__missing"
+    const pipeline = new Pipeline({
+      steps: [
+        { kind: 'numeric', column: 'x', fill: 0, missingIndicator: true },
+        { kind: 'categorical', column: 'plan', codes: [['a', 0]], otherCode: 1, missingCode: 2, cardinality: 3 },
+        { kind: 'numeric', column: 'x__missing', fill: 0, missingIndicator: false },
+        { kind: 'boolean', column: 'active', fill: 1, missingIndicator: true },
+      ],
+    });
+    expect(pipeline.features.map((feature) => feature.name)).toEqual([
+      'x',
+      'x__missing',
+      'plan',
+      'x__missing',
+      'active',
+      'active__missing',
+    ]);
+    expect(Array.from(pipeline.inputOfFeature)).toEqual([0, 0, 1, 2, 3, 3]);
+  });
+});

@@ -1,5 +1,6 @@
+import { treeShapExplainer } from '../../../core/explain/tree-shap';
 import type { FeatureInfo } from '../../../core/features/matrix';
-import { gbdtFromJson, MIN_ROWS_FOR_WORKER, trainGbdt } from '../../../core/learners/gbdt';
+import { type GbdtModelJson, gbdtFromJson, MIN_ROWS_FOR_WORKER, trainGbdt } from '../../../core/learners/gbdt';
 import { binMatrix, binOf, computeCuts } from '../../../core/learners/gbdt-binning';
 import type { ProgressListener } from '../../../core/learners/types';
 import { auc, rmse } from '../../../core/metrics';
@@ -404,5 +405,56 @@ describe('row and column subsampling', () => {
     expect(() => trainGbdt(trainInput('binary', data, data), { [name]: value })).toThrow(
       `gbdt: parameter ${name}=${value} is invalid`,
     );
+  });
+});
+
+describe('node cover and explanations', () => {
+  const train = xorProblem(2000, 11);
+  const validation = xorProblem(500, 12);
+  const model = trainGbdt(trainInput('binary', train, validation), { ...SMALL, subsample: 0.8 });
+
+  it('stores each node cover as the hessian sum to 7 digits, children adding up to their parent', () => {
+    for (const tree of model.json.trees) {
+      const cover = tree.cover!;
+      expect(cover).toHaveLength(tree.feature.length);
+      for (let node = 0; node < cover.length; node++) {
+        if (tree.left[node] < 0) continue;
+        // Stored to 7 significant digits
+        expect(Math.abs(cover[tree.left[node]] + cover[tree.right[node]] - cover[node])).toBeLessThan(
+          1e-6 * cover[node],
+        );
+      }
+      // Binary hessians are p(1 - p) <= 1/4, over the ~80% of rows each tree samples
+      expect(cover[0]).toBeGreaterThan(0);
+      expect(cover[0]).toBeLessThanOrEqual(train.matrix.rowCount / 4);
+    }
+  });
+
+  it('explains rows with contributions that add up to the margin', () => {
+    const explainer = treeShapExplainer(model.shapForest!);
+    for (let r = 0; r < 50; r++) {
+      const row = rowOf(validation.matrix, r);
+      const phi = explainer.explainRow(row);
+      const p = model.predictRow(row);
+      expect(explainer.baseValue + phi[0] + phi[1]).toBeCloseTo(Math.log(p / (1 - p)), 9);
+    }
+  });
+
+  it('loads a model stored without cover: the same scores, bit for bit, and no explanations', () => {
+    // Given the JSON as models trained before cover was stored have it
+    const old = JSON.parse(JSON.stringify(model.json)) as GbdtModelJson;
+    for (const tree of old.trees) delete tree.cover;
+    const loaded = gbdtFromJson(old, model.features);
+    const scores = model.predictMatrix(validation.matrix);
+    expect(Array.from(loaded.predictMatrix(validation.matrix))).toEqual(Array.from(scores));
+    for (let r = 0; r < 20; r++) expect(loaded.predictRow(rowOf(validation.matrix, r))).toBe(scores[r]);
+    expect(loaded.shapForest).toBeUndefined();
+    expect(gbdtFromJson(model.json, model.features).shapForest).toBeDefined();
+  });
+
+  it('rejects a cover array of another length than the tree', () => {
+    const broken = JSON.parse(JSON.stringify(model.json)) as GbdtModelJson;
+    broken.trees[0].cover!.pop();
+    expect(() => gbdtFromJson(broken, model.features)).toThrow('tree 0 has node arrays of different lengths');
   });
 });

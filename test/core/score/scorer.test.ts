@@ -1,6 +1,97 @@
-import { type Cell, tableFromRecords } from '../../../core/data/table';
-import { InputError } from '../../../core/score/scorer';
-import { gbdtScorer, linearScorer } from './fixtures';
+import { type ModelArtifact, serializeArtifact } from '../../../core/artifact/format';
+import type { Cell } from '../../../core/data/table';
+import { tableFromRecords } from '../../../core/data/table';
+import { ExplanationUnavailableError, InputError, Scorer } from '../../../core/score/scorer';
+import { trainModel } from '../../../core/train/train';
+import { churnRecords, gbdtScorer, linearScorer } from './fixtures';
+
+/** Churn rows where every fifth age is missing, so the pipeline adds an `age__missing` indicator. */
+function recordsWithGaps(rows: number, seed: number): Record<string, Cell>[] {
+  return churnRecords(rows, seed).map((record, index) => (index % 5 === 0 ? { ...record, age: null } : record));
+}
+
+function gbdtArtifact(task: 'binary' | 'regression'): ModelArtifact {
+  const records = recordsWithGaps(600, 3).map((record, index) =>
+    task === 'binary' ? record : { ...record, churned: (record.churned === 'yes' ? 10 : 0) + (index % 7) },
+  );
+  return trainModel(tableFromRecords(records), {
+    target: 'churned',
+    ...(task === 'binary' ? { positiveLabel: 'yes' } : {}),
+    learner: 'gbdt',
+    learnerParams: { gbdt: { nEstimators: 30, maxDepth: 4 } },
+    seed: 42,
+    dataSha256: 'c'.repeat(64),
+    createdAt: '2026-12-07T10:00:00.000Z',
+  });
+}
+
+const sum = (values: ArrayLike<number>) => Array.from(values).reduce((total, value) => total + value, 0);
+const logit = (p: number) => Math.log(p / (1 - p));
+
+describe('Scorer explanations', () => {
+  const binary = Scorer.fromJson(serializeArtifact(gbdtArtifact('binary')));
+  const requests = recordsWithGaps(40, 9).map(({ churned: _target, ...features }) => features);
+
+  it('folds the missing indicator into its column: one contribution per input column', () => {
+    // Given a model whose pipeline has age, age__missing, plan and active features
+    expect(binary.pipeline.features.map((feature) => feature.name)).toEqual(['age', 'age__missing', 'plan', 'active']);
+    // Then explanations are per input column
+    expect(binary.pipeline.inputColumns).toEqual(['age', 'plan', 'active']);
+    expect(binary.explainRecord(requests[0])).toHaveLength(3);
+  });
+
+  it('gives contributions and base that add up to the log-odds of the score (binary)', () => {
+    for (const record of requests) {
+      const contributions = binary.explainRecord(record);
+      const { score } = binary.scoreRecord(record);
+      expect(binary.explanationBase + sum(contributions)).toBeCloseTo(logit(score), 9);
+    }
+    expect(binary.marginUnits).toBe('log-odds');
+  });
+
+  it('gives contributions and base that add up to the prediction (regression)', () => {
+    const regression = Scorer.fromJson(serializeArtifact(gbdtArtifact('regression')));
+    for (const record of requests) {
+      const contributions = regression.explainRecord(record);
+      expect(regression.explanationBase + sum(contributions)).toBeCloseTo(regression.scoreRecord(record).score, 9);
+    }
+    expect(regression.marginUnits).toBe('prediction');
+  });
+
+  it('explains a table row for row as it explains records', () => {
+    const table = tableFromRecords(requests);
+    const explained = binary.explainTable(table);
+    expect(explained.columns).toEqual(['age', 'plan', 'active']);
+    expect(explained.baseValue).toBe(binary.explanationBase);
+    requests.forEach((record, r) => {
+      const single = binary.explainRecord(record);
+      for (let c = 0; c < explained.columns.length; c++) {
+        expect(explained.contributions[c][r]).toBeCloseTo(single[c], 12);
+      }
+    });
+  });
+
+  it('refuses a linear model with a 400-class error that says why', () => {
+    const linear = linearScorer();
+    expect(() => linear.explainRecord(requests[0])).toThrow(ExplanationUnavailableError);
+    expect(() => linear.explainRecord(requests[0])).toThrow(InputError);
+    expect(() => linear.explainRecord(requests[0])).toThrow('tree models only');
+  });
+
+  it('asks for retraining when a GBDT was stored without node cover, and still scores it the same', () => {
+    // Given the artifact as written before cover was stored
+    const artifact = gbdtArtifact('binary');
+    const json = artifact.model.json as { trees: Array<{ cover?: number[] }> };
+    const old = {
+      ...artifact,
+      model: { ...artifact.model, json: { ...json, trees: json.trees.map(({ cover: _c, ...tree }) => tree) } },
+    };
+    const scorer = Scorer.fromJson(serializeArtifact(old));
+    // Then scores are unchanged and explanations fail naming the fix
+    for (const record of requests) expect(scorer.scoreRecord(record)).toEqual(binary.scoreRecord(record));
+    expect(() => scorer.explainRecord(requests[0])).toThrow('retrain to enable explanations');
+  });
+});
 
 const field = (row: number, column: string) => `rows[${row}].${column}`;
 
