@@ -16,6 +16,7 @@ import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
 import { compileForest, type TreeArrays } from './gbdt-scorer';
+import { numberList } from './json-lists';
 import type { FittedModel, Task, TrainInput } from './types';
 
 export interface GbdtParams {
@@ -77,27 +78,6 @@ export const GBDT_DEFAULTS: GbdtParams = {
 
 /** Below this many training rows a worker thread costs more to start and synchronise than it saves. */
 export const MIN_ROWS_FOR_WORKER = 16_384;
-
-/**
- * A list of finite numbers (whole numbers >= -1 for node indices), checked in one loop: zod's
- * parse of each element was most of loading a 100-tree model at an endpoint's cold start.
- */
-const NUMBER_LISTS = {
-  number: { accepts: (item: unknown) => Number.isFinite(item), message: 'must be a list of finite numbers' },
-  'non-negative number': {
-    accepts: (item: unknown) => Number.isFinite(item) && (item as number) >= 0,
-    message: 'must be a list of finite numbers >= 0',
-  },
-  'node index': {
-    accepts: (item: unknown) => Number.isInteger(item) && (item as number) >= -1,
-    message: 'must be a list of whole numbers >= -1',
-  },
-} as const;
-
-const numberList = (kind: keyof typeof NUMBER_LISTS) =>
-  z.custom<number[]>((value) => Array.isArray(value) && value.every(NUMBER_LISTS[kind].accepts), {
-    message: NUMBER_LISTS[kind].message,
-  });
 
 const treeSchema = z.object({
   feature: numberList('node index'),
