@@ -22,7 +22,7 @@ import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { type ModelArtifact, serializeArtifact } from '../core/artifact/format';
 import { defaultsFor } from '../core/config/parse';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
-import type { Cell } from '../core/data/table';
+import { type Cell, tableFromRecords } from '../core/data/table';
 import { generateSynthetic } from '../core/datasets/synthetic';
 import { summarizeSchema } from '../core/registry/records';
 import { ModelRegistry } from '../core/registry/registry';
@@ -75,6 +75,12 @@ export interface LatencyResult {
   readonly rowsPerSecond: number;
 }
 
+/** Scoring alone (no parse, checks, ids, log or response) for the same rows. */
+export interface ScoringOnlyResult {
+  readonly rows: number;
+  readonly p50Ms: number;
+}
+
 export interface ColdStartResult {
   readonly runs: number;
   readonly bundleBytes: number;
@@ -101,6 +107,7 @@ export interface InferenceBenchResult {
     readonly trainSeconds: number;
   };
   readonly warm: LatencyResult[];
+  readonly scoringOnly: ScoringOnlyResult;
   /** Capture at the default sample rate during the warm runs: objects written between requests. */
   readonly capture: { readonly sampleRate: number; readonly objectsWritten: number };
   readonly coldStart: ColdStartResult;
@@ -210,7 +217,7 @@ async function measureWarm(
   artifact: ModelArtifact,
   sizes: Readonly<Record<number, number>>,
   formats: readonly BenchFormat[],
-): Promise<{ latencies: LatencyResult[]; captureObjects: number }> {
+): Promise<{ latencies: LatencyResult[]; captureObjects: number; scoring: ScoringOnlyResult }> {
   const artifacts = new MemoryObjectStore('artifacts');
   await publish(artifacts, artifact);
   const config: InferenceConfig = inferenceConfigFor(MODEL_CONFIG, {
@@ -228,9 +235,8 @@ async function measureWarm(
   const handler = createInferenceHandler({ app: () => app, logger: new Logger({ logLevel: 'SILENT' }) });
   const context = { awsRequestId: 'bench', functionName: 'inference' } as Context;
   const pool = syntheticRecords(2000, 99).records;
-  const results: LatencyResult[] = [];
-  for (const format of formats)
-    for (const [rowsText, requests] of Object.entries(sizes)) {
+  const runs = formats.flatMap((format) =>
+    Object.entries(sizes).map(([rowsText, requests]) => {
       const rows = Number(rowsText);
       const events = Array.from({ length: 16 }, (_, i) =>
         predictEvent(
@@ -238,30 +244,59 @@ async function measureWarm(
           Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!),
         ),
       );
-      const warmup = Math.min(200, requests);
-      for (let i = 0; i < warmup; i++) await handler(events[i % events.length], context);
-      const times: number[] = [];
-      for (let i = 0; i < requests; i++) {
-        const started = performance.now();
-        const response = await handler(events[i % events.length], context);
-        times.push(performance.now() - started);
-        if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
-        // The gap between invocations, where Lambda runs what the handler scheduled (capture flushes).
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await app.settled();
-      const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
-      results.push({
-        format,
-        rows,
-        requests,
-        p50Ms: round(percentile(times, 50)),
-        p99Ms: round(percentile(times, 99)),
-        meanMs: round(meanMs),
-        rowsPerSecond: Math.round((rows * 1000) / meanMs),
-      });
+      return { format, rows, requests, events };
+    }),
+  );
+  // Every format warms up before any is timed: the formats share most of their code, and the
+  // first one timed would otherwise pay for the JIT's warm-up of all of them.
+  for (const { requests, events } of runs) {
+    for (let i = 0; i < Math.min(200, requests); i++) await handler(events[i % events.length], context);
+  }
+  await app.settled();
+  const results: LatencyResult[] = [];
+  for (const { format, rows, requests, events } of runs) {
+    const times: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const started = performance.now();
+      const response = await handler(events[i % events.length], context);
+      times.push(performance.now() - started);
+      if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
+      // The gap between invocations, where Lambda runs what the handler scheduled (capture flushes).
+      await new Promise((resolve) => setImmediate(resolve));
     }
-  return { latencies: results, captureObjects: monitoring.keys().length };
+    await app.settled();
+    const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
+    results.push({
+      format,
+      rows,
+      requests,
+      p50Ms: round(percentile(times, 50)),
+      p99Ms: round(percentile(times, 99)),
+      meanMs: round(meanMs),
+      rowsPerSecond: Math.round((rows * 1000) / meanMs),
+    });
+  }
+  const scoring = await measureScoringOnly(app, pool);
+  return { latencies: results, captureObjects: monitoring.keys().length, scoring };
+}
+
+/**
+ * The scoring inside a 1,000-row request alone (pipeline and trees, what the in-process backend
+ * runs), timed in the same process: the handler's own cost is the difference.
+ */
+async function measureScoringOnly(
+  app: InferenceApp,
+  pool: readonly Record<string, Cell>[],
+): Promise<ScoringOnlyResult> {
+  const model = await app.cache.get();
+  const table = tableFromRecords(pool.slice(0, 1000));
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now();
+    await inProcessBackend.score(model, table);
+    if (i >= 100) times.push(performance.now() - started);
+  }
+  return { rows: 1000, p50Ms: round(percentile(times, 50)) };
 }
 
 /** The child: times require() of the bundle, then the first two requests, and prints one JSON line. */
@@ -359,6 +394,7 @@ function formatTable(result: InferenceBenchResult): string {
       (row) =>
         `  ${row.format.padEnd(17)} ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
     ),
+    `  scoring alone (pipeline + trees), ${result.scoringOnly.rows} rows: p50 ${result.scoringOnly.p50Ms} ms`,
     `  capture at sample rate ${result.capture.sampleRate}: ${result.capture.objectsWritten} objects written between requests`,
     '',
     `cold start of the bundled function (${result.coldStart.runs} fresh processes, p50; bundle ${(result.coldStart.bundleBytes / 1024 / 1024).toFixed(2)} MiB)`,
@@ -376,11 +412,11 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
   const trainRows = options.trainRows ?? 20_000;
   const learner = options.learner ?? 'gbdt';
   const { artifact, seconds } = trainBenchModel(trainRows, learner);
-  const { latencies: warm, captureObjects } = await measureWarm(
-    artifact,
-    options.iterations ?? { 1: 3000, 1000: 200 },
-    options.formats ?? BENCH_FORMATS,
-  );
+  const {
+    latencies: warm,
+    captureObjects,
+    scoring,
+  } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 }, options.formats ?? BENCH_FORMATS);
   const coldStart = await measureColdStart(artifact, options.coldStarts ?? 7);
   const result: InferenceBenchResult = {
     machine: { cpus: cpus().length, node: process.version },
@@ -392,6 +428,7 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
       trainSeconds: round(seconds, 2),
     },
     warm,
+    scoringOnly: scoring,
     capture: { sampleRate: MODEL_CONFIG.endpoint.captureSampleRate, objectsWritten: captureObjects },
     coldStart,
   };
