@@ -7,6 +7,7 @@ import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local';
 import { predictCommand } from './commands/predict';
 import { qualityCommand } from './commands/quality';
+import { registerVerb } from './commands/register';
 import {
   historyVerb,
   modelsCommand,
@@ -40,6 +41,7 @@ const COMMANDS: readonly Command[] = [
   historyVerb,
   runsVerb,
   retrainVerb,
+  registerVerb,
   trainerCommand,
   doctorCommand,
 ];

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 /** The Lambda functions the app deploys. */
 export type FunctionKind =
   | 'validate-data'
+  | 'adopt-artifact'
   | 'evaluate-model'
   | 'register-model'
   | 'record-failure'
@@ -29,6 +30,7 @@ export const REPO_ROOT = repositoryRoot(__dirname);
 /** The one mapping from function to its entry file (each exports `handler`). */
 export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'validate-data': join(REPO_ROOT, 'lambdas/validate-data/handler.ts'),
+  'adopt-artifact': join(REPO_ROOT, 'lambdas/adopt-artifact/handler.ts'),
   'evaluate-model': join(REPO_ROOT, 'lambdas/evaluate-model/handler.ts'),
   'register-model': join(REPO_ROOT, 'lambdas/register-model/handler.ts'),
   'record-failure': join(REPO_ROOT, 'lambdas/record-failure/handler.ts'),

@@ -73,6 +73,7 @@ export class MlopsStack extends Stack {
         dataLake: this.dataLake,
         trainingJob,
         validateFunction: steps.validate.function,
+        adoptFunction: steps.adopt.function,
         evaluateFunction: steps.evaluate.function,
         registerFunction: steps.register.function,
         recordFailureFunction: steps.recordFailure.function,

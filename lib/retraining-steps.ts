@@ -8,6 +8,7 @@ import { joinedPrefix } from '../core/ground-truth/layout';
 import { trainsOnFeedback } from '../core/ground-truth/prediction-log';
 import {
   curatedPrefix,
+  importsPrefix,
   rawPrefix,
   registryPrefix,
   runsPrefix,
@@ -25,11 +26,13 @@ export interface RetrainingStepsProps {
 }
 
 /**
- * The four Lambda functions the retraining state machine calls for one model, each granted
- * only the prefixes of that model it reads or writes.
+ * The Lambda functions the retraining state machine calls for one model (validate, adopt an
+ * imported artifact, evaluate, register, record a failure), each granted only the prefixes of that
+ * model it reads or writes.
  */
 export class RetrainingSteps extends Construct {
   public readonly validate: MlopsFunction;
+  public readonly adopt: MlopsFunction;
   public readonly evaluate: MlopsFunction;
   public readonly register: MlopsFunction;
   public readonly recordFailure: MlopsFunction;
@@ -41,7 +44,10 @@ export class RetrainingSteps extends Construct {
     const runs = runsPrefix(name);
     const registry = registryPrefix(name);
     const environment = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };
-    const step = (stepId: string, kind: 'validate-data' | 'evaluate-model' | 'register-model' | 'record-failure') =>
+    const step = (
+      stepId: string,
+      kind: 'validate-data' | 'adopt-artifact' | 'evaluate-model' | 'register-model' | 'record-failure',
+    ) =>
       new MlopsFunction(this, stepId, {
         kind,
         description: `${kind} step of ${name}`,
@@ -77,6 +83,30 @@ export class RetrainingSteps extends Construct {
         `Reads the joined feedback rows under ${joinedPrefix(name)} that training.data.source window-and-feedback trains on.`,
       );
     }
+
+    // Reads the uploaded artifact and the run's snapshot; writes only the run's candidate and record.
+    this.adopt = step('Adopt', 'adopt-artifact')
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        importsPrefix(name),
+        'read',
+        `Reads the artifacts mlops register uploads under ${importsPrefix(name)}.`,
+      )
+      .useZone(
+        'curated',
+        dataLake.curated,
+        snapshotsPrefix(name),
+        'read',
+        `Reads the columns of the run's snapshot under ${snapshotsPrefix(name)}.`,
+      )
+      .useZone(
+        'artifacts',
+        dataLake.artifacts,
+        runs,
+        'read-write',
+        `Writes the run's candidate and updates the run record under ${runs}<runId>/.`,
+      );
 
     this.evaluate = step('Evaluate', 'evaluate-model')
       .useZone(

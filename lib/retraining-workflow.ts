@@ -63,6 +63,7 @@ class ModelBatchSubmitJob extends BatchSubmitJob {
 /** Task states of the retraining state machine and the function each one invokes (for local hosts). */
 export const WORKFLOW_LAMBDA_STATES: Readonly<Record<string, FunctionKind>> = {
   Validate: 'validate-data',
+  Adopt: 'adopt-artifact',
   Evaluate: 'evaluate-model',
   Register: 'register-model',
   RecordFailure: 'record-failure',
@@ -75,6 +76,8 @@ export interface RetrainingWorkflowProps {
   readonly dataLake: DataLake;
   readonly trainingJob: TrainingJob;
   readonly validateFunction: IFunction;
+  /** Adopts an imported artifact in place of training (state `Adopt`). */
+  readonly adoptFunction: IFunction;
   readonly evaluateFunction: IFunction;
   readonly registerFunction: IFunction;
   readonly recordFailureFunction: IFunction;
@@ -84,7 +87,9 @@ export interface RetrainingWorkflowProps {
 
 /**
  * One model's retraining state machine (JSONPath): Validate -> Train (Batch, .sync) -> Evaluate ->
- * Gate -> Register (promotes only on 'promote') -> Notify. Every task catches into RecordFailure
+ * Gate -> Register (promotes only on 'promote') -> Notify. A run started with a candidateKey
+ * (`mlops register`) takes Adopt instead of Train: the imported artifact becomes the run's
+ * candidate and meets the same gate, registry and failure path. Every task catches into RecordFailure
  * -> NotifyFailure -> Fail, so a failed run never touches the production alias. Logs everything
  * and traces with X-Ray; publishes outcomes to the model's notification topic; optionally started
  * by a cron rule.
@@ -157,6 +162,13 @@ export class RetrainingWorkflow extends Construct {
       resultPath: '$.training',
     });
 
+    const adopt = invoke('Adopt', props.adoptFunction, { path: '$.training', fields: ['imported'] });
+    const candidateSource = new Choice(this, 'TrainOrAdopt', {
+      comment: 'An execution input with candidateKey registers an imported artifact instead of training one',
+    })
+      .when(Condition.isPresent('$.candidateKey'), adopt)
+      .otherwise(train);
+
     const evaluate = invoke('Evaluate', props.evaluateFunction, {
       path: '$.evaluation',
       fields: Object.keys(evaluationResultSchema.shape),
@@ -227,7 +239,7 @@ export class RetrainingWorkflow extends Construct {
     recordFailure.next(notifyFailure);
     notifyFailure.next(failed);
 
-    for (const task of [validate, train, evaluate, register, notify] as TaskStateBase[]) {
+    for (const task of [validate, train, adopt, evaluate, register, notify] as TaskStateBase[]) {
       task.addCatch(recordFailure, { resultPath: '$.error' });
     }
 
@@ -255,9 +267,11 @@ export class RetrainingWorkflow extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      comment: `Retraining of ${name}: validate, train, evaluate, gate, register, notify`,
+      comment: `Retraining of ${name}: validate, train (or adopt an imported artifact), evaluate, gate, register, notify`,
       queryLanguage: QueryLanguage.JSON_PATH,
-      definitionBody: DefinitionBody.fromChainable(validate.next(train).next(evaluate).next(gate)),
+      definitionBody: DefinitionBody.fromChainable(
+        validate.next(candidateSource.afterwards().next(evaluate).next(gate)),
+      ),
       timeout: Duration.minutes(model.training.timeoutMinutes * 3 + 60),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
@@ -286,6 +300,7 @@ export class RetrainingWorkflow extends Construct {
     );
     for (const fn of [
       props.validateFunction,
+      props.adoptFunction,
       props.evaluateFunction,
       props.registerFunction,
       props.recordFailureFunction,

@@ -137,6 +137,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
   for (const [model, resources] of stack.models) {
     hosted.push(
       { kind: 'validate-data', model, fn: resources.steps.validate },
+      { kind: 'adopt-artifact', model, fn: resources.steps.adopt },
       { kind: 'evaluate-model', model, fn: resources.steps.evaluate },
       { kind: 'register-model', model, fn: resources.steps.register },
       { kind: 'record-failure', model, fn: resources.steps.recordFailure },

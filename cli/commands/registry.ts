@@ -49,7 +49,10 @@ export interface VersionRow {
   readonly approval: string;
   readonly aliases: string[];
   readonly runId: string;
-  readonly dataSha256: string;
+  /** The training data's SHA-256; null for an imported version. */
+  readonly dataSha256: string | null;
+  /** "trained", or where an imported version came from: "imported xgboost (file 1a2b3c4d5e6f)". */
+  readonly origin: string;
   readonly metrics: Readonly<Record<string, number>>;
 }
 
@@ -61,14 +64,15 @@ export async function listVersionsCommand(
   const rows = versions.map((version) => versionRow(version, aliases));
   if (rows.length === 0) return { text: `Model ${args.model} has no versions yet.`, json: [] };
   const text = table(
-    ['VERSION', 'CREATED', 'APPROVAL', 'ALIASES', 'RUN', 'DATA SHA-256', 'METRICS'],
+    ['VERSION', 'CREATED', 'APPROVAL', 'ALIASES', 'RUN', 'DATA SHA-256', 'ORIGIN', 'METRICS'],
     rows.map((row) => [
       `v${row.version}`,
       row.createdAt,
       row.approval,
       row.aliases.join(',') || '-',
       row.runId,
-      row.dataSha256.slice(0, 12),
+      row.dataSha256?.slice(0, 12) ?? '-',
+      row.origin,
       formatMetrics(row.metrics),
     ]),
   );
@@ -174,9 +178,18 @@ function versionRow(version: ModelVersion, aliases: readonly AliasRecord[]): Ver
     approval: version.approval.status,
     aliases: aliases.filter((alias) => alias.version === version.version).map((alias) => alias.alias),
     runId: version.lineage.runId,
-    dataSha256: version.lineage.dataSha256,
+    dataSha256: version.lineage.dataSha256 ?? null,
+    origin: versionOrigin(version),
     metrics: version.lineage.metrics,
   };
+}
+
+function versionOrigin(version: ModelVersion): string {
+  const imported = version.lineage.imported;
+  if (!imported) return 'trained';
+  return imported.sourceFileSha256
+    ? `imported ${imported.source} (file ${imported.sourceFileSha256.slice(0, 12)})`
+    : `imported ${imported.source}`;
 }
 
 function formatGate(run: RunRecord): string {
@@ -189,14 +202,16 @@ function runDetail(run: RunRecord): string {
   if (run.failure) return `failed at ${run.failure.step}: ${run.failure.reason}`;
   if (run.outcome === 'superseded')
     return `superseded: production moved after the gate compared against v${run.gate?.championVersion ?? '-'}`;
+  const imported = run.imported ? `imported ${run.imported.source} from ${run.imported.importKey}` : '';
   const changes = run.schemaChanges;
-  if (!changes) return '';
-  const parts = [
-    ...changes.newColumns.map((column) => `+${column.name}`),
-    ...changes.missingColumns.map((name) => `-${name}`),
-    ...changes.typeChanges.map((change) => `${change.name}:${change.from}->${change.to}`),
-  ];
-  return parts.length ? `schema ${parts.join(' ')}` : '';
+  const parts = changes
+    ? [
+        ...changes.newColumns.map((column) => `+${column.name}`),
+        ...changes.missingColumns.map((name) => `-${name}`),
+        ...changes.typeChanges.map((change) => `${change.name}:${change.from}->${change.to}`),
+      ]
+    : [];
+  return [imported, parts.length ? `schema ${parts.join(' ')}` : ''].filter(Boolean).join('; ');
 }
 
 function formatAliases(aliases: Readonly<Record<string, number>>): string {

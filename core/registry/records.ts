@@ -16,20 +16,49 @@ export const schemaSummarySchema = z.object({
 });
 export type SchemaSummary = z.infer<typeof schemaSummarySchema>;
 
-/** What a version was made from: enough to reproduce or audit it. */
-export const lineageSchema = z.object({
-  runId: z.string().min(1),
-  /** SHA-256 of the full training data (not a sample). */
-  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256'),
-  dataKey: z.string().min(1),
-  snapshotKey: z.string().optional(),
-  /** A window run's training manifest (every input and its hash); dataSha256 is then the manifest's. */
-  manifestKey: z.string().optional(),
-  codeVersion: z.string().min(1),
-  parameters: z.record(z.string(), z.unknown()),
-  metrics: z.record(z.string(), z.number()),
-  schema: schemaSummarySchema,
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+
+/**
+ * A version registered from an externally produced artifact (`mlops register`): where it came
+ * from instead of the data it was trained on, which the platform never saw.
+ */
+export const importedLineageSchema = z.object({
+  /** The framework that produced the model (`xgboost`, `lightgbm`), or "external artifact". */
+  source: z.string().min(1),
+  /** SHA-256 of the source framework's model file, when the artifact records it. */
+  sourceFileSha256: sha256Schema.optional(),
+  sourceFile: z.string().optional(),
+  /** The artifacts-zone key the artifact was uploaded to. */
+  importKey: z.string().min(1),
+  modelKind: z.string().min(1),
 });
+export type ImportedLineage = z.infer<typeof importedLineageSchema>;
+
+/**
+ * What a version was made from: enough to reproduce or audit it. A trained version has the hash
+ * of its training data; an imported one has `imported` instead, and its dataKey and snapshotKey
+ * name the data the gate measured it on.
+ */
+export const lineageSchema = z
+  .object({
+    runId: z.string().min(1),
+    /** SHA-256 of the full training data (not a sample); absent for an imported version. */
+    dataSha256: sha256Schema.optional(),
+    imported: importedLineageSchema.optional(),
+    dataKey: z.string().min(1),
+    snapshotKey: z.string().optional(),
+    /** A window run's training manifest (every input and its hash); dataSha256 is then the manifest's. */
+    manifestKey: z.string().optional(),
+    codeVersion: z.string().min(1),
+    parameters: z.record(z.string(), z.unknown()),
+    metrics: z.record(z.string(), z.number()),
+    schema: schemaSummarySchema,
+  })
+  .refine((lineage) => (lineage.dataSha256 === undefined) !== (lineage.imported === undefined), {
+    message:
+      'a version has either dataSha256 (trained) or imported (registered from an artifact), never both or neither',
+    path: ['dataSha256'],
+  });
 export type Lineage = z.infer<typeof lineageSchema>;
 
 /** Immutable once written. */

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { updateJsonObject } from '../storage/conditional-update';
 import { readJson, writeJson } from '../storage/json';
 import type { ObjectStore } from '../storage/object-store';
-import { schemaChangesSchema, triggerSchema } from '../workflow/contract';
+import { adoptionResultSchema, schemaChangesSchema, triggerSchema } from '../workflow/contract';
 import { runRecordKey, runsPrefix } from '../workflow/layout';
 
 /** What every retraining run leaves behind at runs/<model>/<runId>/record.json; `mlops runs` lists these. */
@@ -10,7 +10,7 @@ import { runRecordKey, runsPrefix } from '../workflow/layout';
 export const runOutcomeSchema = z.enum(['running', 'succeeded', 'rejected', 'superseded', 'failed']);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
-export const runStepSchema = z.enum(['trigger', 'validate', 'train', 'evaluate', 'register', 'record']);
+export const runStepSchema = z.enum(['trigger', 'validate', 'train', 'adopt', 'evaluate', 'register', 'record']);
 export type RunStep = z.infer<typeof runStepSchema>;
 
 export const runInputsSchema = z.object({
@@ -54,6 +54,8 @@ export const runRecordSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
   inputs: runInputsSchema.optional(),
+  /** A run that registers an imported artifact (`mlops register`) instead of training one. */
+  imported: adoptionResultSchema.optional(),
   schemaChanges: schemaChangesSchema.optional(),
   parameters: z.record(z.string(), z.unknown()).default({}),
   metrics: z.record(z.string(), z.number()).default({}),

@@ -19,7 +19,8 @@ export const STATES_PAYLOAD_LIMIT_BYTES = 262_144;
 export const NAME_CHARS_IN_STATE = 128;
 
 export const triggerSchema = z.object({
-  kind: z.enum(['upload', 'drift', 'quality', 'schedule', 'manual']),
+  /** `import`: `mlops register` started the run with an externally produced artifact (`candidateKey`). */
+  kind: z.enum(['upload', 'drift', 'quality', 'schedule', 'manual', 'import']),
   /** Raw-zone keys that caused an upload trigger (de-duplicated burst): at most NAMES_IN_STATE, oldest first. */
   objects: z.array(z.string()).max(NAMES_IN_STATE).default([]),
   /** How many keys the burst had in all. @default - objects.length */
@@ -45,6 +46,12 @@ export const executionInputSchema = z.object({
   trigger: triggerSchema,
   /** Raw-zone key to train on; absent: the newest data file under the model's raw prefix. */
   dataKey: z.string().optional(),
+  /**
+   * Artifacts-zone key of an externally produced artifact under the model's import prefix
+   * (`importsPrefix`, core/workflow/layout.ts). Present: the run adopts it instead of training, and
+   * the gate scores it against the champion on the held-out rows of the data the run validated.
+   */
+  candidateKey: z.string().min(1).optional(),
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
@@ -54,6 +61,15 @@ export function manualExecutionInput(model: string, dataKey?: string): Execution
     model,
     trigger: { kind: 'manual', objects: [] },
     ...(dataKey ? { dataKey } : {}),
+  });
+}
+
+/** The input of a run that registers an imported artifact (`mlops register`): gated on the newest data. */
+export function importExecutionInput(model: string, candidateKey: string, reason?: string): ExecutionInput {
+  return executionInputSchema.parse({
+    model,
+    trigger: { kind: 'import', objects: [], ...(reason ? { reason } : {}) },
+    candidateKey,
   });
 }
 
@@ -136,6 +152,31 @@ export const TRAINER_OUTPUTS = {
 
 /** Exit codes: AWS Batch retries `retryable` (job definition retry strategy), never the others. */
 export const TRAINER_EXIT = { ok: 0, badInput: 2, retryable: 75, internal: 1 } as const;
+
+/**
+ * What the adopt step (state `Adopt`, taken instead of `Train` when the execution input has a
+ * candidateKey) found out about the imported artifact it copied to the run's candidate key.
+ * Stored at `$.training.imported`, so the run's training output is either a Batch job or this.
+ */
+export const adoptionResultSchema = z.object({
+  /** The artifacts-zone key the artifact was uploaded to. */
+  importKey: z.string(),
+  /** SHA-256 of the artifact's bytes, as copied to the candidate key and registered. */
+  artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The framework that produced the model (`xgboost`, `lightgbm`, ...) when the artifact says so, else "external artifact". */
+  source: z.string().min(1),
+  /** SHA-256 of the source framework's model file, when the artifact records it. */
+  sourceFileSha256: z.string().optional(),
+  /** The source framework's model file name, when the artifact records it. */
+  sourceFile: z.string().optional(),
+  /** The artifact's model kind (`gbdt`, `linear`, an imported tree kind). */
+  modelKind: z.string(),
+});
+export type AdoptionResult = z.infer<typeof adoptionResultSchema>;
+
+/** The state's `$.training` as the later steps read it: only an adopted artifact's details matter to them. */
+export const trainingOutputSchema = z.object({ imported: adoptionResultSchema.optional() });
+export type TrainingOutput = z.infer<typeof trainingOutputSchema>;
 
 /** Output of the evaluate step, stored at `$.evaluation`. */
 export const evaluationResultSchema = z.object({

@@ -15,13 +15,15 @@ export interface HeldOutScores {
 /**
  * Scores champion and candidate by `metric` on the same rows: the validation split of the new
  * data, which the candidate never trained on. The split is re-derived from the candidate's own
- * seed and fraction, so it is exactly the one training held out.
+ * seed and fraction, so it is exactly the one training held out; an imported candidate, trained
+ * elsewhere, is given the split a trained candidate of the model would have (`split`).
  */
 export function scoreOnHeldOut(
   table: DataTable,
   candidate: ModelArtifact,
   champion: ModelArtifact | null,
   metric: GateMetric,
+  split: { readonly seed: number; readonly validationFraction: number } = candidate.params,
 ): HeldOutScores {
   const { target } = candidate;
   const rule = GATE_METRICS[metric];
@@ -35,13 +37,13 @@ export function scoreOnHeldOut(
     task: target.task,
     positiveLabel: target.positiveLabel,
   });
-  const split = splitRows(encoded.values, {
-    seed: candidate.params.seed,
-    validationFraction: candidate.params.validationFraction,
+  const rows = splitRows(encoded.values, {
+    seed: split.seed,
+    validationFraction: split.validationFraction,
     stratify: target.task === 'binary',
   });
-  const heldOut = takeRows(table, split.validation);
-  const labels = Float64Array.from(split.validation, (row) => encoded.values[row]);
+  const heldOut = takeRows(table, rows.validation);
+  const labels = Float64Array.from(rows.validation, (row) => encoded.values[row]);
   const measure = (artifact: ModelArtifact) => {
     const { scores } = new Scorer(artifact).scoreTable(heldOut);
     // Each model at its own decision threshold, as it serves (used by accuracy and f1 only).

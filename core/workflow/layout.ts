@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
  *   artifacts:  registry/<model>/...                   the model registry (versions, aliases, history)
  *               runs/<model>/<runId>/...               per-run candidate artifacts and run records
  *               triggers/<model>/pending|manifests/... the retrain trigger's pending markers and manifests
+ *               imports/<model>/<uploadId>/model.json   externally produced artifacts `mlops register` uploads
  *   monitoring: capture/<model>/dt=YYYY-MM-DD/hour=HH/<id>.jsonl   sampled inference traffic
  *               drift/<model>/<timestamp>/report.json|report.html  drift reports
  */
@@ -64,6 +65,12 @@ export const candidateArtifactKey = (model: string, runId: string): string =>
 export const triggerPrefix = (model: string): string => `triggers/${model}/`;
 export const triggerManifestKey = (model: string, executionName: string): string =>
   `${triggerPrefix(model)}manifests/${executionName}.json`;
+/**
+ * Externally produced artifacts waiting for (or past) their gated registration: `mlops register`
+ * uploads here and starts the workflow with the key; the adopt step reads from here only.
+ */
+export const importsPrefix = (model: string): string => `imports/${model}/`;
+export const importKey = (model: string, uploadId: string): string => `${importsPrefix(model)}${uploadId}/model.json`;
 export const capturePrefix = (model: string): string => `capture/${model}/`;
 export const driftReportPrefix = (model: string): string => `drift/${model}/`;
 /** The pointer to a model's newest drift report. */

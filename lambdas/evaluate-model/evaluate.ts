@@ -8,18 +8,29 @@ import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
 import { readRunRecord, stepTiming, updateRunRecord } from '../../core/runs/run-record';
 import type { ObjectStore } from '../../core/storage/object-store';
-import { type EvaluationResult, TRAINER_OUTPUTS, validationResultSchema } from '../../core/workflow/contract';
+import {
+  type AdoptionResult,
+  type EvaluationResult,
+  TRAINER_OUTPUTS,
+  trainingOutputSchema,
+  validationResultSchema,
+} from '../../core/workflow/contract';
 import { decideGate, type GateRule } from '../../core/workflow/gate';
 import { GATE_METRICS, gateMetricsFor } from '../../core/workflow/gate-metrics';
 import { scoreOnHeldOut } from '../../core/workflow/held-out';
+import { configuredHeldOutSplit } from '../../core/workflow/imported-candidate';
 import { candidateArtifactKey, runRecordKey } from '../../core/workflow/layout';
 import { trainerOutputKey } from '../../core/workflow/run-ids';
 import { assertSameModel, MissingObjectError, WorkflowConfigError } from '../shared/step-errors';
 
-/** The evaluate step reads the state after training: the execution input plus `$.validation` (and `$.training`). */
+/**
+ * The evaluate step reads the state after training: the execution input plus `$.validation` and
+ * `$.training` (a Batch job's id, or what the adopt step found out about an imported artifact).
+ */
 export const evaluateInputSchema = z.object({
   model: z.string(),
   validation: validationResultSchema,
+  training: trainingOutputSchema.optional(),
 });
 export type EvaluateInput = z.infer<typeof evaluateInputSchema>;
 
@@ -68,8 +79,11 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
     );
   }
   const candidateKey = candidateArtifactKey(model.name, validation.runId);
-  const candidate = await loadCandidate(deps.artifacts, candidateKey, validation.runId, model.name);
-  if (candidate.data.sha256 !== validation.dataSha256) {
+  const imported = input.training?.imported;
+  const candidate = await loadCandidate(deps.artifacts, candidateKey, validation.runId, model.name, imported);
+  // An imported candidate was trained elsewhere, on data the platform never saw; the adopt step
+  // checked it instead, and its bytes were matched to the upload's hash when it was loaded.
+  if (!imported && candidate.data.sha256 !== validation.dataSha256) {
     throw new ArtifactError(
       `candidate s3://${deps.artifacts.bucket}/${candidateKey} was trained on data ${candidate.data.sha256}, ` +
         `but run ${validation.runId} validated ${validation.dataSha256}; the trainer must read the run's training input (${validation.trainingInputKey})`,
@@ -90,7 +104,8 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
   const table = await readTableBytes(snapshot.body, validation.snapshotKey, { numbers: true });
 
   const champion = await loadChampion(new ModelRegistry({ store: deps.artifacts }), model.name);
-  const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null, rule.metric);
+  const split = imported ? configuredHeldOutSplit(model) : candidate.params;
+  const scores = scoreOnHeldOut(table, candidate, champion?.artifact ?? null, rule.metric, split);
   const gate = decideGate(rule, scores.candidate, scores.champion);
   const result: EvaluationResult = {
     decision: gate.decision,
@@ -106,7 +121,9 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
   const validateEnded = record.timings.validate?.endedAt;
   await updateRunRecord(deps.artifacts, model.name, validation.runId, {
     parameters: artifactParameters(candidate),
-    metrics: artifactMetrics(candidate),
+    // An imported artifact's own metrics were measured by someone else on other rows: the run
+    // records what the gate measured.
+    metrics: imported ? { [result.metric]: result.candidateScore } : artifactMetrics(candidate),
     gate: {
       metric: result.metric,
       candidate: result.candidateScore,
@@ -118,14 +135,20 @@ export async function evaluateStep(input: EvaluateInput, deps: EvaluateDeps): Pr
     },
     timings: {
       // From the end of validation to the start of evaluation: Batch queueing plus training.
-      ...(validateEnded ? { train: stepTiming(new Date(validateEnded), startedAt) } : {}),
+      ...(validateEnded && !imported ? { train: stepTiming(new Date(validateEnded), startedAt) } : {}),
       evaluate: stepTiming(startedAt, clock()),
     },
   });
   return result;
 }
 
-async function loadCandidate(store: ObjectStore, key: string, runId: string, model: string): Promise<ModelArtifact> {
+async function loadCandidate(
+  store: ObjectStore,
+  key: string,
+  runId: string,
+  model: string,
+  imported: AdoptionResult | undefined,
+): Promise<ModelArtifact> {
   const object = await store.get(key);
   if (!object) {
     const errorFile = trainerOutputKey(model, runId, TRAINER_OUTPUTS.error);
@@ -133,6 +156,11 @@ async function loadCandidate(store: ObjectStore, key: string, runId: string, mod
     const detail = error ? `; the trainer reported: ${new TextDecoder().decode(error.body).trim()}` : '';
     throw new MissingObjectError(
       `the trainer wrote no candidate at s3://${store.bucket}/${key} for run ${runId}${detail}`,
+    );
+  }
+  if (imported && sha256Hex(object.body) !== imported.artifactSha256) {
+    throw new ArtifactError(
+      `candidate s3://${store.bucket}/${key} is not the artifact run ${runId} adopted (SHA-256 ${imported.artifactSha256}); start a new run`,
     );
   }
   return parseArtifact(new TextDecoder().decode(object.body), `candidate s3://${store.bucket}/${key}`);

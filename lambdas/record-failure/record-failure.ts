@@ -35,6 +35,8 @@ export const recordFailureInputSchema = failureInputSchema.extend({
   runId: z.string().regex(RUN_ID_PATTERN).optional().catch(undefined),
   trigger: triggerSchema.optional().catch(undefined),
   dataKey: z.string().optional().catch(undefined),
+  /** Present in a run that registers an imported artifact: its second step is Adopt, not Train. */
+  candidateKey: z.string().optional().catch(undefined),
   training: z.object({ jobId: z.string(), status: z.string() }).partial().optional().catch(undefined),
   evaluation: evaluationResultSchema.partial().optional().catch(undefined),
   registration: registrationResultSchema.partial().optional().catch(undefined),
@@ -49,7 +51,7 @@ export const trainerErrorSchema = z.object({
 });
 export type TrainerErrorReport = z.infer<typeof trainerErrorSchema>;
 
-export type FailedStep = 'validate' | 'train' | 'evaluate' | 'register' | 'notify';
+export type FailedStep = 'validate' | 'train' | 'adopt' | 'evaluate' | 'register' | 'notify';
 
 /** The result: a small summary for the notify step. */
 export interface FailureSummary {
@@ -186,7 +188,7 @@ async function productionAfterRun(
 export function failedStep(input: RecordFailureInput): FailedStep {
   if (input.error.Error === 'Mlops.UnknownGateDecision') return 'evaluate';
   if (!input.validation?.runId) return 'validate';
-  if (!input.training) return 'train';
+  if (!input.training) return input.candidateKey ? 'adopt' : 'train';
   if (!input.evaluation) return 'evaluate';
   if (!input.registration) return 'register';
   return 'notify';

@@ -11,15 +11,17 @@ import {
   evaluationResultSchema,
   type RegistrationOutcome,
   type RegistrationResult,
+  trainingOutputSchema,
   validationResultSchema,
 } from '../../core/workflow/contract';
 import { candidateArtifactKey } from '../../core/workflow/layout';
 import { assertSameModel, MissingObjectError, StepInputError } from '../shared/step-errors';
 
-/** The register step reads the state after the gate: `$.validation` and `$.evaluation`. */
+/** The register step reads the state after the gate: `$.validation`, `$.training` (imported or not) and `$.evaluation`. */
 export const registerInputSchema = z.object({
   model: z.string(),
   validation: validationResultSchema,
+  training: trainingOutputSchema.optional(),
   evaluation: evaluationResultSchema,
 });
 export type RegisterInput = z.infer<typeof registerInputSchema>;
@@ -137,6 +139,7 @@ async function registerCandidate(
   gatePromotes: boolean,
 ): Promise<ModelVersion> {
   const { validation, evaluation } = input;
+  const imported = input.training?.imported;
   const object = await artifacts.get(evaluation.candidateArtifactKey);
   if (!object) {
     throw new MissingObjectError(
@@ -152,18 +155,32 @@ async function registerCandidate(
     artifact: object.body,
     lineage: {
       runId: validation.runId,
-      dataSha256: validation.dataSha256,
+      // An imported version was not trained on the run's data: its dataKey and snapshotKey are the
+      // data the gate measured it on, and `imported` says where it came from.
+      ...(imported
+        ? {
+            imported: {
+              source: imported.source,
+              ...(imported.sourceFileSha256 ? { sourceFileSha256: imported.sourceFileSha256 } : {}),
+              ...(imported.sourceFile ? { sourceFile: imported.sourceFile } : {}),
+              importKey: imported.importKey,
+              modelKind: imported.modelKind,
+            },
+          }
+        : { dataSha256: validation.dataSha256 }),
       dataKey: validation.dataKey,
       snapshotKey: validation.snapshotKey,
-      ...(validation.trainingInputKey === validation.snapshotKey ? {} : { manifestKey: validation.trainingInputKey }),
+      ...(imported || validation.trainingInputKey === validation.snapshotKey
+        ? {}
+        : { manifestKey: validation.trainingInputKey }),
       codeVersion: artifact.codeVersion,
       parameters: artifactParameters(artifact),
-      metrics: artifactMetrics(artifact),
+      metrics: imported ? { [evaluation.metric]: evaluation.candidateScore } : artifactMetrics(artifact),
       schema: summarizeSchema(artifact.schema),
     },
     // The gate is the workflow's approval; a rejected candidate waits for a person.
     approval: gatePromotes ? 'approved' : 'pending',
-    tags: { runId: validation.runId, gate: evaluation.decision },
+    tags: { runId: validation.runId, gate: evaluation.decision, ...(imported ? { origin: 'imported' } : {}) },
     actor: WORKFLOW_ACTOR,
   });
 }

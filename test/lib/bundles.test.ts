@@ -28,7 +28,7 @@ beforeAll(() => {
 }, 120_000);
 
 test('every platform function is bundled', () => {
-  expect(functions).toHaveLength(8);
+  expect(functions).toHaveLength(9);
 });
 
 test('every bundle loads in a plain Node process and exports a handler function', () => {

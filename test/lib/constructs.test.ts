@@ -262,7 +262,7 @@ describe('Lambda functions (MlopsFunction)', () => {
 
   test('every platform function runs Node 24 on arm64 with X-Ray tracing and its own log group', () => {
     const functions = ours(churn);
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -347,6 +347,22 @@ describe('RetrainingSteps', () => {
       `s3:ListBucket on ${artifacts}.Arn`,
       `s3:ListBucket on ${artifacts}.Arn`,
       `s3:PutObject on ${artifacts}.Arn/registry/churn/*`,
+      `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
+    ]);
+  });
+
+  test('the adopt step reads only the uploaded imports and the snapshots, and writes only the run records and candidates', () => {
+    const { steps } = model(churn, 'churn');
+    const [curated, artifacts] = ['curated', 'artifacts'].map((zone) =>
+      churn.logicalId(churn.stack.dataLake.bucket(zone as never)),
+    );
+    expect(objectGrants(churn.template, churn.logicalId(steps.adopt.role))).toEqual([
+      `s3:GetObject on ${artifacts}.Arn/imports/churn/*`,
+      `s3:GetObject on ${artifacts}.Arn/runs/churn/*`,
+      `s3:GetObject on ${curated}.Arn/churn/snapshots/*`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${artifacts}.Arn`,
+      `s3:ListBucket on ${curated}.Arn`,
       `s3:PutObject on ${artifacts}.Arn/runs/churn/*`,
     ]);
   });

@@ -43,6 +43,13 @@ const evaluation = {
   candidateArtifactKey: 'runs/churn/run-42/candidate/model.json',
 };
 
+const adoption = {
+  importKey: 'imports/churn/run-42/model.json',
+  artifactSha256: 'c'.repeat(64),
+  source: 'xgboost',
+  modelKind: 'trees',
+};
+
 function lambdaError(name: string, message: string): Error {
   const error = new Error(JSON.stringify({ errorType: name, errorMessage: message }));
   error.name = name;
@@ -53,6 +60,7 @@ function handlers(overrides: Record<string, TaskHandler>, published: unknown[]):
   return {
     Validate: async () => ({ Payload: validation, StatusCode: 200 }),
     Train: async () => ({ JobId: 'job-1', Status: 'SUCCEEDED' }),
+    Adopt: async () => ({ Payload: { imported: adoption }, StatusCode: 200 }),
     Evaluate: async () => ({ Payload: evaluation, StatusCode: 200 }),
     Register: async () => ({
       Payload: { version: 2, promoted: true, productionVersion: 2, outcome: 'promoted' },
@@ -81,10 +89,14 @@ function handlers(overrides: Record<string, TaskHandler>, published: unknown[]):
 }
 
 /** The synthesized churn state machine, run locally with stand-in tasks (`overrides` replace some). */
-function runWorkflow(overrides: Record<string, TaskHandler>, published: unknown[]) {
+function runWorkflow(
+  overrides: Record<string, TaskHandler>,
+  published: unknown[],
+  input: Record<string, unknown> = { model: 'churn', trigger: { kind: 'manual', objects: [] } },
+) {
   return runStateMachine(
     platform.workflows.churn.definition as never,
-    { model: 'churn', trigger: { kind: 'manual', objects: [] } },
+    input,
     handlers(overrides, published),
     undefined,
     context,
@@ -191,4 +203,93 @@ test("a window run's trainer reads the training manifest validate names, and eva
   );
   expect(JSON.stringify(evaluateInputs[0])).toContain(`"snapshotKey":"${validation.snapshotKey}"`);
   expect(JSON.stringify(evaluateInputs[0])).toContain(`"snapshotSha256":"${validation.snapshotSha256}"`);
+}, 60_000);
+
+const importInput = {
+  model: 'churn',
+  trigger: { kind: 'import', objects: [] },
+  candidateKey: 'imports/churn/run-42/model.json',
+};
+
+test('a run with a candidateKey adopts instead of training and hands evaluate and register what it adopted', async () => {
+  // given
+  const inputs: Record<string, unknown[]> = { Train: [], Evaluate: [], Register: [] };
+  const recording = (state: string, answer: unknown) => async (input: unknown) => {
+    inputs[state].push(input);
+    return answer;
+  };
+  // when
+  const result = await runWorkflow(
+    {
+      Train: recording('Train', { JobId: 'job-1', Status: 'SUCCEEDED' }),
+      Evaluate: recording('Evaluate', { Payload: evaluation, StatusCode: 200 }),
+      Register: recording('Register', {
+        Payload: { version: 2, promoted: true, productionVersion: 2, outcome: 'promoted' },
+        StatusCode: 200,
+      }),
+    },
+    [],
+    importInput,
+  );
+  // then
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.path.slice(0, 4)).toEqual(['Validate', 'TrainOrAdopt', 'Adopt', 'Evaluate']);
+  expect(inputs.Train).toHaveLength(0);
+  for (const state of ['Evaluate', 'Register']) {
+    expect((inputs[state][0] as { Payload: unknown }).Payload).toMatchObject({
+      candidateKey: importInput.candidateKey,
+      training: { imported: adoption },
+    });
+  }
+}, 60_000);
+
+test('a run without a candidateKey never enters Adopt', async () => {
+  const result = await runWorkflow(
+    {
+      Adopt: async () => {
+        throw new Error('Adopt ran in a training run');
+      },
+    },
+    [],
+  );
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.path).toContain('Train');
+  expect(result.path).not.toContain('Adopt');
+}, 60_000);
+
+test('a bad artifact fails the run at Adopt through the failure path, before any evaluation or registration', async () => {
+  // given
+  const failures: unknown[] = [];
+  // when
+  const result = await runWorkflow(
+    {
+      Adopt: async () => {
+        throw lambdaError('ArtifactError', 'imported artifact s3://a/imports/churn/x/model.json is not valid JSON');
+      },
+      RecordFailure: async (input) => {
+        failures.push(input);
+        return {
+          Payload: {
+            runId: 'run-42',
+            failedStep: 'adopt',
+            reason: 'r',
+            productionVersion: 1,
+            productionChanged: false,
+          },
+          StatusCode: 200,
+        };
+      },
+    },
+    [],
+    importInput,
+  );
+  // then
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('ArtifactError');
+  expect(result.path).not.toContain('Evaluate');
+  expect(result.path).not.toContain('Register');
+  expect(result.path.slice(-3)).toEqual(['RecordFailure', 'NotifyFailure', 'Failed']);
+  const payload = (failures[0] as { Payload: { input: Record<string, unknown> } }).Payload.input;
+  expect(payload).toMatchObject({ candidateKey: importInput.candidateKey, error: { Error: 'ArtifactError' } });
+  expect(payload.training).toBeUndefined();
 }, 60_000);

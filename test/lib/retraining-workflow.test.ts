@@ -29,19 +29,59 @@ test('the definition uses JSONPath, not JSONata', () => {
   expect(JSON.stringify(definition)).not.toContain('{%');
 });
 
-test('runs validate, train, evaluate, gate, register, notify in order', () => {
+/** The states a run passes on its success path; `imported`: the run was started with a candidateKey. */
+function successPath(imported: boolean): string[] {
   const path: string[] = [];
   let name: string | undefined = (platform.workflows.churn.definition as { StartAt: string }).StartAt;
   while (name) {
     path.push(name);
     const state: State = states[name];
-    name = state.Type === 'Choice' ? (state.Choices as { Next: string }[])[0].Next : state.Next;
+    if (name === 'TrainOrAdopt')
+      name = imported ? (state.Choices as { Next: string }[])[0].Next : String(state.Default);
+    else name = state.Type === 'Choice' ? (state.Choices as { Next: string }[])[0].Next : state.Next;
   }
-  expect(path).toEqual(['Validate', 'Train', 'Evaluate', 'Gate', 'Register', 'Notify', 'Succeeded']);
+  return path;
+}
+
+test('runs validate, train, evaluate, gate, register, notify in order', () => {
+  expect(successPath(false)).toEqual([
+    'Validate',
+    'TrainOrAdopt',
+    'Train',
+    'Evaluate',
+    'Gate',
+    'Register',
+    'Notify',
+    'Succeeded',
+  ]);
+});
+
+test('a run started with a candidateKey adopts the imported artifact instead of training, then meets the same gate', () => {
+  expect(states.TrainOrAdopt.Choices).toEqual([{ Variable: '$.candidateKey', IsPresent: true, Next: 'Adopt' }]);
+  expect(states.TrainOrAdopt.Default).toBe('Train');
+  expect(successPath(true)).toEqual([
+    'Validate',
+    'TrainOrAdopt',
+    'Adopt',
+    'Evaluate',
+    'Gate',
+    'Register',
+    'Notify',
+    'Succeeded',
+  ]);
+});
+
+test('the adopt step stores what it found at $.training, where a trained run keeps its job', () => {
+  expect(states.Adopt).toMatchObject({
+    Resource: 'arn:aws:states:::lambda:invoke',
+    ResultPath: '$.training',
+    ResultSelector: { 'imported.$': '$.Payload.imported' },
+  });
+  expect(platform.workflows.churn.lambdaStates.Adopt).toBe('adopt-artifact');
 });
 
 test('every task of the main path catches into RecordFailure with the error at $.error', () => {
-  for (const name of ['Validate', 'Train', 'Evaluate', 'Register', 'Notify']) {
+  for (const name of ['Validate', 'Train', 'Adopt', 'Evaluate', 'Register', 'Notify']) {
     expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'RecordFailure', ResultPath: '$.error' }]);
   }
 });
@@ -173,6 +213,7 @@ test('lists every function the local platform hosts, with its resolved environme
   const kinds = platform.functions.map((fn) => `${fn.kind}${fn.model ? `:${fn.model}` : ''}`);
   expect(kinds.sort()).toEqual(
     [
+      'adopt-artifact:churn',
       'drift-monitor:churn',
       'evaluate-model:churn',
       'inference:churn',

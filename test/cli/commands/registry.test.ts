@@ -57,8 +57,36 @@ describe('registry commands', () => {
       [2, [], 'run-2'],
     ]);
     expect(result.text).toContain(
-      'v1       2026-01-01T00:00:00.000Z  pending   production  run-1  aaaaaaaaaaaa  auc=0.71',
+      'v1       2026-01-01T00:00:00.000Z  pending   production  run-1  aaaaaaaaaaaa  trained  auc=0.71',
     );
+  });
+
+  it('shows where an imported version came from instead of a training data hash', async () => {
+    // given a version registered from an XGBoost import, next to a trained one
+    const { registry } = await registryWithVersions(1);
+    const { dataSha256: _trainedOnly, ...trained } = lineageFor('run-2', { auc: 0.8 });
+    await registry.register({
+      model: 'churn',
+      artifact: '{"imported":1}',
+      lineage: {
+        ...trained,
+        imported: {
+          source: 'xgboost',
+          sourceFileSha256: 'f'.repeat(64),
+          importKey: 'imports/churn/run-2/model.json',
+          modelKind: 'trees',
+        },
+      },
+    });
+    // when
+    const result = await listVersionsCommand(registry, { model: 'churn' });
+    // then
+    expect(result.json.map((row) => [row.version, row.dataSha256, row.origin])).toEqual([
+      [1, 'a'.repeat(64), 'trained'],
+      [2, null, 'imported xgboost (file ffffffffffff)'],
+    ]);
+    expect(result.text.split('\n')[0]).toMatch(/DATA SHA-256\s+ORIGIN\s+METRICS$/);
+    expect(result.text).toContain('run-2  -             imported xgboost (file ffffffffffff)  auc=0.8');
   });
 
   it('promotes and prints the move', async () => {

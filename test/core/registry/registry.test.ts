@@ -94,6 +94,26 @@ describe('registering versions', () => {
     await expect(attempt).rejects.toThrow(/dataSha256/);
   });
 
+  it.each([
+    [
+      'both a training data hash and an import',
+      { imported: { source: 'xgboost', importKey: 'imports/churn/x/model.json', modelKind: 'trees' } },
+    ],
+    ['neither a training data hash nor an import', { dataSha256: undefined }],
+  ])('rejects lineage with %s, since a version is either trained or imported', async (_case, change) => {
+    // given
+    const { registry } = setup();
+    // when
+    const attempt = registry.register({
+      model: 'churn',
+      artifact: '{}',
+      lineage: { ...lineageFor('run-1'), ...change },
+    });
+    // then
+    await expect(attempt).rejects.toThrow(/either dataSha256 \(trained\) or imported/);
+    expect(await registry.listVersions('churn')).toEqual([]);
+  });
+
   it('rejects a model name that is not a valid prefix', async () => {
     // given
     const { registry } = setup();

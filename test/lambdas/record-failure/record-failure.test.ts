@@ -79,6 +79,11 @@ describe('failure description', () => {
   it.each([
     [{}, 'validate'],
     [{ validation: { runId: 'r1' } }, 'train'],
+    [{ validation: { runId: 'r1' }, candidateKey: 'imports/churn/r1/model.json' }, 'adopt'],
+    [
+      { validation: { runId: 'r1' }, candidateKey: 'imports/churn/r1/model.json', training: { imported: {} } },
+      'evaluate',
+    ],
     [{ validation: { runId: 'r1' }, training: { jobId: 'j' } }, 'evaluate'],
     [{ validation: { runId: 'r1' }, training: { jobId: 'j' }, evaluation: { decision: 'promote' } }, 'register'],
     [
