@@ -1,6 +1,6 @@
 /**
  * The inference endpoint's latency: the middy handler in-process with the model cached (p50/p99
- * for 1 and 1,000 rows per request, JSON parse to JSON response), and the cold start of the
+ * for 1 and 1,000 rows per request in each request format, body parse to JSON response), and the cold start of the
  * BUNDLED function (esbuild, as the CDK app ships it) in fresh Node processes: module load, then
  * the first request, which loads the model from a local S3 endpoint through the real SDK.
  * Run: `node bin/run-ts.js bench/inference.ts`.
@@ -22,7 +22,7 @@ import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { type ModelArtifact, serializeArtifact } from '../core/artifact/format';
 import { defaultsFor } from '../core/config/parse';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
-import type { Cell } from '../core/data/table';
+import { type Cell, tableFromRecords } from '../core/data/table';
 import { generateSynthetic } from '../core/datasets/synthetic';
 import { summarizeSchema } from '../core/registry/records';
 import { ModelRegistry } from '../core/registry/registry';
@@ -51,14 +51,21 @@ export interface InferenceBenchOptions {
   readonly trainRows?: number;
   /** @default 'gbdt' */
   readonly learner?: 'gbdt' | 'linear';
-  /** Timed requests per size. @default { 1: 3000, 1000: 200 } */
+  /** Timed requests per size, for each format. @default { 1: 3000, 1000: 200 } */
   readonly iterations?: Readonly<Record<number, number>>;
+  /** Request formats timed. @default BENCH_FORMATS */
+  readonly formats?: readonly BenchFormat[];
   /** Fresh processes timed for the cold start. @default 7 */
   readonly coldStarts?: number;
   readonly log?: (line: string) => void;
 }
 
+/** The request bodies the bench sends: ours, MLflow's three, and CSV with a header. */
+export const BENCH_FORMATS = ['instances', 'dataframe_split', 'dataframe_records', 'inputs', 'csv'] as const;
+export type BenchFormat = (typeof BENCH_FORMATS)[number];
+
 export interface LatencyResult {
+  readonly format: BenchFormat;
   readonly rows: number;
   readonly requests: number;
   readonly p50Ms: number;
@@ -66,6 +73,12 @@ export interface LatencyResult {
   readonly meanMs: number;
   /** Rows scored per second at the mean latency. */
   readonly rowsPerSecond: number;
+}
+
+/** Scoring alone (no parse, checks, ids, log or response) for the same rows. */
+export interface ScoringOnlyResult {
+  readonly rows: number;
+  readonly p50Ms: number;
 }
 
 export interface ColdStartResult {
@@ -94,6 +107,7 @@ export interface InferenceBenchResult {
     readonly trainSeconds: number;
   };
   readonly warm: LatencyResult[];
+  readonly scoringOnly: ScoringOnlyResult;
   /** Capture at the default sample rate during the warm runs: objects written between requests. */
   readonly capture: { readonly sampleRate: number; readonly objectsWritten: number };
   readonly coldStart: ColdStartResult;
@@ -162,13 +176,39 @@ async function publish(store: ObjectStore, artifact: ModelArtifact): Promise<voi
   await registry.promote(MODEL, version.version);
 }
 
-function predictEvent(instances: readonly Record<string, Cell>[]) {
+/** The body of a request in each format, as a client library would write it. */
+function predictBody(format: BenchFormat, instances: readonly Record<string, Cell>[]): string {
+  const columns = Object.keys(instances[0]!);
+  switch (format) {
+    case 'instances':
+      return JSON.stringify({ instances });
+    case 'dataframe_records':
+      return JSON.stringify({ dataframe_records: instances });
+    case 'dataframe_split':
+      return JSON.stringify({
+        dataframe_split: { columns, data: instances.map((instance) => columns.map((name) => instance[name])) },
+      });
+    case 'inputs':
+      return JSON.stringify({
+        inputs: Object.fromEntries(columns.map((name) => [name, instances.map((instance) => instance[name])])),
+      });
+    case 'csv':
+      return [
+        columns.join(','),
+        ...instances.map((instance) => columns.map((name) => String(instance[name])).join(',')),
+      ]
+        .join('\n')
+        .concat('\n');
+  }
+}
+
+function predictEvent(format: BenchFormat, instances: readonly Record<string, Cell>[]) {
   return {
     version: '2.0',
     rawPath: '/predict',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': format === 'csv' ? 'text/csv' : 'application/json' },
     requestContext: { http: { method: 'POST', path: '/predict' }, requestId: 'bench' },
-    body: JSON.stringify({ instances }),
+    body: predictBody(format, instances),
     isBase64Encoded: false,
   };
 }
@@ -176,7 +216,8 @@ function predictEvent(instances: readonly Record<string, Cell>[]) {
 async function measureWarm(
   artifact: ModelArtifact,
   sizes: Readonly<Record<number, number>>,
-): Promise<{ latencies: LatencyResult[]; captureObjects: number }> {
+  formats: readonly BenchFormat[],
+): Promise<{ latencies: LatencyResult[]; captureObjects: number; scoring: ScoringOnlyResult }> {
   const artifacts = new MemoryObjectStore('artifacts');
   await publish(artifacts, artifact);
   const config: InferenceConfig = inferenceConfigFor(MODEL_CONFIG, {
@@ -194,14 +235,26 @@ async function measureWarm(
   const handler = createInferenceHandler({ app: () => app, logger: new Logger({ logLevel: 'SILENT' }) });
   const context = { awsRequestId: 'bench', functionName: 'inference' } as Context;
   const pool = syntheticRecords(2000, 99).records;
+  const runs = formats.flatMap((format) =>
+    Object.entries(sizes).map(([rowsText, requests]) => {
+      const rows = Number(rowsText);
+      const events = Array.from({ length: 16 }, (_, i) =>
+        predictEvent(
+          format,
+          Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!),
+        ),
+      );
+      return { format, rows, requests, events };
+    }),
+  );
+  // Every format warms up before any is timed: the formats share most of their code, and the
+  // first one timed would otherwise pay for the JIT's warm-up of all of them.
+  for (const { requests, events } of runs) {
+    for (let i = 0; i < Math.min(200, requests); i++) await handler(events[i % events.length], context);
+  }
+  await app.settled();
   const results: LatencyResult[] = [];
-  for (const [rowsText, requests] of Object.entries(sizes)) {
-    const rows = Number(rowsText);
-    const events = Array.from({ length: 16 }, (_, i) =>
-      predictEvent(Array.from({ length: rows }, (_, r) => pool[(i * 131 + r) % pool.length]!)),
-    );
-    const warmup = Math.min(200, requests);
-    for (let i = 0; i < warmup; i++) await handler(events[i % events.length], context);
+  for (const { format, rows, requests, events } of runs) {
     const times: number[] = [];
     for (let i = 0; i < requests; i++) {
       const started = performance.now();
@@ -214,6 +267,7 @@ async function measureWarm(
     await app.settled();
     const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length;
     results.push({
+      format,
       rows,
       requests,
       p50Ms: round(percentile(times, 50)),
@@ -222,7 +276,27 @@ async function measureWarm(
       rowsPerSecond: Math.round((rows * 1000) / meanMs),
     });
   }
-  return { latencies: results, captureObjects: monitoring.keys().length };
+  const scoring = await measureScoringOnly(app, pool);
+  return { latencies: results, captureObjects: monitoring.keys().length, scoring };
+}
+
+/**
+ * The scoring inside a 1,000-row request alone (pipeline and trees, what the in-process backend
+ * runs), timed in the same process: the handler's own cost is the difference.
+ */
+async function measureScoringOnly(
+  app: InferenceApp,
+  pool: readonly Record<string, Cell>[],
+): Promise<ScoringOnlyResult> {
+  const model = await app.cache.get();
+  const table = tableFromRecords(pool.slice(0, 1000));
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now();
+    await inProcessBackend.score(model, table);
+    if (i >= 100) times.push(performance.now() - started);
+  }
+  return { rows: 1000, p50Ms: round(percentile(times, 50)) };
 }
 
 /** The child: times require() of the bundle, then the first two requests, and prints one JSON line. */
@@ -315,11 +389,12 @@ function formatTable(result: InferenceBenchResult): string {
   const lines = [
     `model: ${result.model.learner}, ${result.model.features} features, trained on ${result.model.trainRows} rows, artifact ${(result.model.artifactBytes / 1024).toFixed(0)} KiB`,
     '',
-    'warm handler (in-process, model cached)   p50 ms    p99 ms   rows/s',
+    'warm handler (in-process, model cached)                      p50 ms    p99 ms   rows/s',
     ...result.warm.map(
       (row) =>
-        `  ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
+        `  ${row.format.padEnd(17)} ${String(row.rows).padStart(5)} row(s) x ${String(row.requests).padEnd(5)} requests     ${row.p50Ms.toFixed(3).padStart(7)}  ${row.p99Ms.toFixed(3).padStart(8)}  ${String(row.rowsPerSecond).padStart(7)}`,
     ),
+    `  scoring alone (pipeline + trees), ${result.scoringOnly.rows} rows: p50 ${result.scoringOnly.p50Ms} ms`,
     `  capture at sample rate ${result.capture.sampleRate}: ${result.capture.objectsWritten} objects written between requests`,
     '',
     `cold start of the bundled function (${result.coldStart.runs} fresh processes, p50; bundle ${(result.coldStart.bundleBytes / 1024 / 1024).toFixed(2)} MiB)`,
@@ -337,7 +412,11 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
   const trainRows = options.trainRows ?? 20_000;
   const learner = options.learner ?? 'gbdt';
   const { artifact, seconds } = trainBenchModel(trainRows, learner);
-  const { latencies: warm, captureObjects } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 });
+  const {
+    latencies: warm,
+    captureObjects,
+    scoring,
+  } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 }, options.formats ?? BENCH_FORMATS);
   const coldStart = await measureColdStart(artifact, options.coldStarts ?? 7);
   const result: InferenceBenchResult = {
     machine: { cpus: cpus().length, node: process.version },
@@ -349,6 +428,7 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
       trainSeconds: round(seconds, 2),
     },
     warm,
+    scoringOnly: scoring,
     capture: { sampleRate: MODEL_CONFIG.endpoint.captureSampleRate, objectsWritten: captureObjects },
     coldStart,
   };

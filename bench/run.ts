@@ -8,7 +8,7 @@
  *   train-path `mlops train` from the shell on a 200,000-row CSV vs pandas + XGBoost, with its phase breakdown
  *   pipeline   a 1,000,000-row x 20-column CSV read, profiled and trained end to end (trainModel)
  *   drift      1M vs 1M rows x 20 columns drift analysis vs scipy (python3-scipy)
- *   inference  the HTTPS handler's latency for 1 and 1,000 rows, and the bundle's cold start
+ *   inference  the HTTPS handler's latency for 1 and 1,000 rows in each request format, and the bundle's cold start
  *   explain    TreeSHAP for one row (100 trees of depth 6) vs XGBoost's pred_contribs, p50/p99 and their ratio
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn

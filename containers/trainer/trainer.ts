@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { serializeArtifact } from '../../core/artifact/format';
 import { type TrainerParams, trainerParamsSchema } from '../../core/config/trainer-params';
 import { readTableBytes, sha256Hex } from '../../core/data/read';

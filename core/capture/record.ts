@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A capture line: one sampled inference request (or one part of a request too large for one

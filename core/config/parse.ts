@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DEFAULT_GATE_METRIC, defaultGateFloor } from '../workflow/gate-metrics';
 import { type ModelConfig, type ModelInput, modelSchema, type PlatformConfig, platformSchema } from './schema';
 

@@ -1,5 +1,5 @@
 // Over 400 lines on purpose: the whole config file, field by field, so validation, defaults, docs and the JSON Schema come from one place.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FEEDBACK_UPLOAD_FOLDER } from '../ground-truth/layout';
 import { DEFAULT_TIME_BUDGET_SECONDS } from '../train/search';
 import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { platformSchema } from './schema';
 
 /** The JSON Schema editors use to complete and check mlops.config.json (describes the input, defaults optional). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The drift report written as report.json: the contract of `mlops drift` and the scheduled drift function. */
 

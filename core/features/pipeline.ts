@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cell, DataTable } from '../data/table';
 import { selectFloat64 } from '../profile/columns';
 import type { ColumnSchema } from '../schema/types';

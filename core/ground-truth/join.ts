@@ -31,7 +31,7 @@
  * readers collapse (latest `receivedAt` per id), so results converge either way.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJson, writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore, type ObjectSummary } from '../storage/object-store';
 import { ObjectTooLargeError, readCapped } from '../storage/read-capped';

@@ -234,6 +234,20 @@ export async function writePredictionBatch(
   return key;
 }
 
+/** writePredictionBatch of the lines predictionLines wrote (the endpoint: no record objects made). */
+export async function writePredictionLines(
+  store: ObjectStore,
+  model: string,
+  lines: readonly string[],
+  at: Date = new Date(),
+  /** The 10 random bytes of the batch's name. @default - from the system's CSPRNG */
+  randomness?: Uint8Array,
+): Promise<string> {
+  const key = predictionBatchKey(model, newPredictionId(at, randomness));
+  await store.put(key, lines.length === 0 ? '' : `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
+  return key;
+}
+
 /** Writes one batch of actuals, named at `at`; returns its key. */
 export async function writeActualsBatch(
   store: ObjectStore,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clipText } from '../text/clip';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { computeQuality, type QualityOptions, type VersionQuality } from './quality';
 import type { JoinedRow } from './records';
 

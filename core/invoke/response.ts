@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clipText } from '../text/clip';
 import type { PlannedRequest } from './requests';
 

@@ -9,13 +9,14 @@
  * (binning uses a stride sample), and every loop runs in a fixed order, so the same input and seed
  * give byte-identical JSON whatever the thread count.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom, type Random } from '../datasets/random';
 import type { ShapForest } from '../explain/shap-forest';
 import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
 import { compileForest, type TreeArrays } from './gbdt-scorer';
+import { numberList } from './json-lists';
 import type { FittedModel, Task, TrainInput } from './types';
 
 export interface GbdtParams {
@@ -79,17 +80,17 @@ export const GBDT_DEFAULTS: GbdtParams = {
 export const MIN_ROWS_FOR_WORKER = 16_384;
 
 const treeSchema = z.object({
-  feature: z.array(z.number().int().min(-1)),
-  threshold: z.array(z.number()),
-  left: z.array(z.number().int().min(-1)),
-  right: z.array(z.number().int().min(-1)),
-  value: z.array(z.number()),
+  feature: numberList('node index'),
+  threshold: numberList('number'),
+  left: numberList('node index'),
+  right: numberList('node index'),
+  value: numberList('number'),
   /**
    * Hessian sum of the training rows that reached each node (row count for squared error), as
    * XGBoost stores it: what TreeSHAP weighs a branch by. Absent in models trained before it was
    * stored; they score the same but cannot be explained.
    */
-  cover: z.array(z.number().min(0)).optional(),
+  cover: numberList('non-negative number').optional(),
 });
 
 const paramsSchema = z.object({

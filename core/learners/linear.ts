@@ -5,7 +5,7 @@
  * stored in the model), binary features enter as-is, categorical codes are one-hot encoded.
  * Deterministic: no randomness, every sum in a fixed order.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
 import type { FittedModel, Task, TrainInput } from './types';
 

@@ -17,27 +17,28 @@
  *   (negative, or 2^24 and above) included; NaN is missing, so it takes the default child.
  *   LightGBM sends codes in the set left, and NaN or a negative code right.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShapForest, ShapTree } from '../explain/shap-forest';
 import type { FeatureInfo, FeatureMatrix } from '../features/matrix';
+import { numberList } from './json-lists';
 import type { FittedModel } from './types';
 
 const missingTypeSchema = z.enum(['none', 'zero', 'nan']);
 
 const importedTreeSchema = z.object({
   /** Child node indices; -1 on leaves. */
-  left: z.array(z.number().int().min(-1)),
-  right: z.array(z.number().int().min(-1)),
+  left: numberList('node index'),
+  right: numberList('node index'),
   /** Split feature (index into `featureNames`); -1 on leaves. */
-  feature: z.array(z.number().int().min(-1)),
+  feature: numberList('node index'),
   /** Numeric split threshold; 0 on leaves and categorical splits. */
-  threshold: z.array(z.number()),
+  threshold: numberList('number'),
   /** Leaf output in margin units (shrinkage already applied); 0 on internal nodes. */
-  value: z.array(z.number()),
+  value: numberList('number'),
   /** Training weight that reached the node: XGBoost's sum_hessian, LightGBM's counts or weights. */
-  cover: z.array(z.number()),
+  cover: numberList('number'),
   /** 1: missing values (and LightGBM's `zero` type's zeros) go left; 0: right. */
-  defaultLeft: z.array(z.union([z.literal(0), z.literal(1)])),
+  defaultLeft: numberList('zero or one'),
   /** LightGBM only: what counts as missing at each node (absent: NaN only, XGBoost's rule). */
   missingType: z.array(missingTypeSchema).optional(),
   /** Category codes of a categorical split; null on numeric splits and leaves. Absent: no categorical splits. */

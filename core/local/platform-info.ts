@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What `mlops local start` writes to <data dir>/platform.json and every other command reads:

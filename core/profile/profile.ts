@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DataTable } from '../data/table';
 import type { DataSchema } from '../schema/types';
 import { timed } from '../timing/phases';

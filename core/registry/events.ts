@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AliasRecord, aliasRecordSchema, PRODUCTION_ALIAS } from './records';
 
 /**

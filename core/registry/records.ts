@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DataSchema } from '../schema/types';
 
 /** Stored shapes of the registry; every object is validated on read. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateJsonObject } from '../storage/conditional-update';
 import { readJson, writeJson } from '../storage/json';
 import type { ObjectStore } from '../storage/object-store';

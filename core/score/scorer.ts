@@ -24,6 +24,9 @@ export interface ScoringPolicy {
   readonly missingFeatures?: 'impute' | 'reject';
 }
 
+/** Names a cell of a request in the caller's terms: row index, column name -> e.g. `instances[3].age`. */
+export type CellField = (row: number, column: string) => string;
+
 /** Input the scorer refuses, naming the instance and field. Maps to HTTP 400. */
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -134,33 +137,65 @@ export class Scorer {
    * at most MAX_ECHOED and a count of the rest, every name clipped.
    */
   checkRecords(records: ReadonlyArray<Readonly<Record<string, Cell>>>, policy: ScoringPolicy = {}): string[] {
-    const unknownCounts = new Map<string, number>();
-    const missingCounts = new Map<string, number>();
-    records.forEach((record, index) => {
-      for (const key of Object.keys(record)) {
-        if (!this.knownColumns.has(key)) unknownCounts.set(key, (unknownCounts.get(key) ?? 0) + 1);
-      }
-      for (const [name, type] of this.featureTypes) {
-        const value = Object.hasOwn(record, name) ? record[name] : null;
+    const { table, rowsWithColumn } = recordsAsTable(records);
+    return this.checkTable(table, policy, (row, name) => `instances[${row}].${clipText(name)}`, rowsWithColumn);
+  }
+
+  /**
+   * checkRecords for a request already in columns (every request format of the endpoint): the
+   * same rules and messages, one column at a time. `fieldOf` names a cell in the caller's format
+   * (e.g. `dataframe_split.data[3][2]`); `rowsWithColumn[c]` counts the rows that sent column c
+   * (a record may leave a key out), every row when absent. The error is the first bad cell in
+   * row order, then feature order, as a row-by-row check would find it.
+   */
+  checkTable(
+    table: DataTable,
+    policy: ScoringPolicy,
+    fieldOf: CellField,
+    rowsWithColumn?: ArrayLike<number>,
+  ): string[] {
+    const unknown: Array<{ name: string; count: number }> = [];
+    table.columnNames.forEach((name, index) => {
+      const count = rowsWithColumn ? rowsWithColumn[index]! : table.rowCount;
+      if (!this.knownColumns.has(name) && count > 0) unknown.push({ name, count });
+    });
+    let firstBad: { row: number; message: (field: string) => string; name: string } | undefined;
+    const missingCounts: Array<{ name: string; count: number }> = [];
+    for (const [name, type] of this.featureTypes) {
+      const index = table.columnNames.indexOf(name);
+      const column = index < 0 ? undefined : table.columns[index]!;
+      const end = firstBad ? firstBad.row + 1 : table.rowCount;
+      let missing = 0;
+      for (let row = 0; row < end; row++) {
+        const value = column ? column[row] : null;
         if (value === null || value === undefined) {
           if (policy.missingFeatures === 'reject') {
-            throw new InputError(
-              `instances[${index}].${clipText(name)} is missing; the model requires it`,
-              `instances[${index}].${clipText(name)}`,
-            );
+            if (!firstBad || row < firstBad.row) {
+              firstBad = { row, name, message: (field) => `${field} is missing; the model requires it` };
+            }
+            break;
           }
-          missingCounts.set(name, (missingCounts.get(name) ?? 0) + 1);
+          missing++;
           continue;
         }
+        // The common case first: a finite number in a numeric column needs no further look.
+        if (type === 'numeric' && typeof value === 'number' && Number.isFinite(value)) continue;
         const problem = typeProblem(type, value);
         if (problem) {
-          const field = `instances[${index}].${clipText(name)}`;
-          throw new InputError(`${field} ${problem}`, field);
+          if (!firstBad || row < firstBad.row) firstBad = { row, name, message: (field) => `${field} ${problem}` };
+          break;
         }
       }
-    });
-    if (unknownCounts.size > 0 && policy.unknownFeatures === 'reject') {
-      const [name] = unknownCounts.keys();
+      if (missing > 0) missingCounts.push({ name, count: missing });
+    }
+    if (firstBad) {
+      const field = fieldOf(firstBad.row, firstBad.name);
+      const name = clipText(firstBad.name);
+      // Formats whose path has no name in it (dataframe_split.data[3][2]) get it in the message.
+      throw new InputError(firstBad.message(field.includes(name) ? field : `${field} (${name})`), field);
+    }
+    if (unknown.length > 0 && policy.unknownFeatures === 'reject') {
+      const name = unknown[0]!.name;
       throw new InputError(
         `unknown feature "${clipText(name)}"; the model's features are: ${this.featureNames.join(', ')}`,
         clipText(name),
@@ -168,12 +203,11 @@ export class Scorer {
     }
     // Names are client-chosen (unknown ones) and so is their number: both bounded.
     const warnings: string[] = [];
-    for (const [name, count] of unknownCounts) {
+    for (const { name, count } of unknown) {
       warnings.push(`unknown feature "${clipText(name)}" ignored in ${count} instance(s)`);
     }
-    for (const [name, count] of missingCounts) {
+    for (const { name, count } of missingCounts)
       warnings.push(`feature "${clipText(name)}" missing in ${count} instance(s); ${this.missingTreatment(name)}`);
-    }
     return capEchoed(warnings, 'warning(s)');
   }
 
@@ -248,6 +282,30 @@ export class Scorer {
     if (this.artifact.target.task !== 'binary') return { scores };
     return { scores, labels: Array.from(scores, (score) => this.label(score)!) };
   }
+}
+
+/** Request records as columns, and how many records carried each key (a key may be left out of some). */
+function recordsAsTable(records: ReadonlyArray<Readonly<Record<string, Cell>>>): {
+  table: DataTable;
+  rowsWithColumn: number[];
+} {
+  const indexOf = new Map<string, number>();
+  const columns: Cell[][] = [];
+  const rowsWithColumn: number[] = [];
+  records.forEach((record, row) => {
+    for (const key of Object.keys(record)) {
+      let index = indexOf.get(key);
+      if (index === undefined) {
+        index = columns.length;
+        indexOf.set(key, index);
+        columns.push(new Array<Cell>(records.length).fill(null));
+        rowsWithColumn.push(0);
+      }
+      columns[index]![row] = record[key] ?? null;
+      rowsWithColumn[index]!++;
+    }
+  });
+  return { table: { columnNames: [...indexOf.keys()], columns, rowCount: records.length }, rowsWithColumn };
 }
 
 function typeProblem(type: 'numeric' | 'categorical' | 'boolean', value: Cell): string | undefined {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type JsonObject, readJson, writeJson } from './json';
 import { isPreconditionFailed, type ObjectStore } from './object-store';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJson, writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore } from '../storage/object-store';
 import { triggerPrefix } from '../workflow/layout';

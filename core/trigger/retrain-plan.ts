@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FEEDBACK_UPLOAD_FOLDER } from '../ground-truth/layout';
 import { type ExecutionInput, executionInputSchema, NAMES_IN_STATE, type TriggerManifest } from '../workflow/contract';
 import { DATA_FILE_EXTENSIONS, modelOfRawKey, rawPrefix, triggerManifestKey } from '../workflow/layout';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ArtifactError, parseArtifact } from '../../core/artifact/format';
 import type { ModelConfig } from '../../core/config/schema';
 import { readTableBytes, sha256Hex } from '../../core/data/read';

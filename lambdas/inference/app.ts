@@ -1,30 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { DataTable } from '../../core/data/table';
 import {
   actualRecords,
-  predictionRecords,
+  callerIdOf,
+  predictionLines,
   recordableFeatureNames,
-  recordedFeatures,
-  takeCallerIds,
+  recordedFeaturesOfRows,
   writeActualsBatch,
-  writePredictionBatch,
+  writePredictionLines,
 } from '../../core/ground-truth/prediction-log';
 import {
   assignPredictionIds,
   GroundTruthInputError,
-  type PredictionRecord,
   parseFeedbackRequest,
+  predictionIdsAt,
 } from '../../core/ground-truth/records';
 import { InputError } from '../../core/score/scorer';
 import type { ObjectStore } from '../../core/storage/object-store';
 import { clipText } from '../../core/text/clip';
-import { HttpError, type HttpResponse, jsonResponse } from '../shared/http';
+import { HttpError, type HttpResponse, JSON_HEADERS, jsonResponse } from '../shared/http';
 import { readJsonBody } from '../shared/json-body';
-import { type CacheLogger, ModelCache, ModelUnavailableError } from '../shared/model-cache';
+import { type CacheLogger, ModelCache, ModelUnavailableError, type ServingModel } from '../shared/model-cache';
 import { matchRoute, type Routes, requestLineOf } from '../shared/routing';
 import { CaptureBuffer, type CaptureRecord } from './capture';
 import { type InferenceConfig, InferenceConfigError } from './config';
 import { checkExplainable, explainInstances, explainRequested } from './explain';
-import { describeModel, predict, type ScoringBackend } from './predict';
-import { parsePredictRequest } from './request';
+import { describeModel, type PredictResponse, predict, type ScoringBackend } from './predict';
+import {
+  modelColumnsOf,
+  type PredictEvent,
+  parsePredictBody,
+  predictResponseJson,
+  type RequestTable,
+  type ResponseFormat,
+  responseFormatOf,
+  withoutField,
+} from './request-formats';
 
 export interface InferenceAppOptions {
   readonly config: InferenceConfig;
@@ -72,8 +83,12 @@ export class InferenceApp {
   private readonly now: () => number;
   private readonly routes: Routes<Route>;
   private scheduledFlush?: Promise<void>;
-  private readonly pendingCaptures: Array<{ readonly record: CaptureRecord; readonly nowMs: number }> = [];
+  private readonly pendingCaptures: Array<{
+    readonly record: () => Omit<CaptureRecord, 'time'>;
+    readonly nowMs: number;
+  }> = [];
   private readonly lateLogWrites = new Set<Promise<unknown>>();
+  private readonly idRandomness = new RandomPool();
 
   constructor(private readonly options: InferenceAppOptions) {
     const { config } = options;
@@ -152,66 +167,112 @@ export class InferenceApp {
 
   private async predict(event: unknown, requestId: string): Promise<RequestOutcome> {
     const { config, backend } = this.options;
+    const predictEvent = event as PredictEvent;
     // Request-level checks first: a bad request is a 400 even while no model is loaded.
-    const body = readJsonBody(event as { body?: string; isBase64Encoded?: boolean }, { maxBytes: config.maxBodyBytes });
-    const requested = parsePredictRequest(body, config.maxInstances);
+    const responseFormat = responseFormatOf(predictEvent);
     const explain = explainRequested(event);
-    const idField = config.predictionIdField;
-    const split = takeCallerIds(requested, idField, () => false);
+    const parsed = parsePredictBody(predictEvent, config);
     const scoredAt = new Date(this.now());
-    const ids = assignPredictionIds(split.callerIds, (index) => `instances[${index}].${idField}`, scoredAt);
+    let ids = parsed.table && this.predictionIds(parsed.table, scoredAt);
     const model = await this.cache.get();
-    const keepIdField =
-      idField !== undefined &&
-      model.scorer.artifact.schema.columns.some((column) => column.role === 'feature' && column.name === idField);
-    const instances = keepIdField ? requested : split.instances;
-    if (explain) checkExplainable(model.scorer, instances.length);
+    const request = parsed.table ?? parsed.tableFor(modelColumnsOf(model.scorer));
+    ids ??= this.predictionIds(request, scoredAt);
+    const { rows, rowsWithColumn, idFieldDropped } = this.withoutIdColumn(request, model);
+    if (explain) checkExplainable(model.scorer, rows.rowCount);
     const result = await predict(
       model,
-      instances,
+      rows,
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
       backend,
+      request.fieldOf,
+      rowsWithColumn,
     );
-    const predictions = result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
     const predictionLog = config.logPredictions
       ? await this.recordPredictions(
-          predictionRecords(
+          predictionLines(
             model.name,
             model.version,
             scoredAt,
             ids,
-            result.predictions,
+            result.predictions.map((prediction) => prediction.score),
+            result.predictions.every((prediction) => prediction.label !== undefined)
+              ? result.predictions.map((prediction) => prediction.label!)
+              : undefined,
+            new Array<boolean>(rows.rowCount).fill(true),
             config.recordFeatures
-              ? instances.map((instance) =>
-                  recordedFeatures(instance, recordableFeatureNames(model.scorer.artifact.schema)),
+              ? recordedFeaturesOfRows(
+                  rows,
+                  recordableFeatureNames(model.scorer.artifact.schema),
+                  new Array<boolean>(rows.rowCount).fill(true),
                 )
               : undefined,
           ),
+          ids[0],
         )
       : 'off';
-    const captured = this.captureRequest({
+    const captured = this.captureRequest(() => ({
       requestId,
       model: model.name,
       version: model.version,
-      instances,
-      predictions,
+      instances: idFieldDropped === undefined ? request.records() : withoutField(request.records(), idFieldDropped),
+      predictions: result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction })),
       warnings: result.warnings,
-    });
-    const explained = explain ? explainInstances(model.scorer, instances) : undefined;
-    const answered = explained
-      ? predictions.map((prediction, index) => ({ ...prediction, explanation: explained.rows[index] }))
-      : predictions;
+    }));
+    const explained = explain ? explainInstances(model.scorer, request.records()) : undefined;
     return {
-      response: jsonResponse(200, {
-        ...result,
-        predictions: answered,
-        ...(explained ? { explanation: explained.summary } : {}),
-      }),
-      rows: instances.length,
+      response: explained
+        ? jsonResponse(200, explainedBody(responseFormat, result, ids, explained))
+        : { statusCode: 200, headers: JSON_HEADERS, body: predictResponseJson(responseFormat, result, ids) },
+      rows: rows.rowCount,
       warnings: result.warnings.length,
       captured,
       modelVersion: model.version,
       predictionLog,
+    };
+  }
+
+  /** The id of each row: the caller's, from the column `predictions.idField` names (checked), else a new one of ours. */
+  private predictionIds(request: RequestTable, scoredAt: Date): string[] {
+    const { table } = request;
+    const idField = this.options.config.predictionIdField;
+    const index = idField === undefined ? -1 : table.columnNames.indexOf(idField);
+    if (idField === undefined || index < 0) {
+      return predictionIdsAt(scoredAt, table.rowCount, this.idRandomness.take(10 * table.rowCount));
+    }
+    const callerIds = table.columns[index]!.map(callerIdOf);
+    const wanted = callerIds.reduce<number>((count, id) => (id === null || id === undefined ? count + 1 : count), 0);
+    // One draw of random bytes for the request: a draw per id was a tenth of a large request's time.
+    const generated = predictionIdsAt(scoredAt, wanted, this.idRandomness.take(10 * wanted));
+    let next = 0;
+    return assignPredictionIds(
+      callerIds,
+      (row) => request.fieldOf(row, idField),
+      scoredAt,
+      () => generated[next++]!,
+    );
+  }
+
+  /** The rows to score: without the caller's id column, unless the model has a feature of that name. */
+  private withoutIdColumn(
+    request: RequestTable,
+    model: ServingModel,
+  ): { rows: DataTable; rowsWithColumn?: readonly number[]; idFieldDropped?: string } {
+    const { table, rowsWithColumn } = request;
+    const idField = this.options.config.predictionIdField;
+    const index = idField === undefined ? -1 : table.columnNames.indexOf(idField);
+    const isFeature = model.scorer.artifact.schema.columns.some(
+      (column) => column.role === 'feature' && column.name === idField,
+    );
+    if (index < 0 || isFeature) return { rows: table, rowsWithColumn };
+    const keep = (_: unknown, c: number) => c !== index;
+    return {
+      rows: {
+        columnNames: table.columnNames.filter(keep),
+        columns: table.columns.filter(keep),
+        rowCount: table.rowCount,
+      },
+      rowsWithColumn: rowsWithColumn?.filter(keep),
+      idFieldDropped: idField,
     };
   }
 
@@ -220,14 +281,23 @@ export class InferenceApp {
    * write is logged and counted (the handler's PredictionLogFailures metric); a write slower than
    * PREDICTION_LOG_WAIT_MS goes on in the background.
    */
-  private async recordPredictions(records: PredictionRecord[]): Promise<'written' | 'failed'> {
+  private async recordPredictions(
+    lines: readonly string[],
+    firstId: string | undefined,
+  ): Promise<'written' | 'failed'> {
     const { monitoring, logger } = this.options;
-    const write = writePredictionBatch(monitoring, this.modelName, records, new Date(this.now())).then(
+    const write = writePredictionLines(
+      monitoring,
+      this.modelName,
+      lines,
+      new Date(this.now()),
+      this.idRandomness.take(10),
+    ).then(
       () => 'written' as const,
       (error: unknown) => {
         logger?.error('prediction log write failed; the predictions were answered but are not recorded for the join', {
-          predictions: records.length,
-          firstId: records[0]?.id,
+          predictions: lines.length,
+          firstId,
           error: clipText(error instanceof Error ? error.message : String(error)),
         });
         return 'failed' as const;
@@ -240,7 +310,7 @@ export class InferenceApp {
     const outcome = await Promise.race([write, waited]);
     clearTimeout(timer);
     if (outcome !== 'late') return outcome;
-    logger?.warn('prediction log write is slow; answering without waiting for it', { predictions: records.length });
+    logger?.warn('prediction log write is slow; answering without waiting for it', { predictions: lines.length });
     const late = write.finally(() => this.lateLogWrites.delete(late));
     this.lateLogWrites.add(late);
     return 'written';
@@ -287,14 +357,15 @@ export class InferenceApp {
    * Samples one answered request and keeps it for startDueFlush to buffer after the response.
    * Capture is best effort: nothing it does fails the response.
    */
-  private captureRequest(record: Omit<CaptureRecord, 'time'>): boolean {
+  private captureRequest(record: () => Omit<CaptureRecord, 'time'>): boolean {
     try {
       if (!this.capture.sample()) return false;
       // At most one parsed request waits: one left over (startDueFlush not called, or not yet run)
       // is buffered now, so memory stays within the capture buffer's byte bound plus one request.
       this.bufferPendingCaptures();
       const nowMs = this.now();
-      this.pendingCaptures.push({ record: { ...record, time: new Date(nowMs).toISOString() }, nowMs });
+      // The record (the rows as sent, with their ids) is built with the buffering, after the response.
+      this.pendingCaptures.push({ record, nowMs });
       return true;
     } catch (error) {
       this.options.logger?.error('capture failed; the response is sent without it', {
@@ -304,10 +375,55 @@ export class InferenceApp {
     }
   }
 
-  /** Serialises the sampled requests into the capture buffer (CaptureBuffer.add never throws). */
+  /** Builds and serialises the sampled requests into the capture buffer (CaptureBuffer.add never throws). */
   private bufferPendingCaptures(): void {
-    for (const { record, nowMs } of this.pendingCaptures.splice(0)) this.capture.add(record, nowMs);
+    for (const { record, nowMs } of this.pendingCaptures.splice(0)) {
+      try {
+        this.capture.add({ ...record(), time: new Date(nowMs).toISOString() }, nowMs);
+      } catch (error) {
+        this.options.logger?.error('capture failed; the request is not captured', {
+          error: clipText(error instanceof Error ? error.message : String(error)),
+        });
+      }
+    }
   }
+}
+
+/**
+ * Random bytes for prediction ids, drawn from the system 16 KiB at a time: a draw per request
+ * cost a one-row request more than making its id. Ids must be unique, not secret.
+ */
+class RandomPool {
+  private static readonly SIZE = 16 * 1024;
+  private buffer = randomBytes(RandomPool.SIZE);
+  private used = 0;
+
+  take(count: number): Uint8Array {
+    if (count > RandomPool.SIZE) return randomBytes(count);
+    if (this.used + count > RandomPool.SIZE) {
+      this.buffer = randomBytes(RandomPool.SIZE);
+      this.used = 0;
+    }
+    const bytes = this.buffer.subarray(this.used, this.used + count);
+    this.used += count;
+    return bytes;
+  }
+}
+
+/** The body of an explained response (`?explain=true`): each prediction with its explanation, in either response format. */
+function explainedBody(
+  format: ResponseFormat,
+  result: PredictResponse,
+  ids: readonly string[],
+  explained: ReturnType<typeof explainInstances>,
+): object {
+  const predictions = result.predictions.map((prediction, index) => ({
+    id: ids[index]!,
+    ...prediction,
+    explanation: explained.rows[index],
+  }));
+  if (format === 'mlflow') return { predictions };
+  return { ...result, predictions, explanation: explained.summary };
 }
 
 /** Domain errors of the inference path as HTTP: the error middleware's classifier. */

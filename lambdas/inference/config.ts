@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';

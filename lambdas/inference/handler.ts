@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
@@ -11,13 +10,14 @@ import { classifyInferenceError, InferenceApp } from './app';
 import { inferenceConfigFromEnv } from './config';
 import { inProcessBackend } from './predict';
 import { isRegistryEvent, movesProduction } from './registry-events';
-import { sageMakerBackend } from './sagemaker';
-import { sageMakerInvoker } from './sagemaker-client';
+import { type SageMakerInvoke, sageMakerBackend } from './sagemaker';
 
 /**
  * The HTTPS inference endpoint: a Lambda function behind a Function URL (payload format 2.0).
  *   GET  /         the serving model's name, version, schema and creation time
  *   POST /predict  {"instances": [{...}, ...]} -> {"model", "predictions": [{"id", "score", "label"}], "warnings"}
+ *                  (or MLflow's dataframe_split / dataframe_records / inputs, or text/csv; MLflow's
+ *                  {"predictions"} with ?response=mlflow: ./request-formats.ts)
  *   POST /feedback {"actuals": [{"id", "label"}, ...]} -> 202 {"model", "accepted", "repeatedIds"}
  * Configuration: INFERENCE_ENV in ./config.ts. Capture and what Lambda's lifecycle loses: ./capture.ts.
  */
@@ -66,7 +66,7 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
   // AWS_ENDPOINT_URL_S3 is set only off AWS (the local platform, tests): the SDK's own variable.
   const s3 = createS3Client({ endpoint: env.AWS_ENDPOINT_URL_S3 });
   const backend = config.sagemakerEndpoint
-    ? sageMakerBackend(sageMakerInvoker(new SageMakerRuntimeClient({}), config.sagemakerEndpoint))
+    ? sageMakerBackend(lazySageMakerInvoke(config.sagemakerEndpoint))
     : inProcessBackend;
   return new InferenceApp({
     config,
@@ -75,6 +75,21 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
     backend,
     logger,
   });
+}
+
+/**
+ * The SageMaker SDK client, loaded at the first request that needs it: most functions score in
+ * process, and every container paid for loading the client at its cold start.
+ */
+function lazySageMakerInvoke(endpointName: string): SageMakerInvoke {
+  let invoke: SageMakerInvoke | undefined;
+  return (request) => {
+    if (!invoke) {
+      const { sageMakerInvokerFor } = require('./sagemaker-client') as typeof import('./sagemaker-client');
+      invoke = sageMakerInvokerFor(endpointName);
+    }
+    return invoke(request);
+  };
 }
 
 const logger = functionLogger('inference');

@@ -1,4 +1,4 @@
-import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { HttpError } from '../shared/http';
 import type { SageMakerInvoke } from './sagemaker';
 
@@ -27,4 +27,9 @@ export function sageMakerInvoker(client: SageMakerRuntimeClient, endpointName: s
       );
     }
   };
+}
+
+/** The invoker of the function's own endpoint, with a client configured from the environment (handler.ts loads it lazily). */
+export function sageMakerInvokerFor(endpointName: string): SageMakerInvoke {
+  return sageMakerInvoker(new SageMakerRuntimeClient({}), endpointName);
 }

@@ -23,17 +23,18 @@ export const SAGEMAKER_ACCEPT = 'text/csv';
 export function sageMakerBackend(invoke: SageMakerInvoke): ScoringBackend {
   return {
     kind: 'sagemaker',
-    score: async (model, instances) => {
+    score: async (model, rows) => {
       const { scorer } = model;
-      const { pipeline } = scorer;
-      const buffer = new Float64Array(pipeline.features.length);
-      const body = instances.map((instance) => featureRowCsv(pipeline.transformRecord(instance, buffer))).join('\n');
+      const matrix = scorer.pipeline.transformTable(rows);
+      const vector = new Float64Array(matrix.columns.length);
+      const lines = new Array<string>(rows.rowCount);
+      for (let row = 0; row < rows.rowCount; row++) {
+        for (let f = 0; f < vector.length; f++) vector[f] = matrix.columns[f]![row]!;
+        lines[row] = featureRowCsv(vector);
+      }
+      const body = lines.join('\n');
       const response = await invoke({ body, contentType: 'text/csv', accept: SAGEMAKER_ACCEPT });
-      const scores = parseSageMakerScores(
-        new TextDecoder().decode(response.body),
-        instances.length,
-        response.contentType,
-      );
+      const scores = parseSageMakerScores(new TextDecoder().decode(response.body), rows.rowCount, response.contentType);
       return scores.map((score) => scorer.predictionFor(score));
     },
   };

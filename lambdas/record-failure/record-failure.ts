@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelConfig } from '../../core/config/schema';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';

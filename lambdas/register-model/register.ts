@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ModelArtifact, parseArtifact } from '../../core/artifact/format';
 import { artifactMetrics, artifactParameters } from '../../core/artifact/registry-fields';
 import type { ModelConfig } from '../../core/config/schema';

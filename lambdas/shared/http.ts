@@ -37,7 +37,10 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string, field?: string): HttpError => new HttpError(400, message, field);
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+export const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+};
 
 export function jsonResponse(
   statusCode: number,

@@ -34,8 +34,16 @@ export function readJsonBody(event: RawBody, options: JsonBodyOptions): unknown 
       `the request body is not valid JSON (${clipText((error as Error).message, 200)}); NaN and Infinity are not JSON`,
     );
   }
-  checkJsonValue(value, options.maxDepth ?? 32);
+  const maxDepth = options.maxDepth ?? 32;
+  // The walk that names the field builds a path per value (most of a large body's cost): it runs
+  // only when the quick one found a problem.
+  if (!isPlainJsonValue(value, maxDepth, 0)) checkJsonValue(value, maxDepth);
   return value;
+}
+
+/** The body as text, within `maxBytes` (413 beyond), base64 decoded when Lambda encoded it: CSV bodies. */
+export function readTextBody(event: RawBody, maxBytes: number): string {
+  return bodyText(event, maxBytes);
 }
 
 function bodyText(event: RawBody, maxBytes: number): string {
@@ -58,6 +66,25 @@ function bodyText(event: RawBody, maxBytes: number): string {
 
 function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, `the request body is larger than ${maxBytes} bytes; send fewer instances per request`);
+}
+
+/**
+ * True when nothing in `value` is a problem checkJsonValue reports. Recursion is safe: it stops
+ * at `maxDepth` levels.
+ */
+function isPlainJsonValue(value: unknown, maxDepth: number, depth: number): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJsonValue(value[i], maxDepth, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (FORBIDDEN_KEYS.has(key)) return false;
+    if (!isPlainJsonValue((value as Record<string, unknown>)[key], maxDepth, depth + 1)) return false;
+  }
+  return true;
 }
 
 /** Walks the parsed value without recursion (a deep document must not overflow the stack). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type UpdateDecision, updateJsonObject } from '../../core/storage/conditional-update';
 import type { ObjectStore } from '../../core/storage/object-store';
 

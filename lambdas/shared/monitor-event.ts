@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A scheduled monitor's input (drift, quality): an EventBridge schedule's event or an on-demand

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUNTIME_ENV } from '../../core/config/runtime-env';
 import { type UpdateDecision, updateJsonObject } from '../../core/storage/conditional-update';
 import { writeJson } from '../../core/storage/json';

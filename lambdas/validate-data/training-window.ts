@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelConfig } from '../../core/config/schema';
 import { formatCsv } from '../../core/data/csv';
 import { readTableBytes, sha256Hex } from '../../core/data/read';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
 import { PRODUCTION_ALIAS, type SchemaSummary } from '../../core/registry/records';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../lib/app';
@@ -41,4 +41,22 @@ test('every bundle loads in a plain Node process and exports a handler function'
     );
     expect({ function: fn.logicalId, handler: kind }).toEqual({ function: fn.logicalId, handler: 'function' });
   }
+});
+
+test("every bundle leaves out zod's locales, and the inference bundle is at most 1 MB", () => {
+  // given zod imported as a namespace everywhere (biome's noRestrictedImports keeps it so)
+  for (const fn of functions) {
+    const bundle = join(fn.directory, 'index.js');
+    // then no bundle carries a translation of zod's messages (German's is one of 40)
+    expect({
+      function: fn.logicalId,
+      germanLocale: readFileSync(bundle, 'utf8').includes('Ungültige Eingabe'),
+    }).toEqual({
+      function: fn.logicalId,
+      germanLocale: false,
+    });
+  }
+  const inference = functions.filter((fn) => /EndpointFunction/.test(fn.logicalId));
+  expect(inference).toHaveLength(1);
+  expect(statSync(join(inference[0]!.directory, 'index.js')).size).toBeLessThanOrEqual(1_000_000);
 });

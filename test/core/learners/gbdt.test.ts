@@ -292,6 +292,18 @@ describe('invalid input', () => {
     expect(() => gbdtFromJson(corrupt, model.features)).toThrow('tree 0 node 0 has children');
   });
 
+  it.each([
+    ['a fractional node index', 'feature', 1.5, 'trees.1.feature: must be a list of whole numbers >= -1'],
+    ['a node index below -1', 'right', -2, 'trees.1.right: must be a list of whole numbers >= -1'],
+    ['a threshold that is no number', 'threshold', 'x', 'trees.1.threshold: must be a list of finite numbers'],
+    ['a leaf value that is null', 'value', null, 'trees.1.value: must be a list of finite numbers'],
+  ])('rejects model JSON with %s, naming the tree array', (_case, array, value, message) => {
+    const model = trainGbdt(trainInput('binary', xorProblem(200, 1), xorProblem(100, 2)), { nEstimators: 2 });
+    const corrupt = structuredClone(model.json) as unknown as { trees: Array<Record<string, unknown[]>> };
+    corrupt.trees[1]![array]![0] = value;
+    expect(() => gbdtFromJson(corrupt, model.features)).toThrow(`gbdt model json is invalid at ${message}`);
+  });
+
   it('rejects a feature list that differs from the training features', () => {
     const model = trainGbdt(trainInput('binary', xorProblem(200, 1), xorProblem(100, 2)), { nEstimators: 2 });
     expect(() => gbdtFromJson(model.json, [{ name: 'x', kind: 'numeric' }])).toThrow('trained on features [x, y]');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContentionError, updateJsonObject } from '../../../core/storage/conditional-update';
 import { readJson } from '../../../core/storage/json';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';

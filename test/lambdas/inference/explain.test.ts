@@ -259,3 +259,25 @@ function largeForest(trees: number, depth: number, featureCount: number): ModelA
     createdAt: '2026-12-07T10:00:00.000Z',
   }).artifact;
 }
+
+describe('explanations in the other request and response formats', () => {
+  it("explains CSV rows as it explains the same instances, in MLflow's response when asked", async () => {
+    // given a GBDT model
+    const { app, predict } = await setup(gbdtArtifact);
+    const rows = instances.slice(0, 2);
+    const ours = JSON.parse((await predict(rows, { explain: 'true' })).body);
+    // when the same rows come as CSV with explain=true and MLflow's response asked for
+    const csv = `age,plan,active\n${rows.map((row) => `${row.age},${row.plan},${row.active}`).join('\n')}\n`;
+    const event = {
+      ...urlEvent('POST', '/predict', csv),
+      headers: { 'content-type': 'text/csv' },
+      queryStringParameters: { explain: 'true', response: 'mlflow' },
+    };
+    const body = JSON.parse((await app.handle(event, 'request-2')).response.body);
+    // then each prediction carries the same explanation, inside {"predictions"} only
+    expect(Object.keys(body)).toEqual(['predictions']);
+    expect(body.predictions.map((p: { explanation: unknown }) => p.explanation)).toEqual(
+      ours.predictions.map((p: { explanation: unknown }) => p.explanation),
+    );
+  });
+});

@@ -1,12 +1,12 @@
 import { defaultsFor } from '../../../core/config/parse';
 import { modelConfigToEnv, RUNTIME_ENV } from '../../../core/config/runtime-env';
 import { INFERENCE_ENV, InferenceConfigError, inferenceConfigFromEnv } from '../../../lambdas/inference/config';
-import { parsePredictRequest } from '../../../lambdas/inference/request';
+import { parseJsonRequest } from '../../../lambdas/inference/request-formats';
 import { HttpError } from '../../../lambdas/shared/http';
 
 function rejection(body: unknown, maxInstances = 3): HttpError {
   try {
-    parsePredictRequest(body, maxInstances);
+    parseJsonRequest(body, maxInstances);
   } catch (error) {
     if (error instanceof HttpError) return error;
     throw error;
@@ -14,10 +14,20 @@ function rejection(body: unknown, maxInstances = 3): HttpError {
   throw new Error(`expected ${JSON.stringify(body)} to be rejected`);
 }
 
-describe('parsePredictRequest', () => {
-  it('returns the instances of a valid request', () => {
+describe('parseJsonRequest', () => {
+  it('returns the instances of a valid request, as sent and as columns', () => {
     const instances = [{ age: 3, plan: 'pro', active: false, note: null }];
-    expect(parsePredictRequest({ instances }, 3)).toEqual(instances);
+    const request = parseJsonRequest({ instances }, 3).tableFor({
+      featureNames: [],
+      numericFeatures: new Set(),
+      knownColumns: new Set(),
+    });
+    expect(request.records()).toEqual(instances);
+    expect(request.table).toEqual({
+      columnNames: ['age', 'plan', 'active', 'note'],
+      columns: [[3], ['pro'], [false], [null]],
+      rowCount: 1,
+    });
   });
 
   it.each([

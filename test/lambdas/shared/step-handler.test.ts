@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_STEP_ERROR_MESSAGE, WorkflowConfigError } from '../../../lambdas/shared/step-errors';
 import { createStepHandler } from '../../../lambdas/shared/step-handler';
 
