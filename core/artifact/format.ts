@@ -47,9 +47,7 @@ const importedSchema = z.object({
    * Categorical features whose labels the pipeline maps to the framework's codes (a `categorical`
    * step with `keepMissing`), and where the label order came from. Absent: none, codes are numbers.
    */
-  categories: z
-    .array(z.object({ column: z.string(), from: z.enum(['categories-file', 'data']) }))
-    .optional(),
+  categories: z.array(z.object({ column: z.string(), from: z.enum(['categories-file', 'data']) })).optional(),
   /** Our predictions against the source framework's own on the --data rows. */
   parity: z.object({
     status: z.enum(['measured', 'unmeasured']),

@@ -218,10 +218,11 @@ function checkParity(
   const hint =
     labelled.length > 0
       ? `; the category order is the likely cause: ${labelled
-          .map((feature) => `"${feature.column}" ${feature.from === 'data' ? 'took the sorted --data labels' : 'took the --categories order'} (${feature.labels.slice(0, PREVIEW_LABELS).join(', ')})`)
-          .join(
-            ', ',
-          )}; pass --categories with each column's X[c].cat.categories from the training frame, in code order`
+          .map(
+            (feature) =>
+              `"${feature.column}" ${feature.from === 'data' ? 'took the sorted --data labels' : 'took the --categories order'} (${feature.labels.slice(0, PREVIEW_LABELS).join(', ')})`,
+          )
+          .join(', ')}; pass --categories with each column's X[c].cat.categories from the training frame, in code order`
       : '; check that --data holds the rows --expected was predicted on, in the same order, with the features as the model was trained on them';
   throw new ImportError(
     `parity check failed: our predictions differ from --expected ${expected.source} by up to ${parity.maxAbsDifference} (row ${row + 1}: ours ${ours[row]}, the framework's ${expected.values[row]})${hint}`,

@@ -121,7 +121,9 @@ describe('mlops import (the built CLI)', () => {
       out,
     );
     expect(run.code).toBe(2);
-    expect(run.err).toContain('parity check failed: our predictions differ from --expected xgb-labels-expected.txt by up to 0.6');
+    expect(run.err).toContain(
+      'parity check failed: our predictions differ from --expected xgb-labels-expected.txt by up to 0.6',
+    );
     expect(run.err).toContain('the category order is the likely cause');
     expect(existsSync(out)).toBe(false);
   });

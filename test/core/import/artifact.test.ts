@@ -352,7 +352,9 @@ describe('buildImportedArtifact: categorical features that hold labels', () => {
       'categorical',
       'numeric',
     ]);
-    expect(new Scorer(artifact).scoreRecord({ age: 40, plan: 'premium', store: '9', score: 0 }).score).toBeGreaterThan(0);
+    expect(new Scorer(artifact).scoreRecord({ age: 40, plan: 'premium', store: '9', score: 0 }).score).toBeGreaterThan(
+      0,
+    );
   });
 
   test('yes/no words in a numeric feature are an error that says to encode them as the model was trained', () => {

@@ -52,7 +52,11 @@ describe('parseCategoriesFile', () => {
 
   test.each([
     ['not JSON', '{plan:', '--categories c.json is not valid JSON'],
-    ['not an object of lists', '{"plan": "basic"}', '--categories c.json must be {"column": [labels in code order], ...}: at plan'],
+    [
+      'not an object of lists',
+      '{"plan": "basic"}',
+      '--categories c.json must be {"column": [labels in code order], ...}: at plan',
+    ],
     ['an empty list', '{"plan": []}', 'at plan'],
     ['a label twice', '{"plan": ["basic", " basic"]}', '--categories c.json: "plan" lists "basic" twice'],
     ['a blank label', '{"plan": ["basic", ""]}', '--categories c.json: "plan" has a blank label at index 1'],
