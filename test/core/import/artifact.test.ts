@@ -322,6 +322,15 @@ describe('buildImportedArtifact: categorical features that hold labels', () => {
     );
   });
 
+  test('a sample with fewer labels than the model splits on asks for --categories', () => {
+    const table = parseCsv('age,plan,store,score\n30,basic,9,0.5\n31,team,10,0.1\n', { numbers: true });
+    expect(() =>
+      buildImportedArtifact({ ...base, imported: labelsModel(), sample: { table, sha256: 's', source: 's.csv' } }),
+    ).toThrow(
+      'categorical feature "plan": --data s.csv holds 2 label(s), but the model splits on category code 3, so it saw more categories; pass --categories with the training categories in code order',
+    );
+  });
+
   test('a categories file naming a numeric feature or an unknown column is an error', () => {
     const build = (column: string) => () =>
       buildImportedArtifact({
