@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { serializeArtifact } from '../../core/artifact/format';
 import { readTableBytes, sha256Hex } from '../../core/data/read';
 import { buildImportedArtifact, parseExpectedPredictions } from '../../core/import/artifact';
+import { parseCategoriesFile } from '../../core/import/categories';
 import type { ImportedModel } from '../../core/import/imported-model';
 import { parseLightgbmModel } from '../../core/import/lightgbm';
 import { parseXgboostModel } from '../../core/import/xgboost';
@@ -29,7 +30,7 @@ export const importCommand: Command = {
     name: 'import',
     summary: 'convert an XGBoost or LightGBM model file into a model artifact',
     usage:
-      'mlops import --framework xgboost|lightgbm --model <file> --out <dir> [--data <sample>] [--target <column>] [--expected <file>] [--name <model>] [--json]',
+      'mlops import --framework xgboost|lightgbm --model <file> --out <dir> [--data <sample>] [--target <column>] [--expected <file>] [--categories <file.json>] [--name <model>] [--json]',
     flags: {
       framework: {
         type: 'string',
@@ -60,6 +61,12 @@ export const importCommand: Command = {
         description: "the framework's own predictions on the --data rows, one per line, to measure parity",
         valueName: 'file',
       },
+      categories: {
+        type: 'string',
+        description:
+          "categorical features' labels in code order, {\"column\": [labels]}, written from the training frame's X[c].cat.categories; without it, labels in --data are ordered as astype('category') orders them",
+        valueName: 'file.json',
+      },
       name: {
         type: 'string',
         description: 'a name for the model, recorded for a later registration',
@@ -70,6 +77,7 @@ export const importCommand: Command = {
     examples: [
       'mlops import --framework xgboost --model model.json --data sample.csv --expected preds.txt --out imported/',
       'mlops import --framework lightgbm --model model.txt --out imported/',
+      'mlops import --framework xgboost --model model.json --data sample.csv --categories categories.json --expected preds.txt --out imported/',
     ],
   },
 
@@ -85,6 +93,7 @@ export const importCommand: Command = {
     const outDir = stringFlag(flags, 'out')!;
     const dataPath = stringFlag(flags, 'data');
     const expectedPath = stringFlag(flags, 'expected');
+    const categoriesPath = stringFlag(flags, 'categories');
 
     // Everything is read, converted and checked before anything is written.
     const modelBytes = await readInput('model', modelPath);
@@ -108,6 +117,16 @@ export const importCommand: Command = {
             ),
             source: basename(expectedPath),
           };
+    const categories =
+      categoriesPath === undefined
+        ? undefined
+        : {
+            labels: parseCategoriesFile(
+              new TextDecoder().decode(await readInput('categories', categoriesPath)),
+              basename(categoriesPath),
+            ),
+            source: basename(categoriesPath),
+          };
     const { artifact, parity } = buildImportedArtifact({
       imported,
       modelFile: basename(modelPath),
@@ -115,6 +134,7 @@ export const importCommand: Command = {
       sample,
       target: stringFlag(flags, 'target'),
       expected,
+      categories,
       name: stringFlag(flags, 'name'),
     });
 

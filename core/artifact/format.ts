@@ -43,6 +43,11 @@ const importedSchema = z.object({
   objective: z.string(),
   /** Where the feature names came from: the model file, the --data columns, or generated f0..fN-1. */
   featureNamesFrom: z.enum(['model', 'data', 'generated']),
+  /**
+   * Categorical features whose labels the pipeline maps to the framework's codes (a `categorical`
+   * step with `keepMissing`), and where the label order came from. Absent: none, codes are numbers.
+   */
+  categories: z.array(z.object({ column: z.string(), from: z.enum(['categories-file', 'data']) })).optional(),
   /** Our predictions against the source framework's own on the --data rows. */
   parity: z.object({
     status: z.enum(['measured', 'unmeasured']),

@@ -46,6 +46,12 @@ const categoricalStep = z.object({
   otherCode: z.number().int().nonnegative(),
   missingCode: z.number().int().nonnegative(),
   cardinality: z.number().int().positive(),
+  /**
+   * True: a missing label reaches the model as NaN and `missingCode` is unused (an imported
+   * forest's categorical feature: its trees route NaN by their default directions). Absent in
+   * every artifact our trainer writes.
+   */
+  keepMissing: z.literal(true).optional(),
 });
 export const pipelineSchema = z.object({
   steps: z.array(z.discriminatedUnion('kind', [numericStep, booleanStep, categoricalStep])),
@@ -216,7 +222,8 @@ export class Pipeline {
           column: step.column,
           codes: new Map(step.codes),
           otherCode: step.otherCode,
-          missingCode: step.missingCode,
+          // NaN passes a missing label through to the model, as a numeric step's NaN fill does.
+          missingCode: step.keepMissing ? Number.NaN : step.missingCode,
         };
       }
       features.push({ name: step.column, kind: step.kind === 'numeric' ? 'numeric' : 'binary' });

@@ -3,7 +3,8 @@
  * registry, gate, serving, batch, stream and drift paths read it unchanged: a pipeline of numeric
  * steps that keep missing values as NaN (the trees' default directions route them), the `trees`
  * model kind, a schema and (from a data sample) a reference profile, and the `imported` record
- * with the parity report (docs/artifact-format.md).
+ * with the parity report (docs/artifact-format.md). A categorical feature whose data holds labels
+ * gets a step that maps each label to the code the framework saw (core/import/categories.ts).
  */
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type ModelArtifact } from '../artifact/format';
 import { DataError, type DataTable } from '../data/table';
@@ -13,8 +14,16 @@ import { auc, logLoss, mae, metricsAtThreshold, r2, rmse } from '../metrics';
 import { buildProfile } from '../profile/profile';
 import { encodeTarget } from '../schema/target';
 import type { ColumnSchema, DataSchema } from '../schema/types';
-import { cellToNumber, isNonNumericText } from '../schema/values';
+import { cellToCategory, cellToNumber, isNonNumericText } from '../schema/values';
 import { codeVersion } from '../version';
+import {
+  type CategoriesFrom,
+  holdsLabels,
+  isBooleanLike,
+  labelCodeStep,
+  labelsAsPandasSortsThem,
+  largestCodeUsed,
+} from './categories';
 import { ImportError } from './import-error';
 import type { ImportedModel } from './imported-model';
 
@@ -48,6 +57,8 @@ export interface BuildImportedArtifactOptions {
   readonly target?: string;
   /** The framework's own predictions on the sample rows, one per row, and the file they came from. */
   readonly expected?: { readonly values: Float64Array; readonly source: string };
+  /** Categorical features' labels in code order (`--categories`), and the file they came from. */
+  readonly categories?: { readonly labels: ReadonlyMap<string, readonly string[]>; readonly source: string };
   /** A name for the model (the registry name a later registration may use). */
   readonly name?: string;
   /** ISO time to record; SOURCE_DATE_EPOCH or now when absent. */
@@ -94,36 +105,128 @@ function resolveCreatedAt(createdAt: string | undefined): string {
   return epoch ? new Date(Number(epoch) * 1000).toISOString() : new Date().toISOString();
 }
 
-function columnStats(table: DataTable, name: string): { missingRate: number; uniqueCount: number } {
+function columnStats(
+  table: DataTable,
+  name: string,
+  type: 'numeric' | 'categorical',
+): { missingRate: number; uniqueCount: number } {
   const column = table.columns[table.columnNames.indexOf(name)];
-  const distinct = new Set<number>();
+  const distinct = new Set<number | string>();
   let missing = 0;
   for (const cell of column) {
-    const value = cellToNumber(cell);
-    if (Number.isFinite(value)) distinct.add(value);
+    const value = type === 'numeric' ? cellToNumber(cell) : cellToCategory(cell);
+    if (value !== null && (typeof value === 'string' || Number.isFinite(value))) distinct.add(value);
     else missing++;
   }
   return { missingRate: table.rowCount === 0 ? 0 : missing / table.rowCount, uniqueCount: distinct.size };
 }
 
-function checkNumericFeatures(
-  table: DataTable,
-  names: readonly string[],
-  categorical: ReadonlySet<string>,
-  source: string,
-) {
+/** Numeric features must hold numbers: text there would reach the model as NaN, silently. */
+function checkNumericFeatures(table: DataTable, names: readonly string[], source: string) {
   for (const name of names) {
     const column = table.columns[table.columnNames.indexOf(name)];
     const row = column.findIndex(isNonNumericText);
-    if (row >= 0) {
-      const what = categorical.has(name)
-        ? 'a categorical feature, whose values must be the integer category codes the framework saw'
-        : 'a numeric feature';
+    if (row < 0) continue;
+    const found = `--data ${source}: column "${name}" holds text (${JSON.stringify(column[row])} at row ${row + 1})`;
+    if (isBooleanLike(column)) {
       throw new ImportError(
-        `--data ${source}: column "${name}" holds text (${JSON.stringify(column[row])} at row ${row + 1}); it is ${what}`,
+        `${found}, yes/no or true/false words, but the model reads it as a number: encode it as the model was trained (for example 1 for yes/true and 0 for no/false) in --data and in what clients send; the import does not guess which word was 1`,
+      );
+    }
+    throw new ImportError(`${found}; it is a numeric feature of the model`);
+  }
+}
+
+interface LabelledFeature {
+  readonly column: string;
+  readonly labels: readonly string[];
+  readonly from: CategoriesFrom;
+}
+
+/**
+ * Which categorical features map labels to codes, and in which order: the --categories file's, else
+ * (when --data holds text there) the order pandas' astype('category') gives. The rest take codes.
+ */
+function resolveLabelledFeatures(
+  options: BuildImportedArtifactOptions,
+  names: readonly string[],
+  categoricalIndices: readonly number[],
+): LabelledFeature[] {
+  const { sample, categories, imported } = options;
+  const categoricalNames = categoricalIndices.map((index) => names[index]);
+  if (categories) {
+    for (const column of categories.labels.keys()) {
+      if (categoricalNames.includes(column)) continue;
+      throw new ImportError(
+        names.includes(column)
+          ? `--categories ${categories.source} lists "${column}", which the model reads as a number, not a category`
+          : `--categories ${categories.source} lists "${column}", which is not a feature of the model (features: ${names.join(', ')})`,
       );
     }
   }
+  const out: LabelledFeature[] = [];
+  for (const index of categoricalIndices) {
+    const column = names[index];
+    const listed = categories?.labels.get(column);
+    let feature: LabelledFeature | undefined;
+    if (listed) {
+      feature = { column, labels: listed, from: 'categories-file' };
+    } else if (sample && holdsLabels(sample.table.columns[sample.table.columnNames.indexOf(column)])) {
+      const labels = labelsAsPandasSortsThem(sample.table.columns[sample.table.columnNames.indexOf(column)]);
+      feature = { column, labels, from: 'data' };
+    }
+    if (!feature) continue;
+    const largest = largestCodeUsed(imported.model, index);
+    if (largest >= feature.labels.length) {
+      const where =
+        feature.from === 'categories-file'
+          ? `--categories ${categories?.source} lists`
+          : `--data ${sample?.source} holds`;
+      throw new ImportError(
+        `categorical feature "${column}": ${where} ${feature.labels.length} label(s), but the model splits on category code ${largest}, so it saw more categories; ${feature.from === 'data' ? 'pass --categories with the training categories in code order' : 'list every training category, in code order'}`,
+      );
+    }
+    out.push(feature);
+  }
+  return out;
+}
+
+const PREVIEW_LABELS = 6;
+
+function describeMapping(feature: LabelledFeature, categoriesSource: string | undefined): string {
+  const pairs = feature.labels.slice(0, PREVIEW_LABELS).map((label, code) => `${label}=${code}`);
+  if (feature.labels.length > PREVIEW_LABELS) pairs.push('...');
+  const order =
+    feature.from === 'categories-file'
+      ? `in the order of --categories ${categoriesSource}`
+      : "in the order pandas' astype('category') gives the --data labels (sorted), right only if training saw exactly these labels: pass --categories to be sure";
+  return `categorical feature "${feature.column}" maps labels to codes ${order} (${pairs.join(', ')}); an unseen label takes code ${feature.labels.length}, which the model never saw, and a missing one takes the default direction`;
+}
+
+/** A difference above this in parity means the model was not imported as the framework scores it. */
+const PARITY_TOLERANCE = 1e-6;
+
+function checkParity(
+  parity: ParityReport,
+  ours: Float64Array,
+  expected: BuildImportedArtifactOptions['expected'],
+  labelled: readonly LabelledFeature[],
+): void {
+  if (parity.status !== 'measured' || parity.maxAbsDifference === null || parity.worstRow === null || !expected) return;
+  const row = parity.worstRow;
+  if (parity.maxAbsDifference <= PARITY_TOLERANCE * Math.max(1, Math.abs(expected.values[row]))) return;
+  const hint =
+    labelled.length > 0
+      ? `; the category order is the likely cause: ${labelled
+          .map(
+            (feature) =>
+              `"${feature.column}" ${feature.from === 'data' ? 'took the sorted --data labels' : 'took the --categories order'} (${feature.labels.slice(0, PREVIEW_LABELS).join(', ')})`,
+          )
+          .join(', ')}; pass --categories with each column's X[c].cat.categories from the training frame, in code order`
+      : '; check that --data holds the rows --expected was predicted on, in the same order, with the features as the model was trained on them';
+  throw new ImportError(
+    `parity check failed: our predictions differ from --expected ${expected.source} by up to ${parity.maxAbsDifference} (row ${row + 1}: ours ${ours[row]}, the framework's ${expected.values[row]})${hint}`,
+  );
 }
 
 function compareWithExpected(
@@ -197,7 +300,9 @@ export function buildImportedArtifact(options: BuildImportedArtifactOptions): Im
     throw new ImportError(`--target "${target}" is one of the model's features; name the column the model predicts`);
   }
   const model = { ...imported.model, featureNames: names };
-  const categorical = new Set(imported.categoricalFeatures.map((index) => names[index]));
+  const labelFeatures = resolveLabelledFeatures(options, names, imported.categoricalFeatures);
+  const labelledByColumn = new Map(labelFeatures.map((feature) => [feature.column, feature]));
+  const coded = imported.categoricalFeatures.map((index) => names[index]).filter((name) => !labelledByColumn.has(name));
   const notes = [...imported.notes];
   if (from === 'generated') {
     notes.push(
@@ -206,14 +311,20 @@ export function buildImportedArtifact(options: BuildImportedArtifactOptions): Im
   } else if (from === 'data') {
     notes.push(`the model file names no features: they are the --data columns in order (${names.join(', ')})`);
   }
-  if (categorical.size > 0) {
+  for (const feature of labelFeatures) notes.push(describeMapping(feature, options.categories?.source));
+  if (coded.length > 0) {
     notes.push(
-      `categorical feature(s) ${[...categorical].join(', ')} take the integer category codes the framework was trained on`,
+      `categorical feature(s) ${coded.join(', ')} take the integer category codes the framework was trained on (no labels in --data and no --categories)`,
     );
   }
 
   const pipelineJson: PipelineJson = {
-    steps: names.map((column) => ({ kind: 'numeric', column, fill: 0, missingIndicator: false, keepMissing: true })),
+    steps: names.map((column) => {
+      const feature = labelledByColumn.get(column);
+      return feature
+        ? labelCodeStep(column, feature.labels)
+        : { kind: 'numeric', column, fill: 0, missingIndicator: false, keepMissing: true };
+    }),
   };
   const pipeline = new Pipeline(pipelineJson);
   const fitted = treesFromJson(model, pipeline.features);
@@ -229,13 +340,22 @@ export function buildImportedArtifact(options: BuildImportedArtifactOptions): Im
   let targetLabels = { positiveLabel: '1', negativeLabel: '0' };
   if (sample) {
     const { table } = sample;
-    checkNumericFeatures(table, names, categorical, sample.source);
+    checkNumericFeatures(
+      table,
+      names.filter((name) => !labelledByColumn.has(name)),
+      sample.source,
+    );
     predictions = fitted.predictMatrix(pipeline.transformTable(table));
     columns = table.columnNames.map((name): ColumnSchema => {
-      const stats = columnStats(table, name);
-      if (names.includes(name)) return { name, type: 'numeric', role: 'feature', ...stats };
-      if (name === target)
-        return { name, type: task === 'binary' ? 'categorical' : 'numeric', role: 'target', ...stats };
+      if (names.includes(name)) {
+        const type = labelledByColumn.has(name) ? 'categorical' : 'numeric';
+        return { name, type, role: 'feature', ...columnStats(table, name, type) };
+      }
+      if (name === target) {
+        const type = task === 'binary' ? 'categorical' : 'numeric';
+        return { name, type, role: 'target', ...columnStats(table, name, 'numeric') };
+      }
+      const stats = columnStats(table, name, 'numeric');
       return { name, type: 'numeric', role: 'excluded', excludedReason: 'not read by the imported model', ...stats };
     });
     if (target !== undefined) {
@@ -271,12 +391,19 @@ export function buildImportedArtifact(options: BuildImportedArtifactOptions): Im
     const schema: DataSchema = { columns, target: targetName, rowCount: table.rowCount };
     profile = buildProfile(table, schema);
   } else {
-    columns = names.map((name) => ({ name, type: 'numeric', role: 'feature', missingRate: 0, uniqueCount: 0 }));
+    columns = names.map((name) => ({
+      name,
+      type: labelledByColumn.has(name) ? 'categorical' : 'numeric',
+      role: 'feature',
+      missingRate: 0,
+      uniqueCount: 0,
+    }));
     notes.push(
       'no --data sample: the artifact has no reference profile, so drift cannot be monitored until one is given',
     );
   }
   const parity = compareWithExpected(predictions, options.expected);
+  checkParity(parity, predictions, options.expected, labelFeatures);
 
   const artifact: ModelArtifact = {
     format: ARTIFACT_FORMAT,
@@ -321,6 +448,9 @@ export function buildImportedArtifact(options: BuildImportedArtifactOptions): Im
       modelSha256: options.modelSha256,
       objective: imported.model.objective,
       featureNamesFrom: from,
+      ...(labelFeatures.length === 0
+        ? {}
+        : { categories: labelFeatures.map((feature) => ({ column: feature.column, from: feature.from })) }),
       parity,
     },
   };

@@ -65,6 +65,69 @@ describe('mlops import (the built CLI)', () => {
     expect(Math.max(...scores.map((score, i) => Math.abs(score - expected[i])))).toBeLessThanOrEqual(1e-6);
   });
 
+  test('imports a model whose categorical features hold labels through --categories, and predict takes the labels', () => {
+    // given a model trained on pandas categorical columns of text labels, the categories file written
+    // from its training frame, and a held-back sample of labels (one plan never trained on)
+    const out = join(dir, 'labels');
+    const run = mlops(
+      'import',
+      '--framework',
+      'xgboost',
+      '--model',
+      fixture('xgb-labels.json'),
+      '--data',
+      fixture('xgb-labels-sample.csv'),
+      '--target',
+      'label',
+      '--categories',
+      fixture('xgb-labels-categories.json'),
+      '--expected',
+      fixture('xgb-labels-expected.txt'),
+      '--out',
+      out,
+      '--json',
+    );
+    // then parity is exact through the label -> code mapping
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out).parity).toEqual({ status: 'measured', rows: 300, maxAbsDifference: 0 });
+    // and `mlops predict` scores the labelled rows as python did
+    const scored = join(dir, 'labels-scored.csv');
+    const predict = mlops('predict', '--model', out, '--data', fixture('xgb-labels-sample.csv'), '--out', scored);
+    expect(predict.code).toBe(0);
+    const lines = readFileSync(scored, 'utf8').trim().split('\n');
+    const scoreAt = lines[0].split(',').lastIndexOf('score');
+    const expected = readFileSync(fixture('xgb-labels-expected.txt'), 'utf8').trim().split('\n').map(Number);
+    const scores = lines.slice(1).map((line) => Number(line.split(',')[scoreAt]));
+    expect(scores).toHaveLength(300);
+    expect(Math.max(...scores.map((score, i) => Math.abs(score - expected[i])))).toBeLessThanOrEqual(1e-6);
+  });
+
+  test('a reversed categories file fails the parity check with exit code 2 and writes nothing', () => {
+    const out = join(dir, 'labels-reversed');
+    const run = mlops(
+      'import',
+      '--framework',
+      'xgboost',
+      '--model',
+      fixture('xgb-labels.json'),
+      '--data',
+      fixture('xgb-labels-sample.csv'),
+      '--categories',
+      fixture('xgb-labels-categories-reversed.json'),
+      '--expected',
+      fixture('xgb-labels-expected.txt'),
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(
+      'parity check failed: our predictions differ from --expected xgb-labels-expected.txt by up to 0.6',
+    );
+    expect(run.err).toContain('the category order is the likely cause');
+    expect(existsSync(out)).toBe(false);
+  });
+
   test('imports a LightGBM model without a sample, saying parity is unmeasured', () => {
     const out = join(dir, 'lgb');
     const run = mlops('import', '--framework', 'lightgbm', '--model', fixture('lgb-regression.txt'), '--out', out);
