@@ -47,9 +47,9 @@ const categoricalStep = z.object({
   missingCode: z.number().int().nonnegative(),
   cardinality: z.number().int().positive(),
   /**
-   * True: a missing label reaches the model as NaN and `missingCode` is unused (an imported
-   * forest's categorical feature: its trees route NaN by their default directions). Absent in
-   * every artifact our trainer writes.
+   * True: a missing label, and a label not in `codes`, reach the model as NaN, and `otherCode` and
+   * `missingCode` are unused (an imported forest's categorical feature: its trees route NaN by their
+   * default directions). Absent in every artifact our trainer writes.
    */
   keepMissing: z.literal(true).optional(),
 });
@@ -221,8 +221,9 @@ export class Pipeline {
           kind: 'categorical',
           column: step.column,
           codes: new Map(step.codes),
-          otherCode: step.otherCode,
-          // NaN passes a missing label through to the model, as a numeric step's NaN fill does.
+          // keepMissing: a missing or unseen label reaches the model as NaN, as a numeric step's NaN fill
+          // does (pandas codes a label outside the training categories as missing, too).
+          otherCode: step.keepMissing ? Number.NaN : step.otherCode,
           missingCode: step.keepMissing ? Number.NaN : step.missingCode,
         };
       }

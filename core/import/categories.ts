@@ -5,7 +5,7 @@
  * label is its index in `X[c].cat.categories`. That list comes from a categories file the team
  * writes from its training frame, or, for `astype('category')`, is the sorted distinct labels.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cell } from '../data/table';
 import type { PipelineJson } from '../features/pipeline';
 import type { TreesModelJson } from '../learners/trees';
@@ -109,10 +109,11 @@ export function largestCodeUsed(model: TreesModelJson, index: number): number {
 }
 
 /**
- * The pipeline step that gives the model the code of each label: its index in `labels`. A label
- * not in the list gets the code one past the last, which no split's category set holds, so it
- * scores exactly as the framework scores a code it never saw; a missing label stays NaN, so the
- * trees' default directions route it, as the framework routes a missing category.
+ * The pipeline step that gives the model the code of each label: its index in `labels`. A missing
+ * label and a label not in the list reach the model as NaN (`keepMissing`), so the trees' default
+ * directions route them: what the team's own serving code gives when it encodes new rows with the
+ * training categories (`pd.Categorical(x, categories=...)` codes an unknown label as missing).
+ * The codes one past the last stay in the JSON only because the step's schema requires them.
  */
 export function labelCodeStep(column: string, labels: readonly string[]): PipelineJson['steps'][number] {
   return {
