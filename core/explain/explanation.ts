@@ -3,7 +3,7 @@
  * `mlops invoke` reads it, and the column names both `mlops predict --explain` and
  * `mlops invoke --explain` print it under: `shap_<feature>` per input feature, then `shap_base`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const rowExplanationSchema = z.object({
   /** The margin with no feature known (TreeSHAP's expected value). */
