@@ -4,13 +4,15 @@
  * an HTTPS prediction with explanations from the local platform's endpoint (curl) and from
  * `mlops invoke`. The scores and the explanations must equal XGBoost's own `predict_proba` and
  * `pred_contribs` on rows the model and this test's design never saw (the built-in v2 batch, a
- * different customer population).
+ * different customer population with a payment method training never saw). The model uses pandas
+ * categories of text labels, which clients send as labels.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseCsv } from '../../core/data/csv';
 import { buildCli } from '../../lib/bundles';
 import { settleRuns, startTestPlatform, type TestPlatform } from '../support/local-platform';
 import { requirePython } from '../support/python';
@@ -23,8 +25,8 @@ const AWS_CLI = requireTool(TOOLS.aws, 'the Python team end-to-end test') ?? '';
 const CURL = requireTool(TOOLS.curl, 'the Python team end-to-end test') ?? '';
 const describeWithTools = PYTHON && AWS_CLI && CURL ? describe : describe.skip;
 
-/** The churn columns that are numbers in the data: the team's model uses these. */
-const FEATURES = [
+/** The churn columns the team's model uses: numbers, and text labels as pandas categories. */
+const NUMERIC = [
   'age',
   'tenure_months',
   'purchase_frequency',
@@ -33,6 +35,8 @@ const FEATURES = [
   'days_since_last_login',
   'discount_usage_rate',
 ];
+const CATEGORICAL = ['plan', 'region', 'payment_method'];
+const FEATURES = [...NUMERIC, ...CATEGORICAL];
 /** Fresh rows scored and explained by both sides. */
 const FRESH_ROWS = 25;
 
@@ -40,27 +44,42 @@ const FRESH_ROWS = 25;
 const NOTEBOOK = `
 import json, sys
 import numpy as np, pandas as pd, xgboost as xgb
-v1_path, v2_path, work, features = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
-fresh_rows = int(sys.argv[5])
+v1_path, v2_path, work = sys.argv[1], sys.argv[2], sys.argv[3]
+numeric, categorical = sys.argv[4].split(","), sys.argv[5].split(",")
+fresh_rows = int(sys.argv[6])
+features = numeric + categorical
 v1 = pd.read_csv(v1_path)
-X = v1[features].astype(float)
+categories = {c: sorted(v1[c].dropna().unique().tolist()) for c in categorical}
+
+def frame(data):
+    # as the team encodes any rows: numbers as floats, labels with the training categories
+    X = data[numeric].astype(float)
+    for c in categorical:
+        X[c] = pd.Categorical(data[c], categories=categories[c])
+    return X
+
+X = frame(v1)
 y = (v1["churned"] == "yes").astype(int)
 train = len(v1) * 4 // 5
-xgb_model = xgb.XGBClassifier(n_estimators=120, max_depth=4, learning_rate=0.1, random_state=7)
+xgb_model = xgb.XGBClassifier(n_estimators=120, max_depth=4, learning_rate=0.1, random_state=7,
+                              tree_method="hist", enable_categorical=True)
 xgb_model.fit(X[:train], y[:train])
 xgb_model.save_model(f"{work}/model.json")
+with open(f"{work}/categories.json", "w") as f:
+    json.dump({c: X[c].cat.categories.tolist() for c in X.select_dtypes("category")}, f)
 # the sample mlops import profiles and checks parity on: the rows the model did not train on
 sample = v1.iloc[train:][features + ["churned"]]
 sample.to_csv(f"{work}/sample.csv", index=False)
-np.savetxt(f"{work}/expected.txt", xgb_model.predict_proba(sample[features].astype(float))[:, 1], fmt="%.17g")
-# fresh rows from another population, with every churn column, as a client would send them
+np.savetxt(f"{work}/expected.txt", xgb_model.predict_proba(frame(sample))[:, 1], fmt="%.17g")
+# fresh rows from another population (a payment method, crypto, training never saw), every churn
+# column, as a client would send them
 v2 = pd.read_csv(v2_path).iloc[:fresh_rows]
+assert (v2["payment_method"] == "crypto").any()
 booster = xgb_model.get_booster()
-matrix = xgb.DMatrix(v2[features].astype(float))
-contribs = booster.predict(matrix, pred_contribs=True)
+contribs = booster.predict(xgb.DMatrix(frame(v2), enable_categorical=True), pred_contribs=True)
 out = {
     "instances": json.loads(v2.drop(columns=["churned"]).to_json(orient="records")),
-    "scores": xgb_model.predict_proba(v2[features].astype(float))[:, 1].tolist(),
+    "scores": xgb_model.predict_proba(frame(v2))[:, 1].tolist(),
     "contributions": contribs[:, :-1].tolist(),
     "bias": contribs[:, -1].tolist(),
 }
@@ -106,9 +125,13 @@ describeWithTools("a Python team's XGBoost model, from save_model to an explaine
       model: { retrain: { onUpload: false }, endpoint: { modelRefreshSeconds: 1 } },
     });
     const { v1Path, v2Path } = test.platform.info.builtInData;
-    await run(PYTHON, ['-c', NOTEBOOK, v1Path, v2Path, work, FEATURES.join(','), String(FRESH_ROWS)], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      PYTHON,
+      ['-c', NOTEBOOK, v1Path, v2Path, work, NUMERIC.join(','), CATEGORICAL.join(','), String(FRESH_ROWS)],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     fresh = JSON.parse(readFileSync(join(work, 'fresh.json'), 'utf8'));
     // the data the gate holds out from: the model's newest upload
     await run(
@@ -155,6 +178,8 @@ describeWithTools("a Python team's XGBoost model, from save_model to an explaine
         'churned',
         '--expected',
         join(work, 'expected.txt'),
+        '--categories',
+        join(work, 'categories.json'),
         '--out',
         join(work, 'imported'),
         '--json',
@@ -225,18 +250,30 @@ describeWithTools("a Python team's XGBoost model, from save_model to an explaine
     });
   }, 120_000);
 
-  it('gives the same scores through mlops invoke, with shap_ columns', async () => {
+  it('gives the same scores and explanations through mlops invoke, as shap_ columns', async () => {
     // given the fresh rows as a JSON file
     const file = join(work, 'fresh-instances.json');
     writeFileSync(file, JSON.stringify(fresh.instances));
     // when
-    const output = JSON.parse(await mlops('invoke', 'churn', '--data', file, '--explain', '--json')) as {
-      predictions: Array<Record<string, unknown>>;
+    const csv = parseCsv(await mlops('invoke', 'churn', '--data', file, '--explain', '--format', 'csv'));
+    // then one row per instance, its score and one shap_ column per feature, equal to XGBoost's
+    expect(csv.rowCount).toBe(FRESH_ROWS);
+    const column = (name: string) => {
+      const index = csv.columnNames.indexOf(name);
+      if (index < 0) throw new Error(`no column ${name} in ${csv.columnNames.join(', ')}`);
+      return csv.columns[index].map(Number);
     };
-    // then
-    expect(output.predictions).toHaveLength(FRESH_ROWS);
-    output.predictions.forEach((prediction, row) => {
-      expect(prediction.score as number).toBeCloseTo(fresh.scores[row], 6);
+    const scores = column('score');
+    const base = column('shap_base');
+    for (let row = 0; row < FRESH_ROWS; row++) {
+      expect(scores[row]).toBeCloseTo(fresh.scores[row], 6);
+      expect(Math.abs(base[row] - fresh.bias[row])).toBeLessThan(1e-5);
+    }
+    FEATURES.forEach((feature, f) => {
+      const values = column(`shap_${feature}`);
+      for (let row = 0; row < FRESH_ROWS; row++) {
+        expect(Math.abs(values[row] - fresh.contributions[row][f])).toBeLessThan(1e-5);
+      }
     });
   }, 120_000);
 });
