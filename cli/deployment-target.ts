@@ -69,3 +69,14 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
     localUrl: info.httpUrl,
   };
 }
+
+/** The model's retraining state machine ARN on this target, or a usage error that says how to name it. */
+export function stateMachineArnOf(target: Target, model: string): string {
+  const arn = target.stateMachines[model];
+  if (arn) return arn;
+  throw new UsageError(
+    target.kind === 'aws'
+      ? `no state machine ARN for "${model}": set MLOPS_STATE_MACHINES to the stack output's JSON map`
+      : `unknown model "${model}"; models are: ${Object.keys(target.stateMachines).join(', ')}`,
+  );
+}

@@ -7,7 +7,7 @@ import { importedOrigin } from '../../core/workflow/imported-candidate';
 import { importKey } from '../../core/workflow/layout';
 import { newRunId } from '../../core/workflow/run-ids';
 import { parseOrHelp, stringFlag, UsageError } from '../args';
-import { resolveTarget } from '../deployment-target';
+import { resolveTarget, stateMachineArnOf } from '../deployment-target';
 import type { Command } from '../io';
 
 /** What `mlops register --json` prints; fields are only ever added. */
@@ -82,14 +82,7 @@ export const registerVerb: Command = {
     }
 
     const target = resolveTarget();
-    const arn = target.stateMachines[model];
-    if (!arn) {
-      throw new UsageError(
-        target.kind === 'aws'
-          ? `no state machine ARN for "${model}": set MLOPS_STATE_MACHINES to the stack output's JSON map`
-          : `unknown model "${model}"; models are: ${Object.keys(target.stateMachines).join(', ')}`,
-      );
-    }
+    const arn = stateMachineArnOf(target, model);
     // The run id names the upload too, so the run record, the import and the execution share it.
     const runId = newRunId(new Date());
     const key = importKey(model, runId);

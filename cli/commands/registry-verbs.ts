@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { manualExecutionInput } from '../../core/workflow/contract';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
-import { resolveTarget } from '../deployment-target';
+import { resolveTarget, stateMachineArnOf } from '../deployment-target';
 import type { Command, CommandIo } from '../io';
 import {
   aliasHistoryCommand,
@@ -194,14 +194,7 @@ export const retrainVerb: Command = {
     const { flags, positionals } = parsed;
     const model = modelArg(positionals, 'retrain');
     const target = resolveTarget();
-    const arn = target.stateMachines[model];
-    if (!arn) {
-      throw new UsageError(
-        target.kind === 'aws'
-          ? `no state machine ARN for "${model}": set MLOPS_STATE_MACHINES to the stack output's JSON map`
-          : `unknown model "${model}"; models are: ${Object.keys(target.stateMachines).join(', ')}`,
-      );
-    }
+    const arn = stateMachineArnOf(target, model);
     const dataKey = stringFlag(flags, 'data-key');
     const input = manualExecutionInput(model, dataKey);
     const started = await target.stepFunctions.send(

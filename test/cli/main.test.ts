@@ -8,12 +8,7 @@ import { parseCsv } from '../../core/data/csv';
 import { churnCsv } from '../../core/datasets/churn';
 import { PHASES } from '../../core/timing/phases';
 import { buildCli } from '../../lib/bundles';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), interactive: false }, out, err };
-}
+import { captureIo } from '../support/cli-io';
 
 describe('mlops command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-cli-'));
@@ -21,7 +16,7 @@ describe('mlops command line', () => {
   writeFileSync(data, churnCsv({ rows: 1500, seed: 3, batch: 'v1' }));
 
   it('records the --time-budget and refits a local file on every row, hold-out included', async () => {
-    const train = capture();
+    const train = captureIo();
     const out = join(dir, 'budget-model');
     const argv = [
       'train',
@@ -44,7 +39,7 @@ describe('mlops command line', () => {
   });
 
   it('refuses a negative --time-budget, naming the value', async () => {
-    const train = capture();
+    const train = captureIo();
     const argv = ['train', '--data', data, '--target', 'churned', '--out', join(dir, 'x'), '--time-budget=-1'];
     await expect(main(argv, train.io)).resolves.not.toBe(0);
     expect(train.err.join('')).toContain('--time-budget must be a number of seconds, 0 or more, got "-1"');
@@ -53,7 +48,7 @@ describe('mlops command line', () => {
   it('passes --learning-rate and --no-refit to training, and refuses a learning rate above 1', async () => {
     const large = join(dir, 'churn-large.csv');
     writeFileSync(large, churnCsv({ rows: 6500, seed: 4, batch: 'v1' }));
-    const train = capture();
+    const train = captureIo();
     const out = join(dir, 'single-fit');
     const argv = ['train', '--data', large, '--target', 'churned', '--out', out, '--learner', 'gbdt'];
     expect(await main([...argv, '--trees', '20', '--learning-rate', '0.3', '--no-refit'], train.io)).toBe(0);
@@ -63,13 +58,13 @@ describe('mlops command line', () => {
       learnerParams: { gbdt: { learningRate: 0.3, nEstimators: 20 } },
     });
     expect(artifact.data.refitRows).toBe(artifact.data.trainRows);
-    const refused = capture();
+    const refused = captureIo();
     expect(await main([...argv, '--learning-rate', '1.5'], refused.io)).toBe(2);
     expect(refused.err.join('')).toContain('--learning-rate must be a number above 0 and at most 1, got "1.5"');
   });
 
   it('trains, printing progress and notes, then predicts one output row per input row in order', async () => {
-    const train = capture();
+    const train = captureIo();
     const code = await main(
       ['train', '--data', data, '--target', 'churned', '--out', join(dir, 'model'), '--trees', '30'],
       train.io,
@@ -80,7 +75,7 @@ describe('mlops command line', () => {
     expect(log).toMatch(/gbdt: tree 10\/30 {2}validation logloss \d\.\d{4}/);
     expect(train.out.join('')).toBe(`${join(dir, 'model', 'model.json')}\n`);
 
-    const predict = capture();
+    const predict = captureIo();
     const out = join(dir, 'scored.csv');
     expect(await main(['predict', '--model', join(dir, 'model'), '--data', data, '--out', out], predict.io)).toBe(0);
     const scored = parseCsv(readFileSync(out, 'utf8'));
@@ -93,19 +88,19 @@ describe('mlops command line', () => {
   });
 
   it('prints one clear line and exits 2 on bad input', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['train', '--data', data, '--target', 'nope', '--out', dir], run.io)).toBe(2);
     expect(run.err.join('').trim().split('\n').pop()).toMatch(/^mlops train: error: .*target column "nope" not found/);
   });
 
   it('exits 2 naming a missing required flag', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['predict', '--model', dir], run.io)).toBe(2);
     expect(run.err.join('')).toBe("mlops predict: --data is required (see 'mlops predict --help')\n");
   });
 
   it('prints one timing line per phase to stderr when MLOPS_TIMINGS=1', async () => {
-    const run = capture();
+    const run = captureIo();
     process.env.MLOPS_TIMINGS = '1';
     try {
       const args = ['train', '--data', data, '--target', 'churned', '--out', join(dir, 'timed'), '--trees', '5'];
@@ -118,7 +113,7 @@ describe('mlops command line', () => {
   });
 
   it.each(['train', 'predict', 'drift', 'trainer'])('has --help for %s', async (verb) => {
-    const run = capture();
+    const run = captureIo();
     expect(await main([verb, '--help'], run.io)).toBe(0);
     expect(run.out.join('')).toContain(`usage: mlops ${verb}`);
   });

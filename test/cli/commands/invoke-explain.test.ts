@@ -16,18 +16,9 @@ import { inProcessBackend } from '../../../lambdas/inference/predict';
 import { toHttpResponse } from '../../../lambdas/shared/error-middleware';
 import { type FunctionUrlServer, startFunctionUrlServer } from '../../../local/function-url-server';
 import { churnRecords, MODEL, publish, testConfig } from '../../lambdas/inference/fixtures';
+import { captureIo } from '../../support/cli-io';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), interactive: false },
-  };
-}
 
 function shapColumns(table: DataTable): Array<[string, number[]]> {
   return table.columnNames.flatMap((name, c) =>
@@ -83,7 +74,7 @@ describe('mlops invoke --explain', () => {
 
   it('prints shap_<feature> per input feature and shap_base, as mlops predict --explain writes them', async () => {
     // When the rows are explained by the endpoint through mlops invoke, and by mlops predict
-    const invoked = capture();
+    const invoked = captureIo();
     const code = await main(
       [
         'invoke',
@@ -103,7 +94,7 @@ describe('mlops invoke --explain', () => {
     expect(invoked.err.join('')).not.toContain('error');
     expect(code).toBe(0);
     const outPath = join(dir, 'explained.csv');
-    const predicted = capture();
+    const predicted = captureIo();
     expect(
       await main(['predict', '--model', artifactPath, '--data', dataPath, '--out', outPath, '--explain'], predicted.io),
     ).toBe(0);

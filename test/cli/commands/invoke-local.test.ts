@@ -8,6 +8,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { main } from '../../../cli/main';
 import { churnCsv } from '../../../core/datasets/churn';
 import type { Platform } from '../../../local/platform';
+import { captureIo } from '../../support/cli-io';
 import { settleRuns, startTestPlatform } from '../../support/local-platform';
 
 let dataDir: string;
@@ -50,16 +51,6 @@ function recordsOf(csv: string): Array<Record<string, string | number>> {
   });
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), interactive: false },
-  };
-}
-
 describe('mlops invoke on the local platform', () => {
   it('returns the predictions of a direct POST of the same rows, also when split into several requests', async () => {
     // given rows the model never saw, as a CSV file, and the same rows posted directly
@@ -78,9 +69,9 @@ describe('mlops invoke on the local platform', () => {
       predictions: Array<{ score: number; label: string }>;
     };
     // when
-    const whole = capture();
+    const whole = captureIo();
     const wholeCode = await main(['invoke', 'churn', '--data', file, '--json'], whole.io);
-    const split = capture();
+    const split = captureIo();
     const splitCode = await main(['invoke', 'churn', '--data', file, '--json', '--max-rows', '7'], split.io);
     // then
     expect([wholeCode, splitCode]).toEqual([0, 0]);
@@ -97,7 +88,7 @@ describe('mlops invoke on the local platform', () => {
 
   it("prints the endpoint's own 400 message for a bad value, exit 2", async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['invoke', 'churn', '--data', '[{"age": 30}, {"age": "old"}]'], run.io);
     // then
     expect(code).toBe(2);
@@ -107,7 +98,7 @@ describe('mlops invoke on the local platform', () => {
   });
 
   it('says which models the platform serves when asked for another', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['invoke', 'fraud', '--data', '{"age": 30}'], run.io)).toBe(2);
     expect(run.err.join('')).toBe(
       'mlops invoke: error: the local platform serves no model "fraud"; it serves: churn\n',

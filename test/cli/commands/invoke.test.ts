@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
+import { captureIo } from '../../support/cli-io';
 import { type Expected, verifySigV4 } from '../../support/sigv4-verifier';
 
 /**
@@ -99,16 +100,6 @@ async function startFakeEndpoint(options: { requireSignature: boolean }): Promis
   };
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), interactive: false },
-  };
-}
-
 const saved = { ...process.env };
 let dir: string;
 
@@ -139,7 +130,7 @@ describe('mlops invoke: SigV4 signing', () => {
 
   it("signs with the caller's credentials for service lambda, and the endpoint's check accepts it", async () => {
     // given
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(
       ['invoke', 'churn', '--data', '{"x": 0.75}', '--url', endpoint.url, '--auth', 'iam', '--region', 'eu-west-1'],
@@ -158,7 +149,7 @@ describe('mlops invoke: SigV4 signing', () => {
     // when
     const code = await main(
       ['invoke', 'churn', '--data', '{"x": 0.5}', '--url', endpoint.url, '--auth', 'iam', '--region', 'eu-west-1'],
-      capture().io,
+      captureIo().io,
     );
     // then
     expect(code).toBe(0);
@@ -181,7 +172,7 @@ describe('mlops invoke: SigV4 signing', () => {
         'eu-west-1',
         '--explain',
       ],
-      capture().io,
+      captureIo().io,
     );
     // then
     expect(code).toBe(0);
@@ -191,7 +182,7 @@ describe('mlops invoke: SigV4 signing', () => {
   it('is refused with a 403 when signed with another secret: one line with the endpoint message, exit 2', async () => {
     // given credentials the endpoint does not know
     process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(
       ['invoke', 'churn', '--data', '{"x": 1}', '--url', endpoint.url, '--auth', 'iam', '--region', 'eu-west-1'],
@@ -206,7 +197,7 @@ describe('mlops invoke: SigV4 signing', () => {
 
   it('is refused when signed for another region than the endpoint checks', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(
       ['invoke', 'churn', '--data', '{"x": 1}', '--url', endpoint.url, '--auth', 'iam', '--region', 'us-east-1'],
       run.io,
@@ -218,7 +209,7 @@ describe('mlops invoke: SigV4 signing', () => {
 
   it('sends no signature with --auth none, and a signing endpoint refuses it', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['invoke', 'churn', '--data', '{"x": 1}', '--url', endpoint.url, '--auth', 'none'], run.io);
     // then
     expect(code).toBe(2);
@@ -229,7 +220,7 @@ describe('mlops invoke: SigV4 signing', () => {
     // given 2,500 rows and an endpoint limit of 1,000 per request
     const file = join(dir, 'many.json');
     writeFileSync(file, rows(2500));
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(
       [
@@ -273,7 +264,7 @@ describe('mlops invoke: data, output and errors', () => {
     const file = join(dir, 'rows.csv');
     writeFileSync(file, 'x,zip,plan,active\n0.25,02139,basic,true\n0.5,10001,,false\n');
     // when
-    const code = await main(['invoke', 'churn', '--data', file, '--url', endpoint.url], capture().io);
+    const code = await main(['invoke', 'churn', '--data', file, '--url', endpoint.url], captureIo().io);
     // then
     expect(code).toBe(0);
     expect(endpoint.received[0]!.contentType).toBe('application/json');
@@ -285,7 +276,7 @@ describe('mlops invoke: data, output and errors', () => {
 
   it('prints CSV with --format csv: row, then the prediction fields', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(
       [
         'invoke',
@@ -314,7 +305,7 @@ describe('mlops invoke: data, output and errors', () => {
     );
     const file = join(dir, 'bad.json');
     writeFileSync(file, rows(25));
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(['invoke', 'churn', '--data', file, '--url', endpoint.url, '--max-rows', '10'], run.io);
     // then
@@ -329,7 +320,7 @@ describe('mlops invoke: data, output and errors', () => {
   it('turns a 503 into one line with exit 1', async () => {
     // given
     endpoint.failNext(503, JSON.stringify({ error: { message: 'no production version of churn yet' } }));
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(['invoke', 'churn', '--data', '{"x": 1}', '--url', endpoint.url], run.io);
     // then
@@ -342,7 +333,7 @@ describe('mlops invoke: data, output and errors', () => {
     const closed = endpoint.url;
     await endpoint.close();
     endpoint = await startFakeEndpoint({ requireSignature: false });
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(['invoke', 'churn', '--data', '{"x": 1}', '--url', closed], run.io);
     // then
@@ -352,7 +343,7 @@ describe('mlops invoke: data, output and errors', () => {
 
   it('says which record is not a flat object before sending anything, exit 2', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(
       ['invoke', 'churn', '--data', '[{"x": 1}, {"x": {"y": 2}}]', '--url', endpoint.url],
       run.io,
@@ -366,7 +357,7 @@ describe('mlops invoke: data, output and errors', () => {
   });
 
   it('refuses an --auth value it does not know', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['invoke', 'churn', '--data', '{}', '--auth', 'sigv2'], run.io)).toBe(2);
     expect(run.err.join('')).toContain('--auth must be auto, iam or none, got "sigv2"');
   });
@@ -401,7 +392,7 @@ describe('mlops invoke: finding the deployed endpoint', () => {
         },
       ],
     });
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(['invoke', 'churn', '--data', '{"x": 0.5}', '--config', config], run.io);
     // then
@@ -413,7 +404,7 @@ describe('mlops invoke: finding the deployed endpoint', () => {
   it('says which stack could not be read, exit 2', async () => {
     // given
     cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id nope does not exist'));
-    const run = capture();
+    const run = captureIo();
     // when
     const code = await main(['invoke', 'churn', '--data', '{"x": 0.5}', '--stack', 'nope'], run.io);
     // then

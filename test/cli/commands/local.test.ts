@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { main } from '../../../cli/main';
 import { writeBuiltInData } from '../../../local/built-in-data';
 import { writePlatformInfo } from '../../../local/platform';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), interactive: false }, out, err };
-}
+import { captureIo } from '../../support/cli-io';
 
 /** A platform.json as `mlops local start` writes it, with the built-in data files on disk. */
 function stoppedPlatform() {
@@ -45,7 +40,7 @@ describe('mlops local info', () => {
     // given a platform that wrote its info beside 2,000-row data files (hundreds of KB each)
     const { dataDir, builtInData } = stoppedPlatform();
     // when its info is printed as JSON
-    const run = capture();
+    const run = captureIo();
     expect(await main(['local', 'info', '--json', '--data-dir', dataDir], run.io)).toBe(0);
     // then the output is small and names the files
     const text = run.out.join('');
@@ -64,7 +59,7 @@ describe('mlops local info', () => {
     // given the same platform
     const { dataDir, builtInData } = stoppedPlatform();
     // when its info is printed for a person
-    const run = capture();
+    const run = captureIo();
     expect(await main(['local', 'info', '--data-dir', dataDir], run.io)).toBe(0);
     // then each data file has its own line and nothing is long
     const lines = run.out.join('').trim().split('\n');
@@ -85,7 +80,7 @@ describe('mlops local info', () => {
     old.builtInData.v1Bytes = readFileSync(builtInData.v1Path).toJSON();
     writeFileSync(file, JSON.stringify(old));
     // when its info is printed as JSON
-    const run = capture();
+    const run = captureIo();
     expect(await main(['local', 'info', '--json', '--data-dir', dataDir], run.io)).toBe(0);
     // then the bytes are left out
     expect(Buffer.byteLength(run.out.join(''))).toBeLessThan(4096);

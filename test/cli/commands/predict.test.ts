@@ -8,12 +8,7 @@ import { tableFromRecords } from '../../../core/data/table';
 import { trainModel } from '../../../core/train/train';
 import { importedArtifact } from '../../core/score/fixtures';
 import { churnRecords, trainChurnArtifact } from '../../lambdas/inference/fixtures';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), interactive: false }, out, err };
-}
+import { captureIo } from '../../support/cli-io';
 
 describe('mlops predict --explain', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-predict-explain-'));
@@ -37,7 +32,7 @@ describe('mlops predict --explain', () => {
   it('adds shap_<feature> per input feature and shap_base, adding up to the log-odds of the score', async () => {
     // When a GBDT artifact predicts with --explain
     const out = join(dir, 'explained.csv');
-    const run = capture();
+    const run = captureIo();
     expect(await main(['predict', '--model', gbdt, '--data', data, '--out', out, '--explain'], run.io)).toBe(0);
     // Then the output has the input, score, label, one shap_ column per input feature and shap_base
     const table = parseCsv(readFileSync(out, 'utf8'));
@@ -64,13 +59,13 @@ describe('mlops predict --explain', () => {
 
   it('writes no shap_ columns without --explain', async () => {
     const out = join(dir, 'plain.csv');
-    expect(await main(['predict', '--model', gbdt, '--data', data, '--out', out], capture().io)).toBe(0);
+    expect(await main(['predict', '--model', gbdt, '--data', data, '--out', out], captureIo().io)).toBe(0);
     expect(parseCsv(readFileSync(out, 'utf8')).columnNames).toEqual(['age', 'plan', 'active', 'score', 'label']);
   });
 
   it('refuses --explain on a linear model, saying why, and writes nothing', async () => {
     const out = join(dir, 'linear.csv');
-    const run = capture();
+    const run = captureIo();
     expect(await main(['predict', '--model', linear, '--data', data, '--out', out, '--explain'], run.io)).toBe(2);
     expect(run.err.join('')).toContain('--explain: explanations are computed for tree models only');
     expect(() => readFileSync(out)).toThrow();
@@ -91,8 +86,8 @@ describe('mlops predict: missing feature columns', () => {
     writeFileSync(withoutIncome, 'age,visits,score\n30,2,0.5\n');
     writeFileSync(withoutAge, 'plan,active\nbasic,true\n');
     // When each is scored
-    const importedRun = capture();
-    const trainedRun = capture();
+    const importedRun = captureIo();
+    const trainedRun = captureIo();
     const out = join(dir, 'out.csv');
     expect(await main(['predict', '--model', imported, '--data', withoutIncome, '--out', out], importedRun.io)).toBe(0);
     expect(await main(['predict', '--model', trained, '--data', withoutAge, '--out', out], trainedRun.io)).toBe(0);

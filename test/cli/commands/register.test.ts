@@ -7,6 +7,7 @@ import { candidateArtifactKey, importKey } from '../../../core/workflow/layout';
 import { FIXTURES } from '../../core/import/parity-helpers';
 import { StepFunctionsStandIn } from '../../lambdas/fixtures/sfn-stand-in';
 import { churnData, memoryStepDeps, STRONG_FEATURES, validateAndTrain } from '../../lambdas/fixtures/workflow';
+import { captureIo } from '../../support/cli-io';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 
 /** `mlops register` against a deployed-style target: the local S3 as the artifacts bucket, a Step Functions stand-in. */
@@ -47,20 +48,10 @@ afterAll(async () => {
   await s3.stop();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), interactive: false },
-  };
-}
-
 describe('mlops register', () => {
   it('uploads the artifact under the model import prefix and starts the workflow with its key, printing the run id', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['register', 'churn', '--artifact', artifactDir], run.io);
     // then
     expect(code).toBe(0);
@@ -80,7 +71,7 @@ describe('mlops register', () => {
   });
 
   it('prints a small JSON object with --json', async () => {
-    const run = capture();
+    const run = captureIo();
     const code = await main(['register', 'churn', '--artifact', join(artifactDir, 'model.json'), '--json'], run.io);
     expect(code).toBe(0);
     const printed = JSON.parse(run.out.join(''));
@@ -96,17 +87,17 @@ describe('mlops register', () => {
   it('takes the model an XGBoost import was made for (mlops import --name) and says it is an xgboost model', async () => {
     // given
     const dir = join(artifactDir, 'xgb');
-    const imported = capture();
+    const imported = captureIo();
     const importArgs = ['--framework', 'xgboost', '--model', join(FIXTURES, 'xgb-binary.json'), '--out', dir];
     expect(await main(['import', ...importArgs, '--name', 'churn'], imported.io)).toBe(0);
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['register', '--artifact', dir, '--json'], run.io);
     // then
     expect(code).toBe(0);
     expect(JSON.parse(run.out.join(''))).toMatchObject({ model: 'churn', source: 'xgboost' });
     // and a model name other than the one it was imported for is refused before anything is uploaded
-    const other = capture();
+    const other = captureIo();
     expect(await main(['register', 'price', '--artifact', dir], other.io)).toBe(2);
     expect(other.err.join('')).toContain('was imported for model churn, not price');
   });
@@ -125,7 +116,7 @@ describe('mlops register', () => {
     writeFileSync(file, typeof body === 'function' ? body() : body);
     const before = { uploads: (await artifacts.list('imports/')).length, calls: sfn.calls.length };
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['register', 'churn', '--artifact', file], run.io);
     // then
     expect(code).toBe(2);
@@ -136,7 +127,7 @@ describe('mlops register', () => {
   });
 
   it('names a model the deployment has no state machine for', async () => {
-    const run = capture();
+    const run = captureIo();
     const code = await main(['register', 'price', '--artifact', artifactDir], run.io);
     expect(code).toBe(2);
     expect(run.err.join('')).toContain('no state machine ARN for "price"');

@@ -3,6 +3,7 @@ import type { HistoryRow } from '../../../cli/commands/registry';
 import { main } from '../../../cli/main';
 import { ModelRegistry } from '../../../core/registry/registry';
 import { lineageFor, steppingClock } from '../../core/registry/fixtures';
+import { captureIo } from '../../support/cli-io';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 
 /** `mlops history` against a deployed-style target (MLOPS_ARTIFACTS_BUCKET) served by the local S3. */
@@ -37,20 +38,10 @@ afterAll(async () => {
   await s3.stop();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), interactive: false },
-  };
-}
-
 describe('mlops history', () => {
   it('prints every production move with its sequence, versions, kind, run and reason', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     const code = await main(['history', 'churn'], run.io);
     // then
     expect(code).toBe(0);
@@ -65,7 +56,7 @@ describe('mlops history', () => {
 
   it('prints small, stable JSON', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     await main(['history', 'churn', '--json'], run.io);
     // then
     const rows = JSON.parse(run.out.join('')) as HistoryRow[];
@@ -81,29 +72,29 @@ describe('mlops history', () => {
 
   it('lists another alias with --alias', async () => {
     // when
-    const run = capture();
+    const run = captureIo();
     await main(['history', 'churn', '--alias', 'staging', '--json'], run.io);
     // then
     expect((JSON.parse(run.out.join('')) as HistoryRow[]).map((row) => row.version)).toEqual([3]);
   });
 
   it('says so for an alias that never moved', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['history', 'churn', '--alias', 'canary'], run.io)).toBe(0);
     expect(run.out.join('')).toBe('churn has never had a canary version.\n');
   });
 
   it('exits 2 naming a bad alias or a missing model', async () => {
-    const bad = capture();
+    const bad = captureIo();
     expect(await main(['history', 'churn', '--alias', 'Not An Alias'], bad.io)).toBe(2);
     expect(bad.err.join('')).toContain('alias "Not An Alias" must match');
-    const missing = capture();
+    const missing = captureIo();
     expect(await main(['history'], missing.io)).toBe(2);
     expect(missing.err.join('')).toContain('mlops history needs a model name');
   });
 
   it('has --help', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(await main(['history', '--help'], run.io)).toBe(0);
     expect(run.out.join('')).toContain('usage: mlops history <model> [--alias <name>] [--json]');
   });
