@@ -118,7 +118,9 @@ export async function runDriftCheck(request: DriftCheckRequest, deps: DriftMonit
   const { version, artifact, source } = production;
   if (artifact.profile === undefined || artifact.profile === null) {
     throw new DriftMonitorError(
-      `${source} has no reference profile (trained by a release before profiles); retrain ${name} so drift has a reference`,
+      artifact.model.kind === 'trees'
+        ? `${source} has no reference profile: it was imported without --data; import it again with --data <a sample of its training rows> and register that`
+        : `${source} has no reference profile (trained by a release before profiles); retrain ${name} so drift has a reference`,
     );
   }
   const profile = parseProfile(artifact.profile, `${source} profile`);

@@ -276,4 +276,26 @@ describeWithTools("a Python team's XGBoost model, from save_model to an explaine
       }
     });
   }, 120_000);
+  it("batch-scores the same rows with XGBoost's scores, and its drift monitor has the sample's reference", async () => {
+    // given the fresh rows as CSV (a missing value as an empty field)
+    const columns = Object.keys(fresh.instances[0]);
+    const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+    const input = join(work, 'fresh.csv');
+    writeFileSync(
+      input,
+      `${[columns.join(','), ...fresh.instances.map((row) => columns.map((name) => cell(row[name])).join(','))].join('\n')}\n`,
+    );
+    // when the production model scores the file
+    await mlops('score', '--model', 'churn', '--input', input, '--out', join(work, 'fresh.scored.csv'));
+    // then
+    const scored = parseCsv(readFileSync(join(work, 'fresh.scored.csv'), 'utf8'));
+    const scores = scored.columns[scored.columnNames.indexOf('score')].map(Number);
+    expect(scores).toHaveLength(FRESH_ROWS);
+    scores.forEach((score, row) => {
+      expect(score).toBeCloseTo(fresh.scores[row], 6);
+    });
+    // and the drift monitor compares captured traffic with the reference profile built from --data
+    const drift = JSON.parse(await mlops('drift', 'run', 'churn', '--json')) as Record<string, unknown>;
+    expect(drift).toMatchObject({ model: 'churn', version: 1 });
+  }, 120_000);
 });
