@@ -71,7 +71,8 @@ export interface LocalBatchRules {
   runScheduled(model: string): Promise<LocalJobResult>;
   /** Resolves when no job is running. */
   idle(): Promise<void>;
-  close(): void;
+  /** Stops the schedules and the upload matching, then waits for running jobs to end. */
+  close(): Promise<void>;
 }
 
 export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatchRules {
@@ -121,7 +122,9 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
         ...(arrayIndex === undefined ? {} : { AWS_BATCH_JOB_ARRAY_INDEX: String(arrayIndex) }),
       };
       const timeoutMs = rule.job.attemptSeconds === undefined ? undefined : rule.job.attemptSeconds * 1000;
-      exitCode = await runContainer(containerCommand(rule, submission.command), environment, onLog, timeoutMs);
+      const command = containerCommand(rule, submission.command);
+      onLog(`attempt ${attempt}: ${command.join(' ')}`);
+      exitCode = await runContainer(command, environment, onLog, timeoutMs);
       if (exitCode === 0) break;
       const timedOut = timeoutMs !== undefined && exitCode === 137;
       const retry =
@@ -165,6 +168,10 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
     running.add(job);
     void job.finally(() => running.delete(job)).catch(() => undefined);
     return job;
+  };
+
+  const idle = async () => {
+    while (running.size > 0) await Promise.allSettled([...running]);
   };
 
   const scheduleEvent = (rule: BatchJobRule) =>
@@ -223,12 +230,11 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
       }
       return submit(rule, scheduleEvent(rule), 'by hand');
     },
-    async idle() {
-      while (running.size > 0) await Promise.allSettled([...running]);
-    },
-    close() {
+    idle,
+    async close() {
       options.s3Events.off('object-created', onObjectCreated);
       for (const timer of timers) clearInterval(timer);
+      await idle();
     },
   };
 }
