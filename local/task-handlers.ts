@@ -43,7 +43,8 @@ export interface BatchJobOptions {
 
 /**
  * Runs a container's command as a child process, its output line by line to `onLog`; resolves
- * with the exit code. After `timeoutMs` the process is killed (exit code 137, as a stopped container).
+ * with the exit code. After `timeoutMs` the process is killed at once (exit code 137; AWS Batch sends
+ * SIGTERM and SIGKILL 30 s later).
  */
 export function runContainer(
   command: readonly string[],
