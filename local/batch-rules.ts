@@ -15,7 +15,13 @@ import type { Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { REPO_ROOT } from '../lib/lambda-entries';
 import { fakeReference, resolveIntrinsics, type SynthesizedPlatform, stagedTrainerBundle } from '../lib/synthesize';
-import { eventBridgeEnvelope, type LocalObjectCreated, objectCreatedEvent } from './event-routing';
+import {
+  eventBridgeEnvelope,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalObjectCreated,
+  objectCreatedEvent,
+} from './event-routing';
 import { truncate } from './log-text';
 import { inheritedEnvironment } from './loopback';
 import { rateToMs } from './monitor-timers';
@@ -144,7 +150,13 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
   };
 
   const submit = (rule: BatchJobRule, event: Record<string, unknown>, why: string): Promise<LocalJobResult> => {
-    const submission = submissionFor(rule, event);
+    let submission: RuleSubmission;
+    try {
+      submission = submissionFor(rule, event);
+    } catch (error) {
+      // As EventBridge: a target input that cannot become job parameters submits nothing.
+      return Promise.reject(error);
+    }
     const jobId = randomUUID();
     const indexes =
       submission.arraySize === undefined ? [undefined] : Array.from({ length: submission.arraySize }, (_, i) => i);
@@ -178,7 +190,7 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
     eventBridgeEnvelope(
       'Scheduled Event',
       'aws.events',
-      [`arn:aws:events:us-east-1:123456789012:rule/${rule.logicalId}`],
+      [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.logicalId}`],
       {},
     );
 
