@@ -167,7 +167,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
 }
 
 /** An image asset's URI ends in its hash, and cdk.out stages the asset's folder as `asset.<hash>`. */
-function stagedTrainerBundle(outdir: string, image: unknown): string {
+export function stagedTrainerBundle(outdir: string, image: unknown): string {
   const uri = JSON.stringify(image);
   const hash = /:([0-9a-f]{64})"/.exec(uri)?.[1];
   const staged = hash ? join(outdir, `asset.${hash}`, TRAINER_BUNDLE_FILE) : undefined;

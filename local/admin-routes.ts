@@ -6,16 +6,18 @@ import { type AdminResponse, handleStreamPut, type InvokableFunction } from './s
  * Local-only admin routes for the command line (under ADMIN_ROUTE): what on AWS is a Lambda
  * invoke or a console click. `POST drift/<model>` runs the drift monitor now, `POST
  * quality/<model>` the quality monitor (join, report, policy); `POST stream/<model>` feeds
- * records to the stream scorer as a Kinesis put would.
+ * records to the stream scorer as a Kinesis put would; `POST score/<model>` fires the model's
+ * batch-scoring schedule now and answers when the job ends.
  */
 export interface AdminRouteDeps {
   readonly config: PlatformConfig;
   readonly streamScorer: (model: string) => InvokableFunction;
   readonly runDrift: (model: string, windowHours?: number) => Promise<unknown>;
   readonly runQuality: (model: string, windowHours?: number) => Promise<unknown>;
+  readonly runBatchScoring?: (model: string) => Promise<unknown>;
 }
 
-const MONITOR_ACTIONS = new Set(['drift', 'quality', 'stream']);
+const MONITOR_ACTIONS = new Set(['drift', 'quality', 'stream', 'score']);
 
 export function createAdminRoute(deps: AdminRouteDeps) {
   return async (event: FunctionUrlEvent): Promise<AdminResponse> => {
@@ -43,6 +45,21 @@ export function createAdminRoute(deps: AdminRouteDeps) {
         batchSize: modelConfig.streaming.batchSize,
         maxRetries: modelConfig.streaming.maxRetries,
       });
+    }
+    if (action === 'score') {
+      if (!modelConfig.batchScoring?.schedule || !deps.runBatchScoring) {
+        return {
+          statusCode: 404,
+          body: JSON.stringify({
+            error: { message: `model "${model}" has no batch-scoring schedule (batchScoring.schedule in the config)` },
+          }),
+        };
+      }
+      try {
+        return { statusCode: 200, body: JSON.stringify(await deps.runBatchScoring(model)) };
+      } catch (error) {
+        return { statusCode: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
+      }
     }
     const { windowHours } = JSON.parse(event.body || '{}') as { windowHours?: number };
     try {

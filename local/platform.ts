@@ -14,6 +14,7 @@ import { type SynthesizedFunction, synthesizeTemplates } from '../lib/synthesize
 import { ADMIN_ROUTE } from './admin-route';
 import { createAdminRoute } from './admin-routes';
 import { startAwsEndpoint } from './aws-endpoint';
+import { startLocalBatchRules } from './batch-rules';
 import { writeBuiltInData } from './built-in-data';
 import { BatchingQueue } from './event-queue';
 import {
@@ -64,6 +65,11 @@ export interface PlatformOptions {
   readonly driftSchedules?: boolean;
   /** Run quality checks (join and measure) on each model's configured rate. @default true */
   readonly qualitySchedules?: boolean;
+  /**
+   * Fire the batch-scoring schedules every this many milliseconds instead of their rate (cron
+   * schedules too). @default - each rule's own rate; cron schedules only on AWS
+   */
+  readonly batchScoringEveryMs?: number;
   /** Upload the built-in churn data when the `churn` model has none yet. @default true */
   readonly seedBuiltInData?: boolean;
   /** Progress lines for a person. @default stdout */
@@ -90,7 +96,9 @@ export interface Platform {
   runDrift(model: string, windowHours?: number): Promise<unknown>;
   /** Runs the model's quality monitor now: the join, then the report and the policy. */
   runQuality(model: string, windowHours?: number): Promise<unknown>;
-  /** Resolves when no upload is queued and no run is in progress. */
+  /** Runs the model's scheduled batch-scoring job now; resolves with the job's outcome. */
+  runBatchScoring(model: string): Promise<unknown>;
+  /** Resolves when no upload is queued and no run or batch job is in progress. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -221,6 +229,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       for (const state of WORKFLOW_SNS_STATES) handlers[state] = snsPublishTask(publish);
       stepFunctions.register(workflow.stateMachineArn, { definition: workflow.definition as never, handlers });
     }
+    // The template's batch-scoring rules (schedule, uploads to <model>/score/input/) and their Batch jobs.
+    const batchRules = startLocalBatchRules({
+      synth,
+      buckets,
+      outdir: join(dataDir, 'cdk.out'),
+      code,
+      awsEnvironment,
+      logDir,
+      log,
+      s3Events: s3.events,
+      scheduleEveryMs: options.batchScoringEveryMs,
+    });
+    closers.push(() => batchRules.close());
     const modelOfMachine = new Map(Object.entries(synth.workflows).map(([model, w]) => [w.stateMachineArn, model]));
 
     // EventBridge -> SQS -> retrain trigger, as the CDK app wires it.
@@ -265,7 +286,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
     http.route(
       ADMIN_ROUTE,
-      createAdminRoute({ config, streamScorer: (model) => fn('stream-scorer', model), runDrift, runQuality }),
+      createAdminRoute({
+        config,
+        streamScorer: (model) => fn('stream-scorer', model),
+        runDrift,
+        runQuality,
+        runBatchScoring: (model) => batchRules.runScheduled(model),
+      }),
     );
 
     const client = createS3Client({
@@ -329,10 +356,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       },
       runDrift,
       runQuality,
+      runBatchScoring: (model) => batchRules.runScheduled(model),
       idle: async () => {
         for (;;) {
           await queue.drain();
           await stepFunctions.idle();
+          await batchRules.idle();
           if (stepFunctions.all().every((e) => e.status !== 'RUNNING')) return;
         }
       },

@@ -41,13 +41,27 @@ export interface BatchJobOptions {
   readonly command: readonly string[];
 }
 
-function runContainer(
+/**
+ * Runs a container's command as a child process, its output line by line to `onLog`; resolves
+ * with the exit code. After `timeoutMs` the process is killed at once (exit code 137; AWS Batch sends
+ * SIGTERM and SIGKILL 30 s later).
+ */
+export function runContainer(
   command: readonly string[],
   env: Record<string, string>,
   onLog?: (line: string) => void,
+  timeoutMs?: number,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, timeoutMs);
     let partial = '';
     const forward = (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
@@ -56,8 +70,14 @@ function runContainer(
     };
     child.stdout.on('data', forward);
     child.stderr.on('data', forward);
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(timedOut ? 137 : (code ?? 1));
+    });
   });
 }
 

@@ -58,6 +58,12 @@ export const localCommand: Command = {
         default: '5',
         valueName: 's',
       },
+      'batch-scoring-every': {
+        type: 'string',
+        description:
+          "fire each model's batch-scoring schedule every s seconds instead of its rate (cron schedules too)",
+        valueName: 's',
+      },
       empty: { type: 'boolean', description: 'start without uploading the built-in churn data' },
       json: { type: 'boolean', description: 'info: print JSON' },
     },
@@ -107,6 +113,9 @@ export const localCommand: Command = {
       code: flags['from-source'] ? 'sources' : 'bundles',
       batchingWindowMs: (intFlag(flags, 'batching-window') ?? 5) * 1000,
       seedBuiltInData: !flags.empty,
+      ...(flags['batch-scoring-every'] === undefined
+        ? {}
+        : { batchScoringEveryMs: intFlag(flags, 'batch-scoring-every')! * 1000 }),
       log: (line) => io.out(`${line}\n`),
     });
     const { info } = platform;

@@ -20,8 +20,9 @@ import { Scorer } from '../../core/score/scorer';
 import type { ScoringManifest, ScoringModelRef } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
+import { ADMIN_ROUTE } from '../../local/admin-route';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
-import type { Command } from '../io';
+import type { Command, CommandIo } from '../io';
 import { readPlatformInfo } from './local';
 
 /**
@@ -211,7 +212,7 @@ const spec: CommandSpec = {
   name: 'score',
   summary: 'batch-score CSV/Parquet files or S3 prefixes with a model (or submit the AWS Batch scoring job)',
   usage:
-    'mlops score --model <name|dir|model.json> --input <s3://prefix|path> --out <s3://prefix|dir|file.csv> | mlops score submit --model <name> [options]',
+    'mlops score --model <name|dir|model.json> --input <s3://prefix|path> --out <s3://prefix|dir|file.csv> | mlops score submit --model <name> [options] | mlops score run <model>',
   positionals: ['action'],
   flags: {
     model: {
@@ -276,12 +277,55 @@ const spec: CommandSpec = {
     'mlops score --model churn --input customers.csv --out scored.csv   (scored.csv, scored.errors.jsonl, scored.manifest.json)',
     'mlops score --model ./out/churn --input s3://my-curated/churn/score/input/ --out s3://my-curated/churn/score/output/',
     'MLOPS_SCORE_JOB_QUEUE=... MLOPS_SCORE_JOB_DEFINITION=... mlops score submit --model churn --shards 8',
+    'mlops score run churn   (local platform: the scheduled job now, as its schedule would start it)',
   ],
 };
+
+const scoreRunSpec: CommandSpec = {
+  name: 'score run',
+  summary: "start a model's scheduled batch-scoring job now on the local platform, and wait for it",
+  usage: 'mlops score run <model> [--json]',
+  positionals: ['model'],
+  flags: { json: { type: 'boolean', description: 'print the job: id, status, parameters and each child' } },
+};
+
+/** `mlops score run <model>`: the running local platform fires the model's batch-scoring schedule now. */
+async function runScheduledNow(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseOrHelp(scoreRunSpec, argv, io);
+  if (!parsed) return 0;
+  const model = parsed.positionals[0];
+  if (!model) throw new UsageError('mlops score run needs a model name');
+  if (process.env[ZONE_ENV.artifacts]) {
+    throw new UsageError(
+      "on AWS the scoring job runs on its schedule and on uploads; start it now with 'mlops score submit --model <name>'",
+    );
+  }
+  const info = readPlatformInfo();
+  if (!info.running)
+    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
+  const response = await fetch(`${info.httpUrl}/${ADMIN_ROUTE}/score/${encodeURIComponent(model)}`, { method: 'POST' });
+  const body = (await response.json()) as {
+    error?: { message: string };
+    jobId?: string;
+    jobName?: string;
+    status?: string;
+    children?: Array<{ arrayIndex?: number; exitCode: number; attempts: number }>;
+  };
+  if (!response.ok) throw new UsageError(body.error?.message ?? `the platform answered ${response.status}`);
+  if (parsed.flags.json) io.out(`${JSON.stringify(body, null, 2)}\n`);
+  else {
+    const exits = (body.children ?? []).map((child) => child.exitCode).join(', ');
+    io.out(
+      `${body.jobName} ${body.status} (job ${body.jobId}; exit code(s) ${exits}; log ${join(info.dataDir, 'logs', `${body.jobName}.log`)})\n`,
+    );
+  }
+  return body.status === 'SUCCEEDED' ? 0 : 1;
+}
 
 export const scoreCommand: Command = {
   spec,
   async run(argv, io) {
+    if (argv[0] === 'run') return runScheduledNow(argv.slice(1), io);
     const parsed = parseOrHelp(spec, argv, io);
     if (!parsed) return 0;
     const { flags, positionals } = parsed;
@@ -312,7 +356,7 @@ export const scoreCommand: Command = {
       io.out(`submitted ${job.jobName} (job id ${job.jobId})\n`);
       return 0;
     }
-    if (action !== undefined) throw new UsageError(`unknown action "${action}"; the only action is submit`);
+    if (action !== undefined) throw new UsageError(`unknown action "${action}"; the actions are submit and run`);
     const input = stringFlag(flags, 'input');
     const out = stringFlag(flags, 'out');
     if (!input) throw new UsageError('--input is required');

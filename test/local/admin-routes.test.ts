@@ -73,3 +73,42 @@ describe('createAdminRoute', () => {
     expect(response).toEqual({ statusCode: 200, body: '{"status":"ok"}' });
   });
 });
+
+describe('createAdminRoute: score', () => {
+  const withSchedule = {
+    models: [{ name: 'churn', batchScoring: { schedule: 'rate(1 day)' } }, { name: 'plain' }],
+  } as unknown as PlatformConfig;
+  const scoreRoute = (runBatchScoring: (model: string) => Promise<unknown>) =>
+    createAdminRoute({
+      config: withSchedule,
+      streamScorer: () => ({ invoke: async () => ({}) as never }),
+      runDrift: async () => ({}),
+      runQuality: async () => ({}),
+      runBatchScoring,
+    });
+
+  it('runs the model’s scheduled batch-scoring job and answers with the finished job', async () => {
+    const started: string[] = [];
+    const response = await scoreRoute(async (model) => {
+      started.push(model);
+      return { status: 'SUCCEEDED' };
+    })(request('POST', '/score/churn'));
+
+    expect(started).toEqual(['churn']);
+    expect(response).toEqual({ statusCode: 200, body: '{"status":"SUCCEEDED"}' });
+  });
+
+  it('answers 404 for a model without a batch-scoring schedule, starting nothing', async () => {
+    const started: string[] = [];
+    const response = await scoreRoute(async (model) => {
+      started.push(model);
+      return {};
+    })(request('POST', '/score/plain'));
+
+    expect(started).toEqual([]);
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.message).toBe(
+      'model "plain" has no batch-scoring schedule (batchScoring.schedule in the config)',
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../adapters/s3-object-store';
-import { type Platform, startPlatform } from '../../local/platform';
+import { type Platform, type PlatformOptions, startPlatform } from '../../local/platform';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -21,6 +21,8 @@ export async function startTestPlatform(options: {
   batchingWindowMs: number;
   /** Merged into the churn model's config entry. @default {} */
   model?: Record<string, unknown>;
+  /** Platform options over the defaults above (e.g. `code: 'bundles'`). @default {} */
+  platform?: Partial<PlatformOptions>;
 }): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), `mlops-${options.project}-`));
   const configPath = join(dataDir, 'mlops.config.json');
@@ -43,6 +45,7 @@ export async function startTestPlatform(options: {
     qualitySchedules: false,
     seedBuiltInData: false,
     log: () => undefined,
+    ...options.platform,
   });
   const client = createS3Client({
     endpoint: platform.info.s3Endpoint,
