@@ -1,4 +1,4 @@
-import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { type BatchClient, DescribeJobDefinitionsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 
 /** Submitting the model's AWS Batch scoring job (what `mlops score submit` does). */
 
@@ -13,7 +13,7 @@ export interface SubmitScoringOptions {
   readonly input?: string;
   /** @default - the job definition's default: the model's score/output/ prefix */
   readonly out?: string;
-  /** Array children (1 to MAX_ARRAY_SIZE); 1 submits a plain job. @default - the job definition's default (config batchScoring.shards) */
+  /** Array children (1 to MAX_ARRAY_SIZE); 1 submits a plain job. @default - the job definition's default `shards` parameter (config batchScoring.shards), read with DescribeJobDefinitions */
   readonly shards?: number;
   readonly now?: () => Date;
 }
@@ -28,15 +28,34 @@ export async function submitScoringJob(
   const parameters: Record<string, string> = {};
   if (options.input) parameters.input = options.input;
   if (options.out) parameters.out = options.out;
-  if (options.shards !== undefined) parameters.shards = String(options.shards);
+  // The job reads its shard count from the `shards` parameter, but the array size is the submission's:
+  // without --shards, an array as large as the definition's default, or each child would score shard 0 only.
+  const shards = options.shards ?? (await defaultShards(client, options.jobDefinition));
+  parameters.shards = String(shards);
   const response = await client.send(
     new SubmitJobCommand({
       jobName,
       jobQueue: options.jobQueue,
       jobDefinition: options.jobDefinition,
       parameters,
-      ...(options.shards !== undefined && options.shards > 1 ? { arrayProperties: { size: options.shards } } : {}),
+      ...(shards > 1 ? { arrayProperties: { size: shards } } : {}),
     }),
   );
   return { jobId: response.jobId ?? '', jobName: response.jobName ?? jobName };
+}
+
+/** The job definition's default `shards` parameter (the config's batchScoring.shards); 1 when it has none. */
+async function defaultShards(client: Pick<BatchClient, 'send'>, jobDefinition: string): Promise<number> {
+  const response = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [jobDefinition] }));
+  const definitions = response.jobDefinitions ?? [];
+  if (definitions.length === 0) throw new Error(`job definition ${jobDefinition} not found`);
+  // A name without a revision lists every active revision: the newest decides.
+  const newest = definitions.reduce((a, b) => ((b.revision ?? 0) > (a.revision ?? 0) ? b : a));
+  const value = Number(newest.parameters?.shards ?? '1');
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ARRAY_SIZE) {
+    throw new Error(
+      `job definition ${jobDefinition} has shards parameter "${newest.parameters?.shards}", not 1 to ${MAX_ARRAY_SIZE}`,
+    );
+  }
+  return value;
 }
