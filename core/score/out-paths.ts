@@ -1,5 +1,5 @@
 import { DATA_FILE_EXTENSIONS } from '../workflow/layout';
-import { asPrefix, manifestKey, scoringOutputKeys } from './shards';
+import { asPrefix, manifestKey, objectManifestKey, scoringOutputKeys } from './shards';
 
 /**
  * How `mlops score --out` maps to the files a run writes. Two forms:
@@ -9,7 +9,7 @@ import { asPrefix, manifestKey, scoringOutputKeys } from './shards';
  *   a prefix     a folder (existing, or any other path), an s3:// prefix with or without its
  *                trailing slash, or a bucket's root:
  *                  <prefix>/<name>.scored.csv  <prefix>/<name>.errors.jsonl
- *                  <prefix>/_manifests/shard-<i>-of-<n>.json
+ *                  <prefix>/_manifests/shard-<i>-of-<n>.json   (one input object: <prefix>/_manifests/<name>.json)
  *
  * Paths ending in another data or output extension (.parquet, .json, .jsonl, ...) are refused:
  * the scores are CSV, and such a path is more likely a typo than a folder name.
@@ -88,12 +88,18 @@ export function planScoringTargets(options: {
       manifest: `${stem}.manifest.json`,
     };
   }
+  const targets = inputKeys.map((key) => ({
+    input: key,
+    ...scoringOutputKeys(options.inputName(key), key === '' ? '' : options.inputPrefix, form.prefix),
+  }));
+  // One object into a shared prefix (each upload's own job does this): a manifest named after the
+  // object, or every upload's job would replace the one `shard-0-of-1.json`.
+  const oneObject = inputKeys.length === 1 && inputKeys[0] === options.inputPrefix && options.shards === 1;
   return {
-    targets: inputKeys.map((key) => ({
-      input: key,
-      ...scoringOutputKeys(options.inputName(key), key === '' ? '' : options.inputPrefix, form.prefix),
-    })),
-    manifest: manifestKey(form.prefix, options.shardIndex, options.shards),
+    targets,
+    manifest: oneObject
+      ? objectManifestKey(form.prefix, targets[0]!.output)
+      : manifestKey(form.prefix, options.shardIndex, options.shards),
   };
 }
 

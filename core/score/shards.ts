@@ -10,7 +10,8 @@ import type { BatchScoreCounts } from './batch';
  *   <model>/score/input/<name>.csv|.parquet           objects to score
  *   <model>/score/output/<name>.scored.csv            input columns + id, score (+ label)
  *   <model>/score/output/<name>.errors.jsonl          rejected rows: line, reason, record
- *   <model>/score/output/_manifests/shard-<i>-of-<n>.json
+ *   <model>/score/output/_manifests/shard-<i>-of-<n>.json   a run over the prefix (the schedule)
+ *   <model>/score/output/_manifests/<name>.json             a run over one object (an upload's job)
  * Not in the raw zone: uploads there retrain the model and would be read as training data.
  */
 
@@ -51,6 +52,12 @@ export function scoringOutputKeys(inputKey: string, inputPrefix: string, outputP
 
 export function manifestKey(outputPrefix: string, index: number, count: number): string {
   return `${asPrefix(outputPrefix)}_manifests/shard-${index}-of-${count}.json`;
+}
+
+/** The manifest of a run over one object: `_manifests/<name>.json` beside its `<name>.scored.csv`. */
+export function objectManifestKey(outputPrefix: string, outputKey: string): string {
+  const base = asPrefix(outputPrefix);
+  return `${base}_manifests/${outputKey.slice(base.length, -'.scored.csv'.length)}.json`;
 }
 
 /** `a/b` -> `a/b/`; the empty prefix (a bucket's root) stays empty. */

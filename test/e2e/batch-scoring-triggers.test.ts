@@ -136,8 +136,8 @@ describeWithTools('batch scoring started by its rules on the local platform', ()
     const before = new Date().toISOString();
     // when the file is uploaded with the AWS CLI under the model's score input prefix
     await awsCp(file, `s3://${platform.info.buckets.curated}/churn/score/input/rows.csv`);
-    // then the upload rule's job (one plain job: shard 0 of 1) scores that object
-    const uploaded = await waitFor('the upload job’s manifest', () => manifest('shard-0-of-1.json', before));
+    // then the upload rule's job (one plain job) scores that object, its manifest named after it
+    const uploaded = await waitFor('the upload job’s manifest', () => manifest('rows.json', before));
     expect(uploaded.inputs.map((input) => input.input)).toEqual([
       `s3://${platform.info.buckets.curated}/churn/score/input/rows.csv`,
     ]);

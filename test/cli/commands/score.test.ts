@@ -102,19 +102,19 @@ describe('mlops score --out', () => {
       'an existing folder',
       'results',
       true,
-      ['results/_manifests/shard-0-of-1.json', 'results/customers.errors.jsonl', 'results/customers.scored.csv'],
+      ['results/_manifests/customers.json', 'results/customers.errors.jsonl', 'results/customers.scored.csv'],
     ],
     [
       'a new folder with a trailing slash',
       'new/',
       false,
-      ['new/_manifests/shard-0-of-1.json', 'new/customers.errors.jsonl', 'new/customers.scored.csv'],
+      ['new/_manifests/customers.json', 'new/customers.errors.jsonl', 'new/customers.scored.csv'],
     ],
     [
       'a new path without an extension',
       'fresh',
       false,
-      ['fresh/_manifests/shard-0-of-1.json', 'fresh/customers.errors.jsonl', 'fresh/customers.scored.csv'],
+      ['fresh/_manifests/customers.json', 'fresh/customers.errors.jsonl', 'fresh/customers.scored.csv'],
     ],
     [
       'a .csv path in a new folder',
@@ -136,12 +136,12 @@ describe('mlops score --out', () => {
     [
       'a prefix with its slash',
       's3://scratch/p1/',
-      ['p1/_manifests/shard-0-of-1.json', 'p1/customers.errors.jsonl', 'p1/customers.scored.csv'],
+      ['p1/_manifests/customers.json', 'p1/customers.errors.jsonl', 'p1/customers.scored.csv'],
     ],
     [
       'a prefix without its slash',
       's3://scratch/p2',
-      ['p2/_manifests/shard-0-of-1.json', 'p2/customers.errors.jsonl', 'p2/customers.scored.csv'],
+      ['p2/_manifests/customers.json', 'p2/customers.errors.jsonl', 'p2/customers.scored.csv'],
     ],
     [
       'an object key ending in .csv',

@@ -117,3 +117,27 @@ describe('collisions', () => {
     expect(() => assertNothingToReplace(['/o/a.scored.csv'], true)).not.toThrow();
   });
 });
+
+describe('manifests', () => {
+  const oneObject = (key: string) =>
+    planScoringTargets({
+      out: 's3://b/out/',
+      form: outForm('s3://b/out/', 'out/', false),
+      inputKeys: [key],
+      inputName: (name) => name,
+      inputPrefix: key,
+      shardIndex: 0,
+      shards: 1,
+    });
+
+  test('each upload job over one object writes its own manifest, so two uploads never replace each other’s', () => {
+    expect(oneObject('score/input/a.csv').manifest).toBe('out/_manifests/a.json');
+    expect(oneObject('score/input/b.parquet').manifest).toBe('out/_manifests/b.json');
+  });
+
+  test('a run over a prefix writes one manifest per shard', () => {
+    expect(plan('s3://b/out/', 'out/', ['in/a.csv', 'in/b.csv'], { shards: 2, shardIndex: 1 }).manifest).toBe(
+      'out/_manifests/shard-1-of-2.json',
+    );
+  });
+});
