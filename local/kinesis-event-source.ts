@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type KinesisClient,
   type _Record as KinesisRecord,
@@ -117,7 +118,7 @@ export function startKinesisEventSource(options: KinesisEventSourceOptions): Kin
       let windowEnds: number | undefined;
       // Gather until the batch is full or the window since the first record has passed.
       for (;;) {
-        const response = await client.send(
+        const response: GetRecordsCommandOutput = await client.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: mapping.batchSize - gathered.length }),
         );
         iterator = response.NextShardIterator;
