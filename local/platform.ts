@@ -309,7 +309,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         stateMachineArn: synth.workflows[model.name].stateMachineArn,
         ...streamOf(model.name),
       })),
-      kinesisEndpoint: streaming.kinesis.endpoint,
+      ...(streaming.kinesis ? { kinesisEndpoint: streaming.kinesis.endpoint } : {}),
       dataDir,
       builtInData,
       pid: process.pid,

@@ -30,7 +30,8 @@ export interface LocalStreamInfo {
 }
 
 export interface LocalStreaming {
-  readonly kinesis: LocalKinesis;
+  /** Absent when the template has no Kinesis stream (no model has a `streaming` section). */
+  readonly kinesis?: LocalKinesis;
   readonly queues: LocalQueues;
   readonly streams: readonly LocalStreamInfo[];
   /** What a function's environment needs on top of the synthesized one to reach the local streams and queues. */
@@ -57,12 +58,17 @@ export async function startLocalStreaming(options: {
 }): Promise<LocalStreaming> {
   const { template } = options.synth;
   const mappings = kinesisEventSourceMappings(template);
-  const kinesis = await startLocalKinesis({
-    port: options.port ?? 4567,
-    region: LOCAL_REGION,
-    account: LOCAL_ACCOUNT,
-    streams: kinesisStreams(template).map((stream) => ({ name: stream.logicalId, shardCount: stream.shardCount })),
-  });
+  const streamResources = kinesisStreams(template);
+  // No streaming model, no Kinesis: its port stays free.
+  const kinesis =
+    streamResources.length === 0
+      ? undefined
+      : await startLocalKinesis({
+          port: options.port ?? 4567,
+          region: LOCAL_REGION,
+          account: LOCAL_ACCOUNT,
+          streams: streamResources.map((stream) => ({ name: stream.logicalId, shardCount: stream.shardCount })),
+        });
   const queueNames = mappings.flatMap((mapping) =>
     mapping.onFailure?.type === 'AWS::SQS::Queue' ? [mapping.onFailure.logicalId] : [],
   );
@@ -99,6 +105,7 @@ export async function startLocalStreaming(options: {
     queues,
     streams,
     functionEnvironment(functionLogicalId, environment) {
+      if (!kinesis) return {};
       const local: Record<string, string> = {
         AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
         AWS_ENDPOINT_URL_SQS: options.awsEndpoint,
@@ -110,6 +117,7 @@ export async function startLocalStreaming(options: {
       return streams.some((stream) => stream.functionLogicalId === functionLogicalId) ? local : {};
     },
     async connect(functionOf) {
+      if (!kinesis) return;
       for (const mapping of mappings) {
         const fn = functionOf(mapping.functionLogicalId);
         if (!fn)
@@ -136,7 +144,7 @@ export async function startLocalStreaming(options: {
     close: () => {
       closing ??= (async () => {
         await Promise.all(sources.map((source) => source.close()));
-        await kinesis.close();
+        await kinesis?.close();
       })();
       return closing;
     },
