@@ -126,7 +126,8 @@ export const localCommand: Command = {
     });
     const { info } = platform;
     io.out(
-      `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}; Ctrl-C stops\n`,
+      `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}` +
+        `${info.kinesisEndpoint ? `, Kinesis ${info.kinesisEndpoint}` : ''}; Ctrl-C stops\n`,
     );
     await new Promise<void>((done) => {
       const stop = () => {
