@@ -1,23 +1,26 @@
 import type { PlatformConfig } from '../core/config/schema';
 import type { FunctionUrlEvent } from './function-url-server';
-import { type AdminResponse, handleStreamPut, type InvokableFunction } from './stream-shim';
 
 /**
  * Local-only admin routes for the command line (under ADMIN_ROUTE): what on AWS is a Lambda
  * invoke or a console click. `POST drift/<model>` runs the drift monitor now, `POST
- * quality/<model>` the quality monitor (join, report, policy); `POST stream/<model>` feeds
- * records to the stream scorer as a Kinesis put would; `POST score/<model>` fires the model's
- * batch-scoring schedule now and answers when the job ends.
+ * quality/<model>` the quality monitor (join, report, policy); `POST score/<model>` fires the
+ * model's batch-scoring schedule now and answers when the job ends. Stream records go through the
+ * local Kinesis (`mlops stream put`, or `aws kinesis put-record`), not through a route.
  */
+export interface AdminResponse {
+  readonly statusCode: number;
+  readonly body: string;
+}
+
 export interface AdminRouteDeps {
   readonly config: PlatformConfig;
-  readonly streamScorer: (model: string) => InvokableFunction;
   readonly runDrift: (model: string, windowHours?: number) => Promise<unknown>;
   readonly runQuality: (model: string, windowHours?: number) => Promise<unknown>;
   readonly runBatchScoring?: (model: string) => Promise<unknown>;
 }
 
-const MONITOR_ACTIONS = new Set(['drift', 'quality', 'stream', 'score']);
+const MONITOR_ACTIONS = new Set(['drift', 'quality', 'score']);
 
 export function createAdminRoute(deps: AdminRouteDeps) {
   return async (event: FunctionUrlEvent): Promise<AdminResponse> => {
@@ -31,20 +34,6 @@ export function createAdminRoute(deps: AdminRouteDeps) {
     const modelConfig = deps.config.models.find((m) => m.name === model);
     if (!modelConfig) {
       return { statusCode: 404, body: JSON.stringify({ error: { message: `unknown model "${model}"` } }) };
-    }
-    if (action === 'stream') {
-      // What a Kinesis put is on AWS: records fed to the stream scorer as its event source mapping would.
-      if (!modelConfig.streaming) {
-        return {
-          statusCode: 404,
-          body: JSON.stringify({ error: { message: `model "${model}" has no streaming section in the config` } }),
-        };
-      }
-      return handleStreamPut(deps.streamScorer(model), event.body, {
-        model,
-        batchSize: modelConfig.streaming.batchSize,
-        maxRetries: modelConfig.streaming.maxRetries,
-      });
     }
     if (action === 'score') {
       if (!modelConfig.batchScoring?.schedule || !deps.runBatchScoring) {

@@ -8,6 +8,7 @@ import { listen } from './loopback';
  *   Step Functions (JSON 1.0): StartExecution, ListExecutions, DescribeExecution
  *   EventBridge    (JSON 1.1): PutEvents
  *   SNS            (Query):    Publish
+ *   SQS            (JSON 1.0): what local/sqs-queues.ts serves, when the platform supplies `sqs`
  * Each operation is answered by a handler the local platform supplies. Anything else is a 400
  * naming the operation, so a function that starts calling a new API fails loudly here.
  */
@@ -26,6 +27,8 @@ export interface AwsEndpointHandlers {
   readonly stepFunctions: Readonly<Record<string, (input: Record<string, unknown>) => Promise<unknown>>>;
   readonly putEvents: (entries: ReadonlyArray<Record<string, unknown>>) => Promise<void>;
   readonly publish: (message: { topicArn: string; subject?: string; message: string }) => Promise<void>;
+  /** `AmazonSQS.<operation>` requests. @default none: SQS calls answer 400 */
+  readonly sqs?: (operation: string, input: Record<string, unknown>) => Promise<unknown>;
 }
 
 export interface AwsEndpoint {
@@ -70,6 +73,15 @@ async function handle(
     if (!handler)
       throw new AwsServiceError('UnknownOperationException', `Step Functions ${operation} is not served locally`);
     json(response, 200, await handler(body ? JSON.parse(body) : {}), type);
+    return;
+  }
+  if (target.startsWith('AmazonSQS.') && handlers.sqs) {
+    json(
+      response,
+      200,
+      await handlers.sqs(target.slice('AmazonSQS.'.length), JSON.parse(body || '{}')),
+      'application/x-amz-json-1.0',
+    );
     return;
   }
   if (target === 'AWSEvents.PutEvents') {

@@ -6,7 +6,7 @@ import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import { manualExecutionInput } from '../core/workflow/contract';
-import { rawPrefix, ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
+import { rawPrefix, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
@@ -32,7 +32,7 @@ import { createServingAnnouncer } from './ready-banner';
 import { startLocalS3 } from './s3-server';
 import { prepareModels } from './seeding';
 import { LocalStepFunctions } from './step-functions';
-import { STREAM_SCORER_LOCAL_ENVIRONMENT } from './stream-shim';
+import { startLocalStreaming } from './streaming';
 import { batchSubmitJobTask, lambdaInvokeTask, snsPublishTask } from './task-handlers';
 
 /**
@@ -52,8 +52,10 @@ export interface PlatformOptions {
   readonly s3Port?: number;
   /** Inference endpoints and the local admin routes. @default 3000 */
   readonly httpPort?: number;
-  /** Step Functions / EventBridge / SNS endpoint. @default 4599 */
+  /** Step Functions / EventBridge / SNS / SQS endpoint. @default 4599 */
   readonly awsPort?: number;
+  /** Kinesis endpoint (the streaming models' input and output streams). @default 4567 */
+  readonly kinesisPort?: number;
   /** Run the esbuild bundles from cdk.out (as deployed) or the TypeScript sources. @default 'bundles' */
   readonly code?: 'bundles' | 'sources';
   /**
@@ -125,6 +127,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const stepFunctions = new LocalStepFunctions(join(dataDir, 'executions.json'));
     let routeEvent: (entry: Record<string, unknown>) => void = () => undefined;
+    let sqs: (operation: string, input: Record<string, unknown>) => Promise<unknown> = async (operation) => {
+      throw new Error(`SQS ${operation}: no local queues yet`);
+    };
     const publish = (message: { topicArn: string; subject?: string; message: string }) => {
       appendFileSync(
         join(logDir, 'notifications.jsonl'),
@@ -143,6 +148,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           }
         },
         publish: async (message) => publish(message),
+        sqs: (operation, input) => sqs(operation, input),
       },
     });
     closers.push(() => aws.close());
@@ -170,6 +176,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       outdir: join(dataDir, 'cdk.out'),
     });
     log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // Kinesis streams, event source mappings and on-failure queues, as the template wires them.
+    const streaming = await startLocalStreaming({
+      synth,
+      awsEndpoint: aws.url,
+      dataDir,
+      port: options.kinesisPort,
+      publish,
+      log,
+    });
+    closers.push(() => streaming.close());
+    sqs = streaming.queues.handle;
 
     const functions = new Map<string, LocalFunction>();
     const functionKey = (fn: Pick<SynthesizedFunction, 'kind' | 'model'>) =>
@@ -180,12 +197,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const logFile = join(logDir, `${name}.log`);
       // Locally nothing freezes the process between requests, so captures are written at once
       // and a drift check sees traffic sent a moment ago; on AWS they are batched (60 s / 1000 rows).
-      // No Kinesis locally: the stream scorer writes its results and dead letters to the monitoring zone.
       const localSettings: Record<string, string> =
         fn.kind === 'inference'
           ? { MLOPS_CAPTURE_MAX_AGE_SECONDS: '0' }
           : fn.kind === 'stream-scorer'
-            ? { ...STREAM_SCORER_LOCAL_ENVIRONMENT, [ZONE_ENV.monitoring]: buckets.monitoring }
+            ? streaming.functionEnvironment(fn.logicalId, fn.environment)
             : fn.kind === 'quality-monitor'
               ? // Local writers put each batch at once; on AWS a batch may take up to a function timeout.
                 { [RUNTIME_ENV.joinSettleSeconds]: String(LOCAL_JOIN_SETTLE_SECONDS) }
@@ -200,6 +216,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       functions.set(functionKey(fn), local);
       closers.push(() => local.close());
     }
+    const byLogicalId = new Map(synth.functions.map((f) => [f.logicalId, functions.get(functionKey(f))]));
+    await streaming.connect((logicalId) => byLogicalId.get(logicalId));
+    // Pollers stop before the functions they invoke (closers run in reverse).
+    closers.push(() => streaming.close());
     const fn = (kind: SynthesizedFunction['kind'], model?: string) => {
       const found = functions.get(functionKey({ kind, model }));
       if (!found) throw new Error(`no local function ${functionKey({ kind, model })}`);
@@ -286,13 +306,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
     http.route(
       ADMIN_ROUTE,
-      createAdminRoute({
-        config,
-        streamScorer: (model) => fn('stream-scorer', model),
-        runDrift,
-        runQuality,
-        runBatchScoring: (model) => batchRules.runScheduled(model),
-      }),
+      createAdminRoute({ config, runDrift, runQuality, runBatchScoring: (model) => batchRules.runScheduled(model) }),
     );
 
     const client = createS3Client({
@@ -300,6 +314,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const builtInData = writeBuiltInData(join(dataDir, 'data'));
+    const streamOf = (model: string) => {
+      const scorer = synth.functions.find((f) => f.kind === 'stream-scorer' && f.model === model);
+      const found = streaming.streams.find((stream) => stream.functionLogicalId === scorer?.logicalId);
+      if (!found) return {};
+      const { functionLogicalId: _function, ...stream } = found;
+      return { stream };
+    };
     const info: PlatformInfo = {
       s3Endpoint: s3.endpoint,
       awsEndpoint: aws.url,
@@ -310,7 +331,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         endpoint: `${http.url}/${model.name}/`,
         feedback: `${http.url}/${model.name}/feedback`,
         stateMachineArn: synth.workflows[model.name].stateMachineArn,
+        ...streamOf(model.name),
       })),
+      ...(streaming.kinesis ? { kinesisEndpoint: streaming.kinesis.endpoint } : {}),
       dataDir,
       builtInData,
       pid: process.pid,
@@ -362,6 +385,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           await queue.drain();
           await stepFunctions.idle();
           await batchRules.idle();
+          await streaming.idle();
           if (stepFunctions.all().every((e) => e.status !== 'RUNNING')) return;
         }
       },

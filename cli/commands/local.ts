@@ -47,8 +47,14 @@ export const localCommand: Command = {
       'http-port': { type: 'string', description: 'inference endpoints port', default: '3000', valueName: 'n' },
       'aws-port': {
         type: 'string',
-        description: 'Step Functions / EventBridge / SNS endpoint port',
+        description: 'Step Functions / EventBridge / SNS / SQS endpoint port',
         default: '4599',
+        valueName: 'n',
+      },
+      'kinesis-port': {
+        type: 'string',
+        description: 'Kinesis endpoint port (streaming models)',
+        default: '4567',
         valueName: 'n',
       },
       'from-source': { type: 'boolean', description: 'run the TypeScript handlers instead of the cdk.out bundles' },
@@ -86,11 +92,19 @@ export const localCommand: Command = {
         [
           `local platform ${info.running ? `running (pid ${info.pid})` : 'not running'}; data in ${info.dataDir}`,
           `S3 endpoint:   ${info.s3Endpoint}`,
-          `AWS endpoint:  ${info.awsEndpoint} (Step Functions, EventBridge, SNS)`,
+          `AWS endpoint:  ${info.awsEndpoint} (Step Functions, EventBridge, SNS, SQS)`,
+          ...(info.kinesisEndpoint ? [`Kinesis:       ${info.kinesisEndpoint}`] : []),
           `buckets:       ${Object.entries(info.buckets)
             .map(([zone, bucket]) => `${zone}=${bucket}`)
             .join(' ')}`,
-          ...info.models.map((model) => `model ${model.name}: ${model.endpoint} (feedback: POST ${model.feedback})`),
+          ...info.models.flatMap((model) => [
+            `model ${model.name}: ${model.endpoint} (feedback: POST ${model.feedback})`,
+            ...(model.stream
+              ? [
+                  `  stream in:  ${model.stream.inputStream}  out: ${model.stream.outputStream ?? '-'}  on-failure: ${model.stream.onFailureFile ?? '-'}`,
+                ]
+              : []),
+          ]),
           `built-in churn data (${info.builtInData.rows} rows per batch):`,
           `  first batch:   ${info.builtInData.v1Path}`,
           `  later batch:   ${info.builtInData.v2Path}`,
@@ -110,6 +124,7 @@ export const localCommand: Command = {
       s3Port: intFlag(flags, 's3-port'),
       httpPort: intFlag(flags, 'http-port'),
       awsPort: intFlag(flags, 'aws-port'),
+      kinesisPort: intFlag(flags, 'kinesis-port'),
       code: flags['from-source'] ? 'sources' : 'bundles',
       batchingWindowMs: (intFlag(flags, 'batching-window') ?? 5) * 1000,
       seedBuiltInData: !flags.empty,
@@ -120,7 +135,8 @@ export const localCommand: Command = {
     });
     const { info } = platform;
     io.out(
-      `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}; Ctrl-C stops\n`,
+      `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}` +
+        `${info.kinesisEndpoint ? `, Kinesis ${info.kinesisEndpoint}` : ''}; Ctrl-C stops\n`,
     );
     await new Promise<void>((done) => {
       const stop = () => {

@@ -30,8 +30,20 @@ export const PlatformInfoSchema = z.object({
       /** POST {"actuals": [...]} here: the ground-truth route. */
       feedback: z.string(),
       stateMachineArn: z.string(),
+      /** Streaming scoring (models with a `streaming` section): the local Kinesis streams and the on-failure queue. */
+      stream: z
+        .object({
+          inputStream: z.string(),
+          outputStream: z.string().optional(),
+          onFailureQueueUrl: z.string().optional(),
+          /** The on-failure queue's messages, one JSON line each. */
+          onFailureFile: z.string().optional(),
+        })
+        .optional(),
     }),
   ),
+  /** The local Kinesis endpoint (kinesalite; HTTP/1.1 and HTTP/2). Absent in files older platforms wrote. */
+  kinesisEndpoint: z.string().optional(),
   dataDir: z.string(),
   builtInData: BuiltInDataInfoSchema,
   /** The platform's process; null once it has stopped. */

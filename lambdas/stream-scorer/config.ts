@@ -4,7 +4,7 @@ export const STREAM_SCORER_ENV = {
   outputStream: 'MLOPS_OUTPUT_STREAM_NAME',
   /** SQS queue URL for bad records (the event source mapping's on-failure queue). */
   deadLetterQueueUrl: 'MLOPS_DEAD_LETTER_QUEUE_URL',
-  /** `aws` (Kinesis + SQS) or `s3`: JSON lines under stream/<model>/ in the monitoring zone (the local platform). @default aws */
+  /** `aws` (Kinesis + SQS; on AWS and on the local platform) or `s3`: JSON lines under stream/<model>/ in the monitoring zone (a function hosted without Kinesis, as in tests). @default aws */
   sink: 'MLOPS_STREAM_SINK',
 } as const;
 

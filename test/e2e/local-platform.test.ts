@@ -5,7 +5,7 @@
  * free loopback ports, with its data in a temporary folder.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,8 @@ async function startPlatform(): Promise<void> {
       '--http-port',
       '0',
       '--aws-port',
+      '0',
+      '--kinesis-port',
       '0',
       '--batching-window',
       '1',
@@ -303,25 +305,173 @@ describeWithTools('the local platform, end to end', () => {
     expect(batchScores).toEqual(await endpointScores(instances.map(({ customer_id: _c, ...rest }) => rest)));
   });
 
-  it('scores a stream of records through the stream scorer, agreeing with the endpoint to the last bit', async () => {
-    const instances = v2Instances(50).map(({ customer_id: _c, ...rest }) => rest);
-    const file = join(dataDir, 'events.jsonl');
-    writeFileSync(file, `${[...instances.map((row) => JSON.stringify(row)), 'not json'].join('\n')}\n`);
-    await mlops('stream', 'put', '--model', 'churn', '--file', file);
-    const folder = join(dataDir, 'stream-results');
-    await aws('s3', 'cp', '--recursive', `s3://${info.buckets.monitoring}/stream/churn/`, folder);
-    const read = (sub: string) =>
-      readdirSync(join(folder, sub)).flatMap((name) =>
-        readFileSync(join(folder, sub, name), 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line)),
+  /** The AWS CLI against the local Kinesis. */
+  async function kinesisCli(...args: string[]): Promise<string> {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    };
+    const { stdout } = await run(AWS_CLI, ['--endpoint-url', info.kinesisEndpoint!, 'kinesis', ...args], { env });
+    return stdout;
+  }
+
+  /** Every record on a stream so far, read with `aws kinesis get-records` from each shard's start. */
+  async function streamRecords(stream: string): Promise<Array<{ PartitionKey: string; data: string }>> {
+    const shards = (
+      await kinesisCli('list-shards', '--stream-name', stream, '--query', 'Shards[].ShardId', '--output', 'text')
+    )
+      .trim()
+      .split(/\s+/);
+    const records: Array<{ PartitionKey: string; data: string }> = [];
+    for (const shard of shards) {
+      let iterator = (
+        await kinesisCli(
+          'get-shard-iterator',
+          '--stream-name',
+          stream,
+          '--shard-id',
+          shard,
+          '--shard-iterator-type',
+          'TRIM_HORIZON',
+          '--query',
+          'ShardIterator',
+          '--output',
+          'text',
+        )
+      ).trim();
+      for (;;) {
+        const page = JSON.parse(await kinesisCli('get-records', '--shard-iterator', iterator)) as {
+          Records: Array<{ PartitionKey: string; Data: string }>;
+          NextShardIterator?: string;
+        };
+        records.push(
+          ...page.Records.map((r) => ({
+            PartitionKey: r.PartitionKey,
+            data: Buffer.from(r.Data, 'base64').toString('utf8'),
+          })),
+        );
+        if (page.Records.length === 0 || !page.NextShardIterator) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return records;
+  }
+
+  function onFailureMessages(): Array<Record<string, unknown>> {
+    const file = info.models[0]!.stream!.onFailureFile!;
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(JSON.parse(line).body));
+  }
+
+  it('names the Kinesis endpoint and the streams in `mlops local info --json`', async () => {
+    const described = JSON.parse(await mlops('local', 'info', '--json', '--data-dir', dataDir)) as PlatformInfo;
+    expect(described.kinesisEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(described.models[0]!.stream).toEqual({
+      inputStream: expect.stringMatching(/^churnStreamingScoringInput/),
+      outputStream: expect.stringMatching(/^churnStreamingScoringOutput/),
+      onFailureQueueUrl: expect.stringContaining('/123456789012/churnStreamingScoringDeadLetters'),
+      onFailureFile: expect.stringContaining(join(dataDir, 'sqs')),
+    });
+  });
+
+  it('scores records put on the input stream with the AWS CLI onto the output stream, equal to the endpoint to the last bit', async () => {
+    const stream = info.models[0]!.stream!;
+    const instances = v2Instances(40).map(({ customer_id: _c, ...rest }) => rest);
+    // Three with `aws kinesis put-record`, the rest with `mlops stream put` (PutRecords; keys are line numbers).
+    for (const [index, instance] of instances.slice(0, 3).entries()) {
+      await kinesisCli(
+        'put-record',
+        '--stream-name',
+        stream.inputStream,
+        '--partition-key',
+        `cli-${index}`,
+        '--cli-binary-format',
+        'raw-in-base64-out',
+        '--data',
+        JSON.stringify(instance),
       );
-    const results = read('results').sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
-    expect(results).toHaveLength(50);
-    expect(results.map((r) => r.predictions[0].score)).toEqual(await endpointScores(instances));
-    const deadLetters = read('dead-letters');
-    expect(deadLetters).toHaveLength(1);
-    expect(deadLetters[0].reason).toMatch(/JSON/);
+    }
+    const file = join(dataDir, 'events.jsonl');
+    writeFileSync(file, `${[...instances.slice(3).map((row) => JSON.stringify(row)), 'not json'].join('\n')}\n`);
+    await mlops('stream', 'put', '--model', 'churn', '--file', file);
+    const keyOf = (index: number) => (index < 3 ? `cli-${index}` : String(index - 3 + 1));
+    const results = await waitFor('40 results on the output stream', async () => {
+      const found = await streamRecords(stream.outputStream!);
+      return found.length >= 40 ? found : undefined;
+    });
+    expect(results).toHaveLength(40);
+    const scoreByKey = new Map(results.map((r) => [r.PartitionKey, JSON.parse(r.data).predictions[0].score as number]));
+    expect(instances.map((_, index) => scoreByKey.get(keyOf(index)))).toEqual(await endpointScores(instances));
+    // The record that is not JSON went to the dead-letter queue from the function itself.
+    const badRecord = await waitFor('the bad record in the queue', async () =>
+      onFailureMessages().find((m) => m.kind === 'mlops-stream-bad-record'),
+    );
+    expect(badRecord.reason).toMatch(/JSON/);
+    expect(badRecord.partitionKey).toBe(String(instances.length - 3 + 1));
+  });
+
+  it('sends a batch whose output keeps failing to the on-failure queue after the retries, then moves on', async () => {
+    const stream = info.models[0]!.stream!;
+    // The output stream goes away: every result write fails and the function reports each record failed.
+    await kinesisCli('delete-stream', '--stream-name', stream.outputStream!);
+    const put = JSON.parse(
+      await kinesisCli(
+        'put-record',
+        '--stream-name',
+        stream.inputStream,
+        '--partition-key',
+        'doomed',
+        '--cli-binary-format',
+        'raw-in-base64-out',
+        '--data',
+        JSON.stringify(v2Instances(1).map(({ customer_id: _c, ...rest }) => rest)[0]),
+      ),
+    ) as { SequenceNumber: string; ShardId: string };
+    const failure = await waitFor('the on-failure record', async () =>
+      onFailureMessages().find(
+        (m) => (m.requestContext as { condition?: string } | undefined)?.condition === 'RetryAttemptsExhausted',
+      ),
+    );
+    // streaming.maxRetries is 2: three invocations, then Lambda's on-failure record (positions, no data).
+    expect(failure.requestContext).toMatchObject({ approximateInvokeCount: 3 });
+    expect(failure.KinesisBatchInfo).toMatchObject({
+      shardId: put.ShardId,
+      startSequenceNumber: put.SequenceNumber,
+      endSequenceNumber: put.SequenceNumber,
+      batchSize: 1,
+      streamArn: expect.stringContaining(`:stream/${stream.inputStream}`),
+    });
+    expect(output).toMatch(/sent to the on-failure destination after 3 invocation/);
+    // With the output stream back, the next record is scored: the shard moved past the discarded one.
+    await kinesisCli('create-stream', '--stream-name', stream.outputStream!, '--shard-count', '1');
+    await waitFor('the output stream to be active', async () =>
+      (await kinesisCli('describe-stream-summary', '--stream-name', stream.outputStream!)).includes('ACTIVE'),
+    );
+    await kinesisCli(
+      'put-record',
+      '--stream-name',
+      stream.inputStream,
+      '--partition-key',
+      'after',
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      '--data',
+      JSON.stringify(v2Instances(1).map(({ customer_id: _c, ...rest }) => rest)[0]),
+    );
+    const after = await waitFor('the next record scored', async () =>
+      (await streamRecords(stream.outputStream!)).find((r) => r.PartitionKey === 'after'),
+    );
+    expect(JSON.parse(after.data).predictions).toHaveLength(1);
   });
 });

@@ -13,14 +13,13 @@ type Monitor = (model: string, windowHours?: number) => Promise<unknown>;
 function route(runDrift: Monitor, runQuality: Monitor = async () => ({ status: 'quality' })) {
   return createAdminRoute({
     config,
-    streamScorer: () => ({ invoke: async () => ({}) as never }),
     runDrift,
     runQuality,
   });
 }
 
 describe('createAdminRoute', () => {
-  it('answers 404 naming the path for anything but POST drift or stream', async () => {
+  it('answers 404 naming the path for anything but POST drift or quality', async () => {
     const response = await route(async () => ({}))(request('GET', '/drift/churn'));
 
     expect(response.statusCode).toBe(404);
@@ -33,11 +32,11 @@ describe('createAdminRoute', () => {
     expect(JSON.parse(response.body).error.message).toBe('unknown model "other"');
   });
 
-  it('answers 404 for a stream put to a model without a streaming section', async () => {
+  it('answers 404 for the stream route that records now reach through the local Kinesis', async () => {
     const response = await route(async () => ({}))(request('POST', '/stream/churn', '{"lines":[]}'));
 
     expect(response.statusCode).toBe(404);
-    expect(JSON.parse(response.body).error.message).toContain('has no streaming section');
+    expect(JSON.parse(response.body).error.message).toBe('unknown admin action /stream/churn');
   });
 
   it('runs the drift monitor with the window of the body and returns its summary', async () => {
@@ -81,7 +80,6 @@ describe('createAdminRoute: score', () => {
   const scoreRoute = (runBatchScoring: (model: string) => Promise<unknown>) =>
     createAdminRoute({
       config: withSchedule,
-      streamScorer: () => ({ invoke: async () => ({}) as never }),
       runDrift: async () => ({}),
       runQuality: async () => ({}),
       runBatchScoring,

@@ -39,6 +39,7 @@ export async function startTestPlatform(options: {
     s3Port: 0,
     httpPort: 0,
     awsPort: 0,
+    kinesisPort: 0,
     code: 'sources',
     batchingWindowMs: options.batchingWindowMs,
     driftSchedules: false,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { parseConfig } from '../../../core/config/parse';
 import { modelConfigToEnv } from '../../../core/config/runtime-env';
@@ -6,7 +7,7 @@ import { tableFromRecords } from '../../../core/data/table';
 import { streamSinkPrefix } from '../../../lambdas/stream-scorer/handler';
 import type { DeadLetter, StreamResult } from '../../../lambdas/stream-scorer/score-stream';
 import { LocalFunction } from '../../../local/lambda-host';
-import { handleStreamPut, STREAM_SCORER_LOCAL_ENVIRONMENT, type StreamPutResult } from '../../../local/stream-shim';
+import { kinesisRecords, STREAM_SCORER_LOCAL_ENVIRONMENT } from '../../../local/stream-shim';
 import { churnRecords, linearScorer, MODEL, publish, trainChurnArtifact } from '../../core/score/fixtures';
 import { type LocalS3Harness, startLocalS3Harness } from '../../support/local-s3-harness';
 
@@ -57,20 +58,21 @@ async function jsonLines<T>(prefix: string): Promise<T[]> {
   );
 }
 
-test('records put through the admin route are scored by the hosted handler like the endpoint scores them, bad ones dead-lettered', async () => {
-  // given 25 good feature records and one poison record, as lines of a JSONL file
+test('Kinesis events are scored by the hosted handler with its s3 sinks like the endpoint scores them, bad ones dead-lettered', async () => {
+  // given 25 good feature records and one poison record, as Kinesis records
   const rows = churnRecords(25, 4).map(({ churned: _target, ...features }) => features);
   const lines = [
     ...rows.slice(0, 10).map((row) => JSON.stringify(row)),
     '{"age": ',
     ...rows.slice(10).map((row) => JSON.stringify(row)),
   ];
-  // when they are put in batches of 10 through the shim the platform's route calls
-  const response = await handleStreamPut(fn, JSON.stringify({ lines }), { model: MODEL, batchSize: 10 });
-  // then every batch succeeded, the results equal Scorer.scoreTable bit for bit and in order, and the poison record is a dead letter
-  expect(response.statusCode).toBe(200);
-  const put = JSON.parse(response.body) as StreamPutResult;
-  expect(put).toMatchObject({ records: 26, invocations: 3, dropped: [] });
+  const records = kinesisRecords(lines, { model: MODEL });
+  // when they are delivered in batches of 10
+  const responses: Array<KinesisStreamBatchResponse | undefined> = [];
+  for (let start = 0; start < records.length; start += 10)
+    responses.push(await fn.invoke<KinesisStreamBatchResponse>({ Records: records.slice(start, start + 10) }));
+  // then no batch reports a failure, the results equal Scorer.scoreTable bit for bit and in order, and the poison record is a dead letter
+  expect(responses.map((response) => response?.batchItemFailures)).toEqual([[], [], []]);
   const results = await jsonLines<StreamResult>(`${streamSinkPrefix(MODEL)}results/`);
   results.sort((a, b) => (a.sequenceNumber < b.sequenceNumber ? -1 : 1));
   const expected = linearScorer().scoreTable(tableFromRecords(rows)).scores;
@@ -78,15 +80,8 @@ test('records put through the admin route are scored by the hosted handler like 
   const letters = await jsonLines<DeadLetter>(`${streamSinkPrefix(MODEL)}dead-letters/`);
   expect(letters).toEqual([
     expect.objectContaining({
-      sequenceNumber: put.sequenceNumbers[10],
+      sequenceNumber: records[10]!.kinesis.sequenceNumber,
       reason: expect.stringMatching(/^data is not JSON/),
     }),
   ]);
 }, 30_000);
-
-test('the admin route answers 400 naming the expected body', async () => {
-  // given a body without lines, when posted, then 400 names the shape
-  const response = await handleStreamPut(fn, '{"records": []}', { model: MODEL });
-  expect(response.statusCode).toBe(400);
-  expect(JSON.parse(response.body).error.message).toMatch(/"lines" must be a non-empty array/);
-});
