@@ -2,6 +2,7 @@
 // No Lambda bundle or trainer image imports this file (test/local/iam-enforcement.test.ts checks).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { type AuthorizedAction, type S3RestRequest, s3RequestActions } from '../core/local/s3-request-action';
+import { verifySigV4 } from '../core/local/sigv4-verifier';
 import {
   type IamTemplate,
   LOCAL_ROLE_KEY_PREFIX,
@@ -10,6 +11,7 @@ import {
   type TemplateIam,
 } from '../core/local/template-iam';
 import { fakeReference, type ReferenceResolver, resolveIntrinsics } from '../lib/synthesize';
+import type { RouteGuard } from './function-url-server';
 
 /** Who signed a request: the user (any key but a role's), a role of the template, or a role key the template lacks. */
 export type LocalCaller =
@@ -162,6 +164,57 @@ export class LocalIam {
     this.log(`IAM: AccessDenied for role ${roleId}: ${message}`);
     return { code: 'AccessDenied', message };
   }
+}
+
+/**
+ * The check in front of a local Function URL. With AWS_IAM, a signed request must carry a valid
+ * SigV4 signature for service `lambda` made with local credentials (secret = access key id:
+ * `local`/`local`, or a role's key) and its caller must be allowed lambda:InvokeFunctionUrl; an
+ * unsigned request is still served for the walk-through, and the log says AWS would refuse it
+ * (once per route). With NONE, as on AWS, nothing is checked.
+ */
+export function functionUrlGuard(options: {
+  readonly iam: LocalIam;
+  readonly name: string;
+  readonly authType: 'AWS_IAM' | 'NONE';
+  readonly functionArn: string;
+  readonly region: string;
+  readonly log: (line: string) => void;
+}): RouteGuard {
+  let warned = false;
+  return async (request) => {
+    if (options.authType === 'NONE') return null;
+    const authorization = request.headers.authorization;
+    if (authorization === undefined || authorization === '') {
+      if (!warned) {
+        warned = true;
+        options.log(
+          `${options.name}: unsigned request served locally; on AWS its Function URL (AWS_IAM) refuses unsigned requests with 403 (sign with SigV4, service lambda: mlops invoke --auth iam)`,
+        );
+      }
+      return null;
+    }
+    const accessKeyId = signedAccessKeyId(String(authorization)) ?? '';
+    const verdict = verifySigV4(request, {
+      accessKeyId,
+      secretAccessKey: accessKeyId,
+      region: options.region,
+      service: 'lambda',
+    });
+    if (!verdict.ok) {
+      const reason = `${options.name}: SigV4 signature refused (${verdict.reason}); local credentials use the access key id as the secret (e.g. local/local)`;
+      options.log(reason);
+      return reason;
+    }
+    const denial = await options.iam.authorizeCall(accessKeyId, [
+      {
+        action: 'lambda:InvokeFunctionUrl',
+        resource: options.functionArn,
+        context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+      },
+    ]);
+    return denial?.message ?? null;
+  };
 }
 
 function credentials(roleLogicalId: string): Record<string, string> {

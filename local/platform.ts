@@ -26,7 +26,7 @@ import {
   objectCreatedEvent,
 } from './event-routing';
 import { startFunctionUrlServer } from './function-url-server';
-import { ACCOUNT, LocalIam, REGION } from './iam-enforcement';
+import { ACCOUNT, functionUrlGuard, LocalIam, REGION } from './iam-enforcement';
 import { LocalFunction } from './lambda-host';
 import { summarizeExecution, truncate } from './log-text';
 import { type ScheduledMonitor, startMonitorTimers } from './monitor-timers';
@@ -305,7 +305,25 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
     closers.push(() => http.close());
-    for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
+    for (const model of config.models) {
+      const endpoint = synth.functions.find((f) => f.kind === 'inference' && f.model === model.name);
+      http.route(
+        model.name,
+        (event) => fn('inference', model.name).invoke(event),
+        functionUrlGuard({
+          iam,
+          name: model.name,
+          authType: model.endpoint.auth,
+          functionArn: synth.resolveReference({
+            logicalId: endpoint?.logicalId ?? '',
+            attribute: 'Arn',
+            resourceType: 'AWS::Lambda::Function',
+          }),
+          region: LOCAL_REGION,
+          log,
+        }),
+      );
+    }
     http.route(
       ADMIN_ROUTE,
       createAdminRoute({

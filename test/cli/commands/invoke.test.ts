@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
-import { type Expected, verifySigV4 } from '../../support/sigv4-verifier';
+import { type Expected, verifySigV4 } from '../../../core/local/sigv4-verifier';
 
 /**
  * `mlops invoke` against a loopback endpoint that checks every request's SigV4 signature with the
