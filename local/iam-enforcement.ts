@@ -60,6 +60,23 @@ export class LocalIam {
     return this.iam;
   }
 
+  /**
+   * Adds a statement to a function's role for something only the local platform does (a stand-in
+   * for a service it does not emulate); the name says so in every denial's context.
+   */
+  grantLocally(functionLogicalId: string, name: string, statement: Record<string, unknown>): void {
+    const template = this.template;
+    const roleId = template.functionRoles.get(functionLogicalId);
+    const role = roleId ? template.roles.get(roleId) : undefined;
+    if (!roleId || !role) throw new Error(`no role for the function ${functionLogicalId} in the template`);
+    const roles = new Map(template.roles);
+    roles.set(roleId, {
+      ...role,
+      policies: [...role.policies, { name, document: { Version: '2012-10-17', Statement: [statement] } }],
+    });
+    this.iam = { ...template, roles };
+  }
+
   /** The environment a process running as the function `functionLogicalId` signs with. */
   functionCredentials(functionLogicalId: string): Record<string, string> {
     const role = this.template.functionRoles.get(functionLogicalId);

@@ -8,6 +8,7 @@ import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-in
 import type { TemplateIam } from '../core/local/template-iam';
 import { manualExecutionInput } from '../core/workflow/contract';
 import { rawPrefix, ZONE_ENV, ZONES, type Zone } from '../core/workflow/layout';
+import { streamSinkPrefix } from '../lambdas/stream-scorer/config';
 import { TRAINER_ENTRY } from '../lib/bundles';
 import { LAMBDA_ENTRIES, REPO_ROOT } from '../lib/lambda-entries';
 import { WORKFLOW_SNS_STATES } from '../lib/retraining-workflow';
@@ -206,6 +207,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
               ? // Local writers put each batch at once; on AWS a batch may take up to a function timeout.
                 { [RUNTIME_ENV.joinSettleSeconds]: String(LOCAL_JOIN_SETTLE_SECONDS) }
               : {};
+      if (fn.kind === 'stream-scorer' && fn.model) {
+        // The S3 sink stands in for the output stream and dead-letter queue the role may write on AWS.
+        iam.grantLocally(fn.logicalId, 'local-stream-sink', {
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${buckets.monitoring}/${streamSinkPrefix(fn.model)}*`,
+        });
+      }
       const local = new LocalFunction({
         name,
         entry,
