@@ -12,6 +12,7 @@ import {
 } from '../core/local/template-iam';
 import { fakeReference, type ReferenceResolver, resolveIntrinsics } from '../lib/synthesize';
 import type { RouteGuard } from './function-url-server';
+import type { TaskHandler } from './state-machine-runner';
 
 /** Who signed a request: the user (any key but a role's), a role of the template, or a role key the template lacks. */
 export type LocalCaller =
@@ -181,6 +182,55 @@ export class LocalIam {
     this.log(`IAM: AccessDenied for role ${roleId}: ${message}`);
     return { code: 'AccessDenied', message };
   }
+}
+
+/** The service a Task state integrates with, and the error Step Functions reports when its role may not call it. */
+const TASK_SERVICES = {
+  lambda: {
+    error: 'Lambda.AWSLambdaException',
+    actions: (input: Record<string, unknown>) => [
+      { action: 'lambda:InvokeFunction', resource: String(input.FunctionName), context: {} },
+    ],
+  },
+  batch: {
+    error: 'Batch.AWSBatchException',
+    actions: (input: Record<string, unknown>) => [
+      { action: 'batch:SubmitJob', resource: String(input.JobQueue), context: {} },
+      { action: 'batch:SubmitJob', resource: String(input.JobDefinition), context: {} },
+    ],
+  },
+  sns: {
+    error: 'SNS.AuthorizationErrorException',
+    actions: (input: Record<string, unknown>) => [
+      { action: 'sns:Publish', resource: String(input.TopicArn), context: {} },
+    ],
+  },
+} as const;
+
+/**
+ * A Task state's local handler behind the state machine role's check: Step Functions calls the
+ * service as that role, so a missing grant fails the state (its Catch sees the error) before the
+ * function, job or publish runs.
+ */
+export function guardedTask(
+  iam: LocalIam,
+  stateMachineLogicalId: string,
+  service: keyof typeof TASK_SERVICES,
+  handler: TaskHandler,
+): TaskHandler {
+  const roleId = iam.template.stateMachineRoles.get(stateMachineLogicalId);
+  if (!roleId) throw new Error(`no role for the state machine ${stateMachineLogicalId} in the template`);
+  const accessKeyId = localRoleAccessKeyId(roleId);
+  const { error, actions } = TASK_SERVICES[service];
+  return async (input) => {
+    const denial = await iam.authorizeCall(accessKeyId, actions((input ?? {}) as Record<string, unknown>));
+    if (denial) {
+      const failure = new Error(denial.message);
+      failure.name = error;
+      throw failure;
+    }
+    return handler(input);
+  };
 }
 
 /**

@@ -27,6 +27,8 @@ export interface TemplateIam {
   readonly functionRoles: ReadonlyMap<string, string>;
   /** Batch job definition logical id -> its job role's logical id (what the container's code runs as). */
   readonly jobRoles: ReadonlyMap<string, string>;
+  /** State machine logical id -> its role's logical id (what its Task states call services as). */
+  readonly stateMachineRoles: ReadonlyMap<string, string>;
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -81,6 +83,7 @@ export function readTemplateIam(template: IamTemplate, resolve: Resolve, account
   const bucketPolicies = new Map<string, PolicyDocument>();
   const functionRoles = new Map<string, string>();
   const jobRoles = new Map<string, string>();
+  const stateMachineRoles = new Map<string, string>();
   for (const [logicalId, resource] of resources) {
     const properties = resource.Properties ?? {};
     switch (resource.Type) {
@@ -106,9 +109,14 @@ export function readTemplateIam(template: IamTemplate, resolve: Resolve, account
         if (roleId) jobRoles.set(logicalId, roleId);
         break;
       }
+      case 'AWS::StepFunctions::StateMachine': {
+        const roleId = referencedLogicalId(properties.RoleArn);
+        if (roleId) stateMachineRoles.set(logicalId, roleId);
+        break;
+      }
     }
   }
-  return { account, roles, bucketPolicies, functionRoles, jobRoles };
+  return { account, roles, bucketPolicies, functionRoles, jobRoles, stateMachineRoles };
 }
 
 /** A copy of `iam` whose role `roleLogicalId` lacks `action` on statements naming it (for mutation tests). */

@@ -20,7 +20,7 @@ import { localRoleAccessKeyId, type PolicyDocument, withoutAction } from '../../
 import type { Zone } from '../../core/workflow/layout';
 import { REPO_ROOT } from '../../lib/lambda-entries';
 import { type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
-import { LocalIam } from '../../local/iam-enforcement';
+import { guardedTask, LocalIam } from '../../local/iam-enforcement';
 import { startLocalS3 } from '../../local/s3-server';
 
 const BUCKETS: Record<Zone, string> = {
@@ -260,6 +260,43 @@ describe('control-plane calls', () => {
     ];
     expect(await iam.authorizeCall(roleOfFunction('register-model', 'churn'), bus)).toBeNull();
     expect(await iam.authorizeCall(roleOfFunction('inference', 'churn'), bus)).not.toBeNull();
+  });
+});
+
+describe("the state machine's role", () => {
+  /** The Parameters the churn workflow's Task state `state` resolves to, from the synthesized definition. */
+  const parametersOf = (model: string, service: string) => {
+    const states = Object.values(synth.workflows[model]!.definition.States as Record<string, Record<string, unknown>>);
+    const task = states.find((state) => String(state.Resource).includes(`:${service}`));
+    return task?.Parameters as Record<string, unknown>;
+  };
+
+  it("invokes its model's functions, submits its training job and publishes, before the handler runs", async () => {
+    const calls: unknown[] = [];
+    const handler = async (input: unknown) => {
+      calls.push(input);
+      return { ok: true };
+    };
+    const machine = synth.workflows.churn!.stateMachineLogicalId;
+    for (const service of ['lambda', 'batch', 'sns'] as const) {
+      await expect(guardedTask(iam, machine, service, handler)(parametersOf('churn', service))).resolves.toEqual({
+        ok: true,
+      });
+    }
+    expect(calls).toHaveLength(3);
+  });
+
+  it("fails the Task state, without running it, when it would invoke another model's function", async () => {
+    let ran = false;
+    const task = guardedTask(iam, synth.workflows.churn!.stateMachineLogicalId, 'lambda', async () => {
+      ran = true;
+      return {};
+    });
+    await expect(task(parametersOf('fraud', 'lambda'))).rejects.toMatchObject({
+      name: 'Lambda.AWSLambdaException',
+      message: expect.stringMatching(/not authorized to perform: lambda:InvokeFunction/),
+    });
+    expect(ran).toBe(false);
   });
 });
 
