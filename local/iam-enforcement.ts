@@ -54,6 +54,9 @@ export class LocalIam {
   load(template: unknown, resolve: ReferenceResolver, adjust: (iam: TemplateIam) => TemplateIam = (iam) => iam): void {
     const typed = template as IamTemplate;
     this.iam = adjust(readTemplateIam(typed, (value) => resolveIntrinsics(value, typed as never, resolve), ACCOUNT));
+    this.log(
+      `IAM: enforcing ${this.iam.roles.size} roles and ${this.iam.bucketPolicies.size} bucket policies of the template (any key but local-role-* acts as an administrator)`,
+    );
   }
 
   get template(): TemplateIam {
