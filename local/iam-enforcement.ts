@@ -237,6 +237,35 @@ export function guardedTask(
 }
 
 /**
+ * Puts every handler of a workflow behind its state machine role's check, by the service its
+ * Task state's Resource names (`arn:aws:states:::lambda:invoke`, `batch:submitJob.sync`, `sns:publish`).
+ */
+export function guardWorkflowTasks(
+  iam: LocalIam,
+  workflow: { readonly stateMachineLogicalId: string; readonly definition: Record<string, unknown> },
+  handlers: Record<string, TaskHandler>,
+): void {
+  const resources = new Map<string, string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const states = (node as { States?: Record<string, { Resource?: string }> }).States;
+      for (const [name, state] of Object.entries(states ?? {})) {
+        if (typeof state.Resource === 'string') resources.set(name, state.Resource);
+      }
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(workflow.definition);
+  for (const [state, handler] of Object.entries(handlers)) {
+    const service = /^arn:aws:states:::(lambda|batch|sns):/.exec(resources.get(state) ?? '')?.[1];
+    if (!service)
+      throw new Error(`no Task state ${state} calling Lambda, Batch or SNS in the state machine definition`);
+    handlers[state] = guardedTask(iam, workflow.stateMachineLogicalId, service as keyof typeof TASK_SERVICES, handler);
+  }
+}
+
+/**
  * The check in front of a local Function URL. With AWS_IAM, a signed request must carry a valid
  * SigV4 signature for service `lambda` made with local credentials (secret = access key id:
  * `local`/`local`, or a role's key) and its caller must be allowed lambda:InvokeFunctionUrl; an

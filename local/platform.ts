@@ -27,7 +27,7 @@ import {
   objectCreatedEvent,
 } from './event-routing';
 import { startFunctionUrlServer } from './function-url-server';
-import { ACCOUNT, functionUrlGuard, guardedTask, LocalIam, REGION } from './iam-enforcement';
+import { ACCOUNT, functionUrlGuard, guardWorkflowTasks, LocalIam, REGION } from './iam-enforcement';
 import { LocalFunction } from './lambda-host';
 import { summarizeExecution, truncate } from './log-text';
 import { type ScheduledMonitor, startMonitorTimers } from './monitor-timers';
@@ -240,29 +240,25 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     for (const [model, workflow] of Object.entries(synth.workflows)) {
       const handlers: Record<string, ReturnType<typeof lambdaInvokeTask>> = {};
-      // Each Task state calls its service as the state machine's role.
-      const guard = (service: 'lambda' | 'batch' | 'sns', handler: ReturnType<typeof lambdaInvokeTask>) =>
-        guardedTask(iam, workflow.stateMachineLogicalId, service, handler);
       for (const [state, kind] of Object.entries(workflow.lambdaStates))
-        handlers[state] = guard('lambda', lambdaInvokeTask(fn(kind, model)));
-      handlers[workflow.batchState] = guard(
-        'batch',
-        batchSubmitJobTask({
-          // The bundle the image runs, from cdk.out (as the functions run); --from-source runs the TypeScript entry.
-          command:
-            code === 'bundles'
-              ? [process.execPath, workflow.trainerBundle, 'trainer']
-              : [process.execPath, join(REPO_ROOT, 'bin', 'run-ts.js'), TRAINER_ENTRY, 'trainer'],
-          environment: workflow.trainerEnvironment,
-          awsEnvironment: { ...awsEnvironment, ...iam.jobCredentials(workflow.jobDefinitionLogicalId) },
-          onLog: (line) => {
-            appendFileSync(join(logDir, `trainer-${model}.log`), `${line}\n`);
-            if (/ (gbdt|linear) \d+\/\d+|wrote s3:|training failed|note:/.test(line))
-              log(`  [${model}] trainer: ${line.replace(/^\S+Z /, '')}`);
-          },
-        }),
-      );
-      for (const state of WORKFLOW_SNS_STATES) handlers[state] = guard('sns', snsPublishTask(publish));
+        handlers[state] = lambdaInvokeTask(fn(kind, model));
+      handlers[workflow.batchState] = batchSubmitJobTask({
+        // The bundle the image runs, from cdk.out (as the functions run); --from-source runs the TypeScript entry.
+        command:
+          code === 'bundles'
+            ? [process.execPath, workflow.trainerBundle, 'trainer']
+            : [process.execPath, join(REPO_ROOT, 'bin', 'run-ts.js'), TRAINER_ENTRY, 'trainer'],
+        environment: workflow.trainerEnvironment,
+        awsEnvironment: { ...awsEnvironment, ...iam.jobCredentials(workflow.jobDefinitionLogicalId) },
+        onLog: (line) => {
+          appendFileSync(join(logDir, `trainer-${model}.log`), `${line}\n`);
+          if (/ (gbdt|linear) \d+\/\d+|wrote s3:|training failed|note:/.test(line))
+            log(`  [${model}] trainer: ${line.replace(/^\S+Z /, '')}`);
+        },
+      });
+      for (const state of WORKFLOW_SNS_STATES) handlers[state] = snsPublishTask(publish);
+      // Each Task state calls its service as the state machine's role.
+      guardWorkflowTasks(iam, workflow, handlers);
       stepFunctions.register(workflow.stateMachineArn, { definition: workflow.definition as never, handlers });
     }
     // The template's batch-scoring rules (schedule, uploads to <model>/score/input/) and their Batch jobs.

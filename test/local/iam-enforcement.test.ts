@@ -20,8 +20,9 @@ import { localRoleAccessKeyId, type PolicyDocument, withoutAction } from '../../
 import type { Zone } from '../../core/workflow/layout';
 import { REPO_ROOT } from '../../lib/lambda-entries';
 import { type SynthesizedPlatform, synthesizeTemplates } from '../../lib/synthesize';
-import { guardedTask, LocalIam } from '../../local/iam-enforcement';
+import { guardedTask, guardWorkflowTasks, LocalIam } from '../../local/iam-enforcement';
 import { startLocalS3 } from '../../local/s3-server';
+import type { TaskHandler } from '../../local/state-machine-runner';
 
 const BUCKETS: Record<Zone, string> = {
   raw: 'iam-raw',
@@ -271,19 +272,29 @@ describe("the state machine's role", () => {
     return task?.Parameters as Record<string, unknown>;
   };
 
-  it("invokes its model's functions, submits its training job and publishes, before the handler runs", async () => {
-    const calls: unknown[] = [];
-    const handler = async (input: unknown) => {
-      calls.push(input);
-      return { ok: true };
-    };
-    const machine = synth.workflows.churn!.stateMachineLogicalId;
-    for (const service of ['lambda', 'batch', 'sns'] as const) {
-      await expect(guardedTask(iam, machine, service, handler)(parametersOf('churn', service))).resolves.toEqual({
-        ok: true,
-      });
-    }
-    expect(calls).toHaveLength(3);
+  it("invokes its model's functions, submits its training job and publishes: every Task state of its workflow", async () => {
+    const workflow = synth.workflows.churn!;
+    const states = [...Object.keys(workflow.lambdaStates), workflow.batchState];
+    const ran: string[] = [];
+    const handlers: Record<string, TaskHandler> = Object.fromEntries(
+      states.map((state) => [
+        state,
+        async () => {
+          ran.push(state);
+          return {};
+        },
+      ]),
+    );
+    guardWorkflowTasks(iam, workflow, handlers);
+    const definitionStates = workflow.definition.States as Record<string, { Parameters?: unknown }>;
+    for (const state of states)
+      await handlers[state]!(definitionStates[state]?.Parameters ?? parametersOf('churn', 'lambda'));
+    expect(ran).toEqual(states);
+  });
+
+  it('lets its SNS states publish to its topics', async () => {
+    const task = guardedTask(iam, synth.workflows.churn!.stateMachineLogicalId, 'sns', async () => 'published');
+    await expect(task(parametersOf('churn', 'sns'))).resolves.toBe('published');
   });
 
   it("fails the Task state, without running it, when it would invoke another model's function", async () => {
