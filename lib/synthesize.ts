@@ -34,6 +34,8 @@ export interface SynthesizedWorkflow {
   readonly lambdaStates: Readonly<Record<string, FunctionKind>>;
   /** Name of the Batch `.sync` task state. */
   readonly batchState: string;
+  /** Logical id of the model's training job definition (its job role is what the trainer runs as). */
+  readonly jobDefinitionLogicalId: string;
   /** Environment of the model's Batch job definition (run id, input and output come from the state). */
   readonly trainerEnvironment: Readonly<Record<string, string>>;
   /**
@@ -63,6 +65,8 @@ export interface SynthesizedPlatform {
   readonly bucketLogicalIds: Readonly<Record<Zone, string>>;
   readonly workflows: Readonly<Record<string, SynthesizedWorkflow>>;
   readonly functions: readonly SynthesizedFunction[];
+  /** The resolver every resolved value above went through (zone buckets by their given names). */
+  readonly resolveReference: ReferenceResolver;
 }
 
 export interface SynthesizeOptions {
@@ -125,6 +129,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       }),
       lambdaStates: WORKFLOW_LAMBDA_STATES,
       batchState: WORKFLOW_BATCH_STATE,
+      jobDefinitionLogicalId: jobDefinitionId,
       trainerEnvironment: Object.fromEntries(
         container.Environment.map(({ Name, Value }) => [Name, String(resolve(Value))]),
       ),
@@ -163,7 +168,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       ...(options.bundle && typeof assetPath === 'string' ? { bundleDirectory: join(outdir, assetPath) } : {}),
     };
   });
-  return { stackName: stack.stackName, template, bucketLogicalIds, workflows, functions };
+  return { stackName: stack.stackName, template, bucketLogicalIds, workflows, functions, resolveReference };
 }
 
 /** An image asset's URI ends in its hash, and cdk.out stages the asset's folder as `asset.<hash>`. */

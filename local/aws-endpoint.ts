@@ -31,6 +31,26 @@ export interface AwsEndpointHandlers {
   readonly sqs?: (operation: string, input: Record<string, unknown>) => Promise<unknown>;
 }
 
+/** An action on a resource, as IAM authorizes a call. */
+export interface CallAction {
+  readonly action: string;
+  readonly resource: string;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/** Decides a call signed with `accessKeyId`: null serves it, a message refuses it as AccessDenied. */
+export type CallAuthorizer = (
+  accessKeyId: string,
+  actions: readonly CallAction[],
+) => Promise<{ readonly message: string } | null>;
+
+export interface AwsEndpointAuthorization {
+  readonly authorize: CallAuthorizer;
+  /** For the event bus ARN of PutEvents. */
+  readonly region: string;
+  readonly account: string;
+}
+
 export interface AwsEndpoint {
   readonly url: string;
   readonly port: number;
@@ -58,21 +78,65 @@ function xmlEscape(text: string): string {
   );
 }
 
+/**
+ * The IAM actions a call needs: Step Functions `states:<Operation>` on the state machine or
+ * execution it names, `events:PutEvents` on each entry's bus, `sns:Publish` on the topic.
+ */
+export function callActions(
+  target: string,
+  input: Record<string, unknown> | URLSearchParams,
+  where: { region: string; account: string },
+): CallAction[] {
+  if (target.startsWith('AWSStepFunctions.')) {
+    const body = input as Record<string, unknown>;
+    const resource = String(body.stateMachineArn ?? body.executionArn ?? '*');
+    return [{ action: `states:${target.slice('AWSStepFunctions.'.length)}`, resource, context: {} }];
+  }
+  if (target === 'AWSEvents.PutEvents') {
+    const entries = ((input as Record<string, unknown>).Entries ?? []) as Array<{ EventBusName?: string }>;
+    const buses = new Set(entries.map((entry) => entry.EventBusName || 'default'));
+    return [...buses].map((bus) => ({
+      action: 'events:PutEvents',
+      resource: bus.startsWith('arn:') ? bus : `arn:aws:events:${where.region}:${where.account}:event-bus/${bus}`,
+      context: {},
+    }));
+  }
+  const form = input as URLSearchParams;
+  return [{ action: `sns:${form.get('Action')}`, resource: form.get('TopicArn') ?? '*', context: {} }];
+}
+
+async function authorizeCall(
+  request: IncomingMessage,
+  target: string,
+  input: Record<string, unknown> | URLSearchParams,
+  authorization: AwsEndpointAuthorization | undefined,
+): Promise<void> {
+  if (!authorization) return;
+  const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? '';
+  const denial = await authorization.authorize(accessKeyId, callActions(target, input, authorization));
+  if (!denial) return;
+  if (input instanceof URLSearchParams) throw new AwsServiceError('AuthorizationError', denial.message, 403);
+  throw new AwsServiceError('AccessDeniedException', denial.message, 400);
+}
+
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   handlers: AwsEndpointHandlers,
+  authorization?: AwsEndpointAuthorization,
 ): Promise<void> {
   const body = await readBody(request);
   const target = String(request.headers['x-amz-target'] ?? '');
   const contentType = String(request.headers['content-type'] ?? '');
   if (target.startsWith('AWSStepFunctions.')) {
     const operation = target.slice('AWSStepFunctions.'.length);
+    const input = body ? JSON.parse(body) : {};
+    await authorizeCall(request, target, input, authorization);
     const handler = handlers.stepFunctions[operation];
     const type = 'application/x-amz-json-1.0';
     if (!handler)
       throw new AwsServiceError('UnknownOperationException', `Step Functions ${operation} is not served locally`);
-    json(response, 200, await handler(body ? JSON.parse(body) : {}), type);
+    json(response, 200, await handler(input), type);
     return;
   }
   if (target.startsWith('AmazonSQS.') && handlers.sqs) {
@@ -85,7 +149,9 @@ async function handle(
     return;
   }
   if (target === 'AWSEvents.PutEvents') {
-    const { Entries = [] } = JSON.parse(body || '{}') as { Entries?: Record<string, unknown>[] };
+    const input = JSON.parse(body || '{}') as { Entries?: Record<string, unknown>[] };
+    await authorizeCall(request, target, input, authorization);
+    const { Entries = [] } = input;
     await handlers.putEvents(Entries);
     json(
       response,
@@ -100,6 +166,7 @@ async function handle(
     if (form.get('Action') !== 'Publish') {
       throw new AwsServiceError('InvalidAction', `SNS ${form.get('Action')} is not served locally`);
     }
+    await authorizeCall(request, 'SNS', form, authorization);
     await handlers.publish({
       topicArn: form.get('TopicArn') ?? '',
       subject: form.get('Subject') ?? undefined,
@@ -120,10 +187,12 @@ export async function startAwsEndpoint(options: {
   port: number;
   host?: string;
   handlers: AwsEndpointHandlers;
+  /** @default - every call is served */
+  authorization?: AwsEndpointAuthorization;
 }): Promise<AwsEndpoint> {
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((request, response) => {
-    handle(request, response, options.handlers).catch((error: unknown) => {
+    handle(request, response, options.handlers, options.authorization).catch((error: unknown) => {
       const known = error instanceof AwsServiceError;
       const type = known ? error.type : 'InternalFailure';
       const status = known ? error.status : 500;

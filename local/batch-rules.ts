@@ -46,6 +46,8 @@ export interface LocalBatchRulesOptions {
   readonly code: 'bundles' | 'sources';
   /** Local AWS settings (endpoints, dummy credentials) on top of the job definition's environment. */
   readonly awsEnvironment: Readonly<Record<string, string>>;
+  /** Credentials of a job definition's job role, over `awsEnvironment`. @default - awsEnvironment's */
+  readonly jobCredentials?: (jobDefinitionLogicalId: string) => Readonly<Record<string, string>>;
   /** Each job's output goes to `<logDir>/<job name>.log`. */
   readonly logDir: string;
   readonly log: (line: string) => void;
@@ -122,6 +124,7 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
         ...inheritedEnvironment(),
         ...rule.job.environment,
         ...options.awsEnvironment,
+        ...options.jobCredentials?.(rule.job.logicalId),
         AWS_BATCH_JOB_ID: arrayIndex === undefined ? jobId : `${jobId}:${arrayIndex}`,
         AWS_BATCH_JQ_NAME: submission.jobQueue.split('/').pop() ?? submission.jobQueue,
         AWS_BATCH_JOB_ATTEMPT: String(attempt),

@@ -7,9 +7,23 @@ import { listen } from './loopback';
  * An HTTP front for local functions that speaks the Lambda Function URL protocol (payload format
  * 2.0): `/<route>/<path>` becomes an event with rawPath `/<path>` for the function registered under
  * `<route>`, and the function's result becomes the HTTP response as Function URLs map it.
- * Listens on loopback only; there is no IAM signing locally, which the README states.
+ * Listens on loopback only. A route may have a guard (the platform's SigV4 and IAM check for
+ * AWS_IAM Function URLs): a refusal answers 403 as Function URLs do.
  */
 export type Invoke = (event: FunctionUrlEvent) => Promise<unknown>;
+
+/** A request as received, for a guard to check its signature. */
+export interface ReceivedHttpRequest {
+  readonly method: string;
+  /** Path and query as received, still percent-encoded. */
+  readonly target: string;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** Decides whether a request reaches the function: null serves it, a reason refuses it with 403. */
+export type RouteGuard = (request: ReceivedHttpRequest) => Promise<string | null>;
 
 export interface FunctionUrlEvent {
   version: '2.0';
@@ -40,7 +54,7 @@ export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 export interface FunctionUrlServer {
   readonly url: string;
   readonly port: number;
-  route(name: string, invoke: Invoke): void;
+  route(name: string, invoke: Invoke, guard?: RouteGuard): void;
   close(): Promise<void>;
 }
 
@@ -123,13 +137,13 @@ function writeResult(response: ServerResponse, result: unknown): void {
 }
 
 export async function startFunctionUrlServer(options: { port: number; host?: string }): Promise<FunctionUrlServer> {
-  const routes = new Map<string, Invoke>();
+  const routes = new Map<string, { invoke: Invoke; guard?: RouteGuard }>();
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', `http://${host}`);
       const [, route = '', ...rest] = url.pathname.split('/');
-      const invoke = routes.get(route);
+      const { invoke, guard } = routes.get(route) ?? {};
       if (!invoke) {
         send(response, 404, {
           error: { message: `no function at /${route}; routes: ${[...routes.keys()].map((r) => `/${r}/`).join(', ')}` },
@@ -141,6 +155,17 @@ export async function startFunctionUrlServer(options: { port: number; host?: str
         send(response, 413, {
           error: { message: `request body exceeds the Function URL limit of ${MAX_REQUEST_BYTES} bytes` },
         });
+        return;
+      }
+      const refusal = await guard?.({
+        method: request.method ?? 'GET',
+        target: request.url ?? '/',
+        headers: request.headers,
+        body,
+      });
+      if (refusal) {
+        // What a Function URL with AWS_IAM answers a bad signature or a caller without lambda:InvokeFunctionUrl.
+        send(response, 403, { Message: 'Forbidden' }, { 'x-amzn-errortype': 'AccessDeniedException' });
         return;
       }
       const event = toEvent(
@@ -158,5 +183,5 @@ export async function startFunctionUrlServer(options: { port: number; host?: str
     }
   });
   const listening = await listen(server, options.port, host);
-  return { ...listening, route: (name, invoke) => routes.set(name, invoke) };
+  return { ...listening, route: (name, invoke, guard) => routes.set(name, { invoke, guard }) };
 }

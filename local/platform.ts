@@ -5,6 +5,7 @@ import { loadConfig } from '../core/config/load';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
+import type { TemplateIam } from '../core/local/template-iam';
 import { manualExecutionInput } from '../core/workflow/contract';
 import { rawPrefix, ZONES, type Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
@@ -25,6 +26,7 @@ import {
   objectCreatedEvent,
 } from './event-routing';
 import { startFunctionUrlServer } from './function-url-server';
+import { ACCOUNT, functionUrlGuard, guardWorkflowTasks, LocalIam, REGION } from './iam-enforcement';
 import { LocalFunction } from './lambda-host';
 import { summarizeExecution, truncate } from './log-text';
 import { type ScheduledMonitor, startMonitorTimers } from './monitor-timers';
@@ -74,6 +76,11 @@ export interface PlatformOptions {
   readonly batchScoringEveryMs?: number;
   /** Upload the built-in churn data when the `churn` model has none yet. @default true */
   readonly seedBuiltInData?: boolean;
+  /**
+   * Changes the template's IAM before it is enforced (a test removes a grant to see the flow that
+   * needs it fail). @default - enforced as synthesized
+   */
+  readonly adjustIam?: (iam: TemplateIam) => TemplateIam;
   /** Progress lines for a person. @default stdout */
   readonly log?: (line: string) => void;
 }
@@ -118,7 +125,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
 
   try {
+    // Every function and job signs with its role's key; the user's `local` key acts as an administrator.
+    const iam = new LocalIam(log);
     const s3 = await startLocalS3({
+      authorize: (accessKeyId, request) => iam.authorizeS3(accessKeyId, request),
       port: options.s3Port ?? 4566,
       directory: join(dataDir, 's3'),
       buckets: Object.values(buckets),
@@ -139,6 +149,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
     const aws = await startAwsEndpoint({
       port: options.awsPort ?? 4599,
+      authorization: {
+        authorize: (accessKeyId, actions) => iam.authorizeCall(accessKeyId, actions),
+        region: REGION,
+        account: ACCOUNT,
+      },
       handlers: {
         stepFunctions: stepFunctions.api,
         putEvents: async (entries) => {
@@ -187,6 +202,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     closers.push(() => streaming.close());
     sqs = streaming.queues.handle;
+    iam.load(synth.template, synth.resolveReference, options.adjustIam);
 
     const functions = new Map<string, LocalFunction>();
     const functionKey = (fn: Pick<SynthesizedFunction, 'kind' | 'model'>) =>
@@ -209,7 +225,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const local = new LocalFunction({
         name,
         entry,
-        environment: { ...fn.environment, ...localSettings, ...awsEnvironment },
+        environment: {
+          ...fn.environment,
+          ...localSettings,
+          ...awsEnvironment,
+          ...iam.functionCredentials(fn.logicalId),
+        },
         timeoutMs: 15 * 60_000,
         onLog: (line) => appendFileSync(logFile, `${line}\n`),
       });
@@ -239,7 +260,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
             ? [process.execPath, workflow.trainerBundle, 'trainer']
             : [process.execPath, join(REPO_ROOT, 'bin', 'run-ts.js'), TRAINER_ENTRY, 'trainer'],
         environment: workflow.trainerEnvironment,
-        awsEnvironment,
+        awsEnvironment: { ...awsEnvironment, ...iam.jobCredentials(workflow.jobDefinitionLogicalId) },
         onLog: (line) => {
           appendFileSync(join(logDir, `trainer-${model}.log`), `${line}\n`);
           if (/ (gbdt|linear) \d+\/\d+|wrote s3:|training failed|note:/.test(line))
@@ -247,6 +268,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         },
       });
       for (const state of WORKFLOW_SNS_STATES) handlers[state] = snsPublishTask(publish);
+      // Each Task state calls its service as the state machine's role.
+      guardWorkflowTasks(iam, workflow, handlers);
       stepFunctions.register(workflow.stateMachineArn, { definition: workflow.definition as never, handlers });
     }
     // The template's batch-scoring rules (schedule, uploads to <model>/score/input/) and their Batch jobs.
@@ -256,6 +279,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       outdir: join(dataDir, 'cdk.out'),
       code,
       awsEnvironment,
+      jobCredentials: (jobDefinition) => iam.jobCredentials(jobDefinition),
       logDir,
       log,
       s3Events: s3.events,
@@ -303,7 +327,25 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const http = await startFunctionUrlServer({ port: options.httpPort ?? 3000 });
     closers.push(() => http.close());
-    for (const model of config.models) http.route(model.name, (event) => fn('inference', model.name).invoke(event));
+    for (const model of config.models) {
+      const endpoint = synth.functions.find((f) => f.kind === 'inference' && f.model === model.name);
+      http.route(
+        model.name,
+        (event) => fn('inference', model.name).invoke(event),
+        functionUrlGuard({
+          iam,
+          name: model.name,
+          authType: model.endpoint.auth,
+          functionArn: synth.resolveReference({
+            logicalId: endpoint?.logicalId ?? '',
+            attribute: 'Arn',
+            resourceType: 'AWS::Lambda::Function',
+          }),
+          region: LOCAL_REGION,
+          log,
+        }),
+      );
+    }
     http.route(
       ADMIN_ROUTE,
       createAdminRoute({ config, runDrift, runQuality, runBatchScoring: (model) => batchRules.runScheduled(model) }),

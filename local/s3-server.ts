@@ -6,6 +6,7 @@ import S3rver = require('s3rver');
 import AWSAccount = require('s3rver/lib/models/account');
 import S3Error = require('s3rver/lib/models/error');
 
+import type { S3RestRequest } from '../core/local/s3-request-action';
 import { normaliseCopySource, refuseBrowsersAndUnsignedRequests } from './s3-access';
 import { KeyedLock } from './s3-key-lock';
 import { routeKeyAsOneSegment } from './s3-key-route';
@@ -23,7 +24,18 @@ export interface LocalS3Options {
   readonly buckets: readonly string[];
   /** Objects up to this size are read under the key's lock, so a reader never sees a half-written object. @default 64 MiB */
   readonly atomicReadLimitBytes?: number;
+  /**
+   * Decides each signed request before s3rver sees it: null serves it, a denial answers 403 with
+   * its code and message, as S3 does. @default - every signed request is served
+   */
+  readonly authorize?: S3Authorizer;
 }
+
+/** Authorizes one S3 request signed with `accessKeyId`. */
+export type S3Authorizer = (
+  accessKeyId: string,
+  request: S3RestRequest,
+) => Promise<{ readonly code: string; readonly message: string } | null>;
 
 /** What `events` emits as 'object-created' and 'object-removed'. */
 export interface LocalS3ObjectEvent {
@@ -86,6 +98,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     0,
     acceptAnyAccessKey,
     routeKeyAsOneSegment,
+    ...(options.authorize ? [authorizeRequests(options.authorize)] : []),
     normaliseCopySource,
     listObjectsV2Middleware,
     conditionalWrites(new KeyedLock(), options),
@@ -216,13 +229,39 @@ function stripQuotes(etag: string): string {
  * whichever key a client signs with lets any S3 client with any dummy credentials talk to it.
  */
 async function acceptAnyAccessKey(ctx: Context, next: Next): Promise<void> {
-  const credential = /Credential=([^/,\s]+)\//.exec(ctx.get('authorization'))?.[1];
-  const queryCredential = typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'] : '';
-  const accessKeyId = credential ?? queryCredential.split('/')[0];
+  const accessKeyId = accessKeyIdOf(ctx);
   if (accessKeyId && !AWSAccount.registry.has(accessKeyId)) {
     AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, accessKeyId);
   }
   return next();
+}
+
+function accessKeyIdOf(ctx: Context): string {
+  const credential = /Credential=([^/,\s]+)\//.exec(ctx.get('authorization'))?.[1];
+  const queryCredential = typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'] : '';
+  return credential ?? queryCredential.split('/')[0] ?? '';
+}
+
+/** Runs after routeKeyAsOneSegment: the path is `/bucket` or `/bucket/<the key as one encoded segment>`. */
+function authorizeRequests(authorize: S3Authorizer) {
+  return async function authorizeMiddleware(ctx: Context, next: Next): Promise<void> {
+    const match = /^\/([^/]+)(?:\/(.*))?$/s.exec(ctx.path);
+    let key: string | undefined;
+    try {
+      key = match?.[2] ? decodeURIComponent(match[2]) : undefined;
+    } catch {
+      key = match?.[2];
+    }
+    const denial = await authorize(accessKeyIdOf(ctx), {
+      method: ctx.method,
+      bucket: match?.[1],
+      key,
+      query: ctx.query,
+      header: (name) => ctx.get(name),
+    });
+    if (denial) throw new S3Error(denial.code, denial.message);
+    return next();
+  };
 }
 
 function forwardRecord(events: EventEmitter, record: S3rverEvent['Records'][number]): void {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
+import { type Expected, verifySigV4 } from '../../../core/local/sigv4-verifier';
 import { captureIo } from '../../support/cli-io';
-import { type Expected, verifySigV4 } from '../../support/sigv4-verifier';
 
 /**
  * `mlops invoke` against a loopback endpoint that checks every request's SigV4 signature with the

@@ -1,4 +1,4 @@
-import { verifySigV4 } from './sigv4-verifier';
+import { verifySigV4 } from '../../../core/local/sigv4-verifier';
 
 /**
  * The verifier itself against AWS's published example (the IAM ListUsers request of the

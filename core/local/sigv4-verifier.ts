@@ -3,7 +3,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * Checks a received request's SigV4 signature the way AWS does, written from the published
  * algorithm (not with the signer under test): canonical request, string to sign, derived key,
- * HMAC. Test servers refuse what this refuses.
+ * HMAC. Test servers and the local Function URLs (AWS_IAM) refuse what this refuses.
  */
 
 export interface ReceivedRequest {
