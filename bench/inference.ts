@@ -29,11 +29,13 @@ import { defaultsFor } from '../core/config/parse';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import { type Cell, tableFromRecords } from '../core/data/table';
 import { generateSynthetic } from '../core/datasets/synthetic';
+import { predictionsPrefix } from '../core/ground-truth/layout';
 import { summarizeSchema } from '../core/registry/records';
 import { ModelRegistry } from '../core/registry/registry';
 import { MemoryObjectStore } from '../core/storage/memory-store';
 import type { ObjectStore } from '../core/storage/object-store';
 import { trainModel } from '../core/train/train';
+import { capturePrefix } from '../core/workflow/layout';
 import { InferenceApp } from '../lambdas/inference/app';
 import {
   INFERENCE_ENV,
@@ -131,6 +133,8 @@ export interface InferenceBenchResult {
   readonly scoringOnly: ScoringOnlyResult;
   /** Capture at the default sample rate during the warm runs: objects written between requests. */
   readonly capture: { readonly sampleRate: number; readonly objectsWritten: number };
+  /** Prediction log batches written during the warm runs: one per request, awaited before each response. */
+  readonly predictionLog: { readonly objectsWritten: number };
   readonly coldStart: ColdStartResult;
   /** The same figures for the trained model's first ISSUE_MODEL_TREES trees (what issue 14's goals were set on). */
   readonly issueSizeModel?: {
@@ -264,7 +268,12 @@ async function measureWarm(
   artifact: ModelArtifact,
   sizes: Readonly<Record<number, number>>,
   formats: readonly BenchFormat[],
-): Promise<{ latencies: LatencyResult[]; captureObjects: number; scoring: ScoringOnlyResult }> {
+): Promise<{
+  latencies: LatencyResult[];
+  captureObjects: number;
+  predictionLogObjects: number;
+  scoring: ScoringOnlyResult;
+}> {
   const artifacts = new MemoryObjectStore('artifacts');
   await publish(artifacts, artifact);
   const config: InferenceConfig = inferenceConfigFor(MODEL_CONFIG, {
@@ -324,7 +333,13 @@ async function measureWarm(
     });
   }
   const scoring = await measureScoringOnly(app, pool);
-  return { latencies: results, captureObjects: monitoring.keys().length, scoring };
+  const keys = monitoring.keys();
+  return {
+    latencies: results,
+    captureObjects: keys.filter((key) => key.startsWith(capturePrefix(MODEL))).length,
+    predictionLogObjects: keys.filter((key) => key.startsWith(predictionsPrefix(MODEL))).length,
+    scoring,
+  };
 }
 
 /**
@@ -471,6 +486,7 @@ function formatTable(result: InferenceBenchResult): string {
     '',
     ...figureLines(result.warm, result.scoringOnly, result.coldStart, [
       `  capture at sample rate ${result.capture.sampleRate}: ${result.capture.objectsWritten} objects written between requests`,
+      `  prediction log: ${result.predictionLog.objectsWritten} objects written, one per request before its response (in memory here; an S3 PUT on AWS)`,
     ]),
   ];
   if (result.issueSizeModel) {
@@ -493,6 +509,7 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
   const {
     latencies: warm,
     captureObjects,
+    predictionLogObjects,
     scoring,
   } = await measureWarm(artifact, options.iterations ?? { 1: 3000, 1000: 200 }, options.formats ?? BENCH_FORMATS);
   const coldStart = await measureColdStart(artifact, options.coldStarts ?? 7);
@@ -523,6 +540,7 @@ export async function runInferenceBench(options: InferenceBenchOptions = {}): Pr
     warm,
     scoringOnly: scoring,
     capture: { sampleRate: MODEL_CONFIG.endpoint.captureSampleRate, objectsWritten: captureObjects },
+    predictionLog: { objectsWritten: predictionLogObjects },
     coldStart,
     ...(issueSizeModel ? { issueSizeModel } : {}),
   };
