@@ -165,7 +165,8 @@ export function parseArtifact(text: string, source = 'artifact'): ModelArtifact 
         'retrain the model or use a matching release of mlops',
     );
   }
-  const parsed = artifactSchema.safeParse(raw);
+  // One parse per artifact: zod's compiled fast path (jit) costs more to build than it saves here.
+  const parsed = artifactSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ArtifactError(`${source} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -287,6 +287,25 @@ export class Pipeline {
     return out;
   }
 
+  /**
+   * Features of one row of a table, as `transformRecord` of that row as a record (a column the
+   * table lacks, or an undefined cell, is missing): a small request is scored row by row without
+   * making a record of each row.
+   */
+  transformTableRow(
+    table: DataTable,
+    row: number,
+    out: Float64Array = new Float64Array(this.features.length),
+  ): Float64Array {
+    const names = this.inputColumns;
+    const { columnNames, columns } = table;
+    this.encode((i) => {
+      const index = columnNames.indexOf(names[i]);
+      return index < 0 ? null : (columns[index][row] ?? null);
+    }, out);
+    return out;
+  }
+
   /** Features of the given rows of a table (all rows when `rows` is absent), column-major. */
   transformTable(table: DataTable, rows?: ArrayLike<number>): FeatureMatrix {
     return timed('pipeline', () => this.transformTableUntimed(table, rows));

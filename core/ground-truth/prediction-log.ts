@@ -176,6 +176,9 @@ export function actualRecords(actuals: readonly FeedbackActual[], receivedAt: Da
   return actuals.map(({ id, label }) => ({ id, label, receivedAt: iso }));
 }
 
+/** Ids that JSON writes as they are, between quotes: ours (ULIDs), and callers' of that shape. */
+const PLAIN_ID = /^[0-9A-Z]{26}$/;
+
 /**
  * The JSON lines of `predictionRecords(model, version, time, ids, ...)` for the rows where
  * `include` is true, byte for byte what JSON.stringify writes for those records, without making
@@ -197,7 +200,10 @@ export function predictionLines(
   const lines: string[] = [];
   for (let index = 0; index < ids.length; index++) {
     if (!include[index]) continue;
-    let line = `{"id":${JSON.stringify(ids[index])}${middle}${JSON.stringify(scores[index])}`;
+    const id = ids[index]!;
+    const score = scores[index]!;
+    // Our ids and finite scores are written as JSON.stringify writes them, without calling it per row.
+    let line = `{"id":${PLAIN_ID.test(id) ? `"${id}"` : JSON.stringify(id)}${middle}${Number.isFinite(score) ? String(score) : 'null'}`;
     if (labels !== undefined) {
       const label = labels[index]!;
       let part = labelParts.get(label);

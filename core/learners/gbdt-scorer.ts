@@ -83,15 +83,20 @@ export function compileForest(task: Task, baseMargin: number, trees: readonly Tr
 /** Splits on the longest path from the root; 0 for a lone leaf. */
 function treeDepth(tree: TreeArrays): number {
   let deepest = 0;
-  const pending = [0, 0];
-  while (pending.length > 0) {
-    const depth = pending.pop() as number;
-    const node = pending.pop() as number;
+  // Node and depth pairs; a typed stack, as this runs once per tree of every model loaded.
+  const pending = new Int32Array(2 * (tree.left.length + 1));
+  let top = 2;
+  while (top > 0) {
+    const depth = pending[--top];
+    const node = pending[--top];
     if (tree.left[node] < 0) {
-      deepest = Math.max(deepest, depth);
+      if (depth > deepest) deepest = depth;
       continue;
     }
-    pending.push(tree.left[node], depth + 1, tree.right[node], depth + 1);
+    pending[top++] = tree.left[node];
+    pending[top++] = depth + 1;
+    pending[top++] = tree.right[node];
+    pending[top++] = depth + 1;
   }
   return deepest;
 }
@@ -125,27 +130,33 @@ function completeLayout(trees: readonly TreeArrays[], depths: readonly number[])
   let featureCount = 0;
   let splitOffset = 0;
   let leafOffset = 0;
+  let deepest = 0;
+  for (const depth of depths) if (depth > deepest) deepest = depth;
+  /** The source node at each heap position of the tree being placed (below a leaf: that leaf). */
+  const sourceAt = new Int32Array(2 ** (deepest + 1));
   trees.forEach((tree, t) => {
     const depth = depths[t];
     const root = splitOffset;
     const leafBase = leafOffset - (2 ** depth - 1);
     roots[t] = root;
     leafBases[t] = leafBase;
-    const place = (source: number, position: number, level: number): void => {
-      if (level === depth) {
-        value[leafBase + position] = tree.value[source];
-        return;
-      }
+    const splits = 2 ** depth - 1;
+    sourceAt[0] = 0;
+    // Heap order visits a parent before its children, so one pass places every position.
+    for (let position = 0; position < splits; position++) {
+      const source = sourceAt[position];
       const isLeaf = tree.left[source] < 0;
       // Below a leaf every row goes left (nothing exceeds +Infinity); all the leaves there hold its value.
       feature[root + position] = isLeaf ? 0 : tree.feature[source];
       threshold[root + position] = isLeaf ? Number.POSITIVE_INFINITY : tree.threshold[source];
-      if (!isLeaf) featureCount = Math.max(featureCount, tree.feature[source] + 1);
-      place(isLeaf ? source : tree.left[source], 2 * position + 1, level + 1);
-      place(isLeaf ? source : tree.right[source], 2 * position + 2, level + 1);
-    };
-    place(0, 0, 0);
-    splitOffset += 2 ** depth - 1;
+      if (!isLeaf && tree.feature[source] + 1 > featureCount) featureCount = tree.feature[source] + 1;
+      sourceAt[2 * position + 1] = isLeaf ? source : tree.left[source];
+      sourceAt[2 * position + 2] = isLeaf ? source : tree.right[source];
+    }
+    for (let position = splits; position < 2 * splits + 1; position++) {
+      value[leafBase + position] = tree.value[sourceAt[position]];
+    }
+    splitOffset += splits;
     leafOffset += 2 ** depth;
   });
   // Consecutive trees of one depth share a kernel; each kernel call still adds its trees in order.

@@ -16,7 +16,7 @@ import type { FeatureInfo } from '../features/matrix';
 import { type BinnedMatrix, binMatrix, binWithCuts } from './gbdt-binning';
 import { RowStore, TASK_HISTOGRAM, TASK_LAST_SPLIT, TASK_LEAF, TASK_PARTITION_WITH_HISTOGRAM } from './gbdt-histogram';
 import { compileForest, type TreeArrays } from './gbdt-scorer';
-import { numberList } from './json-lists';
+import { numberListRecords } from './json-lists';
 import type { FittedModel, Task, TrainInput } from './types';
 
 export interface GbdtParams {
@@ -79,19 +79,23 @@ export const GBDT_DEFAULTS: GbdtParams = {
 /** Below this many training rows a worker thread costs more to start and synchronise than it saves. */
 export const MIN_ROWS_FOR_WORKER = 16_384;
 
-const treeSchema = z.object({
-  feature: numberList('node index'),
-  threshold: numberList('number'),
-  left: numberList('node index'),
-  right: numberList('node index'),
-  value: numberList('number'),
-  /**
-   * Hessian sum of the training rows that reached each node (row count for squared error), as
-   * XGBoost stores it: what TreeSHAP weighs a branch by. Absent in models trained before it was
-   * stored; they score the same but cannot be explained.
-   */
-  cover: numberList('non-negative number').optional(),
-});
+const treesSchema = numberListRecords(
+  {
+    feature: 'node index',
+    threshold: 'number',
+    left: 'node index',
+    right: 'node index',
+    value: 'number',
+  },
+  {
+    /**
+     * Hessian sum of the training rows that reached each node (row count for squared error), as
+     * XGBoost stores it: what TreeSHAP weighs a branch by. Absent in models trained before it was
+     * stored; they score the same but cannot be explained.
+     */
+    cover: 'non-negative number',
+  },
+);
 
 const paramsSchema = z.object({
   nEstimators: z.number().int().min(1),
@@ -125,11 +129,11 @@ export const gbdtModelJsonSchema = z.object({
   /** Rounds actually trained before stopping. */
   iterationsTrained: z.number().int().min(0),
   validation: z.object({ metric: z.enum(['logloss', 'rmse']), best: z.number() }).nullable(),
-  trees: z.array(treeSchema),
+  trees: treesSchema,
 });
 
 export type GbdtModelJson = z.infer<typeof gbdtModelJsonSchema>;
-export type GbdtTreeJson = z.infer<typeof treeSchema>;
+export type GbdtTreeJson = GbdtModelJson['trees'][number];
 
 /**
  * Cover is kept to 7 significant digits, the precision XGBoost stores it in (float32): full
@@ -673,7 +677,8 @@ function checkTreeShape(json: GbdtModelJson): void {
 
 /** Rebuilds a fitted model from its JSON; scores exactly (===) what the trained model scored. */
 export function gbdtFromJson(json: unknown, features: readonly FeatureInfo[]): FittedModel<GbdtModelJson> {
-  const parsed = gbdtModelJsonSchema.safeParse(json);
+  // Parsed once per load: zod's compiled fast path costs more to build than it saves here.
+  const parsed = gbdtModelJsonSchema.safeParse(json, { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`gbdt model json is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -131,6 +131,11 @@ export class Scorer {
     return this.predictionFor(this.model.predictRow(this.pipeline.transformRecord(record, this.buffer)));
   }
 
+  /** `scoreRecord` of one row of a table (column names unique), without making the record. */
+  scoreTableRow(table: DataTable, row: number): Prediction {
+    return this.predictionFor(this.model.predictRow(this.pipeline.transformTableRow(table, row, this.buffer)));
+  }
+
   /**
    * Checks request instances against the model's schema and the policy. Throws InputError naming
    * the first bad field; returns the warnings to send back (unknown columns ignored, missing ones imputed or passed on as missing),

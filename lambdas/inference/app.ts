@@ -260,10 +260,11 @@ export class InferenceApp {
     const { table, rowsWithColumn } = request;
     const idField = this.options.config.predictionIdField;
     const index = idField === undefined ? -1 : table.columnNames.indexOf(idField);
+    if (index < 0) return { rows: table, rowsWithColumn };
     const isFeature = model.scorer.artifact.schema.columns.some(
       (column) => column.role === 'feature' && column.name === idField,
     );
-    if (index < 0 || isFeature) return { rows: table, rowsWithColumn };
+    if (isFeature) return { rows: table, rowsWithColumn };
     const keep = (_: unknown, c: number) => c !== index;
     return {
       rows: {

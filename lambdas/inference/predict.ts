@@ -1,4 +1,4 @@
-import type { Cell, DataTable } from '../../core/data/table';
+import type { DataTable } from '../../core/data/table';
 import type { CellField, Prediction, ScoringPolicy } from '../../core/score/scorer';
 import type { ServingModel } from '../shared/model-cache';
 
@@ -26,12 +26,9 @@ export const inProcessBackend: ScoringBackend = {
   score: async (model, rows) => {
     const { scorer } = model;
     if (rows.rowCount < ROW_BY_ROW_BELOW) {
-      const { columnNames, columns } = rows;
-      return Array.from({ length: rows.rowCount }, (_, row) => {
-        const record: Record<string, Cell> = {};
-        for (let c = 0; c < columnNames.length; c++) record[columnNames[c]!] = columns[c]![row]!;
-        return scorer.scoreRecord(record);
-      });
+      const predictions = new Array<Prediction>(rows.rowCount);
+      for (let row = 0; row < rows.rowCount; row++) predictions[row] = scorer.scoreTableRow(rows, row);
+      return predictions;
     }
     const scores = scorer.model.predictMatrix(scorer.pipeline.transformTable(rows));
     const predictions = new Array<Prediction>(scores.length);

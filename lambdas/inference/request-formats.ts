@@ -3,8 +3,15 @@ import type { Cell, DataTable } from '../../core/data/table';
 import { cellToNumber } from '../../core/schema/values';
 import type { Scorer } from '../../core/score/scorer';
 import { clipText } from '../../core/text/clip';
-import { badRequest } from '../shared/http';
-import { FORBIDDEN_KEYS, type RawBody, readJsonBody, readTextBody } from '../shared/json-body';
+import { badRequest, type HttpError } from '../shared/http';
+import {
+  checkJsonBody,
+  FORBIDDEN_KEYS,
+  isPlainJsonBodyPart,
+  parseJsonBody,
+  type RawBody,
+  readTextBody,
+} from '../shared/json-body';
 import type { PredictResponse } from './predict';
 import type { Instance } from './request';
 
@@ -82,7 +89,15 @@ export function parsePredictBody(event: PredictEvent, limits: PredictRequestLimi
   if (contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'text/csv') {
     return parseCsvBody(readTextBody(event, limits.maxBodyBytes), csvHeaderParameter(contentType), limits);
   }
-  return parseJsonRequest(readJsonBody(event, { maxBytes: limits.maxBodyBytes }), limits.maxInstances);
+  const body = parseJsonBody(event, { maxBytes: limits.maxBodyBytes });
+  try {
+    // Every value the formats accept is checked as they read it (cells, column names, the index).
+    return parseJsonRequest(body, limits.maxInstances);
+  } catch (error) {
+    // A forbidden key, a number too large or deep nesting anywhere is reported first, as readJsonBody does.
+    checkJsonBody(body);
+    throw error;
+  }
 }
 
 /** The response format the caller asked for: `?response=` first, then the `x-response-format` header. */
@@ -106,7 +121,10 @@ function headerOf(event: PredictEvent, name: string): string | undefined {
   return undefined;
 }
 
-/** JSON bodies: exactly one of the envelopes. */
+/**
+ * JSON bodies: exactly one of the envelopes. Accepts nothing readJsonBody's checks reject (a
+ * forbidden key, a number too large, deep nesting), so a body parsed without them is safe.
+ */
 export function parseJsonRequest(body: unknown, maxInstances: number): ParsedPredictRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest(`the body must be a JSON object {"instances": [...]} (or MLflow's format), got ${kindOf(body)}`);
@@ -192,6 +210,7 @@ function recordsTable(format: RequestFormat, name: string, rows: unknown, maxIns
       let index: number | undefined = columnNames[position] === key ? position : indexOf.get(key);
       position++;
       if (index === undefined) {
+        if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(`${name}[${row}].${key}`, key);
         index = columns.length;
         indexOf.set(key, index);
         columnNames.push(key);
@@ -220,6 +239,7 @@ function columnsTable(inputs: Record<string, unknown>, maxInstances: number): Re
   for (const name of columnNames) {
     const values = inputs[name];
     const field = `inputs.${clipText(name)}`;
+    if (FORBIDDEN_KEYS.has(name)) throw forbiddenKey(field, name);
     if (!Array.isArray(values)) throw badRequest(`${field} must be a list of values, got ${kindOf(values)}`, field);
     if (rowCount < 0) {
       rowCount = values.length;
@@ -271,6 +291,10 @@ function splitRequest(split: unknown, maxInstances: number): ParsedPredictReques
       `dataframe_split.index must be a list of ${data.length} row labels, got ${Array.isArray(index) ? `${index.length}` : kindOf(index)}`,
       'dataframe_split.index',
     );
+  }
+  // Labels may be any JSON: they get the checks every body gets (a cell is checked as it is read).
+  if (index !== undefined && !isPlainJsonBodyPart(index, 2)) {
+    throw badRequest('dataframe_split.index holds a value a request body may not hold', 'dataframe_split.index');
   }
   const width = (data[0] as unknown[] | undefined)?.length;
   const columnNames = names === undefined ? undefined : checkColumnNames(names, 'dataframe_split.columns');
@@ -592,6 +616,10 @@ export function predictResponseJson(format: ResponseFormat, result: PredictRespo
   const list = `[${parts.join(',')}]`;
   if (format === 'mlflow') return `{"predictions":${list}}`;
   return `{"model":${JSON.stringify(result.model)},"predictions":${list},"warnings":${JSON.stringify(result.warnings)}}`;
+}
+
+function forbiddenKey(field: string, key: string): HttpError {
+  return badRequest(`${field}: the key "${key}" is not allowed in a request body`, field);
 }
 
 function kindOf(value: unknown): string {

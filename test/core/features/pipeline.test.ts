@@ -53,6 +53,25 @@ describe('feature pipeline', () => {
     }
   });
 
+  it('computes the same features for a row of a table as for that row as a record, a column left out included', () => {
+    // Given a table without one of the pipeline's input columns, with a missing cell in another
+    const names = table.columnNames.slice(1);
+    const partial = {
+      columnNames: names,
+      columns: table.columns.slice(1).map((column) => [...column]),
+      rowCount: table.rowCount,
+    };
+    partial.columns[0]![0] = null;
+    for (let row = 0; row < partial.rowCount; row++) {
+      // When one row is transformed from the table and as a record
+      const record = Object.fromEntries(names.map((name, c) => [name, partial.columns[c]![row]!]));
+      // Then the features are the same
+      expect(Array.from(pipeline.transformTableRow(partial, row))).toEqual(
+        Array.from(pipeline.transformRecord(record)),
+      );
+    }
+  });
+
   it('treats a category label named __proto__ as plain data', () => {
     const tricky = tableFromRecords(Array.from({ length: 6 }, (_, i) => ({ c: i % 2 ? '__proto__' : 'constructor' })));
     const fitted = fitPipeline(

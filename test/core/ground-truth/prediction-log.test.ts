@@ -201,12 +201,20 @@ describe('PredictionBatches', () => {
 
 describe('predictionLines', () => {
   test('writes the JSON of predictionRecords byte for byte, for the included rows only', () => {
-    // given ids and labels that need escaping, and scores of every JSON number form
+    // given ids and labels that need escaping, ULID-shaped ids, and scores of every JSON number form (NaN is null)
     const at = new Date('2026-12-07T10:00:00.000Z');
-    const ids = ['plain', 'quote"d', 'back\\slash', 'ünïcode', 'tab\tinside'];
-    const scores = Float64Array.from([0, 1, 1e-7, 0.1 + 0.2, 123456789.125]);
-    const labels = ['yes', 'no', 'yes', 'n"o', 'no'];
-    const include = [true, true, false, true, true];
+    const ids = [
+      'plain',
+      'quote"d',
+      'back\\slash',
+      'ünïcode',
+      'tab\tinside',
+      '01KQ2ZD3V5X9M8N7P6R4S3T2V1',
+      'X'.repeat(26),
+    ];
+    const scores = Float64Array.from([0, 1, 1e-7, 0.1 + 0.2, 123456789.125, Number.NaN, -1e21]);
+    const labels = ['yes', 'no', 'yes', 'n"o', 'no', 'yes', 'no'];
+    const include = [true, true, false, true, true, true, true];
     // when written as lines, then each equals JSON.stringify of the same record
     const lines = predictionLines('churn', 4, at, ids, scores, labels, include);
     const records = predictionRecords(

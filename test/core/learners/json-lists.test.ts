@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type NumberListKind, numberList } from '../../../core/learners/json-lists';
+import { type NumberListKind, numberList, numberListRecords } from '../../../core/learners/json-lists';
 
 describe('numberList', () => {
   it.each<[NumberListKind, unknown[], unknown[]]>([
@@ -19,5 +19,60 @@ describe('numberList', () => {
 
   it('rejects what is not a list', () => {
     expect(numberList('number').safeParse({ 0: 1 }).success).toBe(false);
+  });
+});
+
+describe('numberListRecords', () => {
+  // The schema it stands for, zod's own parse of each record.
+  const asZod = z.object({
+    trees: z.array(
+      z.object({
+        left: numberList('node index'),
+        value: numberList('number'),
+        cover: numberList('non-negative number').optional(),
+      }),
+    ),
+  });
+  const fast = z.object({
+    trees: numberListRecords({ left: 'node index', value: 'number' }, { cover: 'non-negative number' }),
+  });
+
+  it.each<[string, unknown]>([
+    [
+      'records with and without the optional list',
+      [
+        { left: [-1], value: [0.5], cover: [3] },
+        { left: [1, -1], value: [0, 2] },
+      ],
+    ],
+    ['a record with a field no list names (dropped)', [{ left: [-1], value: [1], extra: 'x' }]],
+    ['no records', []],
+  ])('parses %s as zod would', (_case, trees) => {
+    expect(fast.parse({ trees })).toEqual(asZod.parse({ trees }));
+  });
+
+  it.each<[string, unknown]>([
+    ['a record that is no object', [{ left: [-1], value: [1] }, 'tree']],
+    ['a record that is a list', [[1]]],
+    ['a record that is null', [null]],
+    ['a missing list', [{ left: [-1] }]],
+    [
+      'a bad value in a list',
+      [
+        { left: [-1], value: [1] },
+        { left: [0.5], value: [1] },
+      ],
+    ],
+    ['a bad value in the optional list', [{ left: [-1], value: [1], cover: [-1] }]],
+    ['an optional list that is null', [{ left: [-1], value: [1], cover: null }]],
+    ['no list of records', { left: [] }],
+  ])('rejects %s with the path and message zod gives', (_case, trees) => {
+    const expected = asZod.safeParse({ trees }).error?.issues[0];
+    const actual = fast.safeParse({ trees }).error?.issues[0];
+    expect(expected).toBeDefined();
+    expect({ path: actual?.path, message: actual?.message }).toEqual({
+      path: expected?.path,
+      message: expected?.message,
+    });
   });
 });

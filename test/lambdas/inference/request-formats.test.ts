@@ -8,6 +8,8 @@ import { InferenceApp } from '../../../lambdas/inference/app';
 import type { InferenceConfig } from '../../../lambdas/inference/config';
 import { createInferenceHandler } from '../../../lambdas/inference/handler';
 import { inProcessBackend } from '../../../lambdas/inference/predict';
+import type { HttpError } from '../../../lambdas/shared/http';
+import { readJsonBody } from '../../../lambdas/shared/json-body';
 import { startFunctionUrlServer } from '../../../local/function-url-server';
 import { publish, testConfig, trainChurnArtifact, urlEvent } from './fixtures';
 
@@ -211,6 +213,40 @@ describe('request format errors', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body.error.field).toBe(field);
     expect(response.body.error.message).toMatch(message);
+  });
+
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+  it.each([
+    ['a forbidden key in an instance', '{"instances":[{"age":3},{"age":4,"__proto__":{"x":1}}]}'],
+    ['a forbidden key in a dataframe_records row', '{"dataframe_records":[{"constructor":1}]}'],
+    ['a forbidden column of columnar inputs', '{"inputs":{"age":[1],"prototype":[2]}}'],
+    [
+      'a forbidden key in a dataframe_split index label',
+      '{"dataframe_split":{"columns":["age"],"data":[[1]],"index":[{"__proto__":1}]}}',
+    ],
+    ['a number too large in a dataframe_split cell', '{"dataframe_split":{"columns":["age"],"data":[[1e400]]}}'],
+    ['a number too large in an instance', '{"instances":[{"age":-1e400}]}'],
+    ['a number too large in an index label', '{"dataframe_split":{"data":[[1,"pro",true]],"index":[1e400]}}'],
+    ['deep nesting in an index label', `{"dataframe_split":{"data":[[1,"pro",true]],"index":[${deep(40)}]}}`],
+    ['deep nesting in a cell', `{"instances":[{"age":${deep(40)}}]}`],
+    ['a forbidden key next to an unknown envelope', '{"rows":[],"x":{"__proto__":1}}'],
+  ])('answers 400 for %s with the message every JSON body gets', async (_case, body) => {
+    // Given the checks readJsonBody makes of any JSON body
+    const expected = (() => {
+      try {
+        readJsonBody({ body }, { maxBytes: 1_000_000 });
+      } catch (error) {
+        return error as HttpError;
+      }
+      throw new Error('readJsonBody accepted the body');
+    })();
+    // When the body is posted to /predict, which checks each value as its format reads it
+    const { post } = await setup();
+    const response = await post(body);
+    // Then the answer is readJsonBody's, field and message
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error.message).toBe(expected.message);
+    expect(response.body.error.field).toBe(expected.field);
   });
 
   it.each([
