@@ -1,0 +1,275 @@
+/**
+ * The point-in-time join behind `mlops features join` (issue 15): each label row gets the feature
+ * values of the newest feature row of its entity whose event time is AT OR BEFORE the label's
+ * timestamp, never after. A value written after the label would leak the future into training
+ * (what Feast's get_historical_features prevents); here it cannot, by construction of the search.
+ *
+ * Decisions (each one tested):
+ * - Keys are compared as text: the number 42 and the string "42" are the same entity; "42.0" is not.
+ *   A label whose key is missing (null) matches nothing; feature rows whose key is missing are ignored.
+ * - Ties on event time within one entity: the LAST feature row in input order wins (a later row
+ *   is taken as a correction of an earlier one with the same time).
+ * - Timestamps (see parseTimestamp): ISO 8601 dates or date-times, with or without a zone (no zone
+ *   means UTC), or epoch seconds / milliseconds as numbers or digit strings. Anything else, a
+ *   missing one included, is a DataError naming the table, row and column: a guessed time could
+ *   move a label before or after a feature row and silently change the training set.
+ * - TTL: a matched feature row older than `ttlMs` relative to the label time (label time - event
+ *   time > ttlMs) is treated as missing; exactly `ttlMs` old is kept. No fallback to an older row:
+ *   it would be staler still.
+ * - A joined feature column whose name is also a label column is an error naming them; the entity
+ *   key column is the join key and is not joined again, nor is the event time column.
+ *
+ * Cost: O(F + L log F) time after parsing. Feature rows are grouped by entity with a counting sort
+ * (stable, O(F)), then each entity's rows are ordered by time (insertion sort for short or already
+ * sorted histories, a typed-array sort otherwise), and each label is a binary search in its entity's
+ * range. Memory per feature row: a key id (4 bytes), a time (8 bytes) and one permutation entry
+ * (4 bytes), plus one map entry per distinct entity; feature rows are never copied. Label columns are
+ * shared with the input table, not copied; only the joined feature columns are new arrays.
+ */
+import { type Cell, DataError, type DataTable, getColumn } from '../data/table';
+
+export interface PointInTimeJoinOptions {
+  /** The entity key column, present in both tables. */
+  readonly entityKey: string;
+  /** The labels table's timestamp column. */
+  readonly timestampColumn: string;
+  /** The feature table's event time column. @default 'event_time' */
+  readonly eventTimeColumn?: string;
+  /** Feature columns to join, in this order. @default - every feature table column but the key and event time */
+  readonly featureColumns?: readonly string[];
+  /** Feature values older than this many milliseconds at the label's time are missing. @default - no limit */
+  readonly ttlMs?: number;
+  /** How bare numbers are read. @default - by magnitude: below 1e11 seconds, else milliseconds (see parseTimestamp) */
+  readonly epochUnit?: EpochUnit;
+  /** Name the tables in error messages, e.g. their file names. @default 'labels' and 'features' */
+  readonly labelsSource?: string;
+  readonly featuresSource?: string;
+}
+
+export type EpochUnit = 'seconds' | 'milliseconds';
+
+export interface PointInTimeJoinResult {
+  /** The label columns, unchanged and in order, followed by the joined feature columns. */
+  readonly table: DataTable;
+  /** Label rows that got missing feature values: no feature row of their entity at or before their time, or only expired ones. */
+  readonly unmatchedRows: number;
+  /** Of those, the rows whose newest eligible feature row was older than the TTL. */
+  readonly expiredRows: number;
+}
+
+const MICROS_PER_MS = 1000;
+const MICROS_PER_SECOND = 1_000_000;
+/** 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973. */
+const EPOCH_SECONDS_BELOW = 1e11;
+
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const EPOCH_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A timestamp as microseconds since the epoch (UTC), or null when the cell is not a timestamp.
+ * Microseconds because they are exact in a double until the year 2255, and pandas writes them:
+ * rounding 10:00:00.000400 to the millisecond would tie it with a label at 10:00:00.000 and let it
+ * leak. Finer digits must be zeros (a nanosecond cannot be held exactly, and rounding it either
+ * way could move it across a label). Epoch numbers are rounded to the microsecond.
+ * Accepted: `2026-03-01`, `2026-03-01T10:00:00`, `2026-03-01 10:00`, `…:00.123456Z`, `…+02:00`,
+ * `…+0200`, `…-05`; 1772359200 (seconds), 1772359200000 (milliseconds), and those as text.
+ */
+export function parseTimestamp(cell: Cell, epochUnit?: EpochUnit): number | null {
+  if (typeof cell === 'number') return fromEpoch(cell, epochUnit);
+  if (typeof cell !== 'string') return null;
+  if (EPOCH_TEXT.test(cell)) return fromEpoch(Number(cell), epochUnit);
+  const match = ISO_8601.exec(cell);
+  if (match === null) return null;
+  const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone] = match;
+  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
+  if (/[1-9]/.test(fraction.slice(6))) return null;
+  const micros = Number(fraction.slice(0, 6).padEnd(6, '0'));
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const digits = zone.slice(1).replace(':', '');
+    const zoneHours = Number(digits.slice(0, 2));
+    const zoneMinutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
+    if (zoneHours > 23 || zoneMinutes > 59) return null;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
+  }
+  // Not Date.UTC, which reads the years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi - offsetMinutes, s, 0);
+  return date.getTime() * MICROS_PER_MS + micros;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function fromEpoch(value: number, unit: EpochUnit | undefined): number | null {
+  if (!Number.isFinite(value)) return null;
+  const seconds = (unit ?? (Math.abs(value) < EPOCH_SECONDS_BELOW ? 'seconds' : 'milliseconds')) === 'seconds';
+  const micros = Math.round(value * (seconds ? MICROS_PER_SECOND : MICROS_PER_MS));
+  return Number.isSafeInteger(micros) ? micros : null;
+}
+
+function parseTimeColumn(column: ReadonlyArray<Cell>, name: string, source: string, unit?: EpochUnit): Float64Array {
+  const times = new Float64Array(column.length);
+  for (let row = 0; row < column.length; row++) {
+    const time = parseTimestamp(column[row], unit);
+    if (time === null) {
+      const shown = column[row] === null ? 'a missing value' : JSON.stringify(column[row]);
+      throw new DataError(
+        `${source}, row ${row + 1}, column "${name}": ${shown} is not a timestamp; expected ISO 8601 ` +
+          '(2026-03-01T10:00:00Z, with or without a zone, no zone meaning UTC) or epoch seconds or milliseconds',
+      );
+    }
+    times[row] = time;
+  }
+  return times;
+}
+
+const keyText = (cell: Cell): string | null => (cell === null ? null : String(cell));
+
+/** Feature rows grouped by entity and ordered by (time, input order) within each entity. */
+interface FeatureIndex {
+  readonly entityIds: Map<string, number>;
+  /** Entity e's rows are order[groupStart[e]] .. order[groupStart[e + 1] - 1]. */
+  readonly groupStart: Int32Array;
+  readonly order: Int32Array;
+  readonly times: Float64Array;
+}
+
+function indexFeatures(keys: ReadonlyArray<Cell>, times: Float64Array): FeatureIndex {
+  const entityIds = new Map<string, number>();
+  const rowEntity = new Int32Array(keys.length);
+  for (let row = 0; row < keys.length; row++) {
+    const key = keyText(keys[row]);
+    if (key === null) {
+      rowEntity[row] = -1;
+      continue;
+    }
+    let id = entityIds.get(key);
+    if (id === undefined) {
+      id = entityIds.size;
+      entityIds.set(key, id);
+    }
+    rowEntity[row] = id;
+  }
+  const groupStart = new Int32Array(entityIds.size + 1);
+  for (let row = 0; row < keys.length; row++) if (rowEntity[row] >= 0) groupStart[rowEntity[row] + 1]++;
+  for (let e = 0; e < entityIds.size; e++) groupStart[e + 1] += groupStart[e];
+  const order = new Int32Array(groupStart[entityIds.size]);
+  const next = groupStart.slice(0, entityIds.size);
+  for (let row = 0; row < keys.length; row++) if (rowEntity[row] >= 0) order[next[rowEntity[row]]++] = row;
+  for (let e = 0; e < entityIds.size; e++) sortGroupByTime(order, groupStart[e], groupStart[e + 1], times);
+  return { entityIds, groupStart, order, times };
+}
+
+/** Rows enter a group in input order, so ties on time keep input order when the sort is stable. */
+function sortGroupByTime(order: Int32Array, start: number, end: number, times: Float64Array): void {
+  let sorted = true;
+  for (let i = start + 1; i < end && sorted; i++) sorted = times[order[i - 1]] <= times[order[i]];
+  if (sorted) return;
+  if (end - start <= 32) {
+    for (let i = start + 1; i < end; i++) {
+      const row = order[i];
+      let j = i - 1;
+      while (j >= start && times[order[j]] > times[row]) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = row;
+    }
+    return;
+  }
+  order.subarray(start, end).sort((a, b) => times[a] - times[b] || a - b);
+}
+
+/** The last position in [start, end) whose time is <= time, or -1. */
+function lastAtOrBefore(index: FeatureIndex, start: number, end: number, time: number): number {
+  let lo = start;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index.times[index.order[mid]] <= time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > start ? lo - 1 : -1;
+}
+
+export function pointInTimeJoin(
+  labels: DataTable,
+  features: DataTable,
+  options: PointInTimeJoinOptions,
+): PointInTimeJoinResult {
+  const labelsSource = options.labelsSource ?? 'labels';
+  const featuresSource = options.featuresSource ?? 'features';
+  const eventTimeColumn = options.eventTimeColumn ?? 'event_time';
+  const ttlMicros = options.ttlMs === undefined ? Number.POSITIVE_INFINITY : options.ttlMs * MICROS_PER_MS;
+  if (!(ttlMicros >= 0)) throw new DataError(`ttlMs must be a non-negative number of milliseconds; received ${options.ttlMs}`);
+
+  const inSource = (source: string, table: DataTable, name: string) => {
+    if (!table.columnNames.includes(name)) {
+      throw new DataError(`${source}: column "${name}" not found; columns are: ${table.columnNames.join(', ')}`);
+    }
+    return getColumn(table, name);
+  };
+  const labelKeys = inSource(labelsSource, labels, options.entityKey);
+  const labelTimeCells = inSource(labelsSource, labels, options.timestampColumn);
+  const featureKeys = inSource(featuresSource, features, options.entityKey);
+  const eventTimeCells = inSource(featuresSource, features, eventTimeColumn);
+  const featureColumns =
+    options.featureColumns ?? features.columnNames.filter((name) => name !== options.entityKey && name !== eventTimeColumn);
+  const featureCells = featureColumns.map((name) => inSource(featuresSource, features, name));
+  const clashes = featureColumns.filter((name) => labels.columnNames.includes(name));
+  if (clashes.length > 0) {
+    throw new DataError(
+      `feature column(s) ${clashes.map((name) => `"${name}"`).join(', ')} of ${featuresSource} also exist in ${labelsSource}; ` +
+        'rename or drop them in one of the tables, or leave them out of the joined feature columns',
+    );
+  }
+
+  const labelTimes = parseTimeColumn(labelTimeCells, options.timestampColumn, labelsSource, options.epochUnit);
+  const index = indexFeatures(
+    featureKeys,
+    parseTimeColumn(eventTimeCells, eventTimeColumn, featuresSource, options.epochUnit),
+  );
+
+  const matched = new Int32Array(labels.rowCount).fill(-1);
+  let unmatchedRows = 0;
+  let expiredRows = 0;
+  for (let row = 0; row < labels.rowCount; row++) {
+    const key = keyText(labelKeys[row]);
+    const entity = key === null ? undefined : index.entityIds.get(key);
+    const found =
+      entity === undefined
+        ? -1
+        : lastAtOrBefore(index, index.groupStart[entity], index.groupStart[entity + 1], labelTimes[row]);
+    if (found < 0) {
+      unmatchedRows++;
+      continue;
+    }
+    const featureRow = index.order[found];
+    if (labelTimes[row] - index.times[featureRow] > ttlMicros) {
+      unmatchedRows++;
+      expiredRows++;
+      continue;
+    }
+    matched[row] = featureRow;
+  }
+
+  const joined = featureCells.map((cells) => {
+    const out: Cell[] = new Array(labels.rowCount);
+    for (let row = 0; row < labels.rowCount; row++) out[row] = matched[row] < 0 ? null : cells[matched[row]];
+    return out;
+  });
+  return {
+    table: {
+      columnNames: [...labels.columnNames, ...featureColumns],
+      columns: [...labels.columns, ...joined],
+      rowCount: labels.rowCount,
+    },
+    unmatchedRows,
+    expiredRows,
+  };
+}
