@@ -206,7 +206,8 @@ export function pointInTimeJoin(
   const featuresSource = options.featuresSource ?? 'features';
   const eventTimeColumn = options.eventTimeColumn ?? 'event_time';
   const ttlMicros = options.ttlMs === undefined ? Number.POSITIVE_INFINITY : options.ttlMs * MICROS_PER_MS;
-  if (!(ttlMicros >= 0)) throw new DataError(`ttlMs must be a non-negative number of milliseconds; received ${options.ttlMs}`);
+  if (!(ttlMicros >= 0))
+    throw new DataError(`ttlMs must be a non-negative number of milliseconds; received ${options.ttlMs}`);
 
   const inSource = (source: string, table: DataTable, name: string) => {
     if (!table.columnNames.includes(name)) {
@@ -219,7 +220,8 @@ export function pointInTimeJoin(
   const featureKeys = inSource(featuresSource, features, options.entityKey);
   const eventTimeCells = inSource(featuresSource, features, eventTimeColumn);
   const featureColumns =
-    options.featureColumns ?? features.columnNames.filter((name) => name !== options.entityKey && name !== eventTimeColumn);
+    options.featureColumns ??
+    features.columnNames.filter((name) => name !== options.entityKey && name !== eventTimeColumn);
   const featureCells = featureColumns.map((name) => inSource(featuresSource, features, name));
   const clashes = featureColumns.filter((name) => labels.columnNames.includes(name));
   if (clashes.length > 0) {
