@@ -62,13 +62,11 @@ const MICROS_PER_SECOND = 1_000_000;
 /** 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973. */
 const EPOCH_SECONDS_BELOW = 1e11;
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const EPOCH_TEXT = /^-?\d+(?:\.\d+)?$/;
 
 /**
  * A timestamp as microseconds since the epoch (UTC), or null when the cell is not a timestamp.
- * Microseconds because they are exact in a double until the year 2255, and pandas writes them:
+ * Microseconds because they are exact in a double until the year 2255 (to 32 us at 9999), and pandas writes them:
  * rounding 10:00:00.000400 to the millisecond would tie it with a label at 10:00:00.000 and let it
  * leak. Finer digits must be zeros (a nanosecond cannot be held exactly, and rounding it either
  * way could move it across a label). Epoch numbers are rounded to the microsecond.
@@ -79,30 +77,108 @@ export function parseTimestamp(cell: Cell, epochUnit?: EpochUnit): number | null
   if (typeof cell === 'number') return fromEpoch(cell, epochUnit);
   if (typeof cell !== 'string') return null;
   if (EPOCH_TEXT.test(cell)) return fromEpoch(Number(cell), epochUnit);
-  const match = ISO_8601.exec(cell);
-  if (match === null) return null;
-  const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone] = match;
-  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
-  if (/[1-9]/.test(fraction.slice(6))) return null;
-  const micros = Number(fraction.slice(0, 6).padEnd(6, '0'));
-  let offsetMinutes = 0;
-  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
-    const digits = zone.slice(1).replace(':', '');
-    const zoneHours = Number(digits.slice(0, 2));
-    const zoneMinutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    if (zoneHours > 23 || zoneMinutes > 59) return null;
-    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
-  }
-  // Not Date.UTC, which reads the years 0-99 as 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi - offsetMinutes, s, 0);
-  return date.getTime() * MICROS_PER_MS + micros;
+  return parseIso8601(cell);
 }
 
+const ZERO = 48;
+const DASH = 45;
+const COLON = 58;
+const PLUS = 43;
+
+/** The number spelled by `count` ASCII digits at `start`, or -1 if any of them is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  if (start + count > text.length) return -1;
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * YYYY-MM-DD, then optionally [T ]HH:MM[:SS[(.|,)fraction]] and a zone Z, ±HH, ±HHMM or ±HH:MM.
+ * Scanned by character code: a regular expression and a Date per cell cost 7x more on 1M cells.
+ */
+function parseIso8601(text: string): number | null {
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) {
+    return null;
+  }
+  if (day > daysInMonth(year, month)) return null;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let micros = 0;
+  let offsetMinutes = 0;
+  let at = 10;
+  if (at < text.length) {
+    const separator = text[at];
+    hour = digitsAt(text, at + 1, 2);
+    minute = digitsAt(text, at + 4, 2);
+    if ((separator !== 'T' && separator !== ' ') || hour < 0 || hour > 23 || text.charCodeAt(at + 3) !== COLON) {
+      return null;
+    }
+    if (minute < 0 || minute > 59) return null;
+    at += 6;
+    if (text.charCodeAt(at) === COLON) {
+      second = digitsAt(text, at + 1, 2);
+      if (second < 0 || second > 59) return null;
+      at += 3;
+      if (text[at] === '.' || text[at] === ',') {
+        let digits = 0;
+        for (at++; at < text.length; at++, digits++) {
+          const digit = text.charCodeAt(at) - ZERO;
+          if (digit < 0 || digit > 9) break;
+          if (digits < 6) micros += digit * 10 ** (5 - digits);
+          else if (digit !== 0) return null;
+        }
+        if (digits === 0 || digits > 9) return null;
+      }
+    }
+    if (at < text.length) {
+      const sign = text.charCodeAt(at);
+      if ((sign === 90 || sign === 122) && at + 1 === text.length) {
+        at++; // Z or z
+      } else if (sign === PLUS || sign === DASH) {
+        const zoneHours = digitsAt(text, at + 1, 2);
+        at += 3;
+        let zoneMinutes = 0;
+        if (at < text.length) {
+          if (text.charCodeAt(at) === COLON) at++;
+          zoneMinutes = digitsAt(text, at, 2);
+          at += 2;
+        }
+        if (zoneHours < 0 || zoneHours > 23 || zoneMinutes < 0 || zoneMinutes > 59 || at !== text.length) return null;
+        offsetMinutes = (sign === DASH ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
+      } else {
+        return null;
+      }
+    }
+  }
+  if (at !== text.length) return null;
+  const minutes = daysFromCivil(year, month, day) * 1440 + hour * 60 + minute - offsetMinutes;
+  return (minutes * 60 + second) * MICROS_PER_SECOND + micros;
+}
+
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function fromEpoch(value: number, unit: EpochUnit | undefined): number | null {

@@ -247,6 +247,18 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp(cell)).toBe(micros);
   });
 
+  it('agrees with Date.parse on random instants from the year 1 to 9999, in UTC and with offsets', () => {
+    const random = createRandom(99);
+    const first = Date.parse('0001-01-01T00:00:00Z');
+    const last = Date.parse('9999-12-31T23:59:59Z');
+    for (let i = 0; i < 2000; i++) {
+      const instant = first + Math.floor(random.next() * (last - first));
+      const iso = new Date(instant).toISOString();
+      expect(parseTimestamp(iso)).toBe(instant * 1000);
+      expect(parseTimestamp(iso.replace('Z', '-05:30'))).toBe((instant + 5.5 * 3_600_000) * 1000);
+    }
+  });
+
   it('reads bare numbers in the unit asked for', () => {
     expect(parseTimestamp(1000, 'milliseconds')).toBe(1_000_000);
     expect(parseTimestamp(1000, 'seconds')).toBe(1_000_000_000);
@@ -261,6 +273,13 @@ describe('parseTimestamp', () => {
     '2026-03-01T10:00:00.0000001Z',
     '2026-03-01T10:00:00+25:00',
     '2026-03-01T10:00:00 UTC',
+    '2026-03-01T10',
+    '2026-03-01Z',
+    '2026-03-01T10:00:00.',
+    '2026-03-01T10:00:00+02:',
+    '2026-03-01T10:00:00+2',
+    '2026-03-01T10:00:00Zx',
+    '2026-3-01',
     '01/03/2026',
     'yesterday',
     '',
