@@ -76,8 +76,8 @@ const EPOCH_TEXT = /^-?\d+(?:\.\d+)?$/;
 export function parseTimestamp(cell: Cell, epochUnit?: EpochUnit): number | null {
   if (typeof cell === 'number') return fromEpoch(cell, epochUnit);
   if (typeof cell !== 'string') return null;
-  if (EPOCH_TEXT.test(cell)) return fromEpoch(Number(cell), epochUnit);
-  return parseIso8601(cell);
+  if (cell.charCodeAt(4) === DASH) return parseIso8601(cell);
+  return EPOCH_TEXT.test(cell) ? fromEpoch(Number(cell), epochUnit) : null;
 }
 
 const ZERO = 48;
