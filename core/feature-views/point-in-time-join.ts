@@ -206,9 +206,73 @@ function parseTimeColumn(column: ReadonlyArray<Cell>, name: string, source: stri
 
 const keyText = (cell: Cell): string | null => (cell === null ? null : String(cell));
 
+/**
+ * Entity key text -> dense id. An open-addressing table over typed arrays, because a Map of 1M
+ * keys cost ~0.9 us per lookup here (10M feature rows: 9.5 s), this ~0.5 us: one probe in an
+ * Int32Array, the 32-bit hash compared before the key text.
+ */
+class EntityIds {
+  private slots = new Int32Array(1024).fill(-1);
+  private hashes = new Int32Array(512);
+  private readonly keys: string[] = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The id of `key`, or -1. */
+  get(key: string): number {
+    const hash = fnv1a(key);
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = this.slots[slot];
+      if (id < 0 || (this.hashes[id] === hash && this.keys[id] === key)) return id;
+    }
+  }
+
+  /** The id of `key`, given the next free id if it is new. */
+  add(key: string): number {
+    const hash = fnv1a(key);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (; ; slot = (slot + 1) & mask) {
+      const id = this.slots[slot];
+      if (id < 0) break;
+      if (this.hashes[id] === hash && this.keys[id] === key) return id;
+    }
+    const id = this.keys.length;
+    this.keys.push(key);
+    if (id === this.hashes.length) {
+      const hashes = new Int32Array(id * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    this.hashes[id] = hash;
+    this.slots[slot] = id;
+    if (this.keys.length * 2 > this.slots.length) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = this.slots.length - 1;
+    for (let id = 0; id < this.keys.length; id++) {
+      let slot = this.hashes[id] & mask;
+      while (this.slots[slot] >= 0) slot = (slot + 1) & mask;
+      this.slots[slot] = id;
+    }
+  }
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
+}
+
 /** Feature rows grouped by entity and ordered by (time, input order) within each entity. */
 interface FeatureIndex {
-  readonly entityIds: Map<string, number>;
+  readonly entityIds: EntityIds;
   /** Entity e's rows are order[groupStart[e]] .. order[groupStart[e + 1] - 1]. */
   readonly groupStart: Int32Array;
   readonly order: Int32Array;
@@ -216,7 +280,7 @@ interface FeatureIndex {
 }
 
 function indexFeatures(keys: ReadonlyArray<Cell>, times: Float64Array): FeatureIndex {
-  const entityIds = new Map<string, number>();
+  const entityIds = new EntityIds();
   const rowEntity = new Int32Array(keys.length);
   for (let row = 0; row < keys.length; row++) {
     const key = keyText(keys[row]);
@@ -224,12 +288,7 @@ function indexFeatures(keys: ReadonlyArray<Cell>, times: Float64Array): FeatureI
       rowEntity[row] = -1;
       continue;
     }
-    let id = entityIds.get(key);
-    if (id === undefined) {
-      id = entityIds.size;
-      entityIds.set(key, id);
-    }
-    rowEntity[row] = id;
+    rowEntity[row] = entityIds.add(key);
   }
   const groupStart = new Int32Array(entityIds.size + 1);
   for (let row = 0; row < keys.length; row++) if (rowEntity[row] >= 0) groupStart[rowEntity[row] + 1]++;
@@ -318,11 +377,9 @@ export function pointInTimeJoin(
   let expiredRows = 0;
   for (let row = 0; row < labels.rowCount; row++) {
     const key = keyText(labelKeys[row]);
-    const entity = key === null ? undefined : index.entityIds.get(key);
+    const entity = key === null ? -1 : index.entityIds.get(key);
     const found =
-      entity === undefined
-        ? -1
-        : lastAtOrBefore(index, index.groupStart[entity], index.groupStart[entity + 1], labelTimes[row]);
+      entity < 0 ? -1 : lastAtOrBefore(index, index.groupStart[entity], index.groupStart[entity + 1], labelTimes[row]);
     if (found < 0) {
       unmatchedRows++;
       continue;

@@ -136,6 +136,13 @@ describe('pointInTimeJoin: histories', () => {
     expect(result.expiredRows).toBe(0);
   });
 
+  it('keeps 5,000 entities apart', () => {
+    const ids = Array.from({ length: 5000 }, (_, id) => id);
+    const history = features(ids.map((id) => [`k${id}`, 0, id]));
+    const result = pointInTimeJoin(labels([...ids].reverse().map((id) => [`k${id}`, 1])), history, options);
+    expect(spend(result.table)).toEqual([...ids].reverse());
+  });
+
   it('compares keys as text: the number 42 matches "42" but not "42.0"', () => {
     const history = features([
       ['42', '2026-03-01T00:00:00Z', 10],
