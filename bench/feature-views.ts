@@ -7,7 +7,9 @@
  * Data: one feature row per entity per ~9 days on average (10 rows per entity) at random
  * millisecond times over 90 days, written in random order; labels at random times over the same
  * days for random entities, 5% of them unknown. The issue asks 1M labels x 10M feature rows; the
- * default here is 100k x 1M, sizes are options (`node bin/run-ts.js bench/feature-views.ts 1000000 10000000`).
+ * default here is 100k x 1M, sizes are options:
+ * `NODE_OPTIONS=--max-old-space-size=12000 node bin/run-ts.js bench/feature-views.ts 1000000 10000000`
+ * (the larger heap because the 458 MB of CSV text and its 40M cells exceed node's default limit).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
