@@ -23,7 +23,7 @@
  * (stable, O(F)), then each entity's rows are ordered by time (insertion sort for short or already
  * sorted histories, a typed-array sort otherwise), and each label is a binary search in its entity's
  * range. Memory per feature row: a key id (4 bytes), a time (8 bytes) and one permutation entry
- * (4 bytes), plus one map entry per distinct entity; feature rows are never copied. Label columns are
+ * (4 bytes), plus per distinct entity a hash, two to four table slots and its key; feature rows are never copied. Label columns are
  * shared with the input table, not copied; only the joined feature columns are new arrays.
  */
 import { type Cell, DataError, type DataTable, getColumn } from '../data/table';
