@@ -19,12 +19,13 @@
  * - A joined feature column whose name is also a label column is an error naming them; the entity
  *   key column is the join key and is not joined again, nor is the event time column.
  *
- * Cost: O(F + L log F) time after parsing. Feature rows are grouped by entity with a counting sort
- * (stable, O(F)), then each entity's rows are ordered by time (insertion sort for short or already
- * sorted histories, a typed-array sort otherwise), and each label is a binary search in its entity's
- * range. Memory per feature row: a key id (4 bytes), a time (8 bytes) and one permutation entry
- * (4 bytes), plus per distinct entity a hash, two to four table slots and its key; feature rows are never copied. Label columns are
- * shared with the input table, not copied; only the joined feature columns are new arrays.
+ * Cost: O((F + L) log F) time at worst, O(F + L log F) when each entity's history is short or in
+ * time order. Feature rows are grouped by entity with a counting sort (stable, O(F)), each entity's
+ * rows are ordered by time (insertion sort for short or already sorted histories, a typed-array sort
+ * otherwise), and each label is a binary search in its entity's range. Memory per feature row: a key
+ * id (4 bytes), a time (8 bytes) and one permutation entry (4 bytes), plus per distinct entity a
+ * hash, two to four table slots and its key; feature rows are never copied. Label columns are shared
+ * with the input table, not copied; only the joined feature columns are new arrays.
  */
 import { type Cell, DataError, type DataTable, getColumn } from '../data/table';
 
