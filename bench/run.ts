@@ -12,6 +12,7 @@
  *   explain    TreeSHAP for one row (100 trees of depth 6) vs XGBoost's pred_contribs, p50/p99 and their ratio
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
+ *   feature-views the point-in-time join of 100k labels x 1M feature rows vs pandas merge_asof (sizes: bench/feature-views.ts)
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic
 import { trainModel } from '../core/train/train';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runExplainBench } from './explain';
+import { runFeatureViewsBench } from './feature-views';
 import { runGroundTruthBench } from './ground-truth';
 import { runInferenceBench } from './inference';
 import { runLearnerBench } from './learners';
@@ -37,7 +39,8 @@ type Section =
   | 'inference'
   | 'explain'
   | 'scoring'
-  | 'ground-truth';
+  | 'ground-truth'
+  | 'feature-views';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -48,6 +51,7 @@ const SECTIONS: readonly Section[] = [
   'explain',
   'scoring',
   'ground-truth',
+  'feature-views',
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -113,6 +117,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runExplainBench({ log });
     case 'ground-truth':
       return runGroundTruthBench({ log });
+    case 'feature-views':
+      return runFeatureViewsBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {
