@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: the whole way from a parsed forest to an artifact (names, schema, label mapping, profile, parity) reads top to bottom in one place; the parsers, the label mapping and the model kind are already apart.
 /**
  * An imported forest becomes a model artifact of the same shape `mlops train` writes, so the
  * registry, gate, serving, batch, stream and drift paths read it unchanged: a pipeline of numeric
