@@ -1,3 +1,4 @@
+export * from './feature-view-schema';
 export * from './load';
 export * from './parse';
 export * from './runtime-env';

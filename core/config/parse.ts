@@ -29,6 +29,7 @@ export function parseConfig(raw: unknown, source: string): PlatformConfig {
     project: result.data.project,
     logRetentionDays: result.data.logRetentionDays,
     models: result.data.models.map(resolveModel),
+    featureViews: result.data.featureViews,
     source,
   };
 }

@@ -4,6 +4,7 @@ import { FEEDBACK_UPLOAD_FOLDER } from '../ground-truth/layout';
 import { DEFAULT_TIME_BUDGET_SECONDS } from '../train/search';
 import { GATE_METRIC_NAMES, type GateMetric, gateMetricsFor } from '../workflow/gate-metrics';
 import { MODEL_NAME_PATTERN } from '../workflow/layout';
+import { type FeatureViewConfig, featureViewSchema } from './feature-view-schema';
 
 /**
  * The platform config file (`mlops.config.json` or YAML), as users write it.
@@ -457,6 +458,20 @@ export const modelSchema = z
     predictions: predictionsSchema.prefault({}),
     streaming: streamingSchema.optional(),
     batchScoring: batchScoringSchema.optional(),
+    featureView: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Name of a featureViews entry: requests may send only its entity key (the endpoint reads the view's other features from the online store), and runs join the uploaded labels with the view's history at each label's time.",
+      ),
+    labelTimeColumn: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Models with a featureView: the column of a training upload that holds each label's time, for the point-in-time join. Default: the view's eventTimeColumn.",
+      ),
   })
   .strict()
   .superRefine((model, ctx) => {
@@ -564,9 +579,57 @@ export const platformSchema = z
     models: z
       .array(modelSchema, { message: 'models is required: a list of models, e.g. [{ "name": "churn", ... }]' })
       .min(1, { message: 'models must hold at least one model' }),
+    featureViews: z
+      .array(featureViewSchema)
+      .default([])
+      .describe('Feature views: features looked up by entity key, for training and serving (see docs).'),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const views = new Map<string, number>();
+    config.featureViews.forEach((view, index) => {
+      const first = views.get(view.name);
+      if (first === undefined) views.set(view.name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['featureViews', index, 'name'],
+          message: `feature view name "${view.name}" is already used by featureViews[${first}]: names must be unique`,
+        });
+    });
+    config.models.forEach((model, index) => {
+      if (model.featureView === undefined) {
+        if (model.labelTimeColumn !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', index, 'labelTimeColumn'],
+            message: 'labelTimeColumn is used only with featureView: set featureView or remove labelTimeColumn',
+          });
+        return;
+      }
+      const view = config.featureViews.find((candidate) => candidate.name === model.featureView);
+      if (!view) {
+        const known = config.featureViews.map((candidate) => `"${candidate.name}"`).join(', ') || 'none';
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', index, 'featureView'],
+          message: `featureView "${model.featureView}" is not in featureViews (defined: ${known})`,
+        });
+        return;
+      }
+      if (view.entityKey === model.target)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', index, 'featureView'],
+          message: `view "${view.name}" is keyed by "${view.entityKey}", the model's target: the key must identify the entity, not be predicted`,
+        });
+      if (Array.isArray(view.features) && view.features.includes(model.target))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', index, 'featureView'],
+          message: `view "${view.name}" holds the model's target "${model.target}" as a feature: remove it from the view`,
+        });
+    });
     const seen = new Map<string, number>();
     config.models.forEach((model, index) => {
       const first = seen.get(model.name);
@@ -620,6 +683,7 @@ export interface PlatformConfig {
   readonly project: string;
   readonly logRetentionDays: number;
   readonly models: readonly ModelConfig[];
+  readonly featureViews: readonly FeatureViewConfig[];
   /** Where the config came from (a path, or a label for configs built in code). */
   readonly source: string;
 }
