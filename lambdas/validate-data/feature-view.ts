@@ -68,13 +68,11 @@ export class FeatureViewJoin {
     return {
       view: this.view.name,
       versions: [...this.history.versions],
-      files: this.history.files
-        .slice(0, FEATURE_VIEW_FILES_IN_RECORD)
-        .map((file) => ({
-          key: file.key,
-          ...(file.etag === undefined ? {} : { etag: file.etag }),
-          version: file.version,
-        })),
+      files: this.history.files.slice(0, FEATURE_VIEW_FILES_IN_RECORD).map((file) => ({
+        key: file.key,
+        ...(file.etag === undefined ? {} : { etag: file.etag }),
+        version: file.version,
+      })),
       fileCount: this.history.files.length,
       labelTimeColumn: this.labelTimeColumn,
       joinedColumns: [...set.joinedColumns],
