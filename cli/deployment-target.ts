@@ -80,3 +80,24 @@ export function stateMachineArnOf(target: Target, model: string): string {
       : `unknown model "${model}"; models are: ${Object.keys(target.stateMachines).join(', ')}`,
   );
 }
+
+/**
+ * The curated zone, for commands that read only there (`mlops features`): the deployed app's when
+ * MLOPS_CURATED_BUCKET is set (the stack output; AWS credentials from the usual chain), otherwise
+ * the running local platform's.
+ */
+export function resolveCuratedZone(env: NodeJS.ProcessEnv = process.env): ObjectStore {
+  const bucket = env[ZONE_ENV.curated];
+  if (bucket) return new S3ObjectStore(createS3Client(), bucket);
+  const info = readPlatformInfo();
+  if (!info.running) {
+    throw new UsageError(
+      `the local platform in ${info.dataDir} is not running; start it with 'npm start', or set ${ZONE_ENV.curated} to the deployed app's curated bucket`,
+    );
+  }
+  const s3 = createS3Client({
+    endpoint: info.s3Endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return new S3ObjectStore(s3, info.buckets.curated);
+}

@@ -67,7 +67,13 @@ export class MlopsStack extends Stack {
         jobQueue: this.training.queueFor(model.training),
         logRetention,
       });
-      const steps = new RetrainingSteps(scope, 'Steps', { model, dataLake: this.dataLake, logRetention });
+      const featureView = config.featureViews.find((view) => view.name === model.featureView);
+      const steps = new RetrainingSteps(scope, 'Steps', {
+        model,
+        dataLake: this.dataLake,
+        logRetention,
+        ...(featureView ? { featureView } : {}),
+      });
       const workflow = new RetrainingWorkflow(scope, 'Retraining', {
         model,
         dataLake: this.dataLake,

@@ -2,8 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
+import type { FeatureViewConfig } from '../core/config/feature-view-schema';
+import { featureViewConfigToEnv, modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
+import { featureViewPrefix } from '../core/feature-views/layout';
 import { joinedPrefix } from '../core/ground-truth/layout';
 import { trainsOnFeedback } from '../core/ground-truth/prediction-log';
 import {
@@ -23,6 +25,12 @@ export interface RetrainingStepsProps {
   readonly dataLake: DataLake;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * The model's feature view (required when the model names one): validate joins each upload with
+   * its history, so it gets the view's config and read access to its files.
+   * @default - none
+   */
+  readonly featureView?: FeatureViewConfig;
 }
 
 /**
@@ -39,8 +47,13 @@ export class RetrainingSteps extends Construct {
 
   constructor(scope: Construct, id: string, props: RetrainingStepsProps) {
     super(scope, id);
-    const { model, dataLake } = props;
+    const { model, dataLake, featureView } = props;
     const name = model.name;
+    if (model.featureView !== featureView?.name) {
+      throw new Error(
+        `RetrainingSteps of ${name}: the model reads feature view ${JSON.stringify(model.featureView)}, but featureView is ${JSON.stringify(featureView?.name)}; pass the view the model names`,
+      );
+    }
     const runs = runsPrefix(name);
     const registry = registryPrefix(name);
     const environment = { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) };
@@ -74,6 +87,18 @@ export class RetrainingSteps extends Construct {
         `Reads the production version's schema under ${registry}.`,
       )
       .useZone('artifacts', dataLake.artifacts, runs, 'read-write', `Writes the run record under ${runs}<runId>/.`);
+    if (featureView) {
+      const prefix = featureViewPrefix(featureView.name);
+      this.validate
+        .useZone(
+          'curated',
+          dataLake.curated,
+          prefix,
+          'read',
+          `Reads the history of feature view ${featureView.name} under ${prefix} to join it with the uploaded labels.`,
+        )
+        .addEnvironment(RUNTIME_ENV.featureViewConfig, featureViewConfigToEnv(featureView));
+    }
     if (trainsOnFeedback(model)) {
       this.validate.useZone(
         'monitoring',

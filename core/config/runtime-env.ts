@@ -1,3 +1,4 @@
+import { type FeatureViewConfig, featureViewSchema } from './feature-view-schema';
 import { ConfigError, defaultsFor } from './parse';
 import type { ModelConfig } from './schema';
 import { type TrainerParams, TUNABLE_LEARNERS, trainerParamsSchema } from './trainer-params';
@@ -9,6 +10,8 @@ import { type TrainerParams, TUNABLE_LEARNERS, trainerParamsSchema } from './tra
 export const RUNTIME_ENV = {
   /** Per-model functions: the model's resolved config as JSON (read it with `modelConfigFromEnv`). */
   modelConfig: 'MLOPS_MODEL_CONFIG',
+  /** Functions of a model with a featureView: the view's resolved config as JSON (read it with `featureViewConfigFromEnv`). */
+  featureViewConfig: 'MLOPS_FEATURE_VIEW_CONFIG',
   /** Drift and quality monitors: ARN of its model's retraining state machine. */
   stateMachineArn: 'MLOPS_STATE_MACHINE_ARN',
   /** Retrain trigger: JSON object `{ "<model>": "<state machine ARN>" }` of every model. */
@@ -68,6 +71,43 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     throw new ConfigError(RUNTIME_ENV.modelConfig, [{ path: '', message: `is not JSON: ${(error as Error).message}` }]);
   }
   return defaultsFor(raw as never);
+}
+
+export function featureViewConfigToEnv(view: FeatureViewConfig): string {
+  return JSON.stringify(view);
+}
+
+/**
+ * The feature view a model's function was deployed with: undefined for a model without one; for a
+ * model with one, the view it names, or a ConfigError (the variable is missing, invalid, or names
+ * another view).
+ */
+export function featureViewConfigFromEnv(
+  model: ModelConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): FeatureViewConfig | undefined {
+  if (model.featureView === undefined) return undefined;
+  const name = RUNTIME_ENV.featureViewConfig;
+  const text = env[name];
+  const fail = (message: string): never => {
+    throw new ConfigError(name, [{ path: '', message }]);
+  };
+  if (!text)
+    return fail(
+      `is not set, and model ${model.name} reads feature view "${model.featureView}": deploy with the CDK app or the local platform`,
+    );
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(`is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = featureViewSchema.safeParse(raw);
+  if (!parsed.success) return fail(`is not a feature view: ${parsed.error.issues[0]?.message}`);
+  if (parsed.data.name !== model.featureView) {
+    return fail(`holds view "${parsed.data.name}", but model ${model.name} reads "${model.featureView}"`);
+  }
+  return parsed.data;
 }
 
 /** Reads the trigger's model -> state machine ARN map. */

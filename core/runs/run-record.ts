@@ -13,6 +13,26 @@ export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 export const runStepSchema = z.enum(['trigger', 'validate', 'train', 'adopt', 'evaluate', 'register', 'record']);
 export type RunStep = z.infer<typeof runStepSchema>;
 
+/**
+ * The lineage of a point-in-time join in validate: which files of the view (key and ETag as read,
+ * at most FEATURE_VIEW_FILES_IN_RECORD; fileCount has all) at which versions, and what it gave.
+ */
+export const featureViewInputsSchema = z.object({
+  view: z.string(),
+  versions: z.array(z.string()),
+  files: z.array(z.object({ key: z.string(), etag: z.string().optional(), version: z.string() })),
+  fileCount: z.number().int().nonnegative(),
+  /** The labels' time column the view was joined at. */
+  labelTimeColumn: z.string(),
+  /** View columns read from the view; those the upload had kept its values. */
+  joinedColumns: z.array(z.string()),
+  keptFromUpload: z.array(z.string()),
+  /** Labels of the run's data file that got missing view values, and of those the ones past the view's TTL. */
+  unmatchedRows: z.number().int().nonnegative(),
+  expiredRows: z.number().int().nonnegative(),
+});
+export const FEATURE_VIEW_FILES_IN_RECORD = 1000;
+
 export const runInputsSchema = z.object({
   dataKey: z.string(),
   snapshotKey: z.string().optional(),
@@ -28,6 +48,8 @@ export const runInputsSchema = z.object({
   /** A window run: uploads in the window not trained on, and why (the first NAMES_IN_STATE; leftOutCount has all). */
   leftOut: z.array(z.object({ key: z.string(), reason: z.string() })).optional(),
   leftOutCount: z.number().int().nonnegative().optional(),
+  /** A model with a featureView: the view history its labels were joined with (see featureViewInputsSchema). */
+  featureView: featureViewInputsSchema.optional(),
 });
 
 export const gateDecisionSchema = z.object({

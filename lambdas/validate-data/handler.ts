@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createS3Client } from '../../adapters/s3-object-store';
-import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import { featureViewConfigFromEnv, modelConfigFromEnv } from '../../core/config/runtime-env';
 import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { once, zoneStoresFromEnv } from '../shared/environment';
 import { functionLogger } from '../shared/observability';
@@ -11,7 +11,8 @@ import { type ValidateDeps, validateInputSchema, validateStep } from './validate
  * Retraining step 1 (state `Validate`). Event: the execution input `{ model, trigger, dataKey? }`
  * (optionally `runId`). Result: ValidationResult, stored by the state machine at `$.validation`.
  * Environment: MLOPS_MODEL_CONFIG, MLOPS_RAW_BUCKET, MLOPS_CURATED_BUCKET, MLOPS_ARTIFACTS_BUCKET,
- * MLOPS_MONITORING_BUCKET for a model that trains on its feedback (AWS_ENDPOINT_URL_S3 on the local platform).
+ * MLOPS_MONITORING_BUCKET for a model that trains on its feedback, MLOPS_FEATURE_VIEW_CONFIG for a model
+ * with a featureView (AWS_ENDPOINT_URL_S3 on the local platform).
  */
 export function validateDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): ValidateDeps {
   const model = modelConfigFromEnv(env);
@@ -19,7 +20,14 @@ export function validateDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
   const stores = zoneStoresFromEnv(['raw', 'curated', 'artifacts'], client, env);
   // Joined rows are read only by a model that trains on its feedback; no other gets the bucket.
   const feedback = trainsOnFeedback(model) ? zoneStoresFromEnv(['monitoring'], client, env) : {};
-  return { model, ...stores, ...feedback, onNote: (note) => logger.info('data note', { note }) };
+  const featureView = featureViewConfigFromEnv(model, env);
+  return {
+    model,
+    ...stores,
+    ...feedback,
+    ...(featureView ? { featureView } : {}),
+    onNote: (note) => logger.info('data note', { note }),
+  };
 }
 
 export function createValidateHandler(options: { readonly deps: () => ValidateDeps; readonly logger: Logger }) {

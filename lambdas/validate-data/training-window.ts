@@ -32,8 +32,18 @@ export interface TrainingWindow {
 export interface WindowDeps {
   readonly model: ModelConfig;
   readonly curated: ObjectStore;
-  /** Reads one upload's bytes (capped at training.maxDataMiB) and hash; throws DataError when it cannot. */
-  readonly readUpload: (item: ObjectSummary) => Promise<{ body: Uint8Array; sha256: string; etag: string }>;
+  /**
+   * Reads one upload's bytes (capped at training.maxDataMiB) and hash, or the training set made of
+   * it (a feature view's join: `extension` then names the snapshot's format); throws DataError when it cannot.
+   */
+  readonly readUpload: (
+    item: ObjectSummary,
+  ) => Promise<{ body: Uint8Array; sha256: string; etag: string; extension?: string }>;
+  /**
+   * What else an upload's snapshot depends on (a feature view's history): part of the name under
+   * which a later run finds it, so a snapshot made from other inputs is not reused. @default - the upload alone
+   */
+  readonly snapshotVariant?: string;
   /** The monitoring zone, where the join writes joined rows (`window-and-feedback` only). */
   readonly monitoring?: ObjectStore;
   /** Receives what became of the joined rows (how many had no features or an unreadable outcome). */
@@ -71,7 +81,7 @@ export async function writeTrainingWindow(
     key: item.key,
     reason: `over training.data.maxFiles (${settings.maxFiles}): older uploads go first`,
   }));
-  const primaryRef = uploadSnapshotRefKey(model.name, run.primary.source, run.primaryEtag);
+  const primaryRef = snapshotRefKey(deps, run.primary.source, run.primaryEtag);
   await writeSnapshotRef(deps.curated, primaryRef, run.primary, run.primaryEtag);
   const uploads: ManifestInput[] = [];
   for (const item of selection.uploads) {
@@ -158,24 +168,28 @@ const snapshotRefSchema = manifestInputSchema.extend({ etag: z.string() });
 
 /** The upload's snapshot: found by its key and ETag, or made now (read, checked, written). */
 async function snapshotOfUpload(deps: WindowDeps, item: ObjectSummary): Promise<ManifestInput> {
-  const refKey = uploadSnapshotRefKey(deps.model.name, item.key, item.etag);
+  const refKey = snapshotRefKey(deps, item.key, item.etag);
   // An unreadable ref is only a missed shortcut: the upload is snapshotted again.
   const known = (await readJson(deps.curated, refKey, snapshotRefSchema).catch(() => null))?.value;
   if (known && known.source === item.key) {
     return { source: known.source, snapshotKey: known.snapshotKey, sha256: known.sha256, rows: known.rows };
   }
-  const { body, sha256, etag } = await deps.readUpload(item);
-  const table = await readTableBytes(body, item.key);
+  const { body, sha256, etag, extension } = await deps.readUpload(item);
+  const table = await readTableBytes(body, extension ? `${item.key} (as ${extension})` : item.key);
   if (table.rowCount === 0) throw new DataError(`${item.key} has no data rows`);
   if (!table.columnNames.includes(deps.model.target)) {
     throw new DataError(`${item.key} has no target column "${deps.model.target}"`);
   }
-  const key = snapshotKey(deps.model.name, sha256, extensionOf(item.key));
+  const key = snapshotKey(deps.model.name, sha256, extension ?? extensionOf(item.key));
   await putIfAbsent(deps.curated, key, body, key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'text/csv');
   const input: ManifestInput = { source: item.key, snapshotKey: key, sha256, rows: table.rowCount };
   // Named by the ETag of the bytes read: the upload may have been replaced since the listing.
-  await writeSnapshotRef(deps.curated, uploadSnapshotRefKey(deps.model.name, item.key, etag), input, etag);
+  await writeSnapshotRef(deps.curated, snapshotRefKey(deps, item.key, etag), input, etag);
   return input;
+}
+
+function snapshotRefKey(deps: WindowDeps, key: string, etag: string): string {
+  return uploadSnapshotRefKey(deps.model.name, key, deps.snapshotVariant ? `${etag}\n${deps.snapshotVariant}` : etag);
 }
 
 async function writeSnapshotRef(curated: ObjectStore, key: string, input: ManifestInput, etag: string): Promise<void> {

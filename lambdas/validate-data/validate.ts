@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { FeatureViewConfig } from '../../core/config/feature-view-schema';
 import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
 import { PRODUCTION_ALIAS, type SchemaSummary } from '../../core/registry/records';
@@ -12,7 +13,8 @@ import { executionInputSchema, NAMES_IN_STATE, type ValidationResult } from '../
 import { DATA_FILE_EXTENSIONS, formDecodedKey, rawPrefix, snapshotKey } from '../../core/workflow/layout';
 import { newRunId, RUN_ID_PATTERN } from '../../core/workflow/run-ids';
 import { summarizeSchemaChanges, validateTrainingData } from '../../core/workflow/training-data';
-import { assertSameModel, StepInputError } from '../shared/step-errors';
+import { assertSameModel, StepInputError, WorkflowConfigError } from '../shared/step-errors';
+import { FeatureViewJoin } from './feature-view';
 import { type TrainingWindow, writeTrainingWindow } from './training-window';
 
 /**
@@ -41,6 +43,11 @@ export interface ValidateDeps {
   readonly onNote?: (note: string) => void;
   /** The monitoring zone's joined rows, read when `training.data.source` is `window-and-feedback`. @default - none */
   readonly monitoring?: ObjectStore;
+  /**
+   * The model's feature view (its `featureView`): uploads are joined with its history under
+   * `features/<view>/` in the curated zone before they are checked and snapshotted. @default - none
+   */
+  readonly featureView?: FeatureViewConfig;
 }
 
 /**
@@ -74,12 +81,17 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     );
   }
   const object = await readDataFile(deps.raw, dataKey, model, located.head);
+  const viewJoin = await featureViewJoinOf(deps);
+  // An empty upload is left to validateTrainingData, which says so.
+  const joined = viewJoin && object.body.length > 0 ? await viewJoin.join(object.body, dataKey) : null;
+  for (const note of joined?.set.notes ?? []) deps.onNote?.(note);
+  const trainingBody = joined?.body ?? object.body;
 
   const registry = new ModelRegistry({ store: deps.artifacts });
   const production = await registry.resolveAlias(model.name, PRODUCTION_ALIAS);
   const serving = production ? await registry.getVersion(model.name, production.version) : null;
-  const validated = await validateTrainingData(object.body, dataKey, {
-    sha256: object.sha256,
+  const validated = await validateTrainingData(trainingBody, dataKey, {
+    sha256: joined?.sha256 ?? object.sha256,
     target: model.target,
     positiveLabel: model.positiveLabel,
     task: model.problemType,
@@ -88,14 +100,21 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
   });
   for (const note of validated.notes) deps.onNote?.(note);
 
-  const snapshot = snapshotKey(model.name, validated.sha256, snapshotExtension(dataKey, object.body));
-  await putSnapshot(deps.curated, snapshot, object.body);
+  const extension = joined ? '.csv' : snapshotExtension(dataKey, object.body);
+  const snapshot = snapshotKey(model.name, validated.sha256, extension);
+  await putSnapshot(deps.curated, snapshot, trainingBody);
   const window = trainsOnWindow
     ? await writeTrainingWindow(
         {
           model,
           curated: deps.curated,
-          readUpload: (item) => readDataFile(deps.raw, item.key, model, item),
+          readUpload: async (item) => {
+            const read = await readDataFile(deps.raw, item.key, model, item);
+            if (!viewJoin) return read;
+            const upload = await viewJoin.join(read.body, item.key);
+            return { body: upload.body, sha256: upload.sha256, etag: read.etag, extension: '.csv' };
+          },
+          ...(viewJoin ? { snapshotVariant: viewJoin.fingerprint } : {}),
           monitoring: deps.monitoring,
           onNote: deps.onNote,
         },
@@ -136,6 +155,7 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
       rows: result.rowCount,
       columns: result.columnCount,
       ...(window ? windowInputs(window) : {}),
+      ...(viewJoin && joined ? { featureView: viewJoin.lineage(joined.set) } : {}),
     },
     schemaChanges: validated.schemaChanges,
     parameters: configuredParameters(model),
@@ -143,6 +163,18 @@ export async function validateStep(input: ValidateInput, deps: ValidateDeps): Pr
     outcome: 'running',
   });
   return result;
+}
+
+/** The model's feature view history, read once per run; null for a model without a view. */
+async function featureViewJoinOf(deps: ValidateDeps): Promise<FeatureViewJoin | null> {
+  const { model, featureView } = deps;
+  if (model.featureView === undefined) return null;
+  if (featureView?.name !== model.featureView) {
+    throw new WorkflowConfigError(
+      `model ${model.name} reads feature view "${model.featureView}", but validate was given ${featureView ? `view "${featureView.name}"` : 'no view config'}; redeploy so its environment carries the view`,
+    );
+  }
+  return FeatureViewJoin.read(deps.curated, featureView, model);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../core/config/parse';
 import { RUNTIME_ENV } from '../../core/config/runtime-env';
@@ -5,6 +6,7 @@ import { leaseKey } from '../../core/trigger/model-lease';
 import { pendingMarkerKey } from '../../core/trigger/pending-markers';
 import { executionInputSchema, TRAINER_ENV } from '../../core/workflow/contract';
 import { candidateArtifactKey, runRecordKey, triggerManifestKey, ZONE_ENV } from '../../core/workflow/layout';
+import { RetrainingSteps } from '../../lib/retraining-steps';
 import { TrainingJob } from '../../lib/training-job';
 import {
   actionsOf,
@@ -396,6 +398,55 @@ describe('RetrainingSteps', () => {
       `s3:ListBucket on ${monitoring}.Arn`,
     ]);
     expect(monitoringReads(churn)).toEqual([]);
+  });
+
+  test("validate of a model with a feature view reads the view's files and gets the view's config", () => {
+    // given
+    const withView = synth(
+      parseConfig(
+        {
+          project: 'views',
+          featureViews: [{ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86400 }],
+          models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', featureView: 'customer' }],
+        },
+        'test: a feature view',
+      ),
+    );
+    const { steps } = model(withView, 'churn');
+    const curated = withView.logicalId(withView.stack.dataLake.curated);
+    // then
+    expect(objectGrants(withView.template, withView.logicalId(steps.validate.role))).toEqual(
+      expect.arrayContaining([`s3:GetObject on ${curated}.Arn/features/customer/*`]),
+    );
+    expect(objectGrants(withView.template, withView.logicalId(steps.validate.role))).not.toContain(
+      `s3:PutObject on ${curated}.Arn/features/customer/*`,
+    );
+    const environment = withView.template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { [RUNTIME_ENV.featureViewConfig]: Match.anyValue() } } },
+    });
+    expect(
+      Object.values(environment).map((fn) =>
+        JSON.parse(fn.Properties.Environment.Variables[RUNTIME_ENV.featureViewConfig]),
+      ),
+    ).toEqual([expect.objectContaining({ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86400 })]);
+  });
+
+  test('refuses a feature view other than the one the model names', () => {
+    const config = parseConfig(
+      {
+        featureViews: [{ name: 'customer', entityKey: 'customer_id' }],
+        models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes' }],
+      },
+      'test: no view on the model',
+    );
+    expect(
+      () =>
+        new RetrainingSteps(new Stack(), 'Steps', {
+          model: config.models[0]!,
+          dataLake: churn.stack.dataLake,
+          featureView: config.featureViews[0]!,
+        }),
+    ).toThrow(/the model reads feature view undefined, but featureView is "customer"; pass the view the model names/);
   });
 
   test('listing is limited to the prefix by condition', () => {

@@ -24,7 +24,7 @@ export const twoModels: PlatformConfig = parseConfig(
   'test: two models',
 );
 
-/** Every option that changes infrastructure: Spot, GPU, public endpoint, SageMaker, cron, no upload trigger. */
+/** Every option that changes infrastructure: Spot, GPU, public endpoint, SageMaker, cron, no upload trigger, a feature view. */
 export const everyVariant: PlatformConfig = parseConfig(
   {
     project: 'variants',
@@ -42,8 +42,16 @@ export const everyVariant: PlatformConfig = parseConfig(
           sagemakerEndpointName: 'Price-Endpoint',
         },
       },
-      { name: 'fraud', target: 'fraud', positiveLabel: '1', training: { spot: true }, retrain: { onUpload: false } },
+      {
+        name: 'fraud',
+        target: 'fraud',
+        positiveLabel: '1',
+        training: { spot: true },
+        retrain: { onUpload: false },
+        featureView: 'customer',
+      },
     ],
+    featureViews: [{ name: 'customer', entityKey: 'customer_id' }],
   },
   'test: every variant',
 );

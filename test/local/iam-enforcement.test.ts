@@ -379,6 +379,58 @@ describe('the template against the IAM reference (iam-data)', () => {
   });
 });
 
+describe('the validate step of a model with a feature view', () => {
+  let viewIam: LocalIam;
+  let viewSynth: SynthesizedPlatform;
+  const validateKey = (model: string) => {
+    const fn = viewSynth.functions.find((f) => f.kind === 'validate-data' && f.model === model)!;
+    return localRoleAccessKeyId(viewIam.template.functionRoles.get(fn.logicalId)!);
+  };
+
+  beforeAll(() => {
+    const config = parseConfig(
+      {
+        project: 'iam',
+        featureViews: [{ name: 'customer', entityKey: 'customer_id' }],
+        models: [
+          { name: 'churn', target: 'y', positiveLabel: 'yes', featureView: 'customer' },
+          { name: 'fraud', target: 'y', positiveLabel: 'yes' },
+        ],
+      },
+      'test: a model with a feature view',
+    );
+    viewSynth = synthesizeTemplates(config, { bucketNames: BUCKETS });
+    viewIam = new LocalIam(() => undefined);
+    viewIam.load(viewSynth.template, viewSynth.resolveReference);
+  });
+
+  it("lists and reads its view's files in the curated zone, and writes none", async () => {
+    const validate = validateKey('churn');
+    expect(await allowed(validate, s3('GET', 'curated', undefined, { prefix: 'features/customer/' }), viewIam)).toBe(
+      true,
+    );
+    expect(await allowed(validate, s3('GET', 'curated', 'features/customer/2026-03.csv'), viewIam)).toBe(true);
+    expect(await allowed(validate, s3('PUT', 'curated', 'features/customer/2026-03.csv'), viewIam)).toBe(false);
+    expect(await allowed(validate, s3('GET', 'curated', 'features/shop/2026-03.csv'), viewIam)).toBe(false);
+    expect(await allowed(validate, s3('GET', 'curated', undefined, { prefix: 'features/' }), viewIam)).toBe(false);
+  });
+
+  it('gives a model without a view no access to any view', async () => {
+    const validate = validateKey('fraud');
+    expect(await allowed(validate, s3('GET', 'curated', 'features/customer/2026-03.csv'), viewIam)).toBe(false);
+  });
+
+  it("carries the view's config in the validate function's environment", () => {
+    const fn = viewSynth.functions.find((f) => f.kind === 'validate-data' && f.model === 'churn')!;
+    expect(JSON.parse(fn.environment.MLOPS_FEATURE_VIEW_CONFIG)).toMatchObject({
+      name: 'customer',
+      entityKey: 'customer_id',
+    });
+    const other = viewSynth.functions.find((f) => f.kind === 'validate-data' && f.model === 'fraud')!;
+    expect(other.environment.MLOPS_FEATURE_VIEW_CONFIG).toBeUndefined();
+  });
+});
+
 describe('the licence boundary', () => {
   it('keeps the AGPL simulator out of every Lambda bundle and the trainer image bundle', () => {
     const outdir = join(REPO_ROOT, 'dist');

@@ -21,6 +21,8 @@ export async function startTestPlatform(options: {
   batchingWindowMs: number;
   /** Merged into the churn model's config entry. @default {} */
   model?: Record<string, unknown>;
+  /** The config's `featureViews`. @default [] */
+  featureViews?: readonly Record<string, unknown>[];
   /** Platform options over the defaults above (e.g. `code: 'bundles'`). @default {} */
   platform?: Partial<PlatformOptions>;
 }): Promise<TestPlatform> {
@@ -31,6 +33,7 @@ export async function startTestPlatform(options: {
     JSON.stringify({
       project: options.project,
       models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear', ...options.model }],
+      ...(options.featureViews ? { featureViews: options.featureViews } : {}),
     }),
   );
   const platform = await startPlatform({
