@@ -2,7 +2,7 @@ import type { FeatureViewConfig } from '../config/feature-view-schema';
 import type { Cell, DataTable } from '../data/table';
 import { clipText } from '../text/clip';
 import { entityKeyText } from './layout';
-import type { OnlineFeatureStore, OnlineValue } from './online-store';
+import type { OnlineFeatureRow, OnlineFeatureStore, OnlineValue } from './online-store';
 
 /**
  * Serving with a feature view (issue 15): rows that carry the view's entity key but lack some of
@@ -78,42 +78,76 @@ export function viewFeaturesOfModel(view: FeatureViewConfig, modelFeatures: read
 const isAbsent = (cell: Cell | undefined): boolean => cell === null || cell === undefined;
 
 export async function lookupFeatures(rows: LookupRows, options: FeatureLookupOptions): Promise<FeatureLookupResult> {
+  const [result] = await lookupFeatureGroups([rows], options);
+  return result!;
+}
+
+/**
+ * lookupFeatures for several groups of rows (the stream scorer's records) with ONE store read for
+ * all of them; each group gets its own result, its messages naming its own rows.
+ */
+export async function lookupFeatureGroups(
+  groups: readonly LookupRows[],
+  options: FeatureLookupOptions,
+): Promise<FeatureLookupResult[]> {
   const { view, store } = options;
   const viewFeatures = viewFeaturesOfModel(view, options.modelFeatures);
-  const filled: Array<Record<string, OnlineValue> | undefined> = new Array(rows.rowCount).fill(undefined);
-  const fromStore: string[][] = Array.from({ length: rows.rowCount }, () => []);
-  const rejected = new Map<number, string>();
-  const notes = { unknown: new NamedCounter(), stale: new NamedCounter(), keyless: new NamedCounter() };
+  const plans = groups.map((rows) => planLookup(rows, view, viewFeatures));
+  const keys = [...new Set(plans.flatMap((plan) => plan.wanted.map((want) => want.key)))];
+  let stored: Awaited<ReturnType<OnlineFeatureStore['read']>> = new Map();
+  if (keys.length > 0) {
+    const columns = new Set(plans.flatMap((plan) => plan.wanted.flatMap((want) => want.absent)));
+    try {
+      stored = await store.read(
+        view.name,
+        keys,
+        viewFeatures.filter((name) => columns.has(name)),
+      );
+    } catch (error) {
+      throw new FeatureStoreUnavailableError(options.storeName ?? 'the online feature store', view.name, error);
+    }
+  }
+  const oldestFreshMicros =
+    view.ttlSeconds === undefined ? Number.NEGATIVE_INFINITY : (options.nowMs - view.ttlSeconds * 1000) * 1000;
+  return groups.map((rows, index) => {
+    const result = resolveLookup(rows, plans[index]!, stored, view, oldestFreshMicros);
+    return { ...result, entitiesRead: keys.length };
+  });
+}
 
-  // Which rows need the store, for which columns.
+interface LookupPlan {
+  /** Rows that need the store: their entity and the view features they lack. */
+  readonly wanted: ReadonlyArray<{ readonly row: number; readonly key: string; readonly absent: readonly string[] }>;
+  /** Rows that lack view features but carry no entity key. */
+  readonly keyless: NamedCounter;
+}
+
+function planLookup(rows: LookupRows, view: FeatureViewConfig, viewFeatures: readonly string[]): LookupPlan {
   const wanted: Array<{ row: number; key: string; absent: string[] }> = [];
-  const columns = new Set<string>();
+  const keyless = new NamedCounter();
   for (let row = 0; row < rows.rowCount; row++) {
     const absent = viewFeatures.filter((name) => isAbsent(rows.cell(row, name)));
     if (absent.length === 0) continue;
     const key = entityKeyText(rows.cell(row, view.entityKey));
-    if (key === null) {
-      notes.keyless.add(rows.fieldOf(row, view.entityKey));
-      continue;
-    }
-    wanted.push({ row, key, absent });
-    for (const name of absent) columns.add(name);
+    if (key === null) keyless.add(rows.fieldOf(row, view.entityKey));
+    else wanted.push({ row, key, absent });
   }
-  if (wanted.length === 0)
-    return { filled, fromStore, rejected, warnings: notes.keyless.warnings(keylessText), entitiesRead: 0 };
+  return { wanted, keyless };
+}
 
-  const keys = [...new Set(wanted.map((want) => want.key))];
-  const projection = viewFeatures.filter((name) => columns.has(name));
-  let stored: Awaited<ReturnType<OnlineFeatureStore['read']>>;
-  try {
-    stored = await store.read(view.name, keys, projection);
-  } catch (error) {
-    throw new FeatureStoreUnavailableError(options.storeName ?? 'the online feature store', view.name, error);
-  }
-
-  const oldestFreshMicros =
-    view.ttlSeconds === undefined ? Number.NEGATIVE_INFINITY : (options.nowMs - view.ttlSeconds * 1000) * 1000;
-  for (const { row, key, absent } of wanted) {
+function resolveLookup(
+  rows: LookupRows,
+  plan: LookupPlan,
+  stored: ReadonlyMap<string, OnlineFeatureRow>,
+  view: FeatureViewConfig,
+  oldestFreshMicros: number,
+): Omit<FeatureLookupResult, 'entitiesRead'> {
+  const filled: Array<Record<string, OnlineValue> | undefined> = new Array(rows.rowCount).fill(undefined);
+  const fromStore: string[][] = Array.from({ length: rows.rowCount }, () => []);
+  const rejected = new Map<number, string>();
+  const unknown = new NamedCounter();
+  const stale = new NamedCounter();
+  for (const { row, key, absent } of plan.wanted) {
     const found = stored.get(key);
     if (!found) {
       const field = rows.fieldOf(row, view.entityKey);
@@ -122,11 +156,11 @@ export async function lookupFeatures(rows: LookupRows, options: FeatureLookupOpt
           row,
           `${field}: entity "${clipText(key, 80)}" is not in feature view "${view.name}" (onMissingEntity: reject)`,
         );
-      } else notes.unknown.add(`"${clipText(key, 80)}" (${field})`);
+      } else unknown.add(`"${clipText(key, 80)}" (${field})`);
       continue;
     }
     if (!(found.eventTimeMicros >= oldestFreshMicros)) {
-      notes.stale.add(`"${clipText(key, 80)}" (${new Date(found.eventTimeMicros / 1000).toISOString()})`);
+      stale.add(`"${clipText(key, 80)}" (${new Date(found.eventTimeMicros / 1000).toISOString()})`);
       continue;
     }
     const values: Record<string, OnlineValue> = {};
@@ -139,21 +173,20 @@ export async function lookupFeatures(rows: LookupRows, options: FeatureLookupOpt
     if (fromStore[row]!.length > 0) filled[row] = values;
   }
   const warnings = [
-    ...notes.unknown.warnings(
+    ...unknown.warnings(
       (named, more) =>
         `feature view "${view.name}": ${count(named, more)} not in the online store, features imputed: ${list(named, more)}`,
     ),
-    ...notes.stale.warnings(
+    ...stale.warnings(
       (named, more) =>
         `feature view "${view.name}": ${count(named, more)} older than ttlSeconds ${view.ttlSeconds}, features imputed: ${list(named, more)}`,
     ),
-    ...notes.keyless.warnings(keylessText),
+    ...plan.keyless.warnings(
+      (named, more) =>
+        `feature view "${view.name}": ${named.length + more} row(s) without the entity key ${view.entityKey} lack view features, imputed: ${list(named, more)}`,
+    ),
   ];
-  return { filled, fromStore, rejected, warnings, entitiesRead: keys.length };
-
-  function keylessText(named: readonly string[], more: number): string {
-    return `feature view "${view.name}": ${named.length + more} row(s) without the entity key ${view.entityKey} lack view features, imputed: ${list(named, more)}`;
-  }
+  return { filled, fromStore, rejected, warnings };
 }
 
 const count = (named: readonly string[], more: number) =>

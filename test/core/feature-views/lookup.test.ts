@@ -2,6 +2,7 @@ import { type FeatureViewInput, featureViewSchema } from '../../../core/config/f
 import { type Cell, tableFromRecords } from '../../../core/data/table';
 import {
   FeatureStoreUnavailableError,
+  lookupFeatureGroups,
   lookupFeatures,
   MAX_NAMED_ENTITIES,
   mergeIntoRecords,
@@ -180,6 +181,32 @@ describe('lookupFeatures', () => {
     await expect(attempt).rejects.toThrow(
       'the online feature store (DynamoDB table mlops-features) could not be read for feature view "customer": connect ECONNREFUSED',
     );
+  });
+});
+
+describe('lookupFeatureGroups', () => {
+  it("reads once for every group and names each group's own rows in its warnings", async () => {
+    // Given two stream records, the second with an unknown entity
+    const store = await storeWith([{ key: 'c1', values: { tenure: 1, plan: 'a', spend: 1 } }]);
+    const groups: Array<Array<Record<string, Cell>>> = [
+      [{ customer_id: 'c1' }],
+      [{ customer_id: 'c1', tenure: 5 }, { customer_id: 'nobody' }],
+    ];
+    // When both are looked up together
+    const [first, second] = await lookupFeatureGroups(groups.map(recordLookupRows), {
+      view: viewOf(),
+      modelFeatures: MODEL_FEATURES,
+      store,
+      nowMs: NOW_MS,
+    });
+    // Then one read served both, and the warning names instances[1] of the second record
+    expect(store.reads).toBe(1);
+    expect(first!.fromStore).toEqual([MODEL_FEATURES]);
+    expect(first!.warnings).toEqual([]);
+    expect(second!.fromStore).toEqual([['plan', 'spend'], []]);
+    expect(second!.warnings).toEqual([
+      'feature view "customer": 1 entity not in the online store, features imputed: "nobody" (instances[1].customer_id)',
+    ]);
   });
 });
 

@@ -20,9 +20,11 @@ const ARTIFACTS = 'artifacts';
 const MONITORING = 'monitoring';
 const context = { awsRequestId: 'req-fv-1', functionName: 'inference' } as Context;
 const VIEW = { name: 'customer', entityKey: 'customer_id', onMissingEntity: 'impute' };
-const customers = churnRecords(100, 11).map(({ churned: _target, ...features }, index) => ({
+const customers = churnRecords(100, 11).map(({ age, plan, active }, index) => ({
   customer_id: `c${index}`,
-  ...features,
+  age: age as number,
+  plan: plan as string,
+  active: active as boolean,
 }));
 
 let s3: LocalS3Harness;
