@@ -41,8 +41,18 @@ async function setup(view: Partial<FeatureViewInput> = {}, store?: OnlineFeature
   const letters: DeadLetter[] = [];
   const deps: StreamScoringDeps = {
     model: async () => serving,
-    results: { put: async (batch) => (results.push(...batch), []) },
-    deadLetters: { send: async (batch) => (letters.push(...batch), []) },
+    results: {
+      put: async (batch) => {
+        results.push(...batch);
+        return [];
+      },
+    },
+    deadLetters: {
+      send: async (batch) => {
+        letters.push(...batch);
+        return [];
+      },
+    },
     featureLookup: {
       view: featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id', ...view }),
       store: store ?? memory,
