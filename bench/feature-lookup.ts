@@ -5,7 +5,8 @@
  * Each entity-only request is paired with the same request sending every feature (the same
  * values: what the store holds), run alternately in one loop so load on the machine hits both
  * alike; the added latency is the difference of their percentiles. Also the DynamoDB requests per
- * request (the adapter's `requests`). The app is the endpoint's own InferenceApp, model cached,
+ * request (the reader's `requests`). The store is read as the deployed function reads it
+ * (adapters/dynamodb-http-reader.ts, SigV4-signed BatchGetItem over fetch). The app is the endpoint's own InferenceApp, model cached,
  * capture and prediction log off, so the timings are the handler's work alone.
  *
  * `npm run bench -- feature-lookup`. dynalite keeps its table in memory (LevelDB's memdown):
@@ -14,6 +15,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DynamoDbOnlineFeatureStore } from '../adapters/dynamodb-feature-store';
+import { DynamoDbHttpFeatureReader } from '../adapters/dynamodb-http-reader';
 import { featureViewSchema } from '../core/config/feature-view-schema';
 import type { OnlineValue } from '../core/feature-views/online-store';
 import { MemoryObjectStore } from '../core/storage/memory-store';
@@ -83,12 +85,18 @@ export async function runFeatureLookupBench(options: {
           Object.entries(record).map(([name, value]) => [name, typeof value === 'boolean' ? String(value) : value]),
         ) as Record<string, OnlineValue>,
     );
-    const store = new DynamoDbOnlineFeatureStore(dynamo.client, dynamo.table);
     const eventTimeMicros = Date.now() * 1000;
-    await store.write(
+    await new DynamoDbOnlineFeatureStore(dynamo.client, dynamo.table).write(
       'customer',
       stored.map((values, index) => ({ entityKey: `e${index}`, eventTimeMicros, viewVersion: 'v1', values })),
     );
+    // The reader the endpoint uses (BatchGetItem over HTTPS with SigV4), as handler.ts builds it.
+    const store = new DynamoDbHttpFeatureReader({
+      table: dynamo.table,
+      region: 'us-east-1',
+      endpoint: dynamo.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const view = featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id' });
     const config: InferenceConfig = {
       modelName: 'bench',

@@ -82,14 +82,13 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
 }
 
 /**
- * The online store of a model with a feature view, one client per container. Loaded only then:
- * the DynamoDB client is not worth a cold start for the models without one.
+ * The online store of a model with a feature view, one reader per container: BatchGetItem over
+ * HTTPS (adapters/dynamodb-http-reader.ts), loaded only for a model with a view.
  */
 function onlineStoreFor(table: string, env: NodeJS.ProcessEnv): OnlineFeatureStore {
-  const { createDynamoDbClient, DynamoDbOnlineFeatureStore } =
-    require('../../adapters/dynamodb-feature-store') as typeof import('../../adapters/dynamodb-feature-store');
-  // AWS_ENDPOINT_URL_DYNAMODB is set only off AWS (dynalite on the local platform, tests).
-  return new DynamoDbOnlineFeatureStore(createDynamoDbClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), table);
+  const { featureReaderFromEnv } =
+    require('../../adapters/dynamodb-http-reader') as typeof import('../../adapters/dynamodb-http-reader');
+  return featureReaderFromEnv(table, env);
 }
 
 /**

@@ -75,11 +75,11 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
   };
 }
 
-/** The online store of a model with a feature view; the DynamoDB client is loaded only then. */
+/** The online store of a model with a feature view (BatchGetItem over HTTPS), loaded only then. */
 function onlineStoreFor(table: string, env: NodeJS.ProcessEnv): OnlineFeatureStore {
-  const { createDynamoDbClient, DynamoDbOnlineFeatureStore } =
-    require('../../adapters/dynamodb-feature-store') as typeof import('../../adapters/dynamodb-feature-store');
-  return new DynamoDbOnlineFeatureStore(createDynamoDbClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), table);
+  const { featureReaderFromEnv } =
+    require('../../adapters/dynamodb-http-reader') as typeof import('../../adapters/dynamodb-http-reader');
+  return featureReaderFromEnv(table, env);
 }
 
 const logger = functionLogger('stream-scorer');
