@@ -186,10 +186,12 @@ export async function scoreStreamBatch(
     const lookup = lookups[index];
     try {
       if (lookup && lookup.rejected.size > 0) throw new InputError([...lookup.rejected.values()].join('; '));
-      const sent = lookup
-        ? mergeIntoRecords(decoded.instances, lookup, deps.featureLookup!.view.entityKey)
-        : decoded.instances;
-      const { instances, callerIds } = takeCallerIds(sent, deps.idField, isFeature);
+      // Caller ids first: the entity key may be the id field, and the merge drops it.
+      const taken = takeCallerIds(decoded.instances, deps.idField, isFeature);
+      const { callerIds } = taken;
+      const instances = lookup
+        ? mergeIntoRecords(taken.instances, lookup, deps.featureLookup!.view.entityKey)
+        : taken.instances;
       const scoredAt = now();
       const ids = assignPredictionIds(callerIds, (index) => `instances[${index}].${deps.idField}`, scoredAt);
       const warnings = [...model.scorer.checkRecords(instances, deps.policy ?? {}), ...(lookup?.warnings ?? [])];

@@ -98,6 +98,13 @@ describe('POST /predict with a feature view', () => {
     expect(byKey.warnings).toEqual([]);
   });
 
+  it('keeps the entity key as the prediction id when it is also predictions.idField', async () => {
+    const { call } = await setup({ config: { predictionIdField: 'customer_id' } });
+    const byKey = json(await call({ instances: [{ customer_id: 'c2' }] }));
+    const full = json(await call({ instances: [CUSTOMERS.c2] }));
+    expect(byKey.predictions[0]).toMatchObject({ id: 'c2', score: full.predictions[0].score });
+  });
+
   it('lets the values a request sends win over the stored ones', async () => {
     const { call } = await setup();
     const mixed = json(await call({ instances: [{ customer_id: 'c1', age: 60 }] }));

@@ -26,7 +26,7 @@ function event(data: unknown[]): KinesisStreamEvent {
   };
 }
 
-async function setup(view: Partial<FeatureViewInput> = {}, store?: OnlineFeatureStore) {
+async function setup(view: Partial<FeatureViewInput> = {}, store?: OnlineFeatureStore, idField?: string) {
   const memory = new MemoryOnlineFeatureStore();
   await memory.write(
     'customer',
@@ -53,6 +53,7 @@ async function setup(view: Partial<FeatureViewInput> = {}, store?: OnlineFeature
         return [];
       },
     },
+    ...(idField ? { idField } : {}),
     featureLookup: {
       view: featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id', ...view }),
       store: store ?? memory,
@@ -92,6 +93,12 @@ describe('stream scorer with a feature view', () => {
     const { deps, results } = await setup();
     await scoreStreamBatch(event([{ customer_id: 'nobody' }]), deps);
     expect(results[0]!.warnings).toContainEqual(expect.stringMatching(/not in the online store.*"nobody"/));
+  });
+
+  test('keeps the entity key as the prediction id when it is also predictions.idField', async () => {
+    const { deps, results } = await setup({}, undefined, 'customer_id');
+    await scoreStreamBatch(event([{ customer_id: 'c4' }]), deps);
+    expect(results[0]!.predictions[0]).toMatchObject({ id: 'c4', score: scorer.scoreRecord(customers[4]!).score });
   });
 
   test('retries the whole batch when the store cannot be read, scoring nothing', async () => {
