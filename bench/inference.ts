@@ -153,7 +153,10 @@ function percentile(values: readonly number[], q: number): number {
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 /** Synthetic rows as request records: categorical codes as strings, the binary feature as a boolean. */
-function syntheticRecords(rows: number, seed: number): { records: Record<string, Cell>[]; target: Float64Array } {
+export function syntheticRecords(
+  rows: number,
+  seed: number,
+): { records: Record<string, Cell>[]; target: Float64Array } {
   const data = generateSynthetic({ rows, seed, task: 'binary' });
   const { features, columns } = data.matrix;
   const records = Array.from({ length: rows }, (_, r) => {
@@ -168,7 +171,10 @@ function syntheticRecords(rows: number, seed: number): { records: Record<string,
   return { records, target: data.target };
 }
 
-function trainBenchModel(rows: number, learner: 'gbdt' | 'linear'): { artifact: ModelArtifact; seconds: number } {
+export function trainBenchModel(
+  rows: number,
+  learner: 'gbdt' | 'linear',
+): { artifact: ModelArtifact; seconds: number } {
   const { records, target } = syntheticRecords(rows, 11);
   const names = Object.keys(records[0]!);
   const table = {
@@ -208,7 +214,7 @@ function modelSize(artifact: ModelArtifact): BenchModelSize {
   };
 }
 
-async function publish(store: ObjectStore, artifact: ModelArtifact): Promise<void> {
+export async function publish(store: ObjectStore, artifact: ModelArtifact): Promise<void> {
   const registry = new ModelRegistry({ store });
   const version = await registry.register({
     model: MODEL,

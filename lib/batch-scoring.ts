@@ -5,12 +5,19 @@ import { BatchJob } from 'aws-cdk-lib/aws-events-targets';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FeatureViewConfig } from '../core/config/feature-view-schema';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { predictionsPrefix } from '../core/ground-truth/layout';
 import { registryPrefix, scoreInputPrefix, scoreOutputPrefix, ZONE_ENV } from '../core/workflow/layout';
 import { ContainerJobDefinition } from './batch-job-definition';
 import type { DataLake } from './data-lake';
+import {
+  type FeatureTable,
+  featureViewEnvironment,
+  featureViewReaderFor,
+  grantFeatureViewRead,
+} from './feature-view-access';
 import { grantObjects } from './grants';
 import { trainerContainerImage } from './trainer-image';
 
@@ -24,6 +31,10 @@ export interface BatchScoringProps {
   readonly logRetention?: RetentionDays;
   /** Attempts per shard in total, counting retries of exit code 75 and Spot or host interruptions. @default 3 */
   readonly attempts?: number;
+  /** The online feature store's table, used for a model with a featureView (BatchGetItem on its view's keys only). @default - none; required for a model with a featureView */
+  readonly featureTable?: FeatureTable;
+  /** The model's feature view (featureViewOf(config, model)). @default - none; required for a model with a featureView */
+  readonly featureView?: FeatureViewConfig;
 }
 
 /**
@@ -53,6 +64,7 @@ export class BatchScoring extends Construct {
     }
     this.jobQueue = props.jobQueue;
     this.modelName = model.name;
+    const reader = featureViewReaderFor(model, props.featureTable, props.featureView);
 
     // 'Default' keeps the logical ids of the roles, log group and job definition this construct
     // created itself before ContainerJobDefinition existed (docs/deploy.md, "Updating a deployed stack").
@@ -87,6 +99,7 @@ export class BatchScoring extends Construct {
         // The job reads predictions.log and predictions.idField from here.
         [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
         ...(model.predictions.log ? { [ZONE_ENV.monitoring]: dataLake.monitoring.bucketName } : {}),
+        ...(reader ? featureViewEnvironment(reader.table, reader.view) : {}),
       },
       logStreamPrefix: `${model.name}-score`,
       logRetention: props.logRetention,
@@ -109,6 +122,7 @@ export class BatchScoring extends Construct {
       'read',
       `The scorer resolves the production alias of ${model.name} and reads that version's artifact under ${registryPrefix(model.name)}.`,
     );
+    if (reader) grantFeatureViewRead(this.jobRole, reader.table, reader.view.name);
     if (model.predictions.log) {
       grantObjects(
         this.jobRole,

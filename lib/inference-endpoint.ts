@@ -6,12 +6,19 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FeatureViewConfig } from '../core/config/feature-view-schema';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { actualsPrefix, predictionsPrefix } from '../core/ground-truth/layout';
 import { productionMovePattern } from '../core/registry/events';
 import { capturePrefix, registryPrefix } from '../core/workflow/layout';
 import type { DataLake } from './data-lake';
+import {
+  type FeatureTable,
+  featureViewEnvironment,
+  featureViewReaderFor,
+  grantFeatureViewRead,
+} from './feature-view-access';
 import { MlopsFunction } from './mlops-function';
 
 export interface InferenceEndpointProps {
@@ -23,6 +30,14 @@ export interface InferenceEndpointProps {
   readonly timeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * The online feature store's table. Used only when the model has a featureView: the function
+   * then reads that view's items (BatchGetItem on `<view>#*` keys only).
+   * @default - none; required for a model with a featureView
+   */
+  readonly featureTable?: FeatureTable;
+  /** The model's feature view (featureViewOf(config, model)). @default - none; required for a model with a featureView */
+  readonly featureView?: FeatureViewConfig;
 }
 
 /**
@@ -41,6 +56,7 @@ export class InferenceEndpoint extends Construct {
     super(scope, id);
     const { model, dataLake } = props;
     const timeout = props.timeout ?? Duration.seconds(15);
+    const reader = featureViewReaderFor(model, props.featureTable, props.featureView);
     this.function = new MlopsFunction(this, 'Function', {
       kind: 'inference',
       description: `Inference endpoint of ${model.name}`,
@@ -48,7 +64,10 @@ export class InferenceEndpoint extends Construct {
       timeout,
       reservedConcurrentExecutions: model.endpoint.reservedConcurrency,
       logRetention: props.logRetention,
-      environment: { [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model) },
+      environment: {
+        [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
+        ...(reader ? featureViewEnvironment(reader.table, reader.view) : {}),
+      },
     })
       .useZone(
         'artifacts',
@@ -80,6 +99,8 @@ export class InferenceEndpoint extends Construct {
         `Records each request's predictions as a new batch under ${predictionsPrefix(model.name)}dt=<day>/hour=<hour>/, named at run time.`,
       );
     }
+
+    if (reader) grantFeatureViewRead(this.function.role, reader.table, reader.view.name);
 
     const sagemakerEndpoint = model.endpoint.sagemakerEndpointName;
     if (sagemakerEndpoint) {

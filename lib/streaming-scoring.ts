@@ -5,12 +5,19 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { FeatureViewConfig } from '../core/config/feature-view-schema';
 import { modelConfigToEnv, RUNTIME_ENV } from '../core/config/runtime-env';
 import type { ModelConfig } from '../core/config/schema';
 import { predictionsPrefix } from '../core/ground-truth/layout';
 import { registryPrefix } from '../core/workflow/layout';
 import { STREAM_SCORER_ENV } from '../lambdas/stream-scorer/config';
 import type { DataLake } from './data-lake';
+import {
+  type FeatureTable,
+  featureViewEnvironment,
+  featureViewReaderFor,
+  grantFeatureViewRead,
+} from './feature-view-access';
 import { MlopsFunction } from './mlops-function';
 
 export interface StreamingScoringProps {
@@ -21,6 +28,10 @@ export interface StreamingScoringProps {
   readonly logRetention?: RetentionDays;
   /** @default Duration.seconds(60) */
   readonly functionTimeout?: Duration;
+  /** The online feature store's table, used for a model with a featureView (BatchGetItem on its view's keys only). @default - none; required for a model with a featureView */
+  readonly featureTable?: FeatureTable;
+  /** The model's feature view (featureViewOf(config, model)). @default - none; required for a model with a featureView */
+  readonly featureView?: FeatureViewConfig;
 }
 
 /**
@@ -42,6 +53,7 @@ export class StreamingScoring extends Construct {
     if (!settings)
       throw new Error(`StreamingScoring needs models[${model.name}].streaming in the config; received none`);
     const timeout = props.functionTimeout ?? Duration.seconds(60);
+    const reader = featureViewReaderFor(model, props.featureTable, props.featureView);
 
     const streamProps = {
       streamMode: StreamMode.PROVISIONED,
@@ -72,8 +84,10 @@ export class StreamingScoring extends Construct {
         [RUNTIME_ENV.modelConfig]: modelConfigToEnv(model),
         [STREAM_SCORER_ENV.outputStream]: this.outputStream.streamName,
         [STREAM_SCORER_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        ...(reader ? featureViewEnvironment(reader.table, reader.view) : {}),
       },
     });
+    if (reader) grantFeatureViewRead(this.function.role, reader.table, reader.view.name);
     this.function.useZone(
       'artifacts',
       dataLake.artifacts,

@@ -11,9 +11,12 @@ import { configPath, loadConfig } from '../../core/config/load';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { DataError } from '../../core/data/table';
+import { FEATURE_TABLE_ENV, featureViewOf } from '../../core/feature-views/layout';
+import { servingFeatureViewFromEnv } from '../../core/feature-views/serving-env';
 import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { PRODUCTION_ALIAS } from '../../core/registry/records';
 import { ModelRegistry } from '../../core/registry/registry';
+import type { BatchFeatureLookup } from '../../core/score/batch';
 import { SCORE_ENV, scoreShard } from '../../core/score/job';
 import { ScoringTargetError } from '../../core/score/out-paths';
 import { Scorer } from '../../core/score/scorer';
@@ -84,6 +87,7 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
   const predictions = options.predictions ?? (isRegistered ? predictionSettings(options.model) : { log: false });
   const logged = predictions.log && isRegistered;
   const monitoringBucket = logged ? (options.monitoringBucket ?? localOrEnvMonitoringBucket()) : undefined;
+  const featureLookup = isRegistered ? featureLookupFor(options.model) : undefined;
   return scoreShard({
     inputUri: options.input,
     input,
@@ -98,6 +102,7 @@ export async function runScoring(options: ScoreRunOptions, deps: ScoreRunDeps): 
     idField: predictions.idField,
     predictionLog: monitoringBucket === undefined ? undefined : new S3ObjectStore(deps.s3(), monitoringBucket),
     recordFeatures: predictions.recordFeatures,
+    ...(featureLookup ? { featureLookup } : {}),
     loadModel: () => loadModel(options, deps),
     log: deps.log,
     now: deps.now ?? (() => new Date()),
@@ -157,6 +162,40 @@ function predictionSettings(model: string): PredictionSettings {
     if (settings) return settings;
   }
   return { log: true };
+}
+
+/**
+ * The feature view of a registered model that has one, and its online store. In the AWS Batch job
+ * the view and table come from the environment (lib/batch-scoring.ts sets them); elsewhere the view
+ * from the config file and the table from MLOPS_FEATURE_TABLE (AWS_ENDPOINT_URL_DYNAMODB for a
+ * local store).
+ */
+function featureLookupFor(model: string): BatchFeatureLookup | undefined {
+  let featureView: ReturnType<typeof servingFeatureViewFromEnv>;
+  if (process.env[RUNTIME_ENV.modelConfig] && modelConfigFromEnv().name === model) {
+    featureView = servingFeatureViewFromEnv(modelConfigFromEnv().featureView);
+  } else if (existsSync(configPath())) {
+    const platform = loadConfig();
+    const config = platform.models.find((candidate) => candidate.name === model);
+    const view = config && featureViewOf(platform, config);
+    if (view) {
+      const table = process.env[FEATURE_TABLE_ENV];
+      if (!table) {
+        throw new UsageError(
+          `model ${model} reads feature view "${view.name}": set ${FEATURE_TABLE_ENV} to the online store's DynamoDB table`,
+        );
+      }
+      featureView = { view, table };
+    }
+  }
+  if (!featureView) return undefined;
+  const { createDynamoDbClient, DynamoDbOnlineFeatureStore } =
+    require('../../adapters/dynamodb-feature-store') as typeof import('../../adapters/dynamodb-feature-store');
+  return {
+    view: featureView.view,
+    store: new DynamoDbOnlineFeatureStore(createDynamoDbClient(), featureView.table),
+    storeName: `DynamoDB table ${featureView.table}`,
+  };
 }
 
 function localOrEnvMonitoringBucket(): string {

@@ -1,7 +1,11 @@
 // Over 450 lines on purpose: the CSV and Parquet entry points and ScoredRowWriter (one object's state: ids seen, counts, the prediction log) change together; split apart, each half would import the other's types and constants.
+
+import type { FeatureViewConfig } from '../config/feature-view-schema';
 import { type CsvSeparator, formatCsv, parseCsv } from '../data/csv';
 import { readParquet } from '../data/parquet';
 import { type Cell, DataError, type DataTable, takeRows } from '../data/table';
+import { lookupFeatures, mergeIntoTable, tableLookupRows, viewFeaturesOfModel } from '../feature-views/lookup';
+import type { OnlineFeatureStore } from '../feature-views/online-store';
 import {
   callerIdOf,
   type PredictionBatches,
@@ -62,7 +66,24 @@ export interface BatchScoreOptions {
   readonly recordFeatures?: boolean;
   /** The time of the ids of ours and of the recorded predictions. @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * A model with a feature view: rows with the entity key get the view features they lack from
+   * the online store, one read per chunk (core/feature-views/lookup.ts); a row of an unknown
+   * entity under onMissingEntity 'reject' goes to the errors sink. A store failure throws (the
+   * job is retried). @default none
+   */
+  readonly featureLookup?: BatchFeatureLookup;
 }
+
+export interface BatchFeatureLookup {
+  readonly view: FeatureViewConfig;
+  readonly store: OnlineFeatureStore;
+  /** Names the store in errors (the DynamoDB table). */
+  readonly storeName: string;
+}
+
+/** Feature-view warnings kept per object; the rest are counted. */
+export const MAX_LOOKUP_WARNINGS = 10;
 
 export interface BatchScoreCounts {
   readonly format: 'csv' | 'parquet';
@@ -226,6 +247,8 @@ class ScoredRowWriter {
   private rowsFailed = 0;
   private predictionsLogged = 0;
   private repeatedIds = 0;
+  private lookupWarnings = 0;
+  private rowsFromStore = 0;
   private readonly repeats: string[] = [];
   private readonly warnings: string[] = [];
   private readonly features: ReadonlyArray<{ name: string; type: 'numeric' | 'categorical' | 'boolean' }>;
@@ -264,7 +287,18 @@ class ScoredRowWriter {
         `id column ${clipText(options.idField)} (predictions.idField) absent from the header: every row gets an id of ours`,
       );
     }
-    const absent = this.features.filter((feature) => !columnNames.includes(feature.name)).map((f) => f.name);
+    // The features a feature view provides are looked up per row, not absent.
+    const fromView = new Set(
+      options.featureLookup
+        ? viewFeaturesOfModel(
+            options.featureLookup.view,
+            this.features.map((feature) => feature.name),
+          )
+        : [],
+    );
+    const absent = this.features
+      .filter((feature) => !columnNames.includes(feature.name) && !fromView.has(feature.name))
+      .map((f) => f.name);
     if (absent.length > 0) {
       if (this.options.missingFeatures === 'reject') {
         this.warnings.push(`feature column(s) ${absent.join(', ')} absent from the header: every row is rejected`);
@@ -302,8 +336,10 @@ class ScoredRowWriter {
     positionOf: (row: number) => number,
   ): Promise<void> {
     if (table.rowCount === 0) return;
-    const withFeatures = this.withAllFeatures(table);
+    const { merged, rejected } = await this.withViewFeatures(table, positionOf);
+    const withFeatures = this.withAllFeatures(merged);
     const bad = this.badRows(withFeatures);
+    for (const row of rejected.keys()) bad.add(row);
     const { callerIds, idProblems } = this.callerIds(table, bad);
     const good: number[] = [];
     let errorText = '';
@@ -313,7 +349,7 @@ class ScoredRowWriter {
         continue;
       }
       const { record, ...position } = originOf(row);
-      const reason = idProblems.get(row) ?? this.reasonFor(withFeatures, row);
+      const reason = rejected.get(row) ?? idProblems.get(row) ?? this.reasonFor(withFeatures, row);
       const line: ScoringErrorLine = { ...position, reason, record };
       errorText += `${JSON.stringify(line)}\n`;
     }
@@ -334,6 +370,30 @@ class ScoredRowWriter {
     this.rowsScored += good.length;
     await this.sinks.output.write(text.slice(this.headerLength));
     await this.record(ids, logged, scores, labels, scoredAt, scoredInput);
+  }
+
+  /** The chunk with the view features its rows lack (the input columns keep their positions), and the rows rejected for an unknown entity. */
+  private async withViewFeatures(
+    table: DataTable,
+    positionOf: (row: number) => number,
+  ): Promise<{ merged: DataTable; rejected: ReadonlyMap<number, string> }> {
+    const lookup = this.options.featureLookup;
+    if (!lookup) return { merged: table, rejected: new Map() };
+    const result = await lookupFeatures(
+      tableLookupRows(table, (row, column) => `${this.positionWord} ${positionOf(row)} ${clipText(column)}`),
+      {
+        view: lookup.view,
+        modelFeatures: this.features.map((feature) => feature.name),
+        store: lookup.store,
+        nowMs: (this.options.now ?? (() => new Date()))().getTime(),
+        storeName: lookup.storeName,
+      },
+    );
+    for (const warning of result.warnings) {
+      if (this.lookupWarnings++ < MAX_LOOKUP_WARNINGS) this.warnings.push(warning);
+    }
+    this.rowsFromStore += result.fromStore.reduce((count, names) => (names.length > 0 ? count + 1 : count), 0);
+    return { merged: mergeIntoTable(table, result).table, rejected: result.rejected };
   }
 
   /** The caller's id of each row (undefined: none), and the rows whose id is not a valid one (added to `bad`). */
@@ -412,6 +472,14 @@ class ScoredRowWriter {
 
   counts(format: 'csv' | 'parquet'): BatchScoreCounts {
     const warnings = [...this.warnings];
+    const lookup = this.options.featureLookup;
+    if (lookup) {
+      const more = this.lookupWarnings - MAX_LOOKUP_WARNINGS;
+      warnings.push(
+        `feature view "${lookup.view.name}": ${this.rowsFromStore} row(s) read features from the online store` +
+          (more > 0 ? `; ${more} more feature-view warning(s) not shown` : ''),
+      );
+    }
     if (this.repeatedIds > 0) {
       const more = this.repeatedIds - this.repeats.length;
       warnings.push(

@@ -3,7 +3,7 @@ import { DataError } from '../data/table';
 import { predictionsPrefix } from '../ground-truth/layout';
 import { PredictionBatches } from '../ground-truth/prediction-log';
 import type { ObjectStore } from '../storage/object-store';
-import { scoreObject } from './batch';
+import { type BatchFeatureLookup, scoreObject } from './batch';
 import type { ScoringLocation } from './location';
 import { assertNoCollisions, assertNothingToReplace, type OutForm, planScoringTargets } from './out-paths';
 import type { Scorer } from './scorer';
@@ -52,6 +52,8 @@ export interface ShardRequest {
   readonly predictionLog?: ObjectStore;
   /** Recorded predictions carry each row's feature values (the model trains on its feedback). @default false */
   readonly recordFeatures?: boolean;
+  /** A model with a feature view: its view and online store (core/score/batch.ts). @default none */
+  readonly featureLookup?: BatchFeatureLookup;
   /** Loaded only once every check passed. */
   readonly loadModel: () => Promise<{ scorer: Scorer; ref: ScoringModelRef }>;
   readonly log: (line: string) => void;
@@ -135,6 +137,7 @@ export async function scoreShard(request: ShardRequest): Promise<{ manifest: Sco
           idField: request.idField,
           predictionLog: batches ? { batches, version: ref.version! } : undefined,
           recordFeatures: request.recordFeatures,
+          ...(request.featureLookup ? { featureLookup: request.featureLookup } : {}),
           now,
         },
       );

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { DataTable } from '../../core/data/table';
 import {
+  FeatureStoreUnavailableError,
+  lookupFeatures,
+  mergeIntoTable,
+  tableLookupRows,
+} from '../../core/feature-views/lookup';
+import type { OnlineFeatureStore } from '../../core/feature-views/online-store';
+import {
   actualRecords,
   callerIdOf,
   predictionLines,
@@ -34,6 +41,7 @@ import {
   type RequestTable,
   type ResponseFormat,
   responseFormatOf,
+  tableRecords,
   withoutField,
 } from './request-formats';
 
@@ -44,6 +52,8 @@ export interface InferenceAppOptions {
   /** The monitoring zone (captured traffic, the prediction log, posted actuals). */
   readonly monitoring: ObjectStore;
   readonly backend: ScoringBackend;
+  /** The online store of the model's feature view (config.featureLookup). @default none: required when the config names a view */
+  readonly featureStore?: OnlineFeatureStore;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
   /** Capture sampling. @default Math.random */
@@ -92,6 +102,11 @@ export class InferenceApp {
 
   constructor(private readonly options: InferenceAppOptions) {
     const { config } = options;
+    if (config.featureLookup && !options.featureStore) {
+      throw new InferenceConfigError(
+        `model ${config.modelName} reads feature view "${config.featureLookup.view.name}" but the app was given no online store`,
+      );
+    }
     this.now = options.now ?? Date.now;
     this.cache = new ModelCache({
       store: options.artifacts,
@@ -177,9 +192,10 @@ export class InferenceApp {
     const model = await this.cache.get();
     const request = parsed.table ?? parsed.tableFor(modelColumnsOf(model.scorer));
     ids ??= this.predictionIds(request, scoredAt);
-    const { rows, rowsWithColumn, idFieldDropped } = this.withoutIdColumn(request, model);
+    const viewed = await this.withViewFeatures(request, model);
+    const { rows, rowsWithColumn, idFieldDropped } = this.withoutIdColumn(viewed, model);
     if (explain) checkExplainable(model.scorer, rows.rowCount);
-    const result = await predict(
+    const scored = await predict(
       model,
       rows,
       { unknownFeatures: config.unknownFeatures, missingFeatures: config.missingFeatures },
@@ -187,6 +203,11 @@ export class InferenceApp {
       request.fieldOf,
       rowsWithColumn,
     );
+    const result = viewed.fromStore
+      ? { ...scored, warnings: [...scored.warnings, ...viewed.warnings], fromStore: viewed.fromStore }
+      : scored;
+    // With a feature view, capture and explanations see the features scored (the view's included), not the bare request.
+    const scoredRecords = viewed.fromStore ? () => tableRecords(rows) : undefined;
     const predictionLog = config.logPredictions
       ? await this.recordPredictions(
           predictionLines(
@@ -214,11 +235,17 @@ export class InferenceApp {
       requestId,
       model: model.name,
       version: model.version,
-      instances: idFieldDropped === undefined ? request.records() : withoutField(request.records(), idFieldDropped),
+      instances: scoredRecords
+        ? scoredRecords()
+        : idFieldDropped === undefined
+          ? request.records()
+          : withoutField(request.records(), idFieldDropped),
       predictions: result.predictions.map((prediction, index) => ({ id: ids[index]!, ...prediction })),
       warnings: result.warnings,
     }));
-    const explained = explain ? explainInstances(model.scorer, request.records()) : undefined;
+    const explained = explain
+      ? explainInstances(model.scorer, scoredRecords ? scoredRecords() : request.records())
+      : undefined;
     return {
       response: explained
         ? jsonResponse(200, explainedBody(responseFormat, result, ids, explained))
@@ -252,9 +279,50 @@ export class InferenceApp {
     );
   }
 
+  /**
+   * A model with a feature view: the request with the view's features its rows lack, read from the
+   * online store in one batch (core/feature-views/lookup.ts), without the entity key. Rows of an
+   * unknown entity under onMissingEntity 'reject' fail the request (400), as a missing feature
+   * does under missingFeatures 'reject'.
+   */
+  private async withViewFeatures(
+    request: RequestTable,
+    model: ServingModel,
+  ): Promise<{
+    table: DataTable;
+    rowsWithColumn?: readonly number[];
+    fromStore?: ReadonlyArray<readonly string[]>;
+    warnings: readonly string[];
+  }> {
+    const { featureLookup } = this.options.config;
+    const store = this.options.featureStore;
+    if (!featureLookup || !store) return { table: request.table, rowsWithColumn: request.rowsWithColumn, warnings: [] };
+    const { view, table } = featureLookup;
+    const result = await lookupFeatures(tableLookupRows(request.table, request.fieldOf), {
+      view,
+      modelFeatures: modelColumnsOf(model.scorer).featureNames,
+      store,
+      nowMs: this.now(),
+      storeName: `DynamoDB table ${table}`,
+    });
+    if (result.rejected.size > 0) {
+      const [row, reason] = [...result.rejected][0]!;
+      const more = result.rejected.size - 1;
+      throw new InputError(
+        `${reason}${more > 0 ? `; and ${more} more row(s)` : ''}`,
+        request.fieldOf(row, view.entityKey),
+      );
+    }
+    const merged = mergeIntoTable(request.table, result, {
+      dropColumn: view.entityKey,
+      rowsWithColumn: request.rowsWithColumn,
+    });
+    return { ...merged, fromStore: result.fromStore, warnings: result.warnings };
+  }
+
   /** The rows to score: without the caller's id column, unless the model has a feature of that name. */
   private withoutIdColumn(
-    request: RequestTable,
+    request: { readonly table: DataTable; readonly rowsWithColumn?: readonly number[] },
     model: ServingModel,
   ): { rows: DataTable; rowsWithColumn?: readonly number[]; idFieldDropped?: string } {
     const { table, rowsWithColumn } = request;
@@ -418,13 +486,15 @@ function explainedBody(
   ids: readonly string[],
   explained: ReturnType<typeof explainInstances>,
 ): object {
+  const { fromStore, ...rest } = result;
   const predictions = result.predictions.map((prediction, index) => ({
     id: ids[index]!,
     ...prediction,
+    ...(fromStore ? { from_store: fromStore[index] } : {}),
     explanation: explained.rows[index],
   }));
   if (format === 'mlflow') return { predictions };
-  return { ...result, predictions, explanation: explained.summary };
+  return { ...rest, predictions, explanation: explained.summary };
 }
 
 /** Domain errors of the inference path as HTTP: the error middleware's classifier. */
@@ -435,5 +505,7 @@ export function classifyInferenceError(error: unknown): HttpError | undefined {
   if (error instanceof InferenceConfigError) return new HttpError(500, error.message);
   if (error instanceof ModelUnavailableError)
     return new HttpError(503, error.message, undefined, { 'retry-after': '60' });
+  if (error instanceof FeatureStoreUnavailableError)
+    return new HttpError(503, error.message, undefined, { 'retry-after': '5' });
   return undefined;
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
+import { type ServingFeatureView, servingFeatureViewFromEnv } from '../../core/feature-views/serving-env';
 import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { ZONE_ENV } from '../../core/workflow/layout';
 
@@ -49,6 +50,8 @@ export interface InferenceConfig {
   readonly recordFeatures?: boolean;
   readonly sagemakerEndpoint?: string;
   readonly modelRefreshSeconds: number;
+  /** The model's feature view and the online store's table (MLOPS_FEATURE_VIEW, MLOPS_FEATURE_TABLE). @default none: the model has no featureView */
+  readonly featureLookup?: ServingFeatureView;
 }
 
 /** A required or malformed environment variable; names the variable, the value and the fix. */
@@ -114,10 +117,21 @@ export function inferenceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
       problems.push(`${name}: ${result.error.issues[0]?.message ?? 'is invalid'} (${received})`);
     }
   }
+  let featureLookup: ServingFeatureView | undefined;
+  try {
+    featureLookup = model && servingFeatureViewFromEnv(model.featureView, env);
+  } catch (error) {
+    problems.push(
+      (error as Error).message
+        .replace(/^Invalid config feature view environment:\n\s*- /, '')
+        .replace(/\n\s*- /g, '; '),
+    );
+  }
   if (problems.length > 0 || !model) {
     throw new InferenceConfigError(
       `inference function misconfigured: ${problems.join('; ')}. The CDK app sets MLOPS_MODEL_CONFIG from mlops.config and the buckets; see INFERENCE_ENV in lambdas/inference/config.ts`,
     );
   }
-  return inferenceConfigFor(model, runtime as RuntimeSettings);
+  const config = inferenceConfigFor(model, runtime as RuntimeSettings);
+  return featureLookup ? { ...config, featureLookup } : config;
 }

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { MODEL_DIMENSION } from '../../core/config/runtime-env';
+import type { OnlineFeatureStore } from '../../core/feature-views/online-store';
 import type { HttpResponse } from '../shared/http';
 import { functionLogger, functionMetrics, httpMiddlewares } from '../shared/observability';
 import { classifyInferenceError, InferenceApp } from './app';
@@ -19,6 +20,8 @@ import { type SageMakerInvoke, sageMakerBackend } from './sagemaker';
  *                  (or MLflow's dataframe_split / dataframe_records / inputs, or text/csv; MLflow's
  *                  {"predictions"} with ?response=mlflow: ./request-formats.ts)
  *   POST /feedback {"actuals": [{"id", "label"}, ...]} -> 202 {"model", "accepted", "repeatedIds"}
+ *                  A model with a feature view reads the features a row lacks from the online
+ *                  store by its entity key; each prediction says which in "from_store".
  * Configuration: INFERENCE_ENV in ./config.ts. Capture and what Lambda's lifecycle loses: ./capture.ts.
  */
 
@@ -73,8 +76,19 @@ export function inferenceAppFromEnv(logger: Logger, env: NodeJS.ProcessEnv = pro
     artifacts: new S3ObjectStore(s3, config.artifactsBucket),
     monitoring: new S3ObjectStore(s3, config.monitoringBucket),
     backend,
+    ...(config.featureLookup ? { featureStore: onlineStoreFor(config.featureLookup.table, env) } : {}),
     logger,
   });
+}
+
+/**
+ * The online store of a model with a feature view, one reader per container: BatchGetItem over
+ * HTTPS (adapters/dynamodb-http-reader.ts), loaded only for a model with a view.
+ */
+function onlineStoreFor(table: string, env: NodeJS.ProcessEnv): OnlineFeatureStore {
+  const { featureReaderFromEnv } =
+    require('../../adapters/dynamodb-http-reader') as typeof import('../../adapters/dynamodb-http-reader');
+  return featureReaderFromEnv(table, env);
 }
 
 /**

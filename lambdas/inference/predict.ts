@@ -41,6 +41,8 @@ export interface PredictResponse {
   readonly model: { readonly name: string; readonly version: number };
   readonly predictions: readonly Prediction[];
   readonly warnings: readonly string[];
+  /** Models with a feature view: per prediction, the features read from the online store. */
+  readonly fromStore?: ReadonlyArray<readonly string[]>;
 }
 
 /**

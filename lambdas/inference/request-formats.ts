@@ -260,7 +260,7 @@ function columnsTable(inputs: Record<string, unknown>, maxInstances: number): Re
     format: 'inputs',
     table,
     fieldOf: (row, column) => `inputs.${clipText(column)}[${row}]`,
-    records: () => recordsOf(table),
+    records: () => tableRecords(table),
   };
 }
 
@@ -309,7 +309,7 @@ function splitRequest(split: unknown, maxInstances: number): ParsedPredictReques
         const at = order.indexOf(column);
         return at < 0 ? `dataframe_split.data[${row}]` : `dataframe_split.data[${row}][${at}]`;
       },
-      records: () => recordsOf(table),
+      records: () => tableRecords(table),
     };
   };
   if (columnNames) {
@@ -454,7 +454,7 @@ export function parseCsvBody(
           const at = names.indexOf(column);
           return at < 0 ? `csv[${row}]` : `csv[${row}][${at}]`;
         },
-        records: () => recordsOf(table),
+        records: () => tableRecords(table),
       };
     },
   };
@@ -548,7 +548,7 @@ function csvRecords(text: string): { records: Array<Array<string | null>>; lines
 }
 
 /** The rows of a table as records (capture, for formats that did not arrive as records). */
-function recordsOf(table: DataTable): Instance[] {
+export function tableRecords(table: DataTable): Instance[] {
   const { columnNames, columns, rowCount } = table;
   const records: Instance[] = new Array(rowCount);
   for (let row = 0; row < rowCount; row++) {
@@ -593,11 +593,14 @@ const SAFE_ID = /^[0-9A-Z]{26}$/;
  * The body of a 200 from POST /predict, written by hand: JSON.stringify of a thousand
  * `{id, score, label}` objects (and spreading each id into its prediction first) was a good part
  * of a large request's time. Ours: `{"model", "predictions": [{"id", "score", "label"?}], "warnings"}`;
+ * a model with a feature view adds `"from_store": [<feature>, ...]` to each prediction, in both
+ * forms (the features read from the online store for that row, [] for none; MLflow's form has no
+ * warnings, so an unknown entity shows there only as an empty list);
  * MLflow's: `{"predictions": [...]}`, the same prediction records (MLflow's scoring server writes a
  * DataFrame result the same way, one record per row).
  */
 export function predictResponseJson(format: ResponseFormat, result: PredictResponse, ids: readonly string[]): string {
-  const { predictions } = result;
+  const { predictions, fromStore } = result;
   const labels = new Map<string, string>();
   const parts = new Array<string>(predictions.length);
   for (let row = 0; row < predictions.length; row++) {
@@ -610,9 +613,10 @@ export function predictResponseJson(format: ResponseFormat, result: PredictRespo
         quoted = JSON.stringify(label);
         labels.set(label, quoted);
       }
-      text += `,"label":${quoted}}`;
-    } else text += '}';
-    parts[row] = text;
+      text += `,"label":${quoted}`;
+    }
+    if (fromStore) text += `,"from_store":${JSON.stringify(fromStore[row])}`;
+    parts[row] = `${text}}`;
   }
   const list = `[${parts.join(',')}]`;
   if (format === 'mlflow') return `{"predictions":${list}}`;

@@ -5,6 +5,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv } from '../../core/config/runtime-env';
+import type { OnlineFeatureStore } from '../../core/feature-views/online-store';
+import { servingFeatureViewFromEnv } from '../../core/feature-views/serving-env';
 import { trainsOnFeedback } from '../../core/ground-truth/prediction-log';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { ModelCache } from '../shared/model-cache';
@@ -37,6 +39,7 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
       missing.map((name) => ({ path: name, message: 'is not set' })),
     );
   }
+  const featureView = servingFeatureViewFromEnv(model.featureView, env);
   const s3 = createS3Client();
   const cache = new ModelCache({
     store: new S3ObjectStore(s3, env[ZONE_ENV.artifacts]!),
@@ -59,8 +62,24 @@ export function streamScorerDepsFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
     ...(model.predictions.idField === undefined ? {} : { idField: model.predictions.idField }),
     ...(model.predictions.log ? { predictionLog: new S3ObjectStore(s3, env[ZONE_ENV.monitoring]!) } : {}),
     ...(trainsOnFeedback(model) ? { recordFeatures: true } : {}),
+    ...(featureView
+      ? {
+          featureLookup: {
+            view: featureView.view,
+            store: onlineStoreFor(featureView.table, env),
+            storeName: `DynamoDB table ${featureView.table}`,
+          },
+        }
+      : {}),
     logger,
   };
+}
+
+/** The online store of a model with a feature view (BatchGetItem over HTTPS), loaded only then. */
+function onlineStoreFor(table: string, env: NodeJS.ProcessEnv): OnlineFeatureStore {
+  const { featureReaderFromEnv } =
+    require('../../adapters/dynamodb-http-reader') as typeof import('../../adapters/dynamodb-http-reader');
+  return featureReaderFromEnv(table, env);
 }
 
 const logger = functionLogger('stream-scorer');

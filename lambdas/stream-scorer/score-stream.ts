@@ -1,5 +1,14 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { FeatureViewConfig } from '../../core/config/feature-view-schema';
 import type { Cell } from '../../core/data/table';
+import {
+  type FeatureLookupResult,
+  FeatureStoreUnavailableError,
+  lookupFeatureGroups,
+  mergeIntoRecords,
+  recordLookupRows,
+} from '../../core/feature-views/lookup';
+import type { OnlineFeatureStore } from '../../core/feature-views/online-store';
 import {
   predictionRecords,
   recordableFeatureNames,
@@ -36,7 +45,7 @@ export interface StreamResult {
   /** The input record's position, to join results back to events. */
   readonly sequenceNumber: string;
   readonly partitionKey: string;
-  readonly predictions: ReadonlyArray<Prediction & { readonly id: string }>;
+  readonly predictions: ReadonlyArray<Prediction & { readonly id: string; readonly from_store?: readonly string[] }>;
   readonly warnings: readonly string[];
 }
 
@@ -81,6 +90,16 @@ export interface StreamScoringDeps {
   readonly predictionLog?: ObjectStore;
   /** Prediction records carry the scored feature values (the model trains on its feedback). @default false */
   readonly recordFeatures?: boolean;
+  /**
+   * A model with a feature view: instances that carry the entity key get the view features they
+   * lack from the online store, one read per Kinesis batch. @default none
+   */
+  readonly featureLookup?: {
+    readonly view: FeatureViewConfig;
+    readonly store: OnlineFeatureStore;
+    /** Names the store in errors (the DynamoDB table). */
+    readonly storeName: string;
+  };
   /** @default () => new Date() */
   readonly now?: () => Date;
   readonly logger?: { warn(message: string, ...extra: unknown[]): void };
@@ -149,19 +168,39 @@ export async function scoreStreamBatch(
   const maxInstances = deps.maxInstances ?? 1000;
   const results: StreamResult[] = [];
   const letters: DeadLetter[] = [];
-  for (const record of records) {
-    const decoded = decodeRecord(record, maxInstances);
+  const decodedRecords = records.map((record) => ({ record, decoded: decodeRecord(record, maxInstances) }));
+  let lookups: Array<FeatureLookupResult | undefined>;
+  try {
+    lookups = await lookupViewFeatures(decodedRecords, model, deps, now());
+  } catch (error) {
+    if (!(error instanceof FeatureStoreUnavailableError)) throw error;
+    // Transient: scoring without the view would impute every feature it holds, so the batch is retried.
+    deps.logger?.warn('online feature store unavailable; the batch will be retried', { error: error.message });
+    return outcome(records.map(sequenceOf), 0, 0, 0);
+  }
+  for (const [index, { record, decoded }] of decodedRecords.entries()) {
     if ('reason' in decoded) {
       letters.push(deadLetter(model.name, record, decoded.reason, event));
       continue;
     }
+    const lookup = lookups[index];
     try {
-      const { instances, callerIds } = takeCallerIds(decoded.instances, deps.idField, isFeature);
+      if (lookup && lookup.rejected.size > 0) throw new InputError([...lookup.rejected.values()].join('; '));
+      // Caller ids first: the entity key may be the id field, and the merge drops it.
+      const taken = takeCallerIds(decoded.instances, deps.idField, isFeature);
+      const { callerIds } = taken;
+      const instances = lookup
+        ? mergeIntoRecords(taken.instances, lookup, deps.featureLookup!.view.entityKey)
+        : taken.instances;
       const scoredAt = now();
       const ids = assignPredictionIds(callerIds, (index) => `instances[${index}].${deps.idField}`, scoredAt);
-      const warnings = model.scorer.checkRecords(instances, deps.policy ?? {});
+      const warnings = [...model.scorer.checkRecords(instances, deps.policy ?? {}), ...(lookup?.warnings ?? [])];
       const scores = instances.map((instance) => model.scorer.scoreRecord(instance));
-      const predictions = scores.map((prediction, index) => ({ id: ids[index]!, ...prediction }));
+      const predictions = scores.map((prediction, index) => ({
+        id: ids[index]!,
+        ...prediction,
+        ...(lookup ? { from_store: lookup.fromStore[index]! } : {}),
+      }));
       if (deps.predictionLog) {
         const features = deps.recordFeatures
           ? instances.map((instance) =>
@@ -192,6 +231,36 @@ export async function scoreStreamBatch(
   // Reported in input order: Lambda retries from the lowest sequence number reported.
   const retry = records.map(sequenceOf).filter((sequence) => failed.has(sequence));
   return outcome(retry, results.length - failedResults.length, letters.length - failedLetters.length, logFailures);
+}
+
+/**
+ * The view features each decoded record's instances lack, read in one go for the whole batch;
+ * undefined for a record that did not decode, and for every record of a model without a view.
+ */
+async function lookupViewFeatures(
+  decoded: ReadonlyArray<{ readonly decoded: ReturnType<typeof decodeRecord> }>,
+  model: ServingModel,
+  deps: StreamScoringDeps,
+  now: Date,
+): Promise<Array<FeatureLookupResult | undefined>> {
+  const lookup = deps.featureLookup;
+  if (!lookup) return decoded.map(() => undefined);
+  const readable = decoded.flatMap(({ decoded }, index) => ('instances' in decoded ? [{ index, decoded }] : []));
+  const results = await lookupFeatureGroups(
+    readable.map(({ decoded }) => recordLookupRows(decoded.instances)),
+    {
+      view: lookup.view,
+      modelFeatures: model.scorer.artifact.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name),
+      store: lookup.store,
+      nowMs: now.getTime(),
+      storeName: lookup.storeName,
+    },
+  );
+  const byRecord: Array<FeatureLookupResult | undefined> = decoded.map(() => undefined);
+  readable.forEach(({ index }, position) => {
+    byRecord[index] = results[position];
+  });
+  return byRecord;
 }
 
 /**
