@@ -58,7 +58,7 @@ const PAGE_POLICY =
   "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** A stored report is shown in a sandboxed frame: its own inline script and styles, no network, no access to the console. */
 const REPORT_POLICY =
-  "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+  "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
 const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',

@@ -142,7 +142,7 @@
 
   function render(title, ...content) {
     document.title = `${title} · MLOps console`;
-    main.replaceChildren(h('h1', {}, title), ...content);
+    main.replaceChildren(h('h1', {}, title), ...content.flat().filter((node) => node !== null && node !== undefined));
     main.focus();
   }
 
@@ -397,7 +397,7 @@
       h('h2', {}, 'Versions'),
       h(
         'table',
-        {},
+        { id: 'versions' },
         h('caption', {}, before ? `Versions before v${before}` : 'Newest versions'),
         h(
           'thead',
