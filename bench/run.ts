@@ -12,6 +12,7 @@
  *   explain    TreeSHAP for one row (100 trees of depth 6) vs XGBoost's pred_contribs, p50/p99 and their ratio
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
+ *   console    the console's page loads over one model with 1,000 versions and 10,000 runs (bench/console.ts)
  *   feature-views the point-in-time join of 100k labels x 1M feature rows vs pandas merge_asof (sizes: bench/feature-views.ts)
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
  */
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { readTableBytes, sha256Hex } from '../core/data/read';
 import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic';
 import { trainModel } from '../core/train/train';
+import { runConsoleBench } from './console';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runExplainBench } from './explain';
 import { runFeatureViewsBench } from './feature-views';
@@ -40,7 +42,8 @@ type Section =
   | 'explain'
   | 'scoring'
   | 'ground-truth'
-  | 'feature-views';
+  | 'feature-views'
+  | 'console';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -52,6 +55,7 @@ const SECTIONS: readonly Section[] = [
   'scoring',
   'ground-truth',
   'feature-views',
+  'console',
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -119,6 +123,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runGroundTruthBench({ log });
     case 'feature-views':
       return runFeatureViewsBench({ log });
+    case 'console':
+      return runConsoleBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {

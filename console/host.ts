@@ -6,6 +6,7 @@ import { EventBridgeSink } from '../adapters/eventbridge-sink';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { ConsoleData } from '../core/console/console-data';
 import { ModelRegistry } from '../core/registry/registry';
+import { backfillVersionIndex } from '../core/registry/version-index';
 import { backfillRunIndex } from '../core/runs/run-index';
 import { readRunRecord } from '../core/runs/run-record';
 import type { ObjectStore } from '../core/storage/object-store';
@@ -73,6 +74,8 @@ export function mountConsole(
   const indexed = (async () => {
     for (const model of target.models) {
       try {
+        const versions = await backfillVersionIndex(target.artifacts, model);
+        if (versions > 0) log(`console: indexed ${versions} earlier version(s) of ${model}`);
         const added = await backfillRunIndex(
           target.artifacts,
           model,
@@ -80,7 +83,7 @@ export function mountConsole(
         );
         if (added > 0) log(`console: indexed ${added} earlier run(s) of ${model}`);
       } catch (error) {
-        log(`console: could not index the earlier runs of ${model}: ${(error as Error).message}`);
+        log(`console: could not index the earlier versions and runs of ${model}: ${(error as Error).message}`);
       }
     }
   })();

@@ -6,13 +6,14 @@ import {
   qualityReportJsonKey,
   qualityReportPrefix,
 } from '../ground-truth/report';
-import { aliasHistoryPrefix, parseVersionKey, versionMetadataKey, versionsPrefix } from '../registry/keys';
+import { aliasHistoryPrefix, versionMetadataKey } from '../registry/keys';
 import { type AliasRecord, aliasRecordSchema, PRODUCTION_ALIAS, versionMetadataSchema } from '../registry/records';
 import type { ModelRegistry } from '../registry/registry';
+import { listVersionIndexPage } from '../registry/version-index';
 import { listRunIndexPage } from '../runs/run-index';
 import { type RunRecord, readRunRecord } from '../runs/run-record';
 import { readJson } from '../storage/json';
-import type { ObjectStore } from '../storage/object-store';
+import { listPageOf, type ObjectStore } from '../storage/object-store';
 import {
   DATA_FILE_EXTENSIONS,
   driftLatestKey,
@@ -35,7 +36,6 @@ import {
   runTimeline,
   summarizeRun,
   type TimelineStep,
-  versionPage,
 } from './views';
 
 /**
@@ -45,10 +45,11 @@ import {
  * Reads are paginated and indexed so 1,000 versions and 10,000 runs stay fast:
  * - runs: one ListObjectsV2 page of the runs index (core/runs/run-index.ts, newest first by key
  *   order), then one GET per run shown;
- * - versions: the version keys listed (three per version, so 1,000 versions are 3 list pages),
- *   then the metadata of one page only; version metadata is immutable, so it is cached;
- * - alias history: keys listed (one per move), the records of one page read; "what was production
- *   at time T" reads one record, found from the times in the keys.
+ * - versions: one list page of the versions index (core/registry/version-index.ts, newest first by
+ *   key order), then the metadata of that page; version metadata is immutable, so it is cached;
+ * - alias history: the keys of one page listed from its first sequence (one request), the records
+ *   of that page read; "what was production at time T" lists the keys (one per move, 1,000 a
+ *   request) and reads the one record in force, found from the times in the keys.
  */
 export interface ConsoleStores {
   readonly artifacts: ObjectStore;
@@ -131,17 +132,19 @@ export class ConsoleData {
   }
 
   async versions(model: string, options: { size?: number; before?: number } = {}): Promise<Page<VersionView>> {
-    const numbers = await this.versionNumbers(model);
-    const page = versionPage(numbers, { size: options.size ?? DEFAULT_PAGE_SIZE, before: options.before });
+    const page = await listVersionIndexPage(this.stores.artifacts, model, {
+      size: options.size ?? DEFAULT_PAGE_SIZE,
+      before: options.before,
+    });
     const [aliases, items] = await Promise.all([
       this.stores.registry.listAliases(model),
-      Promise.all(page.items.map((version) => this.versionView(model, version))),
+      Promise.all(page.versions.map((version) => this.versionView(model, version))),
     ]);
     return {
       items: items.flatMap((item) =>
         item ? [{ ...item, aliases: aliases.filter((a) => a.version === item.version).map((a) => a.alias) }] : [],
       ),
-      next: page.next,
+      next: page.next === null ? null : String(page.next),
     };
   }
 
@@ -150,21 +153,38 @@ export class ConsoleData {
     model: string,
     limit = TREND_LENGTH,
   ): Promise<Array<{ version: number; createdAt: string; metrics: Record<string, number> }>> {
-    const numbers = versionPage(await this.versionNumbers(model), { size: limit }).items.reverse();
+    const numbers = (await listVersionIndexPage(this.stores.artifacts, model, { size: limit })).versions.reverse();
     const metadata = await Promise.all(numbers.map((version) => this.metadata(model, version)));
     return metadata.flatMap((item) =>
       item ? [{ version: item.version, createdAt: item.createdAt, metrics: item.lineage.metrics }] : [],
     );
   }
 
+  /**
+   * One page of alias moves, newest first. Sequences are gap-free and lead each history key, so
+   * the page's keys are one list request starting after the page's first sequence (the alias
+   * object holds the newest).
+   */
   async history(
     model: string,
     options: { alias?: string; size?: number; before?: number } = {},
   ): Promise<Page<AliasRecord>> {
-    const keys = await this.historyKeys(model, options.alias ?? PRODUCTION_ALIAS);
-    const page = historyPage(keys, { size: options.size ?? DEFAULT_PAGE_SIZE, before: options.before });
+    const alias = options.alias ?? PRODUCTION_ALIAS;
+    const current = await this.stores.registry.resolveAlias(model, alias);
+    if (!current) return { items: [], next: null };
+    const newest = Math.min(current.sequence, (options.before ?? Number.POSITIVE_INFINITY) - 1);
+    const size = options.size ?? DEFAULT_PAGE_SIZE;
+    const oldest = Math.max(1, newest - size + 1);
+    if (newest < 1) return { items: [], next: null };
+    const prefix = aliasHistoryPrefix(model, alias);
+    const listed = await listPageOf(this.stores.artifacts, prefix, {
+      startAfter: `${prefix}${String(oldest).padStart(10, '0')}`,
+      maxKeys: newest - oldest + 1,
+    });
+    const keys = listed.objects.flatMap((item) => parseAliasHistoryKey(item.key) ?? []);
+    const page = historyPage(keys, { size });
     const records = await Promise.all(page.items.map((key) => this.historyRecord(key)));
-    return { items: records.flatMap((record) => record ?? []), next: page.next };
+    return { items: records.flatMap((record) => record ?? []), next: oldest > 1 ? String(oldest) : null };
   }
 
   /** The alias move in force at `at` (null: the alias had no version yet), reading one record. */
@@ -230,13 +250,6 @@ export class ConsoleData {
       reports,
       series: series.flatMap((point) => point ?? []).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
     };
-  }
-
-  private async versionNumbers(model: string): Promise<number[]> {
-    return (await this.stores.artifacts.list(versionsPrefix(model)))
-      .map((item) => parseVersionKey(item.key))
-      .filter((parsed) => parsed?.file === 'version.json')
-      .map((parsed) => parsed!.version);
   }
 
   /** Immutable once committed, so read once per console process. */

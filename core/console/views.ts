@@ -11,17 +11,6 @@ export interface Page<T> {
   readonly next: string | null;
 }
 
-/**
- * The version numbers of one page, newest first: those below `before` (all when absent).
- * Numbers are unique and may have gaps (a registration that died leaves its number unused).
- */
-export function versionPage(numbers: readonly number[], options: { size: number; before?: number }): Page<number> {
-  const sorted = [...new Set(numbers)].sort((a, b) => b - a);
-  const older = options.before === undefined ? sorted : sorted.filter((n) => n < options.before!);
-  const items = older.slice(0, options.size);
-  return { items, next: older.length > options.size ? String(items.at(-1)) : null };
-}
-
 /** An alias-history key's sequence and time, from the key alone (core/registry/keys.ts aliasHistoryKey). */
 export interface AliasHistoryKey {
   readonly key: string;
