@@ -105,7 +105,12 @@
         width,
         height: 260,
         scales: { x: { time: Boolean(options.time) } },
-        axes: [{ label: xLabel }, { label: options.yLabel || '' }],
+        axes: [
+          options.time
+            ? { label: xLabel }
+            : { label: xLabel, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? `v${v}` : '')) },
+          { label: options.yLabel || '' },
+        ],
         series: [
           { label: xLabel },
           ...series.map((s, i) => ({
@@ -192,7 +197,7 @@
         h(
           'td',
           {},
-          m.data && m.data.at
+          m.data?.at
             ? [
                 time(m.data.at),
                 h('div', { class: 'muted' }, `${m.data.ageHours.toFixed(1)} h ago, ${m.data.files} file(s)`),

@@ -5,6 +5,7 @@
  * writes without the session token, or from another origin or Host, are refused. Screenshots of
  * each page go to CONSOLE_SHOTS (default /work/wt/console-shots when it exists, else a temp dir).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -270,4 +271,48 @@ describeWithChromium('the console refuses writes it cannot trust', () => {
     expect(await post('/ui/api/models/churn/promote', headers, { version: 1, reason: '' })).toBe(400);
     expect(await post('/ui/api/models/churn/promote', headers, { version: 1, reason: 'already there' })).toBe(200);
   });
+});
+
+describeWithChromium('mlops ui', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGINT');
+  });
+
+  it('serves the console on a loopback port of its own with a token of its own', async () => {
+    // given `mlops ui` started against the running local platform
+    child = spawn(process.execPath, [join(__dirname, '../../bin/mlops.js'), 'ui', '--port', '0'], {
+      env: { ...process.env, MLOPS_LOCAL_DIR: dataDir, MLOPS_ARTIFACTS_BUCKET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const found = /console \(local platform\): (\S+)/.exec(out);
+        if (found) resolve(found[1]!);
+      });
+      child!.once('exit', (code) => reject(new Error(`mlops ui exited with ${code}: ${out}`)));
+    });
+    const uiOrigin = new URL(url).origin;
+    const uiToken = new URL(url).hash.replace('#token=', '');
+    // then it lists the platform's models, and its own token (not the platform's) allows an action
+    expect(uiOrigin.startsWith('http://127.0.0.1:')).toBe(true);
+    expect(uiToken).not.toBe(token);
+    const models = (await (await fetch(`${uiOrigin}/ui/api/models`)).json()) as { models: Array<{ name: string }> };
+    expect(models.models.map((m) => m.name)).toEqual(['churn']);
+    const headers = { 'content-type': 'application/json', 'x-console-token': token };
+    const refused = await fetch(`${uiOrigin}/ui/api/models/churn/promote`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ version: 1, reason: 'the platform token is not this one' }),
+    });
+    expect(refused.status).toBe(403);
+    const accepted = await fetch(`${uiOrigin}/ui/api/models/churn/promote`, {
+      method: 'POST',
+      headers: { ...headers, 'x-console-token': uiToken },
+      body: JSON.stringify({ version: 1, reason: 'checking mlops ui' }),
+    });
+    expect(accepted.status).toBe(200);
+  }, 60_000);
 });
