@@ -435,7 +435,7 @@
                 'li',
                 { class: m.kind },
                 h('strong', {}, `v${m.version}`),
-                ` ${m.kind} from v${m.previousVersion ?? '–'} at ${time(m.movedAt)}`,
+                ` ${m.kind}${m.previousVersion ? ` from v${m.previousVersion}` : ' (first production version)'} at ${time(m.movedAt)}`,
                 h(
                   'div',
                   { class: 'muted' },
@@ -760,6 +760,9 @@
       render('Something went wrong', h('p', { class: 'error', role: 'alert' }, error.message));
     }
   }
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => {
+    statusBox.textContent = '';
+    route();
+  });
   route();
 })();
