@@ -18,7 +18,13 @@ const lineage = (version: number): Lineage => ({
 function setup() {
   const artifacts = new MemoryObjectStore();
   let tick = Date.parse('2026-01-01T00:00:00.000Z');
-  const registry = new ModelRegistry({ store: artifacts, clock: () => new Date((tick += 60_000)) });
+  const registry = new ModelRegistry({
+    store: artifacts,
+    clock: () => {
+      tick += 60_000;
+      return new Date(tick);
+    },
+  });
   const data = new ConsoleData({ artifacts, registry, models: async () => ['churn'] });
   return { artifacts, registry, data };
 }
