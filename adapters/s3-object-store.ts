@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   type DeleteOptions,
+  type ListPage,
+  type ListPageOptions,
   type ObjectStore,
   type ObjectSummary,
   PreconditionFailedError,
@@ -147,6 +149,30 @@ export class S3ObjectStore implements ObjectStore {
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuationToken);
     return objects;
+  }
+
+  async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    const page = await this.client.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: prefix,
+        StartAfter: options.startAfter,
+        MaxKeys: options.maxKeys,
+      }),
+    );
+    const objects = (page.Contents ?? []).flatMap((item) =>
+      item.Key === undefined
+        ? []
+        : [
+            {
+              key: item.Key,
+              size: item.Size ?? 0,
+              lastModified: item.LastModified ?? new Date(0),
+              etag: item.ETag ?? '',
+            },
+          ],
+    );
+    return { objects, truncated: Boolean(page.IsTruncated) };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {

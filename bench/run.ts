@@ -12,6 +12,7 @@
  *   explain    TreeSHAP for one row (100 trees of depth 6) vs XGBoost's pred_contribs, p50/p99 and their ratio
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
+ *   console    the console's page loads over one model with 1,000 versions and 10,000 runs (bench/console.ts)
  *   feature-views the point-in-time join of 100k labels x 1M feature rows vs pandas merge_asof (sizes: bench/feature-views.ts)
  *   feature-lookup what the online-store lookup adds to a request of 1 and 100 entities (p50, p99) against dynalite, and DynamoDB requests per request
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { readTableBytes, sha256Hex } from '../core/data/read';
 import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic';
 import { trainModel } from '../core/train/train';
+import { runConsoleBench } from './console';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runExplainBench } from './explain';
 import { runFeatureLookupBench } from './feature-lookup';
@@ -43,7 +45,8 @@ type Section =
   | 'scoring'
   | 'ground-truth'
   | 'feature-views'
-  | 'feature-lookup';
+  | 'feature-lookup'
+  | 'console';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -56,6 +59,7 @@ const SECTIONS: readonly Section[] = [
   'ground-truth',
   'feature-views',
   'feature-lookup',
+  'console',
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -125,6 +129,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runFeatureViewsBench({ log });
     case 'feature-lookup':
       return runFeatureLookupBench({ log });
+    case 'console':
+      return runConsoleBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {

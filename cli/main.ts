@@ -22,6 +22,7 @@ import { scoreCommand } from './commands/score';
 import { streamCommand } from './commands/stream';
 import { trainCommand } from './commands/train';
 import { trainerCommand } from './commands/trainer';
+import { uiCommand } from './commands/ui';
 import { CORE_INPUT_ERRORS, type CommandSet, dispatch } from './dispatch';
 import { type Command, type CommandIo, processIo } from './io';
 
@@ -44,6 +45,7 @@ const COMMANDS: readonly Command[] = [
   runsVerb,
   retrainVerb,
   registerVerb,
+  uiCommand,
   trainerCommand,
   doctorCommand,
 ];

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store';
+import { CONSOLE_ROUTE, localConsoleTarget, mountConsole } from '../console/host';
 import { loadConfig } from '../core/config/load';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
@@ -99,6 +100,8 @@ export interface Platform {
   readonly info: PlatformInfo;
   readonly config: PlatformConfig;
   readonly stepFunctions: LocalStepFunctions;
+  /** The console (console/), with this session's token; null when a model is named like its route. */
+  readonly consoleUrl: string | null;
   /** Starts a retraining run by hand, as `mlops retrain` does. */
   retrain(model: string, dataKey?: string): { executionArn: string };
   /** Runs the model's drift monitor now. */
@@ -350,6 +353,23 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ADMIN_ROUTE,
       createAdminRoute({ config, runDrift, runQuality, runBatchScoring: (model) => batchRules.runScheduled(model) }),
     );
+    const consoleServed = !config.models.some((model) => model.name === CONSOLE_ROUTE);
+    if (!consoleServed) log(`console: not served, a model is named "${CONSOLE_ROUTE}"`);
+    const consoleUrl = consoleServed
+      ? mountConsole(
+          http,
+          localConsoleTarget({
+            s3Endpoint: s3.endpoint,
+            awsEndpoint: aws.url,
+            buckets,
+            stateMachines: Object.fromEntries(Object.entries(synth.workflows).map(([m, w]) => [m, w.stateMachineArn])),
+            featureViews: config.featureViews,
+            logDir,
+          }),
+          log,
+        ).url
+      : null;
+    if (consoleUrl) log(`console: ${consoleUrl}`);
 
     const client = createS3Client({
       endpoint: s3.endpoint,
@@ -396,7 +416,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }
     closers.push(startMonitorTimers(config.models, monitors, log));
 
-    const announceIfServing = createServingAnnouncer(info, config, log);
+    const announceIfServing = createServingAnnouncer(info, config, log, consoleUrl);
     await prepareModels({
       client,
       buckets,
@@ -411,6 +431,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       info,
       config,
       stepFunctions,
+      consoleUrl,
       retrain: (model, dataKey) => {
         const arn = synth.workflows[model]?.stateMachineArn;
         if (!arn) throw new Error(`unknown model "${model}"; models are: ${Object.keys(synth.workflows).join(', ')}`);

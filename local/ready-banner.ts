@@ -7,7 +7,12 @@ import type { PlatformInfo } from '../core/local/platform-info';
  * Returns `announceIfServing(model)`: prints the ready lines the first time the model's endpoint
  * answers with a given version; quiet while it does not serve yet.
  */
-export function createServingAnnouncer(info: PlatformInfo, config: PlatformConfig, log: (line: string) => void) {
+export function createServingAnnouncer(
+  info: PlatformInfo,
+  config: PlatformConfig,
+  log: (line: string) => void,
+  consoleUrl: string | null = null,
+) {
   const announced = new Set<string>();
   return async function announceIfServing(model: string): Promise<void> {
     try {
@@ -18,7 +23,7 @@ export function createServingAnnouncer(info: PlatformInfo, config: PlatformConfi
       const key = `${model}@${version}`;
       if (announced.has(key)) return;
       announced.add(key);
-      printReady(log, info, config.models.find((m) => m.name === model)!, version);
+      printReady(log, info, config.models.find((m) => m.name === model)!, version, consoleUrl);
     } catch {
       // Not serving yet; the next successful run announces it.
     }
@@ -30,6 +35,7 @@ function printReady(
   info: PlatformInfo,
   model: ModelConfig,
   version: number | undefined,
+  consoleUrl: string | null,
 ): void {
   const url = `${info.httpUrl}/${model.name}`;
   const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
@@ -48,5 +54,6 @@ function printReady(
   else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
   log(`  drift check:  npx mlops drift run ${model.name}`);
   log(`  versions:     npx mlops versions ${model.name}`);
+  if (consoleUrl) log(`  console:      ${consoleUrl}   (the token in it allows actions; keep it private)`);
   log('');
 }

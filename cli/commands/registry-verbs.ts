@@ -1,5 +1,3 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { manualExecutionInput } from '../../core/workflow/contract';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import { resolveTarget, stateMachineArnOf } from '../deployment-target';
 import type { Command, CommandIo } from '../io';
@@ -9,6 +7,7 @@ import {
   listRunsCommand,
   listVersionsCommand,
   promoteCommand,
+  retrainCommand,
   rollbackCommand,
 } from './registry';
 
@@ -178,7 +177,7 @@ export const retrainVerb: Command = {
   spec: {
     name: 'retrain',
     summary: "start a model's retraining workflow by hand",
-    usage: 'mlops retrain <model> [--data-key <raw key>]',
+    usage: 'mlops retrain <model> [--data-key <raw key>] [--reason <text>]',
     positionals: ['model'],
     flags: {
       'data-key': {
@@ -186,6 +185,7 @@ export const retrainVerb: Command = {
         description: 'raw-zone key to train on (default: the newest data file)',
         valueName: 'key',
       },
+      reason: { type: 'string', description: "recorded in the run's trigger", valueName: 'text' },
     },
   },
   async run(argv, io) {
@@ -194,13 +194,12 @@ export const retrainVerb: Command = {
     const { flags, positionals } = parsed;
     const model = modelArg(positionals, 'retrain');
     const target = resolveTarget();
-    const arn = stateMachineArnOf(target, model);
-    const dataKey = stringFlag(flags, 'data-key');
-    const input = manualExecutionInput(model, dataKey);
-    const started = await target.stepFunctions.send(
-      new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }),
-    );
-    io.out(`${started.executionArn}\n`);
+    const result = await retrainCommand(target.stepFunctions, stateMachineArnOf(target, model), {
+      model,
+      dataKey: stringFlag(flags, 'data-key'),
+      reason: stringFlag(flags, 'reason'),
+    });
+    io.out(`${result.text}\n`);
     return 0;
   },
 };

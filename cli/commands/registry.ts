@@ -1,7 +1,9 @@
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AliasRecord, ModelVersion } from '../../core/registry/records';
 import type { ModelRegistry } from '../../core/registry/registry';
 import { listRuns, type RunRecord } from '../../core/runs/run-record';
 import type { ObjectStore } from '../../core/storage/object-store';
+import { manualExecutionInput } from '../../core/workflow/contract';
 
 /**
  * `mlops models | versions | promote | rollback | history | runs`: each takes the registry (or the artifacts
@@ -100,6 +102,20 @@ export async function rollbackCommand(
     ? `${args.model} production rolled back: v${result.record.previousVersion ?? '-'} -> v${result.record.version}`
     : `${args.model} production already points to v${result.record.version}; nothing changed.`;
   return { text, json: { ...result.record, moved: result.moved } };
+}
+
+/** `mlops retrain` and the console's retrain: a manual run of the model's state machine; the reason rides in its trigger. */
+export async function retrainCommand(
+  stepFunctions: SFNClient,
+  stateMachineArn: string,
+  args: { model: string; dataKey?: string; reason?: string },
+): Promise<CommandResult<{ executionArn: string }>> {
+  const input = manualExecutionInput(args.model, args.dataKey, args.reason);
+  const started = await stepFunctions.send(
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+  );
+  const executionArn = started.executionArn ?? '';
+  return { text: executionArn, json: { executionArn } };
 }
 
 export interface HistoryRow {

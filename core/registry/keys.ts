@@ -17,6 +17,22 @@ export function aliasHistoryKey(model: string, alias: string, sequence: number, 
   return `${aliasHistoryPrefix(model, alias)}${String(sequence).padStart(10, '0')}-${movedAt.replace(/[:.]/g, '')}.json`;
 }
 
+/**
+ * The versions index: an empty marker per committed version whose key sorts newest first
+ * (S3 lists in ascending key order only, and version numbers are not zero-padded in their own
+ * keys), so a page of versions is one list request whatever the number of versions.
+ */
+export const versionIndexPrefix = (model: string): string => `${registryPrefix(model)}version-index/`;
+const VERSION_INDEX_BASE = 9_999_999_999;
+export const versionIndexKey = (model: string, version: number): string =>
+  `${versionIndexPrefix(model)}${String(VERSION_INDEX_BASE - version).padStart(10, '0')}`;
+
+/** The version a versions-index key stands for, or null. */
+export function parseVersionIndexKey(key: string): number | null {
+  const match = /\/version-index\/(\d{10})$/.exec(key);
+  return match ? VERSION_INDEX_BASE - Number(match[1]) : null;
+}
+
 const VERSION_KEY = /^registry\/([^/]+)\/versions\/(\d+)\/([^/]+)$/;
 
 /** Model, version and file name of a key under registry/<model>/versions/, or null. */

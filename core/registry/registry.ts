@@ -19,6 +19,7 @@ import {
   approvalKey,
   artifactKey,
   parseVersionKey,
+  versionIndexKey,
   versionMetadataKey,
   versionsPrefix,
 } from './keys';
@@ -195,6 +196,8 @@ export class ModelRegistry {
       // Approval before metadata: a visible version always has its approval object too.
       await writeJson(this.store, approvalKey(input.model, version), approval, { ifNoneMatch: '*' });
       await writeJson(this.store, versionMetadataKey(input.model, version), metadata, { ifNoneMatch: '*' });
+      // After the metadata, so an index entry always names a visible version (the console lists it).
+      await this.putIfAbsent(versionIndexKey(input.model, version), new Uint8Array(), 'application/octet-stream');
       await this.publish('ModelVersionRegistered', {
         model: input.model,
         version,

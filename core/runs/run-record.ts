@@ -4,6 +4,7 @@ import { readJson, writeJson } from '../storage/json';
 import type { ObjectStore } from '../storage/object-store';
 import { adoptionResultSchema, schemaChangesSchema, triggerSchema } from '../workflow/contract';
 import { runRecordKey, runsPrefix } from '../workflow/layout';
+import { writeRunIndexEntry } from './run-index';
 
 /** What every retraining run leaves behind at runs/<model>/<runId>/record.json; `mlops runs` lists these. */
 /** superseded: the gate passed, but production moved before the promotion (see registrationOutcomeSchema). */
@@ -98,6 +99,8 @@ export type RunRecordUpdate = Partial<Omit<RunRecordInput, 'runId' | 'model'>>;
 export async function writeRunRecord(store: ObjectStore, record: RunRecordInput): Promise<RunRecord> {
   const parsed = parseRecord(record);
   await writeJson(store, runRecordKey(parsed.model, parsed.runId), parsed);
+  // After the record, so an index entry always finds its record (see run-index.ts).
+  await writeRunIndexEntry(store, parsed);
   return parsed;
 }
 

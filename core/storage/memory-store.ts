@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   type DeleteOptions,
+  type ListPage,
+  type ListPageOptions,
   type ObjectStore,
   type ObjectSummary,
   PreconditionFailedError,
@@ -78,6 +80,12 @@ export class MemoryObjectStore implements ObjectStore {
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, object]) => summary(key, object));
+  }
+
+  async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    const after = options.startAfter;
+    const rest = (await this.list(prefix)).filter((item) => after === undefined || item.key > after);
+    return { objects: rest.slice(0, options.maxKeys), truncated: rest.length > options.maxKeys };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {

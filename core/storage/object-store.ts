@@ -25,6 +25,20 @@ export interface PutOptions {
   readonly contentType?: string;
 }
 
+/** One page of a listing, for readers that must not list a whole prefix (the console's indexes). */
+export interface ListPageOptions {
+  /** Keys strictly after this one (S3 `StartAfter`). @default - from the first key */
+  readonly startAfter?: string;
+  /** At most this many keys (S3 `MaxKeys`, at most 1000). */
+  readonly maxKeys: number;
+}
+
+export interface ListPage {
+  readonly objects: ObjectSummary[];
+  /** More keys follow the last one returned. */
+  readonly truncated: boolean;
+}
+
 export interface DeleteOptions {
   /** Delete only if the current object's ETag equals this one (S3 `If-Match` on DeleteObject). */
   readonly ifMatch?: string;
@@ -42,6 +56,11 @@ export interface ObjectStore {
   getStream(key: string): Promise<{ readonly body: AsyncIterable<Uint8Array>; readonly etag: string } | null>;
   /** Every object whose key starts with `prefix`, in key order (paginated underneath). */
   list(prefix: string): Promise<ObjectSummary[]>;
+  /**
+   * One page of keys under `prefix` in key order: a single ListObjectsV2 request. Optional so
+   * test doubles need not have it; call listPageOf(), which falls back to list().
+   */
+  listPage?(prefix: string, options: ListPageOptions): Promise<ListPage>;
   /**
    * Deleting a missing key is not an error (as on S3), unless `ifMatch` is given: then the object
    * is deleted only while its ETag is that one (S3's conditional delete), else
@@ -87,4 +106,12 @@ export function normalizeEtag(etag: string): string {
 
 export function toBytes(body: Uint8Array | string): Uint8Array {
   return typeof body === 'string' ? new TextEncoder().encode(body) : body;
+}
+
+/** One page of a listing: the store's own single request, else the whole listing cut to the page. */
+export async function listPageOf(store: ObjectStore, prefix: string, options: ListPageOptions): Promise<ListPage> {
+  if (store.listPage) return store.listPage(prefix, options);
+  const after = options.startAfter;
+  const rest = (await store.list(prefix)).filter((item) => after === undefined || item.key > after);
+  return { objects: rest.slice(0, options.maxKeys), truncated: rest.length > options.maxKeys };
 }

@@ -56,10 +56,10 @@ export const executionInputSchema = z.object({
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 /** The input of a run started by hand (`mlops retrain`, the local platform): the given data key, or the newest data. */
-export function manualExecutionInput(model: string, dataKey?: string): ExecutionInput {
+export function manualExecutionInput(model: string, dataKey?: string, reason?: string): ExecutionInput {
   return executionInputSchema.parse({
     model,
-    trigger: { kind: 'manual', objects: [] },
+    trigger: { kind: 'manual', objects: [], ...(reason ? { reason } : {}) },
     ...(dataKey ? { dataKey } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { runIndexKey } from '../../../core/runs/run-index';
 import {
   listRuns,
   type RunRecordInput,
@@ -20,13 +21,16 @@ function runStarted(runId: string, startedAt: string, model = 'churn'): RunRecor
 }
 
 describe('run records', () => {
-  it('stores a record at runs/<model>/<runId>/record.json', async () => {
+  it('stores a record at runs/<model>/<runId>/record.json and its runs-index marker', async () => {
     // given
     const store = new MemoryObjectStore();
     // when
     await writeRunRecord(store, runStarted('run-1', '2026-01-01T00:00:00Z'));
     // then
-    expect(store.keys()).toEqual(['runs/churn/run-1/record.json']);
+    expect(store.keys()).toEqual([
+      runIndexKey('churn', '2026-01-01T00:00:00Z', 'run-1'),
+      'runs/churn/run-1/record.json',
+    ]);
     expect((await readRunRecord(store, 'churn', 'run-1'))?.outcome).toBe('running');
   });
 
