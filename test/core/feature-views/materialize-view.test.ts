@@ -14,7 +14,10 @@ const view = featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id
 
 function setup() {
   let tick = Date.parse('2026-03-01T00:00:00Z');
-  const clock = () => new Date((tick += 1000));
+  const clock = () => {
+    tick += 1000;
+    return new Date(tick);
+  };
   const curated = new MemoryObjectStore('curated', clock);
   const online = new MemoryOnlineFeatureStore();
   return { curated, online, deps: { curated, online, now: clock } };
