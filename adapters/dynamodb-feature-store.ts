@@ -127,7 +127,12 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      // By name too: a bundle may hold a second copy of the SDK's exception classes.
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      )
+        return false;
       throw error;
     }
   }
