@@ -2,6 +2,7 @@ import { DriftConfigError } from '../core/drift/options';
 import { EndpointLookupError } from '../core/invoke/endpoint-url';
 import { doctorCommand } from './commands/doctor';
 import { DriftCommandError, driftCommand } from './commands/drift';
+import { featuresCommand } from './commands/features';
 import { importCommand } from './commands/import';
 import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local';
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   qualityCommand,
   scoreCommand,
   streamCommand,
+  featuresCommand,
   localCommand,
   modelsCommand,
   versionsCommand,

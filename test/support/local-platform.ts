@@ -21,6 +21,8 @@ export async function startTestPlatform(options: {
   batchingWindowMs: number;
   /** Merged into the churn model's config entry. @default {} */
   model?: Record<string, unknown>;
+  /** Top-level config fields beside the model (e.g. `featureViews`). @default {} */
+  config?: Record<string, unknown>;
   /** Platform options over the defaults above (e.g. `code: 'bundles'`). @default {} */
   platform?: Partial<PlatformOptions>;
 }): Promise<TestPlatform> {
@@ -31,6 +33,7 @@ export async function startTestPlatform(options: {
     JSON.stringify({
       project: options.project,
       models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear', ...options.model }],
+      ...options.config,
     }),
   );
   const platform = await startPlatform({
@@ -40,6 +43,7 @@ export async function startTestPlatform(options: {
     httpPort: 0,
     awsPort: 0,
     kinesisPort: 0,
+    dynamodbPort: 0,
     code: 'sources',
     batchingWindowMs: options.batchingWindowMs,
     driftSchedules: false,
