@@ -13,6 +13,7 @@
  *   scoring    batch scoring rows/s and stream handler cost per record (when present)
  *   ground-truth  the join and quality metrics for 1M predictions and 1M actuals vs pandas merge + scikit-learn
  *   feature-views the point-in-time join of 100k labels x 1M feature rows vs pandas merge_asof (sizes: bench/feature-views.ts)
+ *   feature-materialize a 100k-row view file into dynalite, in process and from the shell (bench/feature-materialize.ts)
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { generateSynthetic, writeSyntheticCsv } from '../core/datasets/synthetic
 import { trainModel } from '../core/train/train';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runExplainBench } from './explain';
+import { runFeatureMaterializeBench } from './feature-materialize';
 import { runFeatureViewsBench } from './feature-views';
 import { runGroundTruthBench } from './ground-truth';
 import { runInferenceBench } from './inference';
@@ -40,7 +42,8 @@ type Section =
   | 'explain'
   | 'scoring'
   | 'ground-truth'
-  | 'feature-views';
+  | 'feature-views'
+  | 'feature-materialize';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -52,6 +55,7 @@ const SECTIONS: readonly Section[] = [
   'scoring',
   'ground-truth',
   'feature-views',
+  'feature-materialize',
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -119,6 +123,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runGroundTruthBench({ log });
     case 'feature-views':
       return runFeatureViewsBench({ log });
+    case 'feature-materialize':
+      return runFeatureMaterializeBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {
