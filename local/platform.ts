@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store';
-import { configPath as resolveConfigPath, loadConfig } from '../core/config/load';
+import { loadConfig, configPath as resolveConfigPath } from '../core/config/load';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
 import { FEATURE_TABLE_ENV } from '../core/feature-views/layout';
