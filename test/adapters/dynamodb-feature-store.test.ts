@@ -53,6 +53,7 @@ describe('DynamoDbOnlineFeatureStore against dynalite', () => {
     const { client, sent } = recordingClient(dynamo.client);
     const store = new DynamoDbOnlineFeatureStore(client, TABLE);
     await store.write(view, [row('1', 10, { spend: 1, plan: 'pro', secret: 'x' })]);
+    sent.length = 0;
     const found = await store.read(view, ['1'], ['plan']);
     expect(found.get('1')?.values).toEqual({ plan: 'pro' });
     const request = sent.find((command) => command.name === 'BatchGetItemCommand')?.input as {
@@ -118,13 +119,16 @@ describe('DynamoDbOnlineFeatureStore against dynalite', () => {
     expect((await store.read(view, ['1'], ['n', 'old'])).get('1')?.values).toEqual({ n: 2 });
   });
 
-  test('a re-run writes nothing and leaves every item as it was', async () => {
+  test('a re-run sends no write and leaves every item as it was', async () => {
     const view = freshView();
-    const store = new DynamoDbOnlineFeatureStore(dynamo.client, TABLE);
+    const { client, sent } = recordingClient(dynamo.client);
+    const store = new DynamoDbOnlineFeatureStore(client, TABLE);
     const rows = Array.from({ length: 40 }, (_, index) => row(String(index), 5, { n: index }));
     expect(await store.write(view, rows)).toEqual({ written: 40, skipped: 0 });
     const before = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `${view}#7` } } }));
+    sent.length = 0;
     expect(await store.write(view, rows)).toEqual({ written: 0, skipped: 40 });
+    expect(sent.map((command) => command.name)).toEqual(['BatchGetItemCommand']);
     const after = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `${view}#7` } } }));
     expect(after.Item).toEqual(before.Item);
   });
@@ -185,5 +189,20 @@ describe('DynamoDbOnlineFeatureStore against dynalite', () => {
     const found = await reader.read(view, ['1', '2'], ['n']);
     expect([...found.keys()].sort()).toEqual(['1', '2']);
     expect(reader.requests).toBe(2);
+  });
+
+  test('when the read of stored event times is stale, the conditional put still keeps the newer row', async () => {
+    const view = freshView();
+    const store = new DynamoDbOnlineFeatureStore(dynamo.client, TABLE);
+    await store.write(view, [row('1', 20, { n: 2 })]);
+    const staleReads = {
+      send: (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'BatchGetItemCommand'
+          ? Promise.resolve({ Responses: { [TABLE]: [] } })
+          : dynamo.client.send(command as never),
+    } as unknown as DynamoDBClient;
+    const stale = new DynamoDbOnlineFeatureStore(staleReads, TABLE);
+    expect(await stale.write(view, [row('1', 10, { n: 1 })])).toEqual({ written: 0, skipped: 1 });
+    expect((await store.read(view, ['1'], ['n'])).get('1')?.values).toEqual({ n: 2 });
   });
 });
