@@ -129,7 +129,7 @@ export async function runFeatureMaterializeBench(options: {
     };
     log(
       `feature-materialize: ${ROWS} rows, ${result.entities} entities into dynalite: in process ${result.inProcess.seconds} s ` +
-        `(${result.inProcess.rowsPerSecond} rows/s, ${result.inProcess.entitiesPerSecond} entities/s, ${requests} PutItem), ` +
+        `(${result.inProcess.rowsPerSecond} rows/s, ${result.inProcess.entitiesPerSecond} entities/s, ${requests} DynamoDB requests), ` +
         `re-run ${result.inProcessRerun.seconds} s (${result.inProcessRerun.skipped} skipped); ` +
         `shell ${result.shell.seconds} s (${result.shell.rowsPerSecond} rows/s, ${result.shell.entitiesPerSecond} entities/s)`,
     );

@@ -18,7 +18,7 @@ export function createServingAnnouncer(info: PlatformInfo, config: PlatformConfi
       const key = `${model}@${version}`;
       if (announced.has(key)) return;
       announced.add(key);
-      printReady(log, info, config.models.find((m) => m.name === model)!, version);
+      printReady(log, info, config.models.find((m) => m.name === model)!, version, config);
     } catch {
       // Not serving yet; the next successful run announces it.
     }
@@ -30,6 +30,7 @@ function printReady(
   info: PlatformInfo,
   model: ModelConfig,
   version: number | undefined,
+  config: Pick<PlatformConfig, 'featureViews'>,
 ): void {
   const url = `${info.httpUrl}/${model.name}`;
   const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
@@ -48,5 +49,13 @@ function printReady(
   else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
   log(`  drift check:  npx mlops drift run ${model.name}`);
   log(`  versions:     npx mlops versions ${model.name}`);
+  if (info.dynamodbEndpoint && config.featureViews.length > 0) {
+    const view =
+      config.featureViews.find((candidate) => candidate.name === model.featureView) ?? config.featureViews[0];
+    log(`  features:     ${aws} s3 cp <file.csv> s3://${info.buckets.curated}/features/${view.name}/`);
+    log(
+      `  online store: DynamoDB ${info.dynamodbEndpoint}, table ${info.featureTable}; reload: npx mlops features materialize ${view.name}`,
+    );
+  }
   log('');
 }
