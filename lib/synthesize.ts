@@ -76,6 +76,8 @@ export interface SynthesizedFeatureStore {
   readonly tableName: string;
   /** The materializer's upload rule's event pattern, references resolved; absent when no view materializes on upload. */
   readonly uploadPattern?: Record<string, unknown>;
+  /** Logical id of the backfill's Batch job definition (`mlops features materialize --batch` submits it locally). */
+  readonly backfillJobDefinitionLogicalId: string;
 }
 
 export interface SynthesizeOptions {
@@ -201,9 +203,14 @@ function synthesizedFeatureStore(
   const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
     stack.resolve(stack.getLogicalId(construct.node.defaultChild as never)) as string;
   const tableName = resolveReference({ logicalId: logicalIdOf(store.table), resourceType: 'AWS::DynamoDB::Table' });
-  if (!store.uploadRule) return { tableName };
+  const backfillJobDefinitionLogicalId = logicalIdOf(store.backfillJobDefinition);
+  if (!store.uploadRule) return { tableName, backfillJobDefinitionLogicalId };
   const rule = template.Resources[logicalIdOf(store.uploadRule)];
-  return { tableName, uploadPattern: resolve(rule.Properties?.EventPattern) as Record<string, unknown> };
+  return {
+    tableName,
+    backfillJobDefinitionLogicalId,
+    uploadPattern: resolve(rule.Properties?.EventPattern) as Record<string, unknown>,
+  };
 }
 
 /** An image asset's URI ends in its hash, and cdk.out stages the asset's folder as `asset.<hash>`. */

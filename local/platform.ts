@@ -110,6 +110,8 @@ export interface Platform {
   runDrift(model: string, windowHours?: number): Promise<unknown>;
   /** Runs the model's quality monitor now: the join, then the report and the policy. */
   runQuality(model: string, windowHours?: number): Promise<unknown>;
+  /** Runs the feature view's backfill job (an array of `shards` children); set with feature views. */
+  runFeatureBackfill?(view: string, shards: number): Promise<unknown>;
   /** Runs the model's scheduled batch-scoring job now; resolves with the job's outcome. */
   runBatchScoring(model: string): Promise<unknown>;
   /** Resolves when no upload is queued and no run or batch job is in progress. */
@@ -315,6 +317,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         })
       : undefined;
     if (materialization) closers.push(() => materialization.close());
+    // `mlops features materialize --batch`: the backfill job definition as SubmitJob runs it, one child per shard.
+    const featureStore = synth.featureStore;
+    const runFeatureBackfill = featureStore
+      ? (view: string, shards: number) =>
+          batchRules.submitJob(featureStore.backfillJobDefinitionLogicalId, {
+            jobName: `materialize-${view}`,
+            parameters: { view, shards: String(shards) },
+            arraySize: shards,
+          })
+      : undefined;
     const modelOfMachine = new Map(Object.entries(synth.workflows).map(([model, w]) => [w.stateMachineArn, model]));
 
     // EventBridge -> SQS -> retrain trigger, as the CDK app wires it.
@@ -377,7 +389,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }
     http.route(
       ADMIN_ROUTE,
-      createAdminRoute({ config, runDrift, runQuality, runBatchScoring: (model) => batchRules.runScheduled(model) }),
+      createAdminRoute({
+        config,
+        runDrift,
+        runQuality,
+        runBatchScoring: (model) => batchRules.runScheduled(model),
+        ...(runFeatureBackfill ? { runFeatureBackfill } : {}),
+      }),
     );
 
     const client = createS3Client({
@@ -455,6 +473,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       runDrift,
       runQuality,
       runBatchScoring: (model) => batchRules.runScheduled(model),
+      ...(runFeatureBackfill ? { runFeatureBackfill } : {}),
       idle: async () => {
         for (;;) {
           await queue.drain();

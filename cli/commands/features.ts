@@ -19,6 +19,7 @@ import { SCORE_ENV } from '../../core/score/job';
 import { shardItems } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { ZONE_ENV } from '../../core/workflow/layout';
+import { ADMIN_ROUTE } from '../../local/admin-route';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
 import { readPlatformInfo } from './local';
@@ -37,7 +38,7 @@ export const FEATURE_JOB_ENV = {
 const materializeSpec: CommandSpec = {
   name: 'features materialize',
   summary: "load a feature view's files (every version, oldest first) into the online store",
-  usage: 'mlops features materialize <view> [--json] [--shards n] [--here]',
+  usage: 'mlops features materialize <view> [--json] [--shards n] [--batch | --here]',
   positionals: ['view'],
   flags: {
     json: {
@@ -54,6 +55,11 @@ const materializeSpec: CommandSpec = {
       type: 'string',
       valueName: 'i',
       description: `with --shards, files i, i+n, ... (default: ${SCORE_ENV.arrayIndex}, else 0)`,
+    },
+    batch: {
+      type: 'boolean',
+      description:
+        'local platform: run the backfill job definition through the local Batch emulation (one child per shard, as on AWS) instead of in this process',
     },
     here: {
       type: 'boolean',
@@ -77,6 +83,7 @@ const materializeSpec: CommandSpec = {
   },
   examples: [
     'mlops features materialize customer            (local platform: in this process, a progress line on stderr)',
+    'mlops features materialize customer --batch    (local platform: the Batch job, shards from the config)',
     'MLOPS_ARTIFACTS_BUCKET=... MLOPS_FEATURE_JOB_QUEUE=... MLOPS_FEATURE_JOB_DEFINITION=... mlops features materialize customer --shards 16',
   ],
 };
@@ -236,6 +243,9 @@ async function materialize(argv: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
 
+  if (flags.batch)
+    return runLocalBackfill(view, intFlag(flags, 'shards') ?? view.materialize.shards, flags.json === true, io);
+
   const shards = intFlag(flags, 'shards') ?? 1;
   const rawIndex = stringFlag(flags, 'shard-index') ?? process.env[SCORE_ENV.arrayIndex];
   const shardIndex = rawIndex === undefined || rawIndex === '' ? 0 : Number(rawIndex);
@@ -270,6 +280,41 @@ async function materialize(argv: readonly string[], io: CommandIo): Promise<numb
   } finally {
     stores.close();
   }
+}
+
+/** The backfill job on the local platform's Batch emulation (admin route), waited for. */
+async function runLocalBackfill(
+  view: FeatureViewConfig,
+  shards: number,
+  json: boolean,
+  io: CommandIo,
+): Promise<number> {
+  if (process.env[ZONE_ENV.artifacts]) {
+    throw new UsageError('--batch is for the local platform; on AWS the command submits the Batch job without it');
+  }
+  const info = readPlatformInfo();
+  if (!info.running)
+    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
+  const response = await fetch(`${info.httpUrl}/${ADMIN_ROUTE}/features/${encodeURIComponent(view.name)}`, {
+    method: 'POST',
+    body: JSON.stringify({ shards }),
+  });
+  const body = (await response.json()) as {
+    error?: { message: string };
+    jobId?: string;
+    jobName?: string;
+    status?: string;
+    children?: Array<{ arrayIndex?: number; exitCode: number; attempts: number }>;
+  };
+  if (!response.ok) throw new UsageError(body.error?.message ?? `the platform answered ${response.status}`);
+  if (json) io.out(`${JSON.stringify(body)}\n`);
+  else {
+    const exits = (body.children ?? []).map((child) => child.exitCode).join(', ');
+    io.out(
+      `${body.jobName} ${body.status} (job ${body.jobId}, ${shards} shard(s); exit code(s) ${exits}; log ${info.dataDir}/logs/${body.jobName}.log)\n`,
+    );
+  }
+  return body.status === 'SUCCEEDED' ? 0 : 1;
 }
 
 /** The verbs of `mlops features`; `join` (the point-in-time training set) belongs here too. */

@@ -23,6 +23,7 @@ beforeAll(async () => {
       featureViews: [
         { name: 'customer', entityKey: 'customer_id' },
         { name: 'manual', entityKey: 'id', materialize: { onUpload: false } },
+        { name: 'backfill', entityKey: 'id', materialize: { onUpload: false, shards: 2 } },
       ],
     },
   });
@@ -119,8 +120,24 @@ test('a file with a new column records a new version with its finding; the comma
   });
 });
 
+test('--batch runs the backfill job definition on the local Batch emulation, one child per shard, under its job role', async () => {
+  await upload('features/backfill/a.csv', 'id,event_time,x\n1,2026-03-01,1\n2,2026-03-01,2\n');
+  await upload('features/backfill/b.csv', 'id,event_time,x\n1,2026-03-02,10\n3,2026-03-02,30\n');
+  const run = captureIo();
+  expect(await main(['features', 'materialize', 'backfill', '--batch', '--json'], run.io)).toBe(0);
+  const job = JSON.parse(run.out.join(''));
+  expect(job).toMatchObject({ status: 'SUCCEEDED', parameters: { view: 'backfill', shards: '2' } });
+  expect(job.children.map((child: { exitCode: number }) => child.exitCode)).toEqual([0, 0]);
+  const found = await onlineStore().read('backfill', ['1', '2', '3'], ['x']);
+  expect([...found].map(([key, row]) => [key, row.values.x]).sort()).toEqual([
+    ['1', 10],
+    ['2', 2],
+    ['3', 30],
+  ]);
+}, 60_000);
+
 test('an unknown view is a usage error naming the views', async () => {
   const run = captureIo();
   expect(await main(['features', 'materialize', 'nope'], run.io)).toBe(2);
-  expect(run.err.join('')).toContain('unknown feature view "nope"; views are: customer, manual');
+  expect(run.err.join('')).toContain('unknown feature view "nope"; views are: customer, manual, backfill');
 });
