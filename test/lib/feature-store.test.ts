@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../core/config/parse';
 import { buildApp } from '../../lib/app';
 import { FeatureStore } from '../../lib/feature-store';
@@ -121,4 +122,34 @@ test('a deployment with feature views passes cdk-nag AwsSolutions', () => {
 test('the template passes when read back (no unresolved tokens in the view config)', () => {
   const { template } = synth(withViews);
   expect(JSON.stringify(template.toJSON())).not.toContain('${Token');
+});
+
+test("grantReadView lets a role BatchGetItem only the view's keys and sets the table variable", () => {
+  // given a stack not synthesized yet (a synthesized one is cached), when an endpoint is granted its view
+  const { stack } = buildApp(withViews, { bundle: false, nag: false, cloudFormationValidation: false });
+  const store = stack.featureStore as FeatureStore;
+  const fn = stack.models.get('churn')?.endpoint.function;
+  if (!fn) throw new Error('no endpoint function');
+  store.grantReadView(fn.role, 'customer', fn);
+  // then its role may BatchGetItem keys customer#* and nothing else of the table
+  const template = Template.fromStack(stack);
+  const id = (construct: IConstruct) => stack.resolve(stack.getLogicalId(construct.node.defaultChild as never));
+  const statements = statementsOf(template, id(fn.role)).filter((statement) =>
+    actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+  );
+  expect(statements).toEqual([
+    {
+      Effect: 'Allow',
+      Action: 'dynamodb:BatchGetItem',
+      Resource: { 'Fn::GetAtt': [id(store.table), 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['customer#*'] } },
+    },
+  ]);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ MLOPS_FEATURE_TABLE: { Ref: id(store.table) } }) },
+    Description: Match.stringLikeRegexp('churn'),
+  });
+  expect(() => store.grantReadView(fn.role, 'nope')).toThrow(
+    'grantReadView: view "nope" is not one of this store\'s views (customer, account)',
+  );
 });
