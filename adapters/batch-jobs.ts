@@ -59,3 +59,36 @@ async function defaultShards(client: Pick<BatchClient, 'send'>, jobDefinition: s
   }
   return value;
 }
+
+export interface SubmitBackfillOptions {
+  readonly view: string;
+  readonly jobQueue: string;
+  /** The feature store's backfill job definition (stack output FeatureBackfillJobDefinition). */
+  readonly jobDefinition: string;
+  /** Array children (1 to MAX_ARRAY_SIZE); child i materializes files i, i+n, ... of the view; 1 submits a plain job. */
+  readonly shards: number;
+  readonly now?: () => Date;
+}
+
+/** Submits the backfill of one feature view (`mlops features materialize <view>` on AWS). */
+export async function submitFeatureBackfill(
+  client: Pick<BatchClient, 'send'>,
+  options: SubmitBackfillOptions,
+): Promise<{ jobId: string; jobName: string }> {
+  if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > MAX_ARRAY_SIZE) {
+    throw new Error(`shards must be 1 to ${MAX_ARRAY_SIZE} (the AWS Batch array limit), received ${options.shards}`);
+  }
+  const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const jobName = `materialize-${options.view}-${stamp}`;
+  const response = await client.send(
+    new SubmitJobCommand({
+      jobName,
+      jobQueue: options.jobQueue,
+      jobDefinition: options.jobDefinition,
+      // The children read their count from the parameter; the array size is the submission's.
+      parameters: { view: options.view, shards: String(options.shards) },
+      ...(options.shards > 1 ? { arrayProperties: { size: options.shards } } : {}),
+    }),
+  );
+  return { jobId: response.jobId ?? '', jobName: response.jobName ?? jobName };
+}

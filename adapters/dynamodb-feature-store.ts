@@ -46,9 +46,10 @@ export function createDynamoDbClient(options: DynamoDbClientOptions = {}): Dynam
 
 /**
  * The online store on one DynamoDB table. Reads are BatchGetItem (100 keys a request, only the
- * asked-for attributes, unprocessed keys retried). Writes are a compare-and-swap per item: a put
- * conditioned on the stored event time being older, so two materializations racing on an entity
- * leave the newer row whatever their order, and a re-run writes nothing.
+ * asked-for attributes, unprocessed keys retried). Writes read the stored event times first and
+ * put only rows newer than those, each put a compare-and-swap conditioned on the stored event
+ * time being older, so two materializations racing on an entity leave the newer row whatever
+ * their order, and a re-run sends no write.
  */
 export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
   /** DynamoDB requests sent, for benchmarks and tests that count calls. */
@@ -92,18 +93,50 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
   }
 
   async write(view: string, rows: readonly OnlineFeatureRow[]): Promise<OnlineWriteSummary> {
+    // A read of the stored event times first (100 keys a request) leaves out rows the store already
+    // holds as new: a re-run sends no write at all, where a refused conditional put would still
+    // cost a write unit on DynamoDB. The conditional put still decides: the read may be stale.
+    const stored = await this.storedEventTimes(view, rows);
+    const candidates = rows.filter(
+      (row) => !(row.eventTimeMicros <= (stored.get(row.entityKey) ?? Number.NEGATIVE_INFINITY)),
+    );
     let written = 0;
-    let skipped = 0;
+    let skipped = rows.length - candidates.length;
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < rows.length) {
-        const row = rows[next++] as OnlineFeatureRow;
+      while (next < candidates.length) {
+        const row = candidates[next++] as OnlineFeatureRow;
         if (await this.putIfNewer(view, row)) written++;
         else skipped++;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PUTS_IN_FLIGHT, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PUTS_IN_FLIGHT, candidates.length) }, worker));
     return { written, skipped };
+  }
+
+  /** The event time the store holds for each of these entities (absent when it holds none). */
+  private async storedEventTimes(view: string, rows: readonly OnlineFeatureRow[]): Promise<Map<string, number>> {
+    const unique = [...new Set(rows.map((row) => row.entityKey))];
+    const names = { '#pk': ONLINE_KEY_ATTRIBUTE, '#et': EVENT_TIME };
+    const prefix = `${view}#`;
+    const times = new Map<string, number>();
+    const batches: Promise<void>[] = [];
+    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
+      const keys = unique
+        .slice(start, start + KEYS_PER_BATCH_GET)
+        .map((entityKey) => ({ [ONLINE_KEY_ATTRIBUTE]: { S: onlineItemKey(view, entityKey) } }));
+      batches.push(
+        this.batchGet(keys, '#pk, #et', names).then((items) => {
+          for (const item of items) {
+            const key = item[ONLINE_KEY_ATTRIBUTE]?.S;
+            const time = Number(item[EVENT_TIME]?.N);
+            if (key?.startsWith(prefix) && Number.isFinite(time)) times.set(key.slice(prefix.length), time);
+          }
+        }),
+      );
+    }
+    await Promise.all(batches);
+    return times;
   }
 
   private async putIfNewer(view: string, row: OnlineFeatureRow): Promise<boolean> {
@@ -127,7 +160,12 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      // By name too: a bundle may hold a second copy of the SDK's exception classes.
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      )
+        return false;
       throw error;
     }
   }

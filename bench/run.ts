@@ -15,6 +15,7 @@
  *   console    the console's page loads over one model with 1,000 versions and 10,000 runs (bench/console.ts)
  *   feature-views the point-in-time join of 100k labels x 1M feature rows vs pandas merge_asof (sizes: bench/feature-views.ts)
  *   feature-lookup what the online-store lookup adds to a request of 1 and 100 entities (p50, p99) against dynalite, and DynamoDB requests per request
+ *   feature-materialize a 100k-row view file into dynalite, in process and from the shell (bench/feature-materialize.ts)
  * Timings are wall-clock on this machine: compare the ratios within one run, not across runs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { runConsoleBench } from './console';
 import { printTable as printDriftTable, runDriftBench } from './drift';
 import { runExplainBench } from './explain';
 import { runFeatureLookupBench } from './feature-lookup';
+import { runFeatureMaterializeBench } from './feature-materialize';
 import { runFeatureViewsBench } from './feature-views';
 import { runGroundTruthBench } from './ground-truth';
 import { runInferenceBench } from './inference';
@@ -46,7 +48,8 @@ type Section =
   | 'ground-truth'
   | 'feature-views'
   | 'feature-lookup'
-  | 'console';
+  | 'console'
+  | 'feature-materialize';
 const SECTIONS: readonly Section[] = [
   'learners',
   'quality',
@@ -60,6 +63,7 @@ const SECTIONS: readonly Section[] = [
   'feature-views',
   'feature-lookup',
   'console',
+  'feature-materialize',
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -131,6 +135,8 @@ async function runSection(section: Section): Promise<unknown> {
       return runFeatureLookupBench({ log });
     case 'console':
       return runConsoleBench({ log });
+    case 'feature-materialize':
+      return runFeatureMaterializeBench({ log });
     case 'scoring': {
       const path = join(__dirname, 'scoring.ts');
       try {

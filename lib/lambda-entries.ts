@@ -12,7 +12,8 @@ export type FunctionKind =
   | 'inference'
   | 'drift-monitor'
   | 'quality-monitor'
-  | 'stream-scorer';
+  | 'stream-scorer'
+  | 'materialize-features';
 
 /**
  * The folder holding package.json, found upwards from this module: lib/ when run from sources,
@@ -39,4 +40,5 @@ export const LAMBDA_ENTRIES: Readonly<Record<FunctionKind, string>> = {
   'drift-monitor': join(REPO_ROOT, 'lambdas/drift-monitor/handler.ts'),
   'quality-monitor': join(REPO_ROOT, 'lambdas/quality-monitor/handler.ts'),
   'stream-scorer': join(REPO_ROOT, 'lambdas/stream-scorer/handler.ts'),
+  'materialize-features': join(REPO_ROOT, 'lambdas/materialize-features/handler.ts'),
 };

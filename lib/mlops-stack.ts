@@ -8,6 +8,7 @@ import { BatchScoring } from './batch-scoring';
 import { PlatformDashboard } from './dashboard';
 import { DataLake } from './data-lake';
 import { DriftMonitor } from './drift-monitor';
+import { FeatureStore } from './feature-store';
 import { InferenceEndpoint } from './inference-endpoint';
 import { QualityMonitor } from './quality-monitor';
 import { RetrainTrigger } from './retrain-trigger';
@@ -47,6 +48,8 @@ export class MlopsStack extends Stack {
   public readonly dataLake: DataLake;
   public readonly training: Training;
   public readonly trigger: RetrainTrigger;
+  /** The online feature store; set when the config has featureViews. */
+  public readonly featureStore?: FeatureStore;
   public readonly models: ReadonlyMap<string, ModelResources>;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
@@ -57,6 +60,26 @@ export class MlopsStack extends Stack {
     this.dataLake = new DataLake(this, 'DataLake');
     this.training = new Training(this, 'Training', { flowLogBucket: this.dataLake.accessLogs });
     const dashboard = new PlatformDashboard(this, 'Dashboard');
+    if (config.featureViews.length > 0) {
+      this.featureStore = new FeatureStore(this, 'FeatureStore', {
+        views: config.featureViews,
+        dataLake: this.dataLake,
+        jobQueue: this.training.queueFor({ gpu: 0, spot: false }),
+        logRetention,
+      });
+      new CfnOutput(this, 'FeatureTableName', {
+        value: this.featureStore.table.tableName,
+        description: 'The online feature store (MLOPS_FEATURE_TABLE)',
+      });
+      new CfnOutput(this, 'FeatureBackfillJobQueue', {
+        value: this.training.queueFor({ gpu: 0, spot: false }).jobQueueArn,
+        description: 'AWS Batch queue of the feature backfill (MLOPS_FEATURE_JOB_QUEUE)',
+      });
+      new CfnOutput(this, 'FeatureBackfillJobDefinition', {
+        value: this.featureStore.backfillJobDefinition.jobDefinitionArn,
+        description: 'The feature backfill job definition (MLOPS_FEATURE_JOB_DEFINITION)',
+      });
+    }
 
     const models = new Map<string, ModelResources>();
     for (const model of config.models) {

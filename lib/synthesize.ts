@@ -67,6 +67,17 @@ export interface SynthesizedPlatform {
   readonly functions: readonly SynthesizedFunction[];
   /** The resolver every resolved value above went through (zone buckets by their given names). */
   readonly resolveReference: ReferenceResolver;
+  /** The online feature store, when the config has feature views. */
+  readonly featureStore?: SynthesizedFeatureStore;
+}
+
+export interface SynthesizedFeatureStore {
+  /** The table's name as the resolver gives it (what MLOPS_FEATURE_TABLE holds). */
+  readonly tableName: string;
+  /** The materializer's upload rule's event pattern, references resolved; absent when no view materializes on upload. */
+  readonly uploadPattern?: Record<string, unknown>;
+  /** Logical id of the backfill's Batch job definition (`mlops features materialize --batch` submits it locally). */
+  readonly backfillJobDefinitionLogicalId: string;
 }
 
 export interface SynthesizeOptions {
@@ -153,6 +164,7 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
     if (resources.streamingScoring)
       hosted.push({ kind: 'stream-scorer', model, fn: resources.streamingScoring.function });
   }
+  if (stack.featureStore) hosted.push({ kind: 'materialize-features', fn: stack.featureStore.materializer });
   const outdir = app.outdir;
   const functions = hosted.map(({ kind, model, fn }): SynthesizedFunction => {
     const logicalId = stack.resolve(stack.getLogicalId(fn.function.node.defaultChild as never)) as string;
@@ -168,7 +180,37 @@ export function synthesizeTemplates(config: PlatformConfig, options: SynthesizeO
       ...(options.bundle && typeof assetPath === 'string' ? { bundleDirectory: join(outdir, assetPath) } : {}),
     };
   });
-  return { stackName: stack.stackName, template, bucketLogicalIds, workflows, functions, resolveReference };
+  return {
+    stackName: stack.stackName,
+    template,
+    bucketLogicalIds,
+    workflows,
+    functions,
+    resolveReference,
+    ...(stack.featureStore
+      ? { featureStore: synthesizedFeatureStore(stack, template, resolve, resolveReference) }
+      : {}),
+  };
+}
+
+function synthesizedFeatureStore(
+  stack: ReturnType<typeof buildApp>['stack'],
+  template: Template,
+  resolve: (value: unknown) => unknown,
+  resolveReference: ReferenceResolver,
+): SynthesizedFeatureStore {
+  const store = stack.featureStore as NonNullable<typeof stack.featureStore>;
+  const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.resolve(stack.getLogicalId(construct.node.defaultChild as never)) as string;
+  const tableName = resolveReference({ logicalId: logicalIdOf(store.table), resourceType: 'AWS::DynamoDB::Table' });
+  const backfillJobDefinitionLogicalId = logicalIdOf(store.backfillJobDefinition);
+  if (!store.uploadRule) return { tableName, backfillJobDefinitionLogicalId };
+  const rule = template.Resources[logicalIdOf(store.uploadRule)];
+  return {
+    tableName,
+    backfillJobDefinitionLogicalId,
+    uploadPattern: resolve(rule.Properties?.EventPattern) as Record<string, unknown>,
+  };
 }
 
 /** An image asset's URI ends in its hash, and cdk.out stages the asset's folder as `asset.<hash>`. */
@@ -206,6 +248,8 @@ export function fakeReference(reference: CfnReference): string {
       return arn('batch', `job-queue/${logicalId}`);
     case 'AWS::Batch::JobDefinition':
       return arn('batch', `job-definition/${logicalId}:1`);
+    case 'AWS::DynamoDB::Table':
+      return attribute === 'Arn' ? arn('dynamodb', `table/${logicalId}`) : logicalId;
     case 'AWS::StepFunctions::StateMachine':
       return arn('states', `stateMachine:${logicalId}`);
     default:

@@ -8,8 +8,11 @@ import {
   modelOfCommand,
   type RuleSubmission,
   readBatchJobRules,
+  readJobDefinition,
   retriesAttempt,
   submissionFor,
+  substituteParameters,
+  type TemplateJobDefinition,
 } from '../core/local/batch-job-rules';
 import type { Zone } from '../core/workflow/layout';
 import { TRAINER_ENTRY } from '../lib/bundles';
@@ -77,35 +80,57 @@ export interface LocalBatchRules {
   readonly rules: readonly BatchJobRule[];
   /** Fires the model's scheduled rule now, as its schedule would; resolves when the job ends. */
   runScheduled(model: string): Promise<LocalJobResult>;
+  /**
+   * Submits a job definition of the template directly, as SubmitJob does (the feature backfill:
+   * no rule submits it); resolves when the job ends.
+   */
+  submitJob(jobDefinitionLogicalId: string, submission: DirectSubmission): Promise<LocalJobResult>;
   /** Resolves when no job is running. */
   idle(): Promise<void>;
   /** Stops the schedules and the upload matching, then waits for running jobs to end. */
   close(): Promise<void>;
 }
 
+/** A SubmitJob of a job definition: its parameters over the definition's defaults, and an array size. */
+export interface DirectSubmission {
+  readonly jobName: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Children of an array job (more than 1); absent: a plain job. */
+  readonly arraySize?: number;
+}
+
 export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatchRules {
   const { synth, log } = options;
   const zoneOfBucket = new Map(Object.entries(synth.bucketLogicalIds).map(([zone, id]) => [id, zone as Zone]));
-  const rules = readBatchJobRules(synth.template as never, (value) =>
+  const resolve = (value: unknown) =>
     resolveIntrinsics(value, synth.template as never, (reference) => {
       const zone = zoneOfBucket.get(reference.logicalId);
       if (!zone) return fakeReference(reference);
       return reference.attribute === 'Arn' ? `arn:aws:s3:::${options.buckets[zone]}` : options.buckets[zone];
-    }),
-  );
+    });
+  const rules = readBatchJobRules(synth.template as never, resolve);
   const running = new Set<Promise<unknown>>();
   const timers: NodeJS.Timeout[] = [];
   const label = (rule: BatchJobRule) => modelOfCommand(rule.job.command) ?? rule.logicalId;
 
-  const containerCommand = (rule: BatchJobRule, command: readonly string[]): string[] =>
+  /** What runs: the job definition, and the name its log lines carry (the model, or the job's own). */
+  interface Runnable {
+    readonly job: TemplateJobDefinition;
+    readonly label: string;
+    /** The rule that submitted it, or 'SubmitJob'. */
+    readonly submittedBy: string;
+  }
+  type Submitted = Pick<RuleSubmission, 'jobName' | 'jobQueue' | 'parameters' | 'command' | 'arraySize'>;
+
+  const containerCommand = (job: TemplateJobDefinition, command: readonly string[]): string[] =>
     options.code === 'bundles'
-      ? [process.execPath, stagedTrainerBundle(options.outdir, rule.job.image), ...command]
+      ? [process.execPath, stagedTrainerBundle(options.outdir, job.image), ...command]
       : [process.execPath, join(REPO_ROOT, 'bin', 'run-ts.js'), TRAINER_ENTRY, ...command];
 
   /** One child of the job: attempts until one succeeds or the retry strategy says stop. */
   const runChild = async (
-    rule: BatchJobRule,
-    submission: RuleSubmission,
+    rule: Runnable,
+    submission: Submitted,
     jobId: string,
     arrayIndex: number | undefined,
   ): Promise<LocalJobChild> => {
@@ -113,8 +138,8 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
     const prefix = arrayIndex === undefined ? '' : `[${arrayIndex}] `;
     const onLog = (line: string) => {
       appendFileSync(logFile, `${prefix}${line}\n`);
-      if (/ -> s3:|not scored|manifest:|error/.test(line)) {
-        log(`  [${label(rule)}] ${submission.jobName} ${prefix}${line.replace(/^\S+Z /, '')}`);
+      if (/ -> s3:|not scored|manifest:|materialized|error/.test(line)) {
+        log(`  [${rule.label}] ${submission.jobName} ${prefix}${line.replace(/^\S+Z /, '')}`);
       }
     };
     let exitCode = 1;
@@ -131,7 +156,7 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
         ...(arrayIndex === undefined ? {} : { AWS_BATCH_JOB_ARRAY_INDEX: String(arrayIndex) }),
       };
       const timeoutMs = rule.job.attemptSeconds === undefined ? undefined : rule.job.attemptSeconds * 1000;
-      const command = containerCommand(rule, submission.command);
+      const command = containerCommand(rule.job, submission.command);
       onLog(`attempt ${attempt}: ${command.join(' ')}`);
       exitCode = await runContainer(command, environment, onLog, timeoutMs);
       if (exitCode === 0) break;
@@ -160,21 +185,25 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
       // As EventBridge: a target input that cannot become job parameters submits nothing.
       return Promise.reject(error);
     }
+    return run({ job: rule.job, label: label(rule), submittedBy: rule.logicalId }, submission, why);
+  };
+
+  const run = (rule: Runnable, submission: Submitted, why: string): Promise<LocalJobResult> => {
     const jobId = randomUUID();
     const indexes =
       submission.arraySize === undefined ? [undefined] : Array.from({ length: submission.arraySize }, (_, i) => i);
     log(
-      `[${label(rule)}] ${submission.jobName} submitted by ${rule.logicalId} (${why}): ` +
+      `[${rule.label}] ${submission.jobName} submitted by ${rule.submittedBy} (${why}): ` +
         `${truncate(JSON.stringify(submission.parameters), 200)}` +
         (submission.arraySize === undefined ? '' : `, array of ${submission.arraySize}`),
     );
     const job = Promise.all(indexes.map((index) => runChild(rule, submission, jobId, index))).then((children) => {
       const status = children.every((child) => child.exitCode === 0) ? 'SUCCEEDED' : 'FAILED';
-      log(`[${label(rule)}] ${submission.jobName} ${status} (job ${jobId}; log ${submission.jobName}.log)`);
+      log(`[${rule.label}] ${submission.jobName} ${status} (job ${jobId}; log ${submission.jobName}.log)`);
       return {
         jobId,
         jobName: submission.jobName,
-        rule: rule.logicalId,
+        rule: rule.submittedBy,
         parameters: submission.parameters,
         status,
         children,
@@ -244,6 +273,26 @@ export function startLocalBatchRules(options: LocalBatchRulesOptions): LocalBatc
         );
       }
       return submit(rule, scheduleEvent(rule), 'by hand');
+    },
+    submitJob(jobDefinitionLogicalId, submission) {
+      let job: TemplateJobDefinition;
+      try {
+        job = readJobDefinition(synth.template as never, jobDefinitionLogicalId, resolve);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const parameters = { ...job.parameters, ...submission.parameters };
+      return run(
+        { job, label: submission.jobName, submittedBy: 'SubmitJob' },
+        {
+          jobName: submission.jobName,
+          jobQueue: 'local',
+          parameters,
+          command: substituteParameters(job.command, parameters),
+          ...(submission.arraySize && submission.arraySize > 1 ? { arraySize: submission.arraySize } : {}),
+        },
+        'by hand',
+      );
     },
     idle,
     async close() {

@@ -2,9 +2,10 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store';
 import { CONSOLE_ROUTE, localConsoleTarget, mountConsole } from '../console/host';
-import { loadConfig } from '../core/config/load';
+import { loadConfig, configPath as resolveConfigPath } from '../core/config/load';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
+import { FEATURE_TABLE_ENV } from '../core/feature-views/layout';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import type { TemplateIam } from '../core/local/template-iam';
 import { manualExecutionInput } from '../core/workflow/contract';
@@ -18,6 +19,7 @@ import { createAdminRoute } from './admin-routes';
 import { startAwsEndpoint } from './aws-endpoint';
 import { startLocalBatchRules } from './batch-rules';
 import { writeBuiltInData } from './built-in-data';
+import { startLocalDynamoDb } from './dynamodb-server';
 import { BatchingQueue } from './event-queue';
 import {
   createEventRouter,
@@ -26,6 +28,7 @@ import {
   type LocalObjectCreated,
   objectCreatedEvent,
 } from './event-routing';
+import { startFeatureMaterialization } from './feature-materialization';
 import { startFunctionUrlServer } from './function-url-server';
 import { ACCOUNT, functionUrlGuard, guardWorkflowTasks, LocalIam, REGION } from './iam-enforcement';
 import { LocalFunction } from './lambda-host';
@@ -59,6 +62,8 @@ export interface PlatformOptions {
   readonly awsPort?: number;
   /** Kinesis endpoint (the streaming models' input and output streams). @default 4567 */
   readonly kinesisPort?: number;
+  /** DynamoDB endpoint (the online feature store; only with featureViews). @default 4569 */
+  readonly dynamodbPort?: number;
   /** Run the esbuild bundles from cdk.out (as deployed) or the TypeScript sources. @default 'bundles' */
   readonly code?: 'bundles' | 'sources';
   /**
@@ -108,6 +113,8 @@ export interface Platform {
   runDrift(model: string, windowHours?: number): Promise<unknown>;
   /** Runs the model's quality monitor now: the join, then the report and the policy. */
   runQuality(model: string, windowHours?: number): Promise<unknown>;
+  /** Runs the feature view's backfill job (an array of `shards` children); set with feature views. */
+  runFeatureBackfill?(view: string, shards: number): Promise<unknown>;
   /** Runs the model's scheduled batch-scoring job now; resolves with the job's outcome. */
   runBatchScoring(model: string): Promise<unknown>;
   /** Resolves when no upload is queued and no run or batch job is in progress. */
@@ -205,6 +212,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     closers.push(() => streaming.close());
     sqs = streaming.queues.handle;
+    // The online feature store: dynalite on disk, its table named as the template names it.
+    const dynamodb = synth.featureStore
+      ? await startLocalDynamoDb({
+          port: options.dynamodbPort,
+          region: LOCAL_REGION,
+          directory: join(dataDir, 'dynamodb'),
+          tables: [synth.featureStore.tableName],
+        })
+      : undefined;
+    if (dynamodb && synth.featureStore) {
+      closers.push(() => dynamodb.close());
+      awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+      awsEnvironment[FEATURE_TABLE_ENV] = synth.featureStore.tableName;
+    }
     iam.load(synth.template, synth.resolveReference, options.adjustIam);
 
     const functions = new Map<string, LocalFunction>();
@@ -289,6 +310,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       scheduleEveryMs: options.batchScoringEveryMs,
     });
     closers.push(() => batchRules.close());
+    // The materializer's upload rule (curated uploads under features/<view>/), as EventBridge would route them.
+    const materialization = synth.featureStore?.uploadPattern
+      ? startFeatureMaterialization({
+          pattern: synth.featureStore.uploadPattern,
+          materializer: fn('materialize-features'),
+          s3Events: s3.events,
+          log,
+        })
+      : undefined;
+    if (materialization) closers.push(() => materialization.close());
+    // `mlops features materialize --batch`: the backfill job definition as SubmitJob runs it, one child per shard.
+    const featureStore = synth.featureStore;
+    const runFeatureBackfill = featureStore
+      ? (view: string, shards: number) =>
+          batchRules.submitJob(featureStore.backfillJobDefinitionLogicalId, {
+            jobName: `materialize-${view}`,
+            parameters: { view, shards: String(shards) },
+            arraySize: shards,
+          })
+      : undefined;
     const modelOfMachine = new Map(Object.entries(synth.workflows).map(([model, w]) => [w.stateMachineArn, model]));
 
     // EventBridge -> SQS -> retrain trigger, as the CDK app wires it.
@@ -351,7 +392,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }
     http.route(
       ADMIN_ROUTE,
-      createAdminRoute({ config, runDrift, runQuality, runBatchScoring: (model) => batchRules.runScheduled(model) }),
+      createAdminRoute({
+        config,
+        runDrift,
+        runQuality,
+        runBatchScoring: (model) => batchRules.runScheduled(model),
+        ...(runFeatureBackfill ? { runFeatureBackfill } : {}),
+      }),
     );
     const consoleServed = !config.models.some((model) => model.name === CONSOLE_ROUTE);
     if (!consoleServed) log(`console: not served, a model is named "${CONSOLE_ROUTE}"`);
@@ -396,7 +443,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         ...streamOf(model.name),
       })),
       ...(streaming.kinesis ? { kinesisEndpoint: streaming.kinesis.endpoint } : {}),
+      ...(dynamodb && synth.featureStore
+        ? { dynamodbEndpoint: dynamodb.endpoint, featureTable: synth.featureStore.tableName }
+        : {}),
       dataDir,
+      configPath: resolveConfigPath(options.configPath),
       builtInData,
       pid: process.pid,
     };
@@ -443,11 +494,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       runDrift,
       runQuality,
       runBatchScoring: (model) => batchRules.runScheduled(model),
+      ...(runFeatureBackfill ? { runFeatureBackfill } : {}),
       idle: async () => {
         for (;;) {
           await queue.drain();
           await stepFunctions.idle();
           await batchRules.idle();
+          await materialization?.idle();
           await streaming.idle();
           if (stepFunctions.all().every((e) => e.status !== 'RUNNING')) return;
         }

@@ -23,7 +23,7 @@ export function createServingAnnouncer(
       const key = `${model}@${version}`;
       if (announced.has(key)) return;
       announced.add(key);
-      printReady(log, info, config.models.find((m) => m.name === model)!, version, consoleUrl);
+      printReady(log, info, config.models.find((m) => m.name === model)!, version, consoleUrl, config);
     } catch {
       // Not serving yet; the next successful run announces it.
     }
@@ -36,6 +36,7 @@ function printReady(
   model: ModelConfig,
   version: number | undefined,
   consoleUrl: string | null,
+  config: Pick<PlatformConfig, 'featureViews'>,
 ): void {
   const url = `${info.httpUrl}/${model.name}`;
   const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${info.s3Endpoint}`;
@@ -54,6 +55,14 @@ function printReady(
   else log(`  new data:     ${aws} s3 cp <file.csv> s3://${info.buckets.raw}/${model.name}/`);
   log(`  drift check:  npx mlops drift run ${model.name}`);
   log(`  versions:     npx mlops versions ${model.name}`);
+  if (info.dynamodbEndpoint && config.featureViews.length > 0) {
+    const view =
+      config.featureViews.find((candidate) => candidate.name === model.featureView) ?? config.featureViews[0];
+    log(`  features:     ${aws} s3 cp <file.csv> s3://${info.buckets.curated}/features/${view.name}/`);
+    log(
+      `  online store: DynamoDB ${info.dynamodbEndpoint}, table ${info.featureTable}; reload: npx mlops features materialize ${view.name}`,
+    );
+  }
   if (consoleUrl) log(`  console:      ${consoleUrl}   (the token in it allows actions; keep it private)`);
   log('');
 }

@@ -57,6 +57,12 @@ export const localCommand: Command = {
         default: '4567',
         valueName: 'n',
       },
+      'dynamodb-port': {
+        type: 'string',
+        description: 'DynamoDB endpoint port (the online feature store, with featureViews)',
+        default: '4569',
+        valueName: 'n',
+      },
       'from-source': { type: 'boolean', description: 'run the TypeScript handlers instead of the cdk.out bundles' },
       'batching-window': {
         type: 'string',
@@ -94,6 +100,9 @@ export const localCommand: Command = {
           `S3 endpoint:   ${info.s3Endpoint}`,
           `AWS endpoint:  ${info.awsEndpoint} (Step Functions, EventBridge, SNS, SQS)`,
           ...(info.kinesisEndpoint ? [`Kinesis:       ${info.kinesisEndpoint}`] : []),
+          ...(info.dynamodbEndpoint
+            ? [`DynamoDB:      ${info.dynamodbEndpoint} (feature table ${info.featureTable ?? '-'})`]
+            : []),
           `buckets:       ${Object.entries(info.buckets)
             .map(([zone, bucket]) => `${zone}=${bucket}`)
             .join(' ')}`,
@@ -125,6 +134,7 @@ export const localCommand: Command = {
       httpPort: intFlag(flags, 'http-port'),
       awsPort: intFlag(flags, 'aws-port'),
       kinesisPort: intFlag(flags, 'kinesis-port'),
+      dynamodbPort: intFlag(flags, 'dynamodb-port'),
       code: flags['from-source'] ? 'sources' : 'bundles',
       batchingWindowMs: (intFlag(flags, 'batching-window') ?? 5) * 1000,
       seedBuiltInData: !flags.empty,
@@ -136,7 +146,8 @@ export const localCommand: Command = {
     const { info } = platform;
     io.out(
       `platform up: S3 ${info.s3Endpoint}, endpoints ${info.httpUrl}/<model>/, AWS ${info.awsEndpoint}` +
-        `${info.kinesisEndpoint ? `, Kinesis ${info.kinesisEndpoint}` : ''}; Ctrl-C stops\n`,
+        `${info.kinesisEndpoint ? `, Kinesis ${info.kinesisEndpoint}` : ''}` +
+        `${info.dynamodbEndpoint ? `, DynamoDB ${info.dynamodbEndpoint}` : ''}; Ctrl-C stops\n`,
     );
     await new Promise<void>((done) => {
       const stop = () => {

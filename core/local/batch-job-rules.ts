@@ -102,7 +102,8 @@ function referencedLogicalId(reference: unknown, ruleId: string): string {
   return ref;
 }
 
-function readJobDefinition(
+/** One job definition of the template, references resolved (what a submission of it runs). */
+export function readJobDefinition(
   template: CfnTemplate,
   logicalId: string,
   resolve: ResolveIntrinsics,

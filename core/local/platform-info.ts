@@ -44,7 +44,13 @@ export const PlatformInfoSchema = z.object({
   ),
   /** The local Kinesis endpoint (kinesalite; HTTP/1.1 and HTTP/2). Absent in files older platforms wrote. */
   kinesisEndpoint: z.string().optional(),
+  /** The local DynamoDB endpoint (dynalite) holding the online feature store; absent without feature views. */
+  dynamodbEndpoint: z.string().optional(),
+  /** The online feature store's table there (the name the CDK app gives it). */
+  featureTable: z.string().optional(),
   dataDir: z.string(),
+  /** The config file the platform runs (commands that need more than the endpoints read it). Absent in older files. */
+  configPath: z.string().optional(),
   builtInData: BuiltInDataInfoSchema,
   /** The platform's process; null once it has stopped. */
   pid: z.number().int().nullable(),

@@ -3,7 +3,7 @@
  * recording fake that answers DescribeJobDefinitions as Batch documents it.
  */
 import { DescribeJobDefinitionsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { submitScoringJob } from '../../adapters/batch-jobs';
+import { submitFeatureBackfill, submitScoringJob } from '../../adapters/batch-jobs';
 
 function fakeBatch(definitions: Array<{ revision: number; parameters?: Record<string, string> }>) {
   const sent: unknown[] = [];
@@ -52,5 +52,39 @@ describe('submitScoringJob', () => {
 
   it('names a definition that does not exist', async () => {
     await expect(submitScoringJob(fakeBatch([]).client, base)).rejects.toThrow('job definition churn-score not found');
+  });
+});
+
+describe('submitFeatureBackfill', () => {
+  const backfill = {
+    view: 'customer',
+    jobQueue: 'q',
+    jobDefinition: 'backfill',
+    now: () => new Date('2026-12-07T10:00:00Z'),
+  };
+
+  it('submits an array of `shards` children, the count also passed as the parameter the children read', async () => {
+    const batch = fakeBatch([]);
+    const job = await submitFeatureBackfill(batch.client, { ...backfill, shards: 8 });
+    expect(batch.submitted().input).toEqual({
+      jobName: 'materialize-customer-20261207T100000',
+      jobQueue: 'q',
+      jobDefinition: 'backfill',
+      parameters: { view: 'customer', shards: '8' },
+      arrayProperties: { size: 8 },
+    });
+    expect(job).toEqual({ jobId: 'job-1', jobName: 'materialize-customer-20261207T100000' });
+  });
+
+  it('one shard is a plain job', async () => {
+    const batch = fakeBatch([]);
+    await submitFeatureBackfill(batch.client, { ...backfill, shards: 1 });
+    expect(batch.submitted().input.arrayProperties).toBeUndefined();
+  });
+
+  it('refuses more children than AWS Batch allows', async () => {
+    await expect(submitFeatureBackfill(fakeBatch([]).client, { ...backfill, shards: 10001 })).rejects.toThrow(
+      'shards must be 1 to 10000 (the AWS Batch array limit), received 10001',
+    );
   });
 });

@@ -110,3 +110,40 @@ describe('createAdminRoute: score', () => {
     );
   });
 });
+
+describe('createAdminRoute: features', () => {
+  const withView = {
+    models: [{ name: 'churn' }],
+    featureViews: [{ name: 'customer', materialize: { shards: 3 } }],
+  } as unknown as PlatformConfig;
+  const calls: Array<[string, number]> = [];
+  const features = createAdminRoute({
+    config: withView,
+    runDrift: async () => ({}),
+    runQuality: async () => ({}),
+    runFeatureBackfill: async (view, shards) => {
+      calls.push([view, shards]);
+      return { status: 'SUCCEEDED' };
+    },
+  });
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  it("runs the view's backfill with the configured shards, or the body's", async () => {
+    expect(JSON.parse((await features(request('POST', '/features/customer'))).body)).toEqual({ status: 'SUCCEEDED' });
+    await features(request('POST', '/features/customer', '{"shards":5}'));
+    expect(calls).toEqual([
+      ['customer', 3],
+      ['customer', 5],
+    ]);
+  });
+
+  it('answers 404 for a view the config does not have and 400 for a bad shard count, starting nothing', async () => {
+    expect((await features(request('POST', '/features/other'))).statusCode).toBe(404);
+    const bad = await features(request('POST', '/features/customer', '{"shards":0}'));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).error.message).toBe('shards must be 1 to 10000, received 0');
+    expect(calls).toEqual([]);
+  });
+});

@@ -23,6 +23,8 @@ export async function startTestPlatform(options: {
   model?: Record<string, unknown>;
   /** The config's `featureViews`. @default [] */
   featureViews?: readonly Record<string, unknown>[];
+  /** Top-level config fields beside the model (e.g. `featureViews`). @default {} */
+  config?: Record<string, unknown>;
   /** Platform options over the defaults above (e.g. `code: 'bundles'`). @default {} */
   platform?: Partial<PlatformOptions>;
 }): Promise<TestPlatform> {
@@ -34,6 +36,7 @@ export async function startTestPlatform(options: {
       project: options.project,
       models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes', learner: 'linear', ...options.model }],
       ...(options.featureViews ? { featureViews: options.featureViews } : {}),
+      ...options.config,
     }),
   );
   const platform = await startPlatform({
@@ -43,6 +46,7 @@ export async function startTestPlatform(options: {
     httpPort: 0,
     awsPort: 0,
     kinesisPort: 0,
+    dynamodbPort: 0,
     code: 'sources',
     batchingWindowMs: options.batchingWindowMs,
     driftSchedules: false,
