@@ -3,7 +3,7 @@ import type { EcsJobDefinition, IJobQueue } from 'aws-cdk-lib/aws-batch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { IRole, Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FeatureViewConfig } from '../core/config/feature-view-schema';
@@ -12,7 +12,6 @@ import {
   featureViewMetaPrefix,
   featureViewPrefix,
   ONLINE_KEY_ATTRIBUTE,
-  onlineItemKey,
 } from '../core/feature-views/layout';
 import { FEATURE_VIEWS_ENV, featureViewsToEnv } from '../core/feature-views/runtime';
 import { ZONE_ENV } from '../core/workflow/layout';
@@ -56,7 +55,6 @@ export class FeatureStore extends Construct {
   public readonly uploadRule?: Rule;
   public readonly backfillJobDefinition: EcsJobDefinition;
   public readonly backfillJobRole: Role;
-  private readonly views: readonly string[];
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
@@ -65,7 +63,6 @@ export class FeatureStore extends Construct {
       throw new Error('FeatureStore needs at least one feature view; received none: add featureViews to the config');
     }
 
-    this.views = views.map((view) => view.name);
     this.table = new Table(this, 'Table', {
       partitionKey: { name: ONLINE_KEY_ATTRIBUTE, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -133,25 +130,6 @@ export class FeatureStore extends Construct {
     this.backfillJobDefinition = job.jobDefinition;
     this.backfillJobRole = job.jobRole;
     this.grantMaterialize(job.jobRole, views, dataLake);
-  }
-
-  /**
-   * Lets `grantee` read one view's items and nothing else: BatchGetItem on the table, confined by
-   * `dynamodb:LeadingKeys` to keys `<view>#*` (an endpoint reads only its model's view), and sets
-   * MLOPS_FEATURE_TABLE when the grantee is a function.
-   */
-  public grantReadView(grantee: IRole, view: string, fn?: MlopsFunction): void {
-    if (!this.views.includes(view)) {
-      throw new Error(`grantReadView: view "${view}" is not one of this store's views (${this.views.join(', ')})`);
-    }
-    grantee.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:BatchGetItem'],
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [onlineItemKey(view, '*')] } },
-      }),
-    );
-    fn?.addEnvironment(FEATURE_TABLE_ENV, this.table.tableName);
   }
 
   /** Reads every view's files, records new view versions under `_meta/`, writes the table (conditional puts only). */

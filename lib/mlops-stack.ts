@@ -108,7 +108,14 @@ export class MlopsStack extends Stack {
         recordFailureFunction: steps.recordFailure.function,
         logRetention,
       });
-      const endpoint = new InferenceEndpoint(scope, 'Endpoint', { model, dataLake: this.dataLake, logRetention });
+      // A model with a view reads the online store; featureViewReaderFor checks both are given.
+      const featureReader = featureView ? { featureTable: this.featureStore?.table, featureView } : {};
+      const endpoint = new InferenceEndpoint(scope, 'Endpoint', {
+        model,
+        dataLake: this.dataLake,
+        logRetention,
+        ...featureReader,
+      });
       const driftMonitor = new DriftMonitor(scope, 'DriftMonitor', {
         model,
         dataLake: this.dataLake,
@@ -128,10 +135,16 @@ export class MlopsStack extends Stack {
             dataLake: this.dataLake,
             jobQueue: this.training.queueFor({ gpu: 0, spot: model.batchScoring.spot }),
             logRetention,
+            ...featureReader,
           })
         : undefined;
       const streamingScoring = model.streaming
-        ? new StreamingScoring(scope, 'StreamingScoring', { model, dataLake: this.dataLake, logRetention })
+        ? new StreamingScoring(scope, 'StreamingScoring', {
+            model,
+            dataLake: this.dataLake,
+            logRetention,
+            ...featureReader,
+          })
         : undefined;
       models.set(model.name, {
         model,

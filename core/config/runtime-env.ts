@@ -11,7 +11,7 @@ export const RUNTIME_ENV = {
   /** Per-model functions: the model's resolved config as JSON (read it with `modelConfigFromEnv`). */
   modelConfig: 'MLOPS_MODEL_CONFIG',
   /** Functions of a model with a featureView: the view's resolved config as JSON (read it with `featureViewConfigFromEnv`). */
-  featureViewConfig: 'MLOPS_FEATURE_VIEW_CONFIG',
+  featureViewConfig: 'MLOPS_FEATURE_VIEW',
   /** Drift and quality monitors: ARN of its model's retraining state machine. */
   stateMachineArn: 'MLOPS_STATE_MACHINE_ARN',
   /** Retrain trigger: JSON object `{ "<model>": "<state machine ARN>" }` of every model. */

@@ -1,5 +1,6 @@
 import { type FeatureViewConfig, featureViewSchema } from '../config/feature-view-schema';
 import { ConfigError } from '../config/parse';
+import { featureViewConfigToEnv, RUNTIME_ENV } from '../config/runtime-env';
 import { FEATURE_TABLE_ENV } from './layout';
 
 /**
@@ -8,16 +9,15 @@ import { FEATURE_TABLE_ENV } from './layout';
  * config carries only the view's name, so the CDK app and the local platform set both, for models
  * with a view only.
  */
-export const FEATURE_VIEW_ENV = 'MLOPS_FEATURE_VIEW';
+export const FEATURE_VIEW_ENV = RUNTIME_ENV.featureViewConfig;
 
 export interface ServingFeatureView {
   readonly view: FeatureViewConfig;
   readonly table: string;
 }
 
-export function featureViewToEnv(view: FeatureViewConfig): string {
-  return JSON.stringify(view);
-}
+/** The one spelling of a view in a function's environment, shared with the validate step. */
+export const featureViewToEnv = featureViewConfigToEnv;
 
 /**
  * The view and table of a model with a featureView; undefined for a model without one. Fails fast

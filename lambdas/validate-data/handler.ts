@@ -11,7 +11,7 @@ import { type ValidateDeps, validateInputSchema, validateStep } from './validate
  * Retraining step 1 (state `Validate`). Event: the execution input `{ model, trigger, dataKey? }`
  * (optionally `runId`). Result: ValidationResult, stored by the state machine at `$.validation`.
  * Environment: MLOPS_MODEL_CONFIG, MLOPS_RAW_BUCKET, MLOPS_CURATED_BUCKET, MLOPS_ARTIFACTS_BUCKET,
- * MLOPS_MONITORING_BUCKET for a model that trains on its feedback, MLOPS_FEATURE_VIEW_CONFIG for a model
+ * MLOPS_MONITORING_BUCKET for a model that trains on its feedback, MLOPS_FEATURE_VIEW for a model
  * with a featureView (AWS_ENDPOINT_URL_S3 on the local platform).
  */
 export function validateDepsFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): ValidateDeps {

@@ -428,7 +428,13 @@ describe('RetrainingSteps', () => {
       Object.values(environment).map((fn) =>
         JSON.parse(fn.Properties.Environment.Variables[RUNTIME_ENV.featureViewConfig]),
       ),
-    ).toEqual([expect.objectContaining({ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86400 })]);
+    ).toEqual(
+      // validate and the endpoint (the one variable spells a model's view for every function of it)
+      [
+        expect.objectContaining({ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86400 }),
+        expect.objectContaining({ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86400 }),
+      ],
+    );
   });
 
   test('refuses a feature view other than the one the model names', () => {
