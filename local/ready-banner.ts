@@ -46,6 +46,10 @@ function printReady(
   log(
     `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
   );
+  if (model.name === 'churn' && model.featureView !== undefined)
+    log(
+      `  by key only:  curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [info.builtInData.entityOnlyInstance] })}'   (the ${model.featureView} view supplies the rest)`,
+    );
   log(`  model info:   curl -s ${url}/`);
   log(
     `  outcomes:     curl -s -X POST ${url}/feedback -H 'content-type: application/json' -d '${JSON.stringify({ actuals: [{ id: '<predictions[i].id>', label: model.positiveLabel ?? 0 }] })}'`,

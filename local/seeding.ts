@@ -2,9 +2,15 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import type { ModelConfig } from '../core/config/schema';
+import { featureViewPrefix } from '../core/feature-views/layout';
 import { versionsPrefix } from '../core/registry/keys';
 import { rawPrefix, type Zone } from '../core/workflow/layout';
 import type { BuiltInData } from './built-in-data';
+
+/** The built-in feature view the churn walk-through reads (mlops.config.json's `customer`). */
+export const BUILT_IN_VIEW = 'customer';
+/** The built-in customer view file's key in the curated zone; its upload is materialized into the online store. */
+export const BUILT_IN_VIEW_KEY = `${featureViewPrefix(BUILT_IN_VIEW)}customers-v1.csv`;
 
 /** The built-in churn data's key in the raw zone; its upload starts the first run. */
 export const BUILT_IN_DATA_KEY = `${rawPrefix('churn')}churn-v1.csv`;
@@ -35,6 +41,9 @@ export async function prepareModels(options: FirstStartOptions): Promise<void> {
       continue;
     }
     const raw = await new S3ObjectStore(client, buckets.raw).list(rawPrefix(model.name));
+    if (model.name === 'churn' && model.featureView === BUILT_IN_VIEW && options.seedBuiltInData) {
+      await seedCustomerView(client, buckets.curated, builtInData, log);
+    }
     if (raw.length === 0 && model.name === 'churn' && options.seedBuiltInData) {
       log(
         `[churn] first start: uploading the built-in churn data (${builtInData.rows} rows) to s3://${buckets.raw}/${rawPrefix('churn')}`,
@@ -53,4 +62,29 @@ export async function prepareModels(options: FirstStartOptions): Promise<void> {
       );
     }
   }
+}
+
+/** Uploads the built-in customer view file once (when the view has no file yet); the upload rule materializes it. */
+async function seedCustomerView(
+  client: S3Client,
+  curatedBucket: string,
+  builtInData: BuiltInData,
+  log: (line: string) => void,
+): Promise<void> {
+  const curated = new S3ObjectStore(client, curatedBucket);
+  const files = (await curated.list(featureViewPrefix(BUILT_IN_VIEW))).filter(
+    (object) => !object.key.includes('/_meta/'),
+  );
+  if (files.length > 0) return;
+  log(
+    `[churn] first start: uploading the built-in customer features to s3://${curatedBucket}/${BUILT_IN_VIEW_KEY} (the online store serves them by customer_id)`,
+  );
+  await client.send(
+    new PutObjectCommand({
+      Bucket: curatedBucket,
+      Key: BUILT_IN_VIEW_KEY,
+      Body: readFileSync(builtInData.customerFeaturesPath),
+      ContentType: 'text/csv',
+    }),
+  );
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FeatureViewConfig } from '../config/feature-view-schema';
 import { readTableBytes } from '../data/read';
 import { type Cell, DataError, type DataTable } from '../data/table';
@@ -7,6 +6,7 @@ import { ObjectTooLargeError, readCapped } from '../storage/read-capped';
 import { DATA_FILE_EXTENSIONS } from '../workflow/layout';
 import { featureViewMetaPrefix, featureViewPrefix } from './layout';
 import { type PointInTimeJoinResult, pointInTimeJoin } from './point-in-time-join';
+import { viewVersionId } from './versions';
 
 /**
  * A feature view's offline history (issue 15) as one table, and the point-in-time join of labels
@@ -45,16 +45,6 @@ export interface ViewHistory {
   readonly files: readonly ViewFileRecord[];
   /** The distinct view versions, in order of first appearance. */
   readonly versions: readonly string[];
-}
-
-/**
- * The version id of a set of feature columns: order does not matter, names do. The same
- * definition as the materializer's (core/feature-views/versions.ts on the fv-online branch), so
- * a run record and the online store name a version alike.
- */
-export function viewVersionId(featureColumns: readonly string[]): string {
-  const sorted = [...featureColumns].sort();
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
 }
 
 /** The view's data files in a listing: under its prefix, not under `_meta/`, oldest first. */
@@ -138,10 +128,16 @@ const MIB = 1024 * 1024;
 export async function readViewHistory(
   curated: ObjectStore,
   view: FeatureViewConfig,
-  options: { readonly maxBytes: number; readonly capName?: string },
+  options: {
+    readonly maxBytes: number;
+    readonly capName?: string;
+    /** A view without files yet gives an empty history (its listed features, no rows) instead of an error. @default false */
+    readonly allowEmpty?: boolean;
+  },
 ): Promise<ViewHistory> {
   const where = `s3://${curated.bucket}/${featureViewPrefix(view.name)}`;
   const files = viewDataFiles(await curated.list(featureViewPrefix(view.name)), view.name);
+  if (files.length === 0 && options.allowEmpty) return emptyViewHistory(view);
   if (files.length === 0) {
     throw new DataError(
       `feature view "${view.name}" has no data files under ${where} (data files end in ${DATA_FILE_EXTENSIONS.join(', ')}); upload its history there`,
@@ -193,4 +189,16 @@ export function joinWithView(
     labelsSource: options.labelsSource ?? 'labels',
     featuresSource: `feature view "${view.name}"`,
   });
+}
+
+/** The history of a view with no files yet: its listed feature columns (none for "all"), no rows. */
+export function emptyViewHistory(view: FeatureViewConfig): ViewHistory {
+  const featureColumns = Array.isArray(view.features) ? [...view.features] : [];
+  const columnNames = [view.entityKey, view.eventTimeColumn, ...featureColumns];
+  return {
+    table: { columnNames, columns: columnNames.map(() => []), rowCount: 0 },
+    featureColumns,
+    files: [],
+    versions: [],
+  };
 }

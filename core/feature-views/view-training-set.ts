@@ -57,6 +57,12 @@ export function viewTrainingSet(
   let unmatchedRows = 0;
   let expiredRows = 0;
   if (joinedColumns.length > 0) {
+    if (history.files.length === 0) {
+      throw new DataError(
+        `feature view "${view.name}" has no data files yet and ${options.source} lacks its ${quoted(joinedColumns)}: ` +
+          `upload the view's history under features/${view.name}/ in the curated zone first`,
+      );
+    }
     if (!has(view.entityKey)) {
       throw new DataError(
         `${options.source} has no column "${view.entityKey}", the entity key of feature view "${view.name}": ` +
@@ -88,7 +94,11 @@ export function viewTrainingSet(
           : ''),
     );
   } else {
-    notes.push(`feature view "${view.name}": ${options.source} has every view column; nothing joined`);
+    notes.push(
+      history.files.length === 0
+        ? `feature view "${view.name}" has no data files yet; ${options.source} trains on its own columns`
+        : `feature view "${view.name}": ${options.source} has every view column; nothing joined`,
+    );
   }
   const droppedColumns = [...new Set([view.entityKey, labelTimeColumn])].filter(has);
   if (droppedColumns.length > 0) {

@@ -35,6 +35,8 @@ export class FeatureViewJoin {
     const history = await readViewHistory(curated, view, {
       maxBytes: Math.floor(model.training.maxDataMiB * 1024 * 1024),
       capName: `training.maxDataMiB of model ${model.name}`,
+      // An upload with every feature trains before the view has history (quick start, first deploy).
+      allowEmpty: true,
     });
     return new FeatureViewJoin(view, history, model);
   }

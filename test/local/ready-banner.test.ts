@@ -23,7 +23,15 @@ const info = (extra: Partial<PlatformInfo>): PlatformInfo => ({
   buckets: { raw: 'p-raw', curated: 'p-curated', artifacts: 'p-artifacts', monitoring: 'p-monitoring' },
   models: [],
   dataDir: '/tmp/x',
-  builtInData: { v1Path: 'v1', v2Path: 'v2', corruptPath: 'c', rows: 1, exampleInstance: {} },
+  builtInData: {
+    v1Path: 'v1',
+    v2Path: 'v2',
+    corruptPath: 'c',
+    rows: 1,
+    exampleInstance: {},
+    customerFeaturesPath: 'customer-features.csv',
+    entityOnlyInstance: { customer_id: 'C1' },
+  },
   pid: 1,
   ...extra,
 });

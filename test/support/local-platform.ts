@@ -23,7 +23,7 @@ export async function startTestPlatform(options: {
   model?: Record<string, unknown>;
   /** The config's `featureViews`. @default [] */
   featureViews?: readonly Record<string, unknown>[];
-  /** Top-level config fields beside the model (e.g. `featureViews`). @default {} */
+  /** Other top-level config fields beside the model. @default {} */
   config?: Record<string, unknown>;
   /** Platform options over the defaults above (e.g. `code: 'bundles'`). @default {} */
   platform?: Partial<PlatformOptions>;

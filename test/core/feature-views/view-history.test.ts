@@ -1,12 +1,12 @@
 import { type FeatureViewInput, featureViewSchema } from '../../../core/config/feature-view-schema';
 import { parseCsv } from '../../../core/data/csv';
 import { DataError, getColumn } from '../../../core/data/table';
+import { viewVersionId } from '../../../core/feature-views/versions';
 import {
   combineViewFiles,
   joinWithView,
   readViewHistory,
   viewDataFiles,
-  viewVersionId,
 } from '../../../core/feature-views/view-history';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 

@@ -1,7 +1,7 @@
 import { type FeatureViewInput, featureViewSchema } from '../../../core/config/feature-view-schema';
 import { parseCsv } from '../../../core/data/csv';
 import { getColumn } from '../../../core/data/table';
-import { combineViewFiles } from '../../../core/feature-views/view-history';
+import { combineViewFiles, emptyViewHistory } from '../../../core/feature-views/view-history';
 import { viewTrainingSet } from '../../../core/feature-views/view-training-set';
 
 const view = (input: Partial<FeatureViewInput> = {}) =>
@@ -13,6 +13,27 @@ const history = (text: string, config = view()) =>
 const VIEW = 'customer_id,event_time,spend,visits\nc1,2026-03-01,10,1\nc1,2026-03-10,20,2\nc2,2026-03-01,5,9\n';
 
 describe('viewTrainingSet', () => {
+  it('trains on the upload alone while a view of "all" columns has no files yet, and says so', () => {
+    // given a full upload and a view with no history
+    const upload = parseCsv('customer_id,age,churned\nc1,30,no\nc2,40,yes\n');
+    // when
+    const set = viewTrainingSet(upload, emptyViewHistory(view()), view(), { source: 'churn/v1.csv' });
+    // then nothing is joined and the key is still never a feature
+    expect(set.table.columnNames).toEqual(['age', 'churned']);
+    expect(set.joinedColumns).toEqual([]);
+    expect(set.notes.join('\n')).toContain('has no data files yet; churn/v1.csv trains on its own columns');
+  });
+
+  it('refuses an upload lacking listed view columns while the view has no files', () => {
+    // given a view that lists spend, no history, and labels without spend
+    const listed = view({ features: ['spend'] });
+    const upload = parseCsv('customer_id,event_time,churned\nc1,2026-03-05,no\n');
+    // then the error names the view, the missing column and where to upload
+    expect(() => viewTrainingSet(upload, emptyViewHistory(listed), listed, { source: 'churn/labels.csv' })).toThrow(
+      'feature view "customer" has no data files yet and churn/labels.csv lacks its "spend": upload the view\'s history under features/customer/ in the curated zone first',
+    );
+  });
+
   it('joins the view columns at each label time and leaves the key and the label time out', () => {
     // given labels before and after c1's second value
     const upload = parseCsv(

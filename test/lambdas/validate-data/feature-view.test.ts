@@ -1,7 +1,7 @@
 import { parseCsv } from '../../../core/data/csv';
 import { sha256Hex } from '../../../core/data/read';
 import { DataError, getColumn } from '../../../core/data/table';
-import { viewVersionId } from '../../../core/feature-views/view-history';
+import { viewVersionId } from '../../../core/feature-views/versions';
 import { readRunRecord } from '../../../core/runs/run-record';
 import { snapshotKey } from '../../../core/workflow/layout';
 import { WorkflowConfigError } from '../../../lambdas/shared/step-errors';
