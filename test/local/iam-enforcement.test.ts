@@ -422,12 +422,12 @@ describe('the validate step of a model with a feature view', () => {
 
   it("carries the view's config in the validate function's environment", () => {
     const fn = viewSynth.functions.find((f) => f.kind === 'validate-data' && f.model === 'churn')!;
-    expect(JSON.parse(fn.environment.MLOPS_FEATURE_VIEW_CONFIG)).toMatchObject({
+    expect(JSON.parse(fn.environment.MLOPS_FEATURE_VIEW)).toMatchObject({
       name: 'customer',
       entityKey: 'customer_id',
     });
     const other = viewSynth.functions.find((f) => f.kind === 'validate-data' && f.model === 'fraud')!;
-    expect(other.environment.MLOPS_FEATURE_VIEW_CONFIG).toBeUndefined();
+    expect(other.environment.MLOPS_FEATURE_VIEW).toBeUndefined();
   });
 });
 

@@ -14,7 +14,7 @@ import { CUSTOMERS, labels, spendAtLabel, VIEW, viewV1, viewV2 } from './fixture
 
 /**
  * The deployed validate handler of a model with a feature view, configured from the environment
- * the CDK app sets (MLOPS_FEATURE_VIEW_CONFIG), with the real @aws-sdk/client-s3 against the local
+ * the CDK app sets (MLOPS_FEATURE_VIEW), with the real @aws-sdk/client-s3 against the local
  * S3 endpoint; then the trainer entry and the evaluate handler on its snapshot, as the state
  * machine runs them.
  */
