@@ -5,27 +5,20 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ONLINE_KEY_ATTRIBUTE, onlineItemKey } from '../core/feature-views/layout';
-import type {
-  OnlineFeatureRow,
-  OnlineFeatureStore,
-  OnlineValue,
-  OnlineWriteSummary,
-} from '../core/feature-views/online-store';
+import {
+  type BatchGetPlan,
+  conditionalPut,
+  type Item,
+  itemToRow,
+  planEventTimeRead,
+  planRowRead,
+} from '../core/feature-views/online-item';
+import type { OnlineFeatureRow, OnlineFeatureStore, OnlineWriteSummary } from '../core/feature-views/online-store';
 
-/** BatchGetItem's limit of keys per request. */
-const KEYS_PER_BATCH_GET = 100;
 /** Conditional puts in flight at once per write call. */
 const PUTS_IN_FLIGHT = 16;
 /** Retries of keys BatchGetItem left unprocessed (throttling), with doubling backoff from 25 ms. */
 const UNPROCESSED_RETRIES = 8;
-
-// Item layout: pk = `<view>#<entity>`, et = event time (microseconds, N), vv = view version (S),
-// f = the feature values (M). Values in a map so a projection names `f.#col` and a feature column
-// can never collide with the platform's attributes.
-const EVENT_TIME = 'et';
-const VIEW_VERSION = 'vv';
-const VALUES = 'f';
 
 export interface DynamoDbClientOptions {
   /** A DynamoDB-compatible endpoint such as the local platform's dynalite. @default - AWS_ENDPOINT_URL_DYNAMODB, else AWS */
@@ -65,30 +58,11 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
     entityKeys: readonly string[],
     columns: readonly string[],
   ): Promise<Map<string, OnlineFeatureRow>> {
-    const unique = [...new Set(entityKeys)];
-    const names: Record<string, string> = { '#pk': ONLINE_KEY_ATTRIBUTE, '#et': EVENT_TIME, '#vv': VIEW_VERSION };
-    const projected = columns.map((column, index) => {
-      names[`#c${index}`] = column;
-      return `${VALUES}.#c${index}`;
-    });
-    const projection = ['#pk', '#et', '#vv', ...projected].join(', ');
     const found = new Map<string, OnlineFeatureRow>();
-    const prefix = `${view}#`;
-    const batches: Promise<void>[] = [];
-    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
-      const keys = unique
-        .slice(start, start + KEYS_PER_BATCH_GET)
-        .map((entityKey) => ({ [ONLINE_KEY_ATTRIBUTE]: { S: onlineItemKey(view, entityKey) } }));
-      batches.push(
-        this.batchGet(keys, projection, names).then((items) => {
-          for (const item of items) {
-            const row = toRow(item, prefix);
-            if (row) found.set(row.entityKey, row);
-          }
-        }),
-      );
+    for (const item of await this.batchGetAll(planRowRead(view, entityKeys, columns))) {
+      const row = itemToRow(item, view);
+      if (row) found.set(row.entityKey, row);
     }
-    await Promise.all(batches);
     return found;
   }
 
@@ -116,46 +90,27 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
 
   /** The event time the store holds for each of these entities (absent when it holds none). */
   private async storedEventTimes(view: string, rows: readonly OnlineFeatureRow[]): Promise<Map<string, number>> {
-    const unique = [...new Set(rows.map((row) => row.entityKey))];
-    const names = { '#pk': ONLINE_KEY_ATTRIBUTE, '#et': EVENT_TIME };
-    const prefix = `${view}#`;
+    const plan = planEventTimeRead(
+      view,
+      rows.map((row) => row.entityKey),
+    );
     const times = new Map<string, number>();
-    const batches: Promise<void>[] = [];
-    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
-      const keys = unique
-        .slice(start, start + KEYS_PER_BATCH_GET)
-        .map((entityKey) => ({ [ONLINE_KEY_ATTRIBUTE]: { S: onlineItemKey(view, entityKey) } }));
-      batches.push(
-        this.batchGet(keys, '#pk, #et', names).then((items) => {
-          for (const item of items) {
-            const key = item[ONLINE_KEY_ATTRIBUTE]?.S;
-            const time = Number(item[EVENT_TIME]?.N);
-            if (key?.startsWith(prefix) && Number.isFinite(time)) times.set(key.slice(prefix.length), time);
-          }
-        }),
-      );
+    for (const item of await this.batchGetAll(plan)) {
+      const row = itemToRow(item, view);
+      if (row && Number.isFinite(row.eventTimeMicros)) times.set(row.entityKey, row.eventTimeMicros);
     }
-    await Promise.all(batches);
     return times;
   }
 
   private async putIfNewer(view: string, row: OnlineFeatureRow): Promise<boolean> {
-    const values: Record<string, AttributeValue> = {};
-    for (const [column, value] of Object.entries(row.values)) values[column] = toAttribute(value);
     this.requests++;
+    const put = conditionalPut(view, row);
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: {
-            [ONLINE_KEY_ATTRIBUTE]: { S: onlineItemKey(view, row.entityKey) },
-            [EVENT_TIME]: { N: String(row.eventTimeMicros) },
-            [VIEW_VERSION]: { S: row.viewVersion },
-            [VALUES]: { M: values },
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #et < :et',
-          ExpressionAttributeNames: { '#pk': ONLINE_KEY_ATTRIBUTE, '#et': EVENT_TIME },
-          ExpressionAttributeValues: { ':et': { N: String(row.eventTimeMicros) } },
+          ...put,
+          Item: put.Item as Record<string, AttributeValue>,
         }),
       );
       return true;
@@ -168,6 +123,16 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
         return false;
       throw error;
     }
+  }
+
+  /** Every item of a plan's batches (sent at once). */
+  private async batchGetAll(plan: BatchGetPlan): Promise<Item[]> {
+    const batches = await Promise.all(
+      plan.keyBatches.map((keys) =>
+        this.batchGet(keys as Record<string, AttributeValue>[], plan.projection, plan.names),
+      ),
+    );
+    return batches.flat() as Item[];
   }
 
   private async batchGet(
@@ -197,33 +162,4 @@ export class DynamoDbOnlineFeatureStore implements OnlineFeatureStore {
     }
     return items;
   }
-}
-
-function toAttribute(value: OnlineValue): AttributeValue {
-  if (value === null) return { NULL: true };
-  if (typeof value === 'number') {
-    // DynamoDB numbers hold no NaN or infinities: a value that is not a finite number is missing.
-    return Number.isFinite(value) ? { N: String(value) } : { NULL: true };
-  }
-  return { S: value };
-}
-
-function fromAttribute(value: AttributeValue | undefined): OnlineValue {
-  if (value === undefined) return null;
-  if ('N' in value && value.N !== undefined) return Number(value.N);
-  if ('S' in value && value.S !== undefined) return value.S;
-  return null;
-}
-
-function toRow(item: Record<string, AttributeValue>, prefix: string): OnlineFeatureRow | null {
-  const key = item[ONLINE_KEY_ATTRIBUTE]?.S;
-  if (key === undefined || !key.startsWith(prefix)) return null;
-  const values: Record<string, OnlineValue> = {};
-  for (const [column, value] of Object.entries(item[VALUES]?.M ?? {})) values[column] = fromAttribute(value);
-  return {
-    entityKey: key.slice(prefix.length),
-    eventTimeMicros: Number(item[EVENT_TIME]?.N ?? Number.NaN),
-    viewVersion: item[VIEW_VERSION]?.S ?? '',
-    values,
-  };
 }

@@ -1,10 +1,5 @@
-import { ONLINE_KEY_ATTRIBUTE, onlineItemKey } from '../core/feature-views/layout';
-import type {
-  OnlineFeatureRow,
-  OnlineFeatureStore,
-  OnlineValue,
-  OnlineWriteSummary,
-} from '../core/feature-views/online-store';
+import { type Item, itemToRow, planRowRead } from '../core/feature-views/online-item';
+import type { OnlineFeatureRow, OnlineFeatureStore, OnlineWriteSummary } from '../core/feature-views/online-store';
 import { sigV4Signer } from './sigv4-signer';
 
 /**
@@ -13,22 +8,14 @@ import { sigV4Signer } from './sigv4-signer';
  * SDK client. That client added 117 KB to the inference bundle, past its 1 MB bound
  * (test/lib/bundles.test.ts), for one operation. Same behaviour as DynamoDbOnlineFeatureStore.read
  * (100 keys a request, only the asked-for attributes, unprocessed keys retried) on the same item
- * layout; writes (materialization) go through that adapter.
+ * layout (core/feature-views/online-item.ts); writes (materialization) go through that adapter.
  */
 
-/** BatchGetItem's limit of keys per request. */
-const KEYS_PER_BATCH_GET = 100;
 /** Retries of unprocessed keys and of throttled or failed calls, with doubling backoff from 25 ms. */
 const RETRIES = 8;
-// The item layout of adapters/dynamodb-feature-store.ts: pk, et (micros), vv, f (the values, a map).
-const EVENT_TIME = 'et';
-const VIEW_VERSION = 'vv';
-const VALUES = 'f';
 const RETRYABLE =
   /ProvisionedThroughputExceeded|Throttling|RequestLimitExceeded|InternalServerError|ServiceUnavailable/;
 
-type AttributeValue = { S?: string; N?: string; NULL?: boolean; M?: Record<string, AttributeValue> };
-type Item = Record<string, AttributeValue>;
 type Credentials = Parameters<typeof sigV4Signer>[0]['credentials'];
 
 export interface DynamoDbHttpReaderOptions {
@@ -70,30 +57,13 @@ export class DynamoDbHttpFeatureReader implements OnlineFeatureStore {
     entityKeys: readonly string[],
     columns: readonly string[],
   ): Promise<Map<string, OnlineFeatureRow>> {
-    const unique = [...new Set(entityKeys)];
-    const names: Record<string, string> = { '#pk': ONLINE_KEY_ATTRIBUTE, '#et': EVENT_TIME, '#vv': VIEW_VERSION };
-    const projected = columns.map((column, index) => {
-      names[`#c${index}`] = column;
-      return `${VALUES}.#c${index}`;
-    });
-    const projection = ['#pk', '#et', '#vv', ...projected].join(', ');
+    const plan = planRowRead(view, entityKeys, columns);
     const found = new Map<string, OnlineFeatureRow>();
-    const prefix = `${view}#`;
-    const batches: Promise<void>[] = [];
-    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
-      const keys = unique
-        .slice(start, start + KEYS_PER_BATCH_GET)
-        .map((entityKey) => ({ [ONLINE_KEY_ATTRIBUTE]: { S: onlineItemKey(view, entityKey) } }));
-      batches.push(
-        this.batchGet(keys, projection, names).then((items) => {
-          for (const item of items) {
-            const row = toRow(item, prefix);
-            if (row) found.set(row.entityKey, row);
-          }
-        }),
-      );
+    const batches = await Promise.all(plan.keyBatches.map((keys) => this.batchGet(keys, plan.projection, plan.names)));
+    for (const item of batches.flat()) {
+      const row = itemToRow(item, view);
+      if (row) found.set(row.entityKey, row);
     }
-    await Promise.all(batches);
     return found;
   }
 
@@ -158,26 +128,6 @@ export class DynamoDbHttpFeatureReader implements OnlineFeatureStore {
     }
     return JSON.parse(text);
   }
-}
-
-function fromAttribute(value: AttributeValue | undefined): OnlineValue {
-  if (value === undefined) return null;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.S !== undefined) return value.S;
-  return null;
-}
-
-function toRow(item: Item, prefix: string): OnlineFeatureRow | null {
-  const key = item[ONLINE_KEY_ATTRIBUTE]?.S;
-  if (key === undefined || !key.startsWith(prefix)) return null;
-  const values: Record<string, OnlineValue> = {};
-  for (const [column, value] of Object.entries(item[VALUES]?.M ?? {})) values[column] = fromAttribute(value);
-  return {
-    entityKey: key.slice(prefix.length),
-    eventTimeMicros: Number(item[EVENT_TIME]?.N ?? Number.NaN),
-    viewVersion: item[VIEW_VERSION]?.S ?? '',
-    values,
-  };
 }
 
 /**
