@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cell } from '../core/data/table';
 import { formatCsv } from '../core/data/csv';
+import type { Cell } from '../core/data/table';
 import { CHURN_TARGET, churnCsv, generateChurn } from '../core/datasets/churn';
 import type { BuiltInDataInfo } from '../core/local/platform-info';
 
@@ -11,7 +11,7 @@ import type { BuiltInDataInfo } from '../core/local/platform-info';
  * and the new column time_spent_on_video_tutorials), and a corrupt file for trying a failed run.
  * Paths only: the platform info that holds this is printed by `mlops local info`.
  */
-export type BuiltInData = BuiltInDataInfo;
+export type BuiltInData = Required<BuiltInDataInfo>;
 
 export const BUILT_IN_ROWS = 20_000;
 

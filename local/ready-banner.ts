@@ -46,7 +46,7 @@ function printReady(
   log(
     `  predict:      curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [example] })}'`,
   );
-  if (model.name === 'churn' && model.featureView !== undefined)
+  if (model.name === 'churn' && model.featureView !== undefined && info.builtInData.entityOnlyInstance)
     log(
       `  by key only:  curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '${JSON.stringify({ instances: [info.builtInData.entityOnlyInstance] })}'   (the ${model.featureView} view supplies the rest)`,
     );

@@ -39,8 +39,7 @@ export const localCommand: Command = {
       },
       'data-dir': {
         type: 'string',
-        description: 'where data, history, logs and bundles live',
-        default: DEFAULT_DATA_DIR,
+        description: `where data, history, logs and bundles live (default: MLOPS_LOCAL_DIR or ${DEFAULT_DATA_DIR})`,
         valueName: 'dir',
       },
       's3-port': { type: 'string', description: 'S3-compatible endpoint port', default: '4566', valueName: 'n' },
@@ -87,7 +86,7 @@ export const localCommand: Command = {
     if (!parsed) return 0;
     const { flags, positionals } = parsed;
     const action = positionals[0];
-    const dataDir = stringFlag(flags, 'data-dir')!;
+    const dataDir = stringFlag(flags, 'data-dir') ?? process.env.MLOPS_LOCAL_DIR ?? DEFAULT_DATA_DIR;
     if (action === 'info') {
       const info = readPlatformInfo(dataDir);
       if (flags.json) {
@@ -118,6 +117,9 @@ export const localCommand: Command = {
           `  first batch:   ${info.builtInData.v1Path}`,
           `  later batch:   ${info.builtInData.v2Path}`,
           `  corrupt file:  ${info.builtInData.corruptPath}`,
+          ...(info.builtInData.customerFeaturesPath
+            ? [`  customer view: ${info.builtInData.customerFeaturesPath}`]
+            : []),
           '',
         ].join('\n'),
       );

@@ -7,6 +7,7 @@ import { MAX_ARRAY_SIZE, submitScoringJob } from '../../adapters/batch-jobs';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
 import { openLocation, openOutput } from '../../adapters/scoring-locations';
 import { ArtifactError } from '../../core/artifact/format';
+import type { FeatureViewConfig } from '../../core/config/feature-view-schema';
 import { configPath, loadConfig } from '../../core/config/load';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
@@ -166,36 +167,61 @@ function predictionSettings(model: string): PredictionSettings {
 
 /**
  * The feature view of a registered model that has one, and its online store. In the AWS Batch job
- * the view and table come from the environment (lib/batch-scoring.ts sets them); elsewhere the view
- * from the config file and the table from MLOPS_FEATURE_TABLE (AWS_ENDPOINT_URL_DYNAMODB for a
- * local store).
+ * the view and table come from the environment (lib/batch-scoring.ts sets them). Against the running
+ * local platform (no MLOPS_ARTIFACTS_BUCKET), the platform's own config file, table and DynamoDB
+ * endpoint. Otherwise the config file here and the table from MLOPS_FEATURE_TABLE.
  */
 function featureLookupFor(model: string): BatchFeatureLookup | undefined {
-  let featureView: ReturnType<typeof servingFeatureViewFromEnv>;
-  if (process.env[RUNTIME_ENV.modelConfig] && modelConfigFromEnv().name === model) {
-    featureView = servingFeatureViewFromEnv(modelConfigFromEnv().featureView);
-  } else if (existsSync(configPath())) {
-    const platform = loadConfig();
-    const config = platform.models.find((candidate) => candidate.name === model);
-    const view = config && featureViewOf(platform, config);
-    if (view) {
-      const table = process.env[FEATURE_TABLE_ENV];
-      if (!table) {
-        throw new UsageError(
-          `model ${model} reads feature view "${view.name}": set ${FEATURE_TABLE_ENV} to the online store's DynamoDB table`,
-        );
-      }
-      featureView = { view, table };
-    }
-  }
-  if (!featureView) return undefined;
   const { createDynamoDbClient, DynamoDbOnlineFeatureStore } =
     require('../../adapters/dynamodb-feature-store') as typeof import('../../adapters/dynamodb-feature-store');
-  return {
-    view: featureView.view,
-    store: new DynamoDbOnlineFeatureStore(createDynamoDbClient(), featureView.table),
-    storeName: `DynamoDB table ${featureView.table}`,
-  };
+  const lookup = (view: FeatureViewConfig, table: string, client = createDynamoDbClient()): BatchFeatureLookup => ({
+    view,
+    store: new DynamoDbOnlineFeatureStore(client, table),
+    storeName: `DynamoDB table ${table}`,
+  });
+  if (process.env[RUNTIME_ENV.modelConfig] && modelConfigFromEnv().name === model) {
+    const served = servingFeatureViewFromEnv(modelConfigFromEnv().featureView);
+    return served && lookup(served.view, served.table);
+  }
+  const local = process.env[ZONE_ENV.artifacts] ? undefined : runningLocalPlatform();
+  if (local?.configPath) {
+    const platform = loadConfig(local.configPath);
+    const config = platform.models.find((candidate) => candidate.name === model);
+    const view = config && featureViewOf(platform, config);
+    if (!view) return undefined;
+    if (!local.featureTable || !local.dynamodbEndpoint) {
+      throw new UsageError(
+        `model ${model} reads feature view "${view.name}" but the local platform has no online store`,
+      );
+    }
+    const client = createDynamoDbClient({
+      endpoint: local.dynamodbEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    return lookup(view, local.featureTable, client);
+  }
+  if (!existsSync(configPath())) return undefined;
+  const platform = loadConfig();
+  const config = platform.models.find((candidate) => candidate.name === model);
+  const view = config && featureViewOf(platform, config);
+  if (!view) return undefined;
+  const table = process.env[FEATURE_TABLE_ENV];
+  if (!table) {
+    throw new UsageError(
+      `model ${model} reads feature view "${view.name}": set ${FEATURE_TABLE_ENV} to the online store's DynamoDB table`,
+    );
+  }
+  return lookup(view, table);
+}
+
+/** The running local platform's info, or undefined when none runs. */
+function runningLocalPlatform(): ReturnType<typeof readPlatformInfo> | undefined {
+  try {
+    const info = readPlatformInfo();
+    return info.running ? info : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function localOrEnvMonitoringBucket(): string {

@@ -14,10 +14,10 @@ export const BuiltInDataInfoSchema = z.object({
   rows: z.number().int(),
   /** One v1 row without its id and target: a ready-made prediction request. */
   exampleInstance: z.record(z.string(), cellSchema),
-  /** The v1 customers' features as a `customer` feature view file (customer_id, event_time, the features). */
-  customerFeaturesPath: z.string(),
+  /** The v1 customers' features as a `customer` feature view file (customer_id, event_time, the features); absent in a platform.json of an older release. */
+  customerFeaturesPath: z.string().optional(),
   /** The same customer as exampleInstance, by key only: the endpoint reads the rest from the online store. */
-  entityOnlyInstance: z.record(z.string(), cellSchema),
+  entityOnlyInstance: z.record(z.string(), cellSchema).optional(),
 });
 export type BuiltInDataInfo = z.infer<typeof BuiltInDataInfoSchema>;
 

@@ -52,6 +52,8 @@ describe('mlops local info', () => {
       corruptPath: builtInData.corruptPath,
       rows: 2000,
       exampleInstance: builtInData.exampleInstance,
+      customerFeaturesPath: builtInData.customerFeaturesPath,
+      entityOnlyInstance: { customer_id: 'C000001' },
     });
   });
 
@@ -69,6 +71,7 @@ describe('mlops local info', () => {
     );
     expect(lines).toContain(`  later batch:   ${builtInData.v2Path}`);
     expect(lines).toContain(`  corrupt file:  ${builtInData.corruptPath}`);
+    expect(lines).toContain(`  customer view: ${builtInData.customerFeaturesPath}`);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(300);
   });
 

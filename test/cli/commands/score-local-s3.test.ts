@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../adapters/s3-object-store';
 import { S3MultipartSink } from '../../../adapters/scoring-locations';
@@ -23,7 +26,13 @@ async function keys(prefix: string): Promise<string[]> {
   return (page.Contents ?? []).map((item) => item.Key!).sort();
 }
 
+const savedConfig = process.env.MLOPS_CONFIG;
+
 beforeAll(async () => {
+  // The model's config as this test means it (no feature view), whatever ./mlops.config.json says.
+  const config = join(mkdtempSync(join(tmpdir(), 'mlops-score-config-')), 'mlops.config.json');
+  writeFileSync(config, JSON.stringify({ models: [{ name: MODEL, target: 'churned', positiveLabel: 'yes' }] }));
+  process.env.MLOPS_CONFIG = config;
   s3 = await startLocalS3Harness(['artifacts', 'curated', 'monitoring']);
   await publish(new S3ObjectStore(s3.client, 'artifacts'), trainChurnArtifact());
   for (const [name, body] of [
@@ -35,7 +44,11 @@ beforeAll(async () => {
     await s3.client.send(new PutObjectCommand({ Bucket: 'curated', Key: `${MODEL}/score/input/${name}`, Body: body }));
   }
 });
-afterAll(() => s3.stop());
+afterAll(() => {
+  if (savedConfig === undefined) delete process.env.MLOPS_CONFIG;
+  else process.env.MLOPS_CONFIG = savedConfig;
+  return s3.stop();
+});
 
 describe('mlops score over S3 (local endpoint, real SDK)', () => {
   test('two shards split the objects, score them with the production version and write a manifest each', async () => {
