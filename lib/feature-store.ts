@@ -3,8 +3,9 @@ import type { EcsJobDefinition, IJobQueue } from 'aws-cdk-lib/aws-batch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { IRole, Role } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { FeatureViewConfig } from '../core/config/feature-view-schema';
 import {
@@ -14,11 +15,13 @@ import {
   ONLINE_KEY_ATTRIBUTE,
 } from '../core/feature-views/layout';
 import { FEATURE_VIEWS_ENV, featureViewsToEnv } from '../core/feature-views/runtime';
+import { FEATURE_ALERT_TOPIC_ENV } from '../core/feature-views/version-alert';
 import { ZONE_ENV } from '../core/workflow/layout';
 import { ContainerJobDefinition } from './batch-job-definition';
 import type { DataLake } from './data-lake';
 import { grantObjects } from './grants';
 import { MlopsFunction } from './mlops-function';
+import { monitorAlertTopic } from './monitor-parts';
 import { trainerContainerImage } from './trainer-image';
 
 export interface FeatureStoreProps {
@@ -47,7 +50,9 @@ export const BACKFILL_PARAMETERS = { view: 'view', shards: 'shards' } as const;
  * backfill job (`mlops features materialize <view>` on AWS), an AWS Batch array job whose child i
  * materializes files i, i+n, ... of the view, so a large history is not bound to one Lambda's 15
  * minutes. The compare-and-swap of each write (adapters/dynamodb-feature-store.ts) makes children
- * that share entities, retries and re-runs safe.
+ * that share entities, retries and re-runs safe. A file that starts a view version with schema
+ * findings (new or removed columns) is announced once on the alert topic, encrypted and TLS-only
+ * like the drift monitor's.
  */
 export class FeatureStore extends Construct {
   public readonly table: Table;
@@ -55,6 +60,8 @@ export class FeatureStore extends Construct {
   public readonly uploadRule?: Rule;
   public readonly backfillJobDefinition: EcsJobDefinition;
   public readonly backfillJobRole: Role;
+  /** Schema alerts of new view versions; only the materializer and the backfill job may publish. */
+  public readonly alertTopic: Topic;
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
@@ -73,9 +80,12 @@ export class FeatureStore extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.alertTopic = monitorAlertTopic(this, 'Feature view schema alerts');
+
     const environment = {
       [FEATURE_TABLE_ENV]: this.table.tableName,
       [FEATURE_VIEWS_ENV]: featureViewsToEnv(views),
+      [FEATURE_ALERT_TOPIC_ENV]: this.alertTopic.topicArn,
     };
     this.materializer = new MlopsFunction(this, 'Materializer', {
       kind: 'materialize-features',
@@ -132,7 +142,10 @@ export class FeatureStore extends Construct {
     this.grantMaterialize(job.jobRole, views, dataLake);
   }
 
-  /** Reads every view's files, records new view versions under `_meta/`, writes the table (conditional puts only). */
+  /**
+   * Reads every view's files, records new view versions under `_meta/`, writes the table
+   * (conditional puts only) and announces new versions on the alert topic.
+   */
   private grantMaterialize(role: IRole, views: readonly FeatureViewConfig[], dataLake: DataLake): void {
     grantObjects(
       role,
@@ -151,5 +164,7 @@ export class FeatureStore extends Construct {
       );
     }
     this.table.grant(role, 'dynamodb:PutItem');
+    // The topic uses the AWS-managed SNS key, whose key policy lets SNS encrypt for any publisher: no KMS grant.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }));
   }
 }

@@ -79,6 +79,10 @@ export class MlopsStack extends Stack {
         value: this.featureStore.backfillJobDefinition.jobDefinitionArn,
         description: 'The feature backfill job definition (MLOPS_FEATURE_JOB_DEFINITION)',
       });
+      new CfnOutput(this, 'FeatureViewAlertTopicArn', {
+        value: this.featureStore.alertTopic.topicArn,
+        description: 'SNS topic of feature view schema alerts (new or removed columns); subscribe to be told',
+      });
     }
 
     const models = new Map<string, ModelResources>();

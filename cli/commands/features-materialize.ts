@@ -1,8 +1,10 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { submitFeatureBackfill } from '../../adapters/batch-jobs';
 import { createDynamoDbClient, DynamoDbOnlineFeatureStore } from '../../adapters/dynamodb-feature-store';
 import { createS3Client, S3ObjectStore } from '../../adapters/s3-object-store';
+import { SnsPublisher } from '../../adapters/sns-publisher';
 import type { FeatureViewConfig } from '../../core/config/feature-view-schema';
 import { loadConfig } from '../../core/config/load';
 import { DataError } from '../../core/data/table';
@@ -15,6 +17,7 @@ import {
   viewDataFiles,
 } from '../../core/feature-views/materialize-view';
 import { FEATURE_VIEWS_ENV, featureViewsFromEnv } from '../../core/feature-views/runtime';
+import { announceNewVersion, FEATURE_ALERT_TOPIC_ENV } from '../../core/feature-views/version-alert';
 import { SCORE_ENV } from '../../core/score/job';
 import { shardItems } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
@@ -128,6 +131,25 @@ function localPlatformConfigPath(): string | undefined {
 
 interface Stores extends MaterializeDeps {
   close(): void;
+}
+
+/**
+ * The backfill job has the alert topic in its environment (the CDK app sets it): a version its
+ * shard records is announced there, once. A person's run without the variable announces nothing;
+ * its new versions' findings go to stderr, and the version records stay the truth.
+ */
+function announcerFromEnv(io: CommandIo): Pick<MaterializeDeps, 'onNewVersion'> {
+  const topicArn = process.env[FEATURE_ALERT_TOPIC_ENV]?.trim();
+  if (!topicArn) return {};
+  const alerts = new SnsPublisher(new SNSClient({}), topicArn);
+  return {
+    onNewVersion: (record, file) =>
+      announceNewVersion(record, file, {
+        publish: (alert) => alerts.publish(alert),
+        log: (level, message, details) =>
+          io.err(`materialize ${record.view}: ${level}: ${message} ${JSON.stringify(details ?? {})}\n`),
+      }),
+  };
 }
 
 /** The curated zone and the online store: the deployed ones from the environment, else the running local platform's. */
@@ -254,7 +276,12 @@ async function materialize(argv: readonly string[], io: CommandIo): Promise<numb
     const files = await viewDataFiles(stores.curated, view.name);
     const mine = shardItems(files, shardIndex, shards).map((file) => file.key);
     const startedAt = Date.now();
-    const summary = await materializeFiles(stores, view, mine, progressLine(io, view.name, startedAt));
+    const summary = await materializeFiles(
+      { ...stores, ...announcerFromEnv(io) },
+      view,
+      mine,
+      progressLine(io, view.name, startedAt),
+    );
     const json = materializeJson(summary, shardIndex, shards);
     for (const file of summary.files) {
       for (const finding of file.newVersion?.schemaFindings ?? []) {

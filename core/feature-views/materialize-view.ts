@@ -27,6 +27,11 @@ export interface MaterializeDeps {
   readonly curated: ObjectStore;
   readonly online: OnlineFeatureStore;
   readonly now?: () => Date;
+  /**
+   * Told of each version this run recorded (its if-none-match write won), so exactly one writer
+   * announces a version. Must not throw (announceNewVersion in version-alert.ts never does).
+   */
+  readonly onNewVersion?: (record: ViewVersionRecord, file: string) => Promise<unknown>;
 }
 
 /** Rows written to the store per call (and per progress report). */
@@ -111,9 +116,10 @@ export async function readViewFile(
         schemaFindings: record.schemaFindings,
       };
     } catch (error) {
-      // Another materialization recorded this version first: its record stands.
+      // Another materialization recorded this version first: its record stands, and it announces it.
       if (!isPreconditionFailed(error)) throw error;
     }
+    if (newVersion) await deps.onNewVersion?.(record, source);
   }
   return {
     outcome: {

@@ -81,6 +81,49 @@ describe('FeatureStore in the stack', () => {
     ]);
   });
 
+  test('the alert topic is encrypted with the AWS-managed SNS key and refuses publishing without TLS', () => {
+    const topicId = logicalId(store.alertTopic);
+    const topic = template.toJSON().Resources[topicId];
+    expect(topic.Type).toBe('AWS::SNS::Topic');
+    expect(topic.Properties.DisplayName).toBe('Feature view schema alerts');
+    expect(flatten(topic.Properties.KmsMasterKeyId)).toBe(
+      'arn:AWS::Partition:kms:AWS::Region:AWS::AccountId:alias/aws/sns',
+    );
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Topics).includes(topicId),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  test.each([
+    ['materializer', () => store.materializer.role],
+    ['backfill job', () => store.backfillJobRole],
+  ])('the %s may publish to the alert topic only, and nothing else of SNS', (_, role) => {
+    const sns = statementsOf(template, logicalId(role())).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sns:')),
+    );
+    expect(sns.map((statement) => [actionsOf(statement), resourcesOf(statement).map(flatten)])).toEqual([
+      [['sns:Publish'], [logicalId(store.alertTopic)]],
+    ]);
+  });
+
+  test('the materializer and the backfill job get the alert topic in their environment', () => {
+    const topic = { Ref: logicalId(store.alertTopic) };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Loads each feature view file uploaded to the curated zone into the online store',
+      Environment: { Variables: Match.objectLike({ MLOPS_FEATURE_ALERT_TOPIC_ARN: topic }) },
+    });
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Command: Match.arrayWith(['features', 'materialize']),
+        Environment: Match.arrayWith([{ Name: 'MLOPS_FEATURE_ALERT_TOPIC_ARN', Value: topic }]),
+      }),
+    });
+  });
+
   test('the backfill is a Batch job of the image entry materializing a view shard here', () => {
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       ContainerProperties: Match.objectLike({
@@ -90,9 +133,10 @@ describe('FeatureStore in the stack', () => {
     });
   });
 
-  test('the table and the backfill job are stack outputs', () => {
+  test('the table, the backfill job and the alert topic are stack outputs', () => {
     template.hasOutput('FeatureTableName', { Value: { Ref: logicalId(store.table) } });
     template.hasOutput('FeatureBackfillJobDefinition', Match.anyValue());
+    template.hasOutput('FeatureViewAlertTopicArn', { Value: { Ref: logicalId(store.alertTopic) } });
   });
 });
 

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createDynamoDbClient, DynamoDbOnlineFeatureStore } from '../../adapters/dynamodb-feature-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
@@ -14,6 +15,8 @@ import { startTestPlatform, type TestPlatform } from '../support/local-platform'
  */
 let test_: TestPlatform;
 let previousLocalDir: string | undefined;
+/** The platform's log lines (what `npm start` prints). */
+const platformLog: string[] = [];
 
 beforeAll(async () => {
   test_ = await startTestPlatform({
@@ -26,6 +29,7 @@ beforeAll(async () => {
         { name: 'backfill', entityKey: 'id', materialize: { onUpload: false, shards: 2 } },
       ],
     },
+    platform: { log: (line) => platformLog.push(line) },
   });
   previousLocalDir = process.env.MLOPS_LOCAL_DIR;
   process.env.MLOPS_LOCAL_DIR = test_.dataDir;
@@ -46,6 +50,17 @@ function onlineStore() {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return new DynamoDbOnlineFeatureStore(client, info.featureTable ?? '');
+}
+
+/** The SNS messages the platform's topics received (logs/notifications.jsonl), of one feature view. */
+function viewAlerts(view: string): Array<{ topicArn: string; subject?: string; message: string }> {
+  const file = join(test_.dataDir, 'logs', 'notifications.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.subject?.startsWith(`Schema change in feature view ${view}:`));
 }
 
 const upload = (key: string, body: string) =>
@@ -78,6 +93,8 @@ test('an upload under features/<view>/ is materialized, its version recorded', a
   ]);
   const curated = new S3ObjectStore(test_.client, test_.platform.info.buckets.curated);
   expect(await curated.head(viewVersionKey('customer', viewVersionId(['spend'])))).not.toBeNull();
+  // A view's first version has no schema findings: nothing to alert.
+  expect(viewAlerts('customer')).toEqual([]);
 });
 
 test('a view without materialize.onUpload is not materialized on upload, but by the command', async () => {
@@ -99,14 +116,27 @@ test('a file with a new column records a new version with its finding; the comma
     previousVersion: viewVersionId(['spend']),
     schemaFindings: [{ kind: 'newColumn', column: 'tenure' }],
   });
+  // The materializer published one alert to the feature store's topic, under its role's grant.
+  const alerts = viewAlerts('customer');
+  expect(alerts.map((alert) => alert.subject)).toEqual(['Schema change in feature view customer: 1 new column(s)']);
+  expect(alerts[0].topicArn).toMatch(/^arn:aws:sns:us-east-1:\d+:FeatureStoreAlerts/);
+  expect(alerts[0].message).toContain(
+    `first carried by s3://${test_.platform.info.buckets.curated}/features/customer/2026-03-05.csv`,
+  );
+  expect(platformLog).toContain('notification: Schema change in feature view customer: 1 new column(s)');
+  // A re-upload of the file, and a file of the same columns, are no new version: no alert.
+  await upload('features/customer/2026-03-05.csv', 'customer_id,event_time,spend,tenure\n3,2026-03-05,30,4\n');
+  await upload('features/customer/2026-03-04.csv', 'customer_id,tenure,event_time,spend\n3,4,2026-03-04,30\n');
+  await test_.platform.idle();
+  expect(viewAlerts('customer')).toHaveLength(1);
   const run = captureIo();
   expect(await main(['features', 'materialize', 'customer', '--json'], run.io)).toBe(0);
   expect(JSON.parse(run.out.join(''))).toEqual({
     view: 'customer',
     shardIndex: 0,
     shards: 1,
-    files: 2,
-    rowsRead: 4,
+    files: 3,
+    rowsRead: 5,
     missingKeyRows: 0,
     entities: 3,
     written: 0,
@@ -123,6 +153,8 @@ test('a file with a new column records a new version with its finding; the comma
 test('--batch runs the backfill job definition on the local Batch emulation, one child per shard, under its job role', async () => {
   await upload('features/backfill/a.csv', 'id,event_time,x\n1,2026-03-01,1\n2,2026-03-01,2\n');
   await upload('features/backfill/b.csv', 'id,event_time,x\n1,2026-03-02,10\n3,2026-03-02,30\n');
+  // Shard 0 reads a.csv, then c.csv: a new column after a.csv's version, announced by that child.
+  await upload('features/backfill/c.csv', 'id,event_time,x,y\n4,2026-03-03,40,4\n');
   const run = captureIo();
   expect(await main(['features', 'materialize', 'backfill', '--batch', '--json'], run.io)).toBe(0);
   const job = JSON.parse(run.out.join(''));
@@ -133,6 +165,9 @@ test('--batch runs the backfill job definition on the local Batch emulation, one
     ['1', 10],
     ['2', 2],
     ['3', 30],
+  ]);
+  expect(viewAlerts('backfill').map((alert) => alert.subject)).toEqual([
+    'Schema change in feature view backfill: 1 new column(s)',
   ]);
 }, 60_000);
 

@@ -7,7 +7,7 @@ import {
   viewOfKey,
 } from '../../../core/feature-views/materialize-view';
 import { MemoryOnlineFeatureStore } from '../../../core/feature-views/online-store';
-import { viewVersionId, viewVersionKey } from '../../../core/feature-views/versions';
+import { type ViewVersionRecord, viewVersionId, viewVersionKey } from '../../../core/feature-views/versions';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 
 const view = featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id' });
@@ -118,6 +118,36 @@ describe('readViewFile: view versions', () => {
       readViewFile(deps, view, 'features/customer/1.csv'),
     ]);
     expect([a.outcome.newVersion, b.outcome.newVersion].filter(Boolean)).toHaveLength(1);
+  });
+
+  test('only the run whose record write won announces a version: once for two concurrent runs, never on a re-run', async () => {
+    // given a first version and a file with a new column, and two runs racing over that file
+    const { curated, deps } = setup();
+    const announced: Array<{ version: string; previousVersion?: string; file: string }> = [];
+    const announcing = {
+      ...deps,
+      onNewVersion: async (record: ViewVersionRecord, file: string) => {
+        announced.push({ version: record.version, previousVersion: record.previousVersion, file });
+      },
+    };
+    await curated.put('features/customer/1.csv', 'customer_id,event_time,spend\n1,2026-03-01,10\n');
+    await curated.put('features/customer/2.csv', 'customer_id,event_time,spend,tenure\n1,2026-03-02,11,5\n');
+    await readViewFile(announcing, view, 'features/customer/1.csv');
+    // when both runs read the new file, and a third reads it again later
+    await Promise.all([
+      readViewFile(announcing, view, 'features/customer/2.csv'),
+      readViewFile(announcing, view, 'features/customer/2.csv'),
+    ]);
+    await materializeFiles(announcing, view, ['features/customer/2.csv']);
+    // then each version was announced exactly once, with the file that first carried it
+    expect(announced).toEqual([
+      { version: viewVersionId(['spend']), previousVersion: undefined, file: 's3://curated/features/customer/1.csv' },
+      {
+        version: viewVersionId(['spend', 'tenure']),
+        previousVersion: viewVersionId(['spend']),
+        file: 's3://curated/features/customer/2.csv',
+      },
+    ]);
   });
 });
 
