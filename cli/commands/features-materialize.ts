@@ -22,10 +22,9 @@ import { SCORE_ENV } from '../../core/score/job';
 import { shardItems } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { ZONE_ENV } from '../../core/workflow/layout';
-import { ADMIN_ROUTE } from '../../local/admin-route';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
-import { readPlatformInfo } from './local';
+import { readPlatformInfo, runLocalJob } from './local';
 
 /** `mlops features materialize`: a view's files into the online store (locally, or a Batch array backfill on AWS). */
 
@@ -316,29 +315,10 @@ async function runLocalBackfill(
   if (process.env[ZONE_ENV.artifacts]) {
     throw new UsageError('--batch is for the local platform; on AWS the command submits the Batch job without it');
   }
-  const info = readPlatformInfo();
-  if (!info.running)
-    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
-  const response = await fetch(`${info.httpUrl}/${ADMIN_ROUTE}/features/${encodeURIComponent(view.name)}`, {
-    method: 'POST',
-    body: JSON.stringify({ shards }),
+  return runLocalJob(`features/${encodeURIComponent(view.name)}`, { shards }, io, {
+    json,
+    detail: `${shards} shard(s)`,
   });
-  const body = (await response.json()) as {
-    error?: { message: string };
-    jobId?: string;
-    jobName?: string;
-    status?: string;
-    children?: Array<{ arrayIndex?: number; exitCode: number; attempts: number }>;
-  };
-  if (!response.ok) throw new UsageError(body.error?.message ?? `the platform answered ${response.status}`);
-  if (json) io.out(`${JSON.stringify(body)}\n`);
-  else {
-    const exits = (body.children ?? []).map((child) => child.exitCode).join(', ');
-    io.out(
-      `${body.jobName} ${body.status} (job ${body.jobId}, ${shards} shard(s); exit code(s) ${exits}; log ${info.dataDir}/logs/${body.jobName}.log)\n`,
-    );
-  }
-  return body.status === 'SUCCEEDED' ? 0 : 1;
 }
 
 export const materializeVerb: Command = { spec: materializeSpec, run: materialize };

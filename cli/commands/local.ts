@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type PlatformInfo, parsePlatformInfo } from '../../core/local/platform-info';
+import { ADMIN_ROUTE } from '../../local/admin-route';
 import { intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
-import type { Command } from '../io';
+import type { Command, CommandIo } from '../io';
 
 const DEFAULT_DATA_DIR = '.local';
 
@@ -162,3 +163,41 @@ export const localCommand: Command = {
     return 0;
   },
 };
+
+/** The local platform's answer to a job it ran through its Batch emulation (`mlops score run`, `features materialize --batch`). */
+export interface LocalJobAnswer {
+  readonly jobId?: string;
+  readonly jobName?: string;
+  readonly status?: string;
+  readonly children?: Array<{ arrayIndex?: number; exitCode: number; attempts: number }>;
+}
+
+/**
+ * Runs a job on the running local platform through one of its admin routes and prints its outcome
+ * (the answer as JSON, or one line with the exit codes and the log). Exit code 0 when it succeeded.
+ */
+export async function runLocalJob(
+  route: string,
+  body: unknown,
+  io: CommandIo,
+  options: { readonly json: boolean; readonly detail?: string },
+): Promise<number> {
+  const info = readPlatformInfo();
+  if (!info.running)
+    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
+  const response = await fetch(`${info.httpUrl}/${ADMIN_ROUTE}/${route}`, {
+    method: 'POST',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = (await response.json()) as LocalJobAnswer & { error?: { message: string } };
+  if (!response.ok) throw new UsageError(answer.error?.message ?? `the platform answered ${response.status}`);
+  if (options.json) io.out(`${JSON.stringify(answer, null, 2)}\n`);
+  else {
+    const exits = (answer.children ?? []).map((child) => child.exitCode).join(', ');
+    const detail = options.detail ? `, ${options.detail}` : '';
+    io.out(
+      `${answer.jobName} ${answer.status} (job ${answer.jobId}${detail}; exit code(s) ${exits}; log ${join(info.dataDir, 'logs', `${answer.jobName}.log`)})\n`,
+    );
+  }
+  return answer.status === 'SUCCEEDED' ? 0 : 1;
+}

@@ -24,10 +24,9 @@ import { Scorer } from '../../core/score/scorer';
 import type { ScoringManifest, ScoringModelRef } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
-import { ADMIN_ROUTE } from '../../local/admin-route';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
-import { readPlatformInfo } from './local';
+import { readPlatformInfo, runLocalJob } from './local';
 
 /**
  * `mlops score`: argument parsing, then the scoring job (core/score/job.ts) over the locations
@@ -365,26 +364,7 @@ async function runScheduledNow(argv: readonly string[], io: CommandIo): Promise<
       "on AWS the scoring job runs on its schedule and on uploads; start it now with 'mlops score submit --model <name>'",
     );
   }
-  const info = readPlatformInfo();
-  if (!info.running)
-    throw new UsageError(`the local platform in ${info.dataDir} is not running; start it with 'npm start'`);
-  const response = await fetch(`${info.httpUrl}/${ADMIN_ROUTE}/score/${encodeURIComponent(model)}`, { method: 'POST' });
-  const body = (await response.json()) as {
-    error?: { message: string };
-    jobId?: string;
-    jobName?: string;
-    status?: string;
-    children?: Array<{ arrayIndex?: number; exitCode: number; attempts: number }>;
-  };
-  if (!response.ok) throw new UsageError(body.error?.message ?? `the platform answered ${response.status}`);
-  if (parsed.flags.json) io.out(`${JSON.stringify(body, null, 2)}\n`);
-  else {
-    const exits = (body.children ?? []).map((child) => child.exitCode).join(', ');
-    io.out(
-      `${body.jobName} ${body.status} (job ${body.jobId}; exit code(s) ${exits}; log ${join(info.dataDir, 'logs', `${body.jobName}.log`)})\n`,
-    );
-  }
-  return body.status === 'SUCCEEDED' ? 0 : 1;
+  return runLocalJob(`score/${encodeURIComponent(model)}`, undefined, io, { json: Boolean(parsed.flags.json) });
 }
 
 export const scoreCommand: Command = {
