@@ -5,6 +5,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeSink } from '../adapters/eventbridge-sink';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { ConsoleData } from '../core/console/console-data';
+import type { ConsoleFeatureView } from '../core/console/feature-views';
 import { ModelRegistry } from '../core/registry/registry';
 import { backfillVersionIndex } from '../core/registry/version-index';
 import { backfillRunIndex } from '../core/runs/run-index';
@@ -22,11 +23,12 @@ export interface ConsoleTarget {
   readonly artifacts: ObjectStore;
   readonly monitoring?: ObjectStore;
   readonly raw?: ObjectStore;
+  readonly curated?: ObjectStore;
   readonly registry: ModelRegistry;
   readonly stepFunctions: SFNClient;
   readonly stateMachines: Readonly<Record<string, string>>;
   readonly models: readonly string[];
-  readonly featureViews?: readonly unknown[];
+  readonly featureViews?: readonly ConsoleFeatureView[];
   readonly logsLocation?: (model: string, runId: string) => string[];
   readonly label: string;
   readonly actor?: string;
@@ -52,6 +54,7 @@ export function mountConsole(
     artifacts: target.artifacts,
     monitoring: target.monitoring,
     raw: target.raw,
+    curated: target.curated,
     registry: target.registry,
     models,
   });
@@ -96,7 +99,7 @@ export function localConsoleTarget(options: {
   readonly awsEndpoint: string;
   readonly buckets: Readonly<Record<Zone, string>>;
   readonly stateMachines: Readonly<Record<string, string>>;
-  readonly featureViews: readonly unknown[];
+  readonly featureViews: readonly ConsoleFeatureView[];
   readonly logDir: string;
 }): ConsoleTarget {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -108,6 +111,7 @@ export function localConsoleTarget(options: {
     artifacts,
     monitoring: new S3ObjectStore(s3, options.buckets.monitoring),
     raw: new S3ObjectStore(s3, options.buckets.raw),
+    curated: new S3ObjectStore(s3, options.buckets.curated),
     registry: new ModelRegistry({ store: artifacts, events }),
     stepFunctions: new SFNClient({ endpoint: options.awsEndpoint, region, credentials }),
     stateMachines: options.stateMachines,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ConsoleData } from '../core/console/console-data';
+import type { ConsoleFeatureView } from '../core/console/feature-views';
 import { RegistryError } from '../core/registry/registry';
 import { MODEL_NAME_PATTERN } from '../core/workflow/layout';
 import { REPO_ROOT } from '../lib/lambda-entries';
@@ -24,8 +25,8 @@ export interface ConsoleRouteOptions {
   readonly actions: ConsoleActions;
   /** The per-session token, printed with the console's URL. */
   readonly token: string;
-  /** The config's feature views, shown read-only. @default [] */
-  readonly featureViews?: readonly unknown[];
+  /** The config's feature views with the models that read them, shown read-only. @default [] */
+  readonly featureViews?: readonly ConsoleFeatureView[];
   /** Where a run's logs are: file paths locally, a console link deployed. */
   readonly logsLocation?: (model: string, runId: string) => string[];
   /** Shown in the page header: "local platform" or the stack's name. */
@@ -137,7 +138,7 @@ async function read(
     return json(200, { label: options.label ?? null, models: await Promise.all(models.map((m) => data.overview(m))) });
   }
   if (segments.length === 1 && segments[0] === 'feature-views') {
-    return json(200, { featureViews: options.featureViews ?? [] });
+    return json(200, { featureViews: await data.featureViews(options.featureViews ?? []) });
   }
   if (segments[0] !== 'models' || segments.length < 3)
     throw new RequestError(404, `no console API at ${segments.join('/')}`);

@@ -5,6 +5,7 @@ import { CONSOLE_ROUTE, localConsoleTarget, mountConsole } from '../console/host
 import { loadConfig, configPath as resolveConfigPath } from '../core/config/load';
 import { RUNTIME_ENV } from '../core/config/runtime-env';
 import type { PlatformConfig } from '../core/config/schema';
+import { consoleFeatureViews } from '../core/console/feature-views';
 import { FEATURE_TABLE_ENV } from '../core/feature-views/layout';
 import { formatPlatformInfo, type PlatformInfo } from '../core/local/platform-info';
 import type { TemplateIam } from '../core/local/template-iam';
@@ -410,7 +411,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
             awsEndpoint: aws.url,
             buckets,
             stateMachines: Object.fromEntries(Object.entries(synth.workflows).map(([m, w]) => [m, w.stateMachineArn])),
-            featureViews: config.featureViews,
+            featureViews: consoleFeatureViews(config),
             logDir,
           }),
           log,
@@ -446,6 +447,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...(dynamodb && synth.featureStore
         ? { dynamodbEndpoint: dynamodb.endpoint, featureTable: synth.featureStore.tableName }
         : {}),
+      // Without its token: the token is printed once, in the console line of the log and banner.
+      ...(consoleUrl ? { consoleUrl: consoleUrl.replace(/#.*$/, '') } : {}),
       dataDir,
       configPath: resolveConfigPath(options.configPath),
       builtInData,

@@ -103,6 +103,9 @@ export const localCommand: Command = {
           ...(info.dynamodbEndpoint
             ? [`DynamoDB:      ${info.dynamodbEndpoint} (feature table ${info.featureTable ?? '-'})`]
             : []),
+          ...(info.consoleUrl
+            ? [`console:       ${info.consoleUrl} (open the URL with the token the platform printed at start)`]
+            : []),
           `buckets:       ${Object.entries(info.buckets)
             .map(([zone, bucket]) => `${zone}=${bucket}`)
             .join(' ')}`,

@@ -6,6 +6,7 @@ import { type ConsoleTarget, mountConsole } from '../../console/host';
 import { loadConfig } from '../../core/config/load';
 import type { PlatformConfig } from '../../core/config/schema';
 import { outputKey } from '../../core/config/stack-outputs';
+import { consoleFeatureViews } from '../../core/console/feature-views';
 import { ModelRegistry } from '../../core/registry/registry';
 import type { ZONES } from '../../core/workflow/layout';
 import { startFunctionUrlServer } from '../../local/function-url-server';
@@ -94,15 +95,17 @@ async function deployedTarget(
   );
   const monitoringBucket = bucket('monitoring');
   const rawBucket = bucket('raw');
+  const curatedBucket = bucket('curated');
   return {
     artifacts,
     ...(monitoringBucket ? { monitoring: new S3ObjectStore(client, monitoringBucket) } : {}),
     ...(rawBucket ? { raw: new S3ObjectStore(client, rawBucket) } : {}),
+    ...(curatedBucket ? { curated: new S3ObjectStore(client, curatedBucket) } : {}),
     registry,
     stepFunctions: new SFNClient({}),
     stateMachines,
     models,
-    featureViews: config?.featureViews ?? [],
+    featureViews: config ? consoleFeatureViews(config) : [],
     logsLocation: (model, runId) => executionLinks(stateMachines[model], runId),
     label: `stack ${stackName}`,
     actor: `console (${process.env.USER ?? 'unknown user'})`,
@@ -127,7 +130,7 @@ async function localTarget(config: PlatformConfig | undefined): Promise<ConsoleT
     stepFunctions: target.stepFunctions,
     stateMachines: target.stateMachines,
     models: Object.keys(target.stateMachines),
-    featureViews: config?.featureViews ?? [],
+    featureViews: config ? consoleFeatureViews(config) : [],
     label: 'local platform',
     actor: `console (${process.env.USER ?? 'unknown user'})`,
   };

@@ -96,6 +96,16 @@
     reasonBox.focus();
   }
 
+  // One point (or all at one x): uPlot would stretch the axis over years; show a day (or a version) either side.
+  function singlePointRange(xs, isTime) {
+    if (!xs.length) return {};
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    if (lo !== hi) return {};
+    const pad = isTime ? 86400 : 1;
+    return { range: [lo - pad, hi + pad] };
+  }
+
   function chart(container, title, xLabel, xs, series, options = {}) {
     const width = Math.max(320, Math.min(1180, container.clientWidth || 900));
     const palette = ['#0b5cad', '#b3261e', '#176b2c', '#8a5300', '#6a3d9a', '#00727a', '#5b6773', '#c2185b'];
@@ -104,7 +114,7 @@
         title,
         width,
         height: 260,
-        scales: { x: { time: Boolean(options.time) } },
+        scales: { x: { time: Boolean(options.time), ...singlePointRange(xs, options.time) } },
         axes: [
           options.time
             ? { label: xLabel }
@@ -228,20 +238,64 @@
       ),
       h('h2', {}, 'Feature views'),
       featureViews.length
+        ? featureViews.map((v) => featureViewSection(v))
+        : h('p', { class: 'muted' }, 'No feature views in the config.'),
+    );
+  }
+
+  function featureViewSection(v) {
+    const list = (names) => (names.length ? names.join(', ') : '–');
+    return h(
+      'section',
+      { class: 'panel', 'aria-labelledby': `view-${v.name}` },
+      h('h3', { id: `view-${v.name}` }, `View ${v.name}`),
+      h(
+        'p',
+        {},
+        `Keyed by ${v.entityKey}, event time ${v.eventTimeColumn}; features: ${v.features === 'all' ? 'all columns' : v.features.join(', ')}; ` +
+          `TTL ${v.ttlSeconds === null ? 'none' : `${v.ttlSeconds} s`}; unknown entity: ${v.onMissingEntity}; ` +
+          `read by ${v.models.length ? v.models.join(', ') : 'no model'}.`,
+      ),
+      h(
+        'p',
+        {},
+        `${v.files}${v.filesCapped ? '+' : ''} data file(s) under features/${v.name}/; newest uploaded ${time(v.newestFileAt)}; ` +
+          `${v.versionCount} version(s).`,
+      ),
+      v.versions.length
         ? h(
             'table',
             {},
-            h('caption', {}, 'From the config (read-only)'),
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Definition'))),
+            h('caption', {}, `Versions of ${v.name}, newest first`),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Version', 'First seen', 'First file', 'Columns', 'Added', 'Removed'].map((label) =>
+                  h('th', { scope: 'col' }, label),
+                ),
+              ),
+            ),
             h(
               'tbody',
               {},
-              featureViews.map((v) =>
-                h('tr', {}, h('th', { scope: 'row' }, v.name || '?'), h('td', {}, h('code', {}, JSON.stringify(v)))),
+              v.versions.map((version) =>
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'row' }, h('code', {}, version.version)),
+                  h('td', {}, time(version.firstSeenAt)),
+                  h('td', {}, h('code', {}, version.firstSeenKey)),
+                  h('td', {}, String(version.columns.length)),
+                  h('td', {}, list(version.added)),
+                  h('td', {}, list(version.removed)),
+                ),
               ),
             ),
           )
-        : h('p', { class: 'muted' }, 'No feature views in the config.'),
+        : h('p', { class: 'muted' }, 'No view file materialized yet.'),
     );
   }
 

@@ -22,6 +22,7 @@ import {
   driftReportPrefix,
   rawPrefix,
 } from '../workflow/layout';
+import { type ConsoleFeatureView, type FeatureViewSummary, readFeatureViewSummary } from './feature-views';
 import {
   type AliasHistoryKey,
   type DriftPoint,
@@ -57,6 +58,8 @@ export interface ConsoleStores {
   readonly monitoring?: ObjectStore;
   /** @default - data freshness is not shown */
   readonly raw?: ObjectStore;
+  /** @default - feature views show their definition only (no versions, no files) */
+  readonly curated?: ObjectStore;
   readonly registry: ModelRegistry;
   /** The models to show (the config's, or the stack's). */
   readonly models: () => Promise<string[]>;
@@ -105,6 +108,11 @@ export class ConsoleData {
 
   constructor(private readonly stores: ConsoleStores) {
     this.clock = stores.clock ?? (() => new Date());
+  }
+
+  /** Each view's definition, readers, versions (with their column changes) and files. */
+  featureViews(views: readonly ConsoleFeatureView[]): Promise<FeatureViewSummary[]> {
+    return Promise.all(views.map((view) => readFeatureViewSummary(this.stores.curated, view)));
   }
 
   models(): Promise<string[]> {

@@ -52,6 +52,8 @@ export const PlatformInfoSchema = z.object({
   dynamodbEndpoint: z.string().optional(),
   /** The online feature store's table there (the name the CDK app gives it). */
   featureTable: z.string().optional(),
+  /** The console's URL, without its session token (the platform prints that once). Absent in older files. */
+  consoleUrl: z.string().optional(),
   dataDir: z.string(),
   /** The config file the platform runs (commands that need more than the endpoints read it). Absent in older files. */
   configPath: z.string().optional(),

@@ -6,7 +6,7 @@
  * each page go to CONSOLE_SHOTS (default /work/wt/console-shots when it exists, else a temp dir).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +21,8 @@ import { requireTool, TOOLS } from '../support/tools';
 
 const CHROMIUM = requireTool(TOOLS.chromium, 'the console browser test') ?? '';
 const describeWithChromium = CHROMIUM ? describe : describe.skip;
-const SHOTS =
-  process.env.CONSOLE_SHOTS ??
-  (existsSync('/work/wt') ? '/work/wt/console-shots' : mkdtempSync(join(tmpdir(), 'console-shots-')));
+/** Screenshots of each page, for a person to review: CONSOLE_SHOTS=<dir>, else a temporary folder. */
+const SHOTS = process.env.CONSOLE_SHOTS ?? mkdtempSync(join(tmpdir(), 'console-shots-'));
 
 let dataDir: string;
 let platform: Platform;
@@ -41,6 +40,7 @@ beforeAll(async () => {
     batchingWindowMs: 300,
     // Every request captured, so one request gives the drift check its rows.
     model: { retrain: { onDrift: false }, endpoint: { captureSampleRate: 1 } },
+    featureViews: [{ name: 'customer', entityKey: 'customer_id', ttlSeconds: 86_400 }],
   }));
   consoleUrl = platform.consoleUrl!;
   origin = new URL(consoleUrl).origin;
@@ -53,6 +53,16 @@ beforeAll(async () => {
     }),
   );
   await settleRuns(platform);
+  // Two files of a feature view, the second with a new column: two view versions to show.
+  for (const [name, body] of [
+    ['customers-1.csv', 'customer_id,event_time,spend\nc1,2026-03-01,10\nc2,2026-03-01,5\n'],
+    ['customers-2.csv', 'customer_id,event_time,spend,visits\nc1,2026-03-10,20,2\n'],
+  ]) {
+    await client.send(
+      new PutObjectCommand({ Bucket: platform.info.buckets.curated, Key: `features/customer/${name}`, Body: body }),
+    );
+    await platform.idle();
+  }
   // A second version to promote: v1's own artifact registered again, as `mlops register` would leave it (pending).
   const registry = new ModelRegistry({
     store: new S3ObjectStore(client, platform.info.buckets.artifacts),
@@ -153,6 +163,32 @@ describeWithChromium('the console in Chromium', () => {
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/v1.*succeeded.*trigger upload/s);
     await page.screenshot({ path: join(SHOTS, '1-models.png'), fullPage: true });
+    expectCleanPage(opened);
+    await page.close();
+  });
+
+  it('shows each feature view with its versions, their column changes and its files', async () => {
+    const opened = await open('#/');
+    const { page } = opened;
+    const section = page.locator('section', { hasText: 'View customer' });
+    await section.waitFor();
+    // Materialization is asynchronous: reload until both versions are recorded.
+    for (let attempt = 0; attempt < 40 && !(await section.textContent())?.includes('2 version(s)'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await page.reload();
+      await section.waitFor();
+    }
+    const text = (await section.textContent()) ?? '';
+    expect(text).toContain('Keyed by customer_id, event time event_time');
+    expect(text).toContain('TTL 86400 s');
+    expect(text).toContain('2 data file(s) under features/customer/');
+    expect(text).toContain('2 version(s)');
+    const rows = section.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    // newest first: the version that added visits, then the first one
+    await expect(rows.nth(0).textContent()).resolves.toMatch(/features\/customer\/customers-2\.csv.*2visits–/s);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/features\/customer\/customers-1\.csv1––/s);
+    await page.screenshot({ path: join(SHOTS, '9-feature-views.png'), fullPage: true });
     expectCleanPage(opened);
     await page.close();
   });

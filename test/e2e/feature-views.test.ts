@@ -289,5 +289,7 @@ describeWithTools('a feature view on the local platform', () => {
     const info = JSON.parse(await mlops('local', 'info', '--json'));
     expect(info.dynamodbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(typeof info.featureTable).toBe('string');
+    // the console's URL, never its session token
+    expect(info.consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
   });
 });

@@ -56,6 +56,26 @@ test('with feature views, the ready lines name the feature upload prefix and the
   expect(lines).toContain(
     '  online store: DynamoDB http://127.0.0.1:4569, table FeatureStoreTable; reload: npx mlops features materialize customer',
   );
+  // the walk-through's request by key only
+  expect(lines).toContainEqual(
+    expect.stringMatching(
+      /by key only: {2}curl .*'\{"instances":\[\{"customer_id":"C1"\}\]\}' {3}\(the customer view supplies the rest\)$/,
+    ),
+  );
+});
+
+test('the console line carries the URL with its session token', async () => {
+  const config = parseConfig({ models: [{ name: 'churn', target: 'churned', positiveLabel: 'yes' }] }, 'test');
+  const lines: string[] = [];
+  await createServingAnnouncer(
+    info({}),
+    config,
+    (line) => lines.push(line),
+    'http://127.0.0.1:3000/ui/#token=abc',
+  )('churn');
+  expect(lines).toContain(
+    '  console:      http://127.0.0.1:3000/ui/#token=abc   (the token in it allows actions; keep it private)',
+  );
 });
 
 test('without feature views, no feature lines', async () => {
