@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: one bench per request format and model size must share the model, the requests and the timing loop.
 /**
  * The inference endpoint's latency: the middy handler in-process with the model cached (p50/p99
  * for 1 and 1,000 rows per request in each request format, body parse to JSON response), and the cold start of the

@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: this file composes every local part in start order; each part lives in its own module.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store';

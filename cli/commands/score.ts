@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: the local, S3 and Batch forms of one command share its checks of inputs, outputs and the model.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';

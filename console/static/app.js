@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: the console ships as one static script with no build step or framework, so every page lives here.
 // The console's pages: plain DOM, no framework. Every text goes through textContent (no HTML from data).
 (() => {
   const TOKEN_KEY = 'mlops-console-token';

@@ -1,3 +1,4 @@
+// Over 450 lines on purpose: the one place where a request becomes predictions (formats, policies, feature-view lookup, explanations, capture), so its order of steps reads top to bottom.
 import { randomBytes } from 'node:crypto';
 import type { DataTable } from '../../core/data/table';
 import {
