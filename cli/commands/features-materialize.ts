@@ -14,10 +14,10 @@ import {
   type MaterializeProgress,
   type MaterializeSummary,
   materializeFiles,
-  viewDataFiles,
 } from '../../core/feature-views/materialize-view';
 import { FEATURE_VIEWS_ENV, featureViewsFromEnv } from '../../core/feature-views/runtime';
 import { announceNewVersion, FEATURE_ALERT_TOPIC_ENV } from '../../core/feature-views/version-alert';
+import { listViewDataFiles } from '../../core/feature-views/view-history';
 import { SCORE_ENV } from '../../core/score/job';
 import { shardItems } from '../../core/score/shards';
 import { TRAINER_EXIT } from '../../core/workflow/contract';
@@ -272,7 +272,7 @@ async function materialize(argv: readonly string[], io: CommandIo): Promise<numb
   }
   const stores = openStores();
   try {
-    const files = await viewDataFiles(stores.curated, view.name);
+    const files = await listViewDataFiles(stores.curated, view.name);
     const mine = shardItems(files, shardIndex, shards).map((file) => file.key);
     const startedAt = Date.now();
     const summary = await materializeFiles(

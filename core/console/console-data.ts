@@ -13,7 +13,7 @@ import { listVersionIndexPage } from '../registry/version-index';
 import { listRunIndexPage } from '../runs/run-index';
 import { type RunRecord, readRunRecord } from '../runs/run-record';
 import { readJson } from '../storage/json';
-import { listPageOf, type ObjectStore } from '../storage/object-store';
+import { listPageOf, newestModified, type ObjectStore } from '../storage/object-store';
 import {
   DATA_FILE_EXTENSIONS,
   driftLatestKey,
@@ -327,11 +327,7 @@ export class ConsoleData {
     const files = (await this.stores.raw.list(rawPrefix(model))).filter((item) =>
       DATA_FILE_EXTENSIONS.some((extension) => item.key.toLowerCase().endsWith(extension)),
     );
-    const newest = files.reduce<Date | null>(
-      (latest, item) => (!latest || item.lastModified > latest ? item.lastModified : latest),
-      null,
-    );
-    return { ...freshness(newest, this.clock()), files: files.length };
+    return { ...freshness(newestModified(files), this.clock()), files: files.length };
   }
 
   /** Report folder names (sortable times) under `prefix`, newest first. */

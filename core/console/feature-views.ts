@@ -3,7 +3,7 @@ import type { PlatformConfig } from '../config/schema';
 import { featureViewPrefix } from '../feature-views/layout';
 import { type ViewVersionRecord, viewVersionRecordSchema, viewVersionsPrefix } from '../feature-views/versions';
 import { viewDataFiles } from '../feature-views/view-history';
-import { listPageOf, type ObjectStore } from '../storage/object-store';
+import { listPageOf, newestModified, type ObjectStore } from '../storage/object-store';
 
 /** A view as the console shows it: its definition and the models that read it. */
 export interface ConsoleFeatureView {
@@ -108,10 +108,7 @@ export async function readFeatureViewSummary(
   ).filter((record): record is ViewVersionRecord => record !== null);
   const page = await listPageOf(curated, featureViewPrefix(config.name), { maxKeys: MAX_FILES_COUNTED });
   const files = viewDataFiles(page.objects, config.name);
-  const newest = files.reduce<Date | null>(
-    (latest, item) => (!latest || item.lastModified > latest ? item.lastModified : latest),
-    null,
-  );
+  const newest = newestModified(files);
   return {
     ...base,
     versions: summarizeVersions(records).slice(0, MAX_VERSIONS_SHOWN),

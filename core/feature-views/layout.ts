@@ -1,5 +1,6 @@
 import type { FeatureViewConfig } from '../config/feature-view-schema';
 import type { ModelConfig, PlatformConfig } from '../config/schema';
+import { DATA_FILE_EXTENSIONS } from '../workflow/layout';
 
 /**
  * Where a feature view lives. Offline: its history as files under `features/<view>/` in the
@@ -11,6 +12,15 @@ export const featureViewPrefix = (view: string): string => `features/${view}/`;
 
 /** Folder under the view's prefix for records the platform writes (never read as view data). */
 export const featureViewMetaPrefix = (view: string): string => `${featureViewPrefix(view)}_meta/`;
+
+/** Whether a key is a data file of the view: under its prefix, not under `_meta/`, a data file's extension. */
+export function isViewDataKey(view: string, key: string): boolean {
+  return (
+    key.startsWith(featureViewPrefix(view)) &&
+    !key.startsWith(featureViewMetaPrefix(view)) &&
+    DATA_FILE_EXTENSIONS.some((extension) => key.toLowerCase().endsWith(extension))
+  );
+}
 
 /** The online store's partition key attribute (string). */
 export const ONLINE_KEY_ATTRIBUTE = 'pk';

@@ -2,9 +2,8 @@ import type { FeatureViewConfig } from '../config/feature-view-schema';
 import { readTableBytes } from '../data/read';
 import { DataError } from '../data/table';
 import type { SchemaFinding } from '../drift/report';
-import { isPreconditionFailed, type ObjectStore, type ObjectSummary } from '../storage/object-store';
-import { DATA_FILE_EXTENSIONS } from '../workflow/layout';
-import { featureViewMetaPrefix, featureViewPrefix } from './layout';
+import { isPreconditionFailed, type ObjectStore } from '../storage/object-store';
+import { isViewDataKey } from './layout';
 import { materializeFile, newestAcrossFiles } from './materialize';
 import type { OnlineFeatureRow, OnlineFeatureStore } from './online-store';
 import {
@@ -36,21 +35,6 @@ export interface MaterializeDeps {
 
 /** Rows written to the store per call (and per progress report). */
 const WRITE_CHUNK_ROWS = 1000;
-
-/** The view's data files (its `_meta/` records excluded), oldest first: upload time, then key. */
-export async function viewDataFiles(curated: ObjectStore, view: string): Promise<ObjectSummary[]> {
-  const meta = featureViewMetaPrefix(view);
-  const listed = await curated.list(featureViewPrefix(view));
-  return listed
-    .filter(
-      (object) =>
-        !object.key.startsWith(meta) &&
-        DATA_FILE_EXTENSIONS.some((extension) => object.key.toLowerCase().endsWith(extension)),
-    )
-    .sort(
-      (a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-    );
-}
 
 export interface NewViewVersion {
   readonly version: string;
@@ -192,8 +176,5 @@ export async function materializeFiles(
 
 /** The view a curated-zone key belongs to (a data file under `features/<view>/`, not `_meta/`), if any. */
 export function viewOfKey(views: readonly FeatureViewConfig[], key: string): FeatureViewConfig | undefined {
-  if (!DATA_FILE_EXTENSIONS.some((extension) => key.toLowerCase().endsWith(extension))) return undefined;
-  return views.find(
-    (view) => key.startsWith(featureViewPrefix(view.name)) && !key.startsWith(featureViewMetaPrefix(view.name)),
-  );
+  return views.find((view) => isViewDataKey(view.name, key));
 }

@@ -1,10 +1,10 @@
 import type { FeatureViewConfig } from '../config/feature-view-schema';
 import { readTableBytes } from '../data/read';
 import { type Cell, DataError, type DataTable } from '../data/table';
-import type { ObjectStore, ObjectSummary } from '../storage/object-store';
+import { byUploadOrder, type ObjectStore, type ObjectSummary } from '../storage/object-store';
 import { ObjectTooLargeError, readCapped } from '../storage/read-capped';
 import { DATA_FILE_EXTENSIONS } from '../workflow/layout';
-import { featureViewMetaPrefix, featureViewPrefix } from './layout';
+import { featureViewPrefix, isViewDataKey } from './layout';
 import { type PointInTimeJoinResult, pointInTimeJoin } from './point-in-time-join';
 import { viewVersionId } from './versions';
 
@@ -49,18 +49,12 @@ export interface ViewHistory {
 
 /** The view's data files in a listing: under its prefix, not under `_meta/`, oldest first. */
 export function viewDataFiles(objects: readonly ObjectSummary[], view: string): ObjectSummary[] {
-  const prefix = featureViewPrefix(view);
-  const meta = featureViewMetaPrefix(view);
-  return objects
-    .filter(
-      (item) =>
-        item.key.startsWith(prefix) &&
-        !item.key.startsWith(meta) &&
-        DATA_FILE_EXTENSIONS.some((extension) => item.key.toLowerCase().endsWith(extension)),
-    )
-    .sort(
-      (a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-    );
+  return objects.filter((item) => isViewDataKey(view, item.key)).sort(byUploadOrder);
+}
+
+/** Lists the view's data files in the curated zone, oldest first. */
+export async function listViewDataFiles(curated: ObjectStore, view: string): Promise<ObjectSummary[]> {
+  return viewDataFiles(await curated.list(featureViewPrefix(view)), view);
 }
 
 /** The feature columns one file carries (its own, for its version id). */
@@ -136,7 +130,7 @@ export async function readViewHistory(
   },
 ): Promise<ViewHistory> {
   const where = `s3://${curated.bucket}/${featureViewPrefix(view.name)}`;
-  const files = viewDataFiles(await curated.list(featureViewPrefix(view.name)), view.name);
+  const files = await listViewDataFiles(curated, view.name);
   if (files.length === 0 && options.allowEmpty) return emptyViewHistory(view);
   if (files.length === 0) {
     throw new DataError(

@@ -115,3 +115,16 @@ export async function listPageOf(store: ObjectStore, prefix: string, options: Li
   const rest = (await store.list(prefix)).filter((item) => after === undefined || item.key > after);
   return { objects: rest.slice(0, options.maxKeys), truncated: rest.length > options.maxKeys };
 }
+
+/** Upload order: oldest LastModified first, then key (S3 times are whole seconds, so ties are common). */
+export function byUploadOrder(a: ObjectSummary, b: ObjectSummary): number {
+  return a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** The newest LastModified among these objects, or null for none. */
+export function newestModified(objects: readonly ObjectSummary[]): Date | null {
+  return objects.reduce<Date | null>(
+    (latest, item) => (!latest || item.lastModified > latest ? item.lastModified : latest),
+    null,
+  );
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { ObjectSummary } from '../storage/object-store';
+import { byUploadOrder, type ObjectSummary } from '../storage/object-store';
 
 /**
  * The training manifest: every input of a run whose config trains on more than one file
@@ -100,9 +100,7 @@ export function selectWindowUploads(
   const from = options.now.getTime() - options.windowDays * 86_400_000;
   const inWindow = usable
     .filter((item) => item.key !== options.primaryKey && item.lastModified.getTime() >= from)
-    .sort(
-      (a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-    );
+    .sort(byUploadOrder);
   const room = Math.max(0, options.maxFiles - 1);
   const kept = inWindow.length - room;
   return kept > 0

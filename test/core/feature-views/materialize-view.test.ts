@@ -3,11 +3,11 @@ import {
   type MaterializeProgress,
   materializeFiles,
   readViewFile,
-  viewDataFiles,
   viewOfKey,
 } from '../../../core/feature-views/materialize-view';
 import { MemoryOnlineFeatureStore } from '../../../core/feature-views/online-store';
 import { type ViewVersionRecord, viewVersionId, viewVersionKey } from '../../../core/feature-views/versions';
+import { listViewDataFiles } from '../../../core/feature-views/view-history';
 import { MemoryObjectStore } from '../../../core/storage/memory-store';
 
 const view = featureViewSchema.parse({ name: 'customer', entityKey: 'customer_id' });
@@ -31,7 +31,7 @@ describe('viewDataFiles', () => {
     await curated.put('features/customer/_meta/versions/abc.json', '{}');
     await curated.put('features/customer/notes.md', 'x');
     await curated.put('features/customers/c.csv', 'x');
-    const keys = (await viewDataFiles(curated, 'customer')).map((object) => object.key);
+    const keys = (await listViewDataFiles(curated, 'customer')).map((object) => object.key);
     expect(keys).toEqual(['features/customer/b.csv', 'features/customer/a.csv']);
   });
 });
