@@ -1,7 +1,7 @@
 import type { FeatureViewConfig } from '../config/feature-view-schema';
 import type { PlatformConfig } from '../config/schema';
 import { featureViewPrefix } from '../feature-views/layout';
-import { type ViewVersionRecord, viewVersionRecordSchema, viewVersionsPrefix } from '../feature-views/versions';
+import { readViewVersions, type ViewVersionRecord } from '../feature-views/versions';
 import { viewDataFiles } from '../feature-views/view-history';
 import { listPageOf, newestModified, type ObjectStore } from '../storage/object-store';
 
@@ -93,19 +93,7 @@ export async function readFeatureViewSummary(
     models: view.models,
   };
   if (!curated) return { ...base, versions: [], versionCount: 0, files: 0, filesCapped: false, newestFileAt: null };
-  const versionKeys = (await curated.list(viewVersionsPrefix(config.name))).filter((item) =>
-    item.key.endsWith('.json'),
-  );
-  const records = (
-    await Promise.all(
-      versionKeys.map(async (item) => {
-        const object = await curated.get(item.key);
-        if (!object) return null;
-        const parsed = viewVersionRecordSchema.safeParse(parseJson(new TextDecoder().decode(object.body)));
-        return parsed.success ? parsed.data : null;
-      }),
-    )
-  ).filter((record): record is ViewVersionRecord => record !== null);
+  const { records } = await readViewVersions(curated, config.name);
   const page = await listPageOf(curated, featureViewPrefix(config.name), { maxKeys: MAX_FILES_COUNTED });
   const files = viewDataFiles(page.objects, config.name);
   const newest = newestModified(files);
@@ -117,12 +105,4 @@ export async function readFeatureViewSummary(
     filesCapped: page.truncated,
     newestFileAt: newest ? newest.toISOString() : null,
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
 }

@@ -2,18 +2,12 @@ import type { FeatureViewConfig } from '../config/feature-view-schema';
 import { readTableBytes } from '../data/read';
 import { DataError } from '../data/table';
 import type { SchemaFinding } from '../drift/report';
+import { writeJson } from '../storage/json';
 import { isPreconditionFailed, type ObjectStore } from '../storage/object-store';
 import { isViewDataKey } from './layout';
 import { materializeFile, newestAcrossFiles } from './materialize';
 import type { OnlineFeatureRow, OnlineFeatureStore } from './online-store';
-import {
-  newestVersion,
-  newVersionRecord,
-  type ViewVersionRecord,
-  viewVersionKey,
-  viewVersionRecordSchema,
-  viewVersionsPrefix,
-} from './versions';
+import { newestVersion, newVersionRecord, readViewVersions, type ViewVersionRecord, viewVersionKey } from './versions';
 
 /**
  * Materialization over storage: view files in the curated zone (an ObjectStore) into the online
@@ -53,12 +47,10 @@ export interface FileOutcome {
   readonly newVersion?: NewViewVersion;
 }
 
+/** The view's recorded versions; an unreadable record stops materialization (the newest version must be known). */
 async function readVersions(curated: ObjectStore, view: string): Promise<ViewVersionRecord[]> {
-  const records: ViewVersionRecord[] = [];
-  for (const object of await curated.list(viewVersionsPrefix(view))) {
-    const stored = await curated.get(object.key);
-    if (stored) records.push(viewVersionRecordSchema.parse(JSON.parse(new TextDecoder().decode(stored.body))));
-  }
+  const { records, unreadable } = await readViewVersions(curated, view);
+  if (unreadable.length > 0) throw new DataError(unreadable[0]!);
   return records;
 }
 
@@ -89,10 +81,7 @@ export async function readViewFile(
       now: (deps.now ?? (() => new Date()))(),
     });
     try {
-      await deps.curated.put(recordKey, `${JSON.stringify(record, null, 2)}\n`, {
-        ifNoneMatch: '*',
-        contentType: 'application/json',
-      });
+      await writeJson(deps.curated, recordKey, record, { ifNoneMatch: '*' });
       newVersion = {
         version: record.version,
         ...(record.previousVersion ? { previousVersion: record.previousVersion } : {}),

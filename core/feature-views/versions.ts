@@ -3,6 +3,8 @@ import * as z from 'zod';
 import type { DataTable } from '../data/table';
 import { type SchemaFinding, schemaFindingSchema } from '../drift/report';
 import { SchemaFindings } from '../drift/schema-findings';
+import { readJson } from '../storage/json';
+import type { ObjectStore } from '../storage/object-store';
 import { featureViewMetaPrefix } from './layout';
 
 /**
@@ -95,5 +97,32 @@ export function newVersionRecord(options: {
     firstSeenAt: options.now.toISOString(),
     ...(previous ? { previousVersion: previous.version } : {}),
     schemaFindings: previous ? viewSchemaFindings(previous.columns, options.table, options.featureColumns) : [],
+  };
+}
+
+/**
+ * The view's version records, read in parallel. A record that cannot be read (not JSON, not a
+ * record) is listed in `unreadable` with the reason, never guessed at: materialization refuses to
+ * go on (it must know the newest version), the console shows the readable ones.
+ */
+export async function readViewVersions(
+  curated: ObjectStore,
+  view: string,
+): Promise<{ records: ViewVersionRecord[]; unreadable: string[] }> {
+  const keys = (await curated.list(viewVersionsPrefix(view)))
+    .map((item) => item.key)
+    .filter((key) => key.endsWith('.json'));
+  const read = await Promise.all(
+    keys.map(async (key) => {
+      try {
+        return { record: (await readJson(curated, key, viewVersionRecordSchema))?.value };
+      } catch (error) {
+        return { problem: (error as Error).message };
+      }
+    }),
+  );
+  return {
+    records: read.flatMap((item) => (item.record ? [item.record] : [])),
+    unreadable: read.flatMap((item) => (item.problem ? [item.problem] : [])),
   };
 }

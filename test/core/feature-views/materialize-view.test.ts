@@ -23,7 +23,7 @@ function setup() {
   return { curated, online, deps: { curated, online, now: clock } };
 }
 
-describe('viewDataFiles', () => {
+describe('listViewDataFiles', () => {
   test("lists the view's data files oldest first, never its _meta records or other views", async () => {
     const { curated } = setup();
     await curated.put('features/customer/b.csv', 'x');
@@ -37,6 +37,17 @@ describe('viewDataFiles', () => {
 });
 
 describe('materializeFiles', () => {
+  test('an unreadable version record stops a new version, naming the record', async () => {
+    // given a view whose recorded version is corrupt, and a file with new columns
+    const { curated, deps } = setup();
+    await curated.put('features/customer/_meta/versions/abc.json', '{ not json');
+    await curated.put('features/customer/1.csv', 'customer_id,event_time,spend\n1,2026-03-01,10\n');
+    // then materialization does not guess the previous version
+    await expect(materializeFiles(deps, view, ['features/customer/1.csv'])).rejects.toThrow(
+      's3://curated/features/customer/_meta/versions/abc.json is not valid JSON',
+    );
+  });
+
   test('writes the newest row of each entity, and a second run writes nothing', async () => {
     const { curated, online, deps } = setup();
     await curated.put(
