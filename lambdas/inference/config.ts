@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ConfigError } from '../../core/config/parse';
 import { modelConfigFromEnv, RUNTIME_ENV } from '../../core/config/runtime-env';
 import type { ModelConfig } from '../../core/config/schema';
 import { type ServingFeatureView, servingFeatureViewFromEnv } from '../../core/feature-views/serving-env';
@@ -121,11 +122,8 @@ export function inferenceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
   try {
     featureLookup = model && servingFeatureViewFromEnv(model.featureView, env);
   } catch (error) {
-    problems.push(
-      (error as Error).message
-        .replace(/^Invalid config feature view environment:\n\s*- /, '')
-        .replace(/\n\s*- /g, '; '),
-    );
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`));
   }
   if (problems.length > 0 || !model) {
     throw new InferenceConfigError(
