@@ -24,7 +24,7 @@ import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { ZONE_ENV } from '../../core/workflow/layout';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
-import { readPlatformInfo, runLocalJob } from './local';
+import { readPlatformInfo, runLocalJob, runningLocalPlatform } from './local';
 
 /** `mlops features materialize`: a view's files into the online store (locally, or a Batch array backfill on AWS). */
 
@@ -120,12 +120,7 @@ function viewNamed(name: string, configPath: string | undefined): FeatureViewCon
 
 function localPlatformConfigPath(): string | undefined {
   if (process.env[ZONE_ENV.artifacts] || process.env[ZONE_ENV.curated]) return undefined;
-  try {
-    const info = readPlatformInfo();
-    return info.running ? info.configPath : undefined;
-  } catch {
-    return undefined;
-  }
+  return runningLocalPlatform()?.configPath;
 }
 
 interface Stores extends MaterializeDeps {

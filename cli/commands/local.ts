@@ -167,6 +167,16 @@ export const localCommand: Command = {
   },
 };
 
+/** The running local platform's info, or undefined when there is none or it has stopped. */
+export function runningLocalPlatform(): (PlatformInfo & { running: boolean }) | undefined {
+  try {
+    const info = readPlatformInfo();
+    return info.running ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The local platform's answer to a job it ran through its Batch emulation (`mlops score run`, `features materialize --batch`). */
 export interface LocalJobAnswer {
   readonly jobId?: string;

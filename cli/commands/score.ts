@@ -27,7 +27,7 @@ import { TRAINER_EXIT } from '../../core/workflow/contract';
 import { MODEL_NAME_PATTERN, ZONE_ENV } from '../../core/workflow/layout';
 import { type CommandSpec, intFlag, parseOrHelp, stringFlag, UsageError } from '../args';
 import type { Command, CommandIo } from '../io';
-import { readPlatformInfo, runLocalJob } from './local';
+import { readPlatformInfo, runLocalJob, runningLocalPlatform } from './local';
 
 /**
  * `mlops score`: argument parsing, then the scoring job (core/score/job.ts) over the locations
@@ -214,26 +214,11 @@ function featureLookupFor(model: string): BatchFeatureLookup | undefined {
   return lookup(view, table);
 }
 
-/** The running local platform's info, or undefined when none runs. */
-function runningLocalPlatform(): ReturnType<typeof readPlatformInfo> | undefined {
-  try {
-    const info = readPlatformInfo();
-    return info.running ? info : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function localOrEnvMonitoringBucket(): string {
   const fromEnv = process.env[ZONE_ENV.monitoring];
   if (fromEnv) return fromEnv;
-  let info: ReturnType<typeof readPlatformInfo> | undefined;
-  try {
-    info = readPlatformInfo();
-  } catch {
-    info = undefined;
-  }
-  if (!info?.running) {
+  const info = runningLocalPlatform();
+  if (!info) {
     throw new UsageError(
       `set ${ZONE_ENV.monitoring} (the deployed app's monitoring bucket) to record the predictions for the ground-truth join, ` +
         `or set predictions.log to false in the model's config, or start the local platform with 'npm start'`,
@@ -255,18 +240,10 @@ function localArtifactsBucket(): string {
 /** The S3 client: AWS (or AWS_ENDPOINT_URL_S3) when configured for AWS, else the running local platform's endpoint. */
 function s3ClientFromEnvironment(): S3Client {
   if (process.env[ZONE_ENV.artifacts] || process.env.AWS_ENDPOINT_URL_S3) return createS3Client();
-  try {
-    const info = readPlatformInfo();
-    if (info.running) {
-      return createS3Client({
-        endpoint: info.s3Endpoint,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
-    }
-  } catch {
-    // no local platform: AWS it is
-  }
-  return createS3Client();
+  const info = runningLocalPlatform();
+  // no local platform: AWS it is
+  if (!info) return createS3Client();
+  return createS3Client({ endpoint: info.s3Endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
 function sha256(text: string): string {
