@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -18,6 +19,8 @@ export interface LocalDynamoDb {
   readonly port: number;
   /** A client for the platform's own calls (local credentials). */
   readonly client: DynamoDBClient;
+  /** The HTTP server, for a test that counts the operations it answers. */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ export async function startLocalDynamoDb(options: {
     await close();
     throw error;
   }
-  return { endpoint, port, client, close };
+  return { endpoint, port, client, server, close };
 }
 
 /** Creates the online store's table (an existing one is kept) and waits until it is ACTIVE. */
